@@ -1,0 +1,20 @@
+# Turns schema/<dialect>/NNN_name.sql into a C++ table of migrations, so the
+# binary carries its own migrations and never depends on an install path.
+# Inputs: SCHEMA_DIR, OUTPUT.
+set(out "// Generated from schema/ by cmake/embed_schema.cmake. Do not edit.\n")
+string(APPEND out "#include \"migrations.hpp\"\n\nnamespace engagementd {\n\n")
+foreach(dialect mysql sqlite)
+  file(GLOB files "${SCHEMA_DIR}/${dialect}/[0-9][0-9][0-9]_*.sql")
+  list(SORT files)
+  string(APPEND out "const std::vector<MigrationFile>& embedded_migrations_${dialect}() {\n")
+  string(APPEND out "  static const std::vector<MigrationFile> files = {\n")
+  foreach(f ${files})
+    get_filename_component(name "${f}" NAME)
+    file(READ "${f}" body)
+    string(APPEND out "      {\"${name}\", R\"engagementd_sql(${body})engagementd_sql\"},\n")
+  endforeach()
+  string(APPEND out "  };\n  return files;\n}\n\n")
+endforeach()
+string(APPEND out "}  // namespace engagementd\n")
+file(WRITE "${OUTPUT}.tmp" "${out}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")

@@ -1,0 +1,147 @@
+#include "cli.hpp"
+
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "daemon.hpp"
+#include "duration.hpp"
+#include "log.hpp"
+#include "store.hpp"
+
+#ifndef ENGAGEMENTD_VERSION
+#define ENGAGEMENTD_VERSION "unknown"
+#endif
+
+namespace engagementd {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/engagementd/engagementd.yaml";
+
+constexpr const char* kUsage =
+    "Usage: engagementd [COMMAND] [-c FILE] [OPTIONS]\n"
+    "\n"
+    "Simulated audience engine for live streams: every tick it reads the live\n"
+    "streams from the site's database, advances their simulated viewers and\n"
+    "likes, and writes the display numbers back.\n"
+    "\n"
+    "Commands:\n"
+    "  run            run the daemon in the foreground (the default)\n"
+    "  migrate        apply pending schema migrations (safe to rerun)\n"
+    "  check-config   validate the configuration file; exit 0 if valid, 1 if not\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE   configuration file (default /etc/engagementd/engagementd.yaml)\n"
+    "  --duration D        run: stop cleanly after D (e.g. 30s, 5m)\n"
+    "  -h, --help          show this help\n"
+    "  -V, --version       show the version\n"
+    "\n"
+    "Signals (run): SIGTERM/SIGINT stop after the current tick, SIGHUP reloads FILE.\n";
+
+struct Args {
+  std::string command = "run";
+  std::string config = kDefaultConfig;
+  std::optional<std::chrono::milliseconds> duration;
+};
+
+int usage_error(const std::string& what) {
+  std::cerr << "engagementd: " << what << "\nTry 'engagementd --help'.\n";
+  return 2;
+}
+
+std::optional<Config> load_or_report(const std::string& path) {
+  try {
+    return load_config(path);
+  } catch (const ConfigError& e) {
+    for (const auto& p : e.problems()) std::cerr << p << "\n";
+    return std::nullopt;
+  }
+}
+
+int cmd_check_config(const Args& a) {
+  const auto config = load_or_report(a.config);
+  if (!config) return 1;
+  std::cout << a.config << ": OK (" << describe(config->database) << ", tick "
+            << format_duration(config->tick_interval) << ")\n";
+  return 0;
+}
+
+int cmd_migrate(const Args& a) {
+  const auto config = load_or_report(a.config);
+  if (!config) return 1;
+  Logger log(config->log_level);
+  try {
+    auto store = Store::open(config->database, read_password(config->database));
+    const auto applied = store->migrate(log);
+    const int version = store->schema_version();
+    if (applied.empty()) {
+      log.notice("schema is up to date at version " + std::to_string(version));
+    } else {
+      log.notice("schema migrated to version " + std::to_string(version));
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    log.error(std::string("migrate failed: ") + e.what());
+    return 1;
+  }
+}
+
+int cmd_run(const Args& a) {
+  const auto config = load_or_report(a.config);
+  if (!config) return 1;
+  Logger log(config->log_level);
+  Daemon daemon(*config, log);
+  return daemon.run(a.duration);
+}
+
+}  // namespace
+
+int main_cli(int argc, char** argv) {
+  Args a;
+  bool command_seen = false;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "-V" || arg == "--version") {
+      std::cout << "engagementd " << ENGAGEMENTD_VERSION << "\n";
+      return 0;
+    }
+    if (arg == "-c" || arg == "--config" || arg == "--duration") {
+      if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
+      const std::string& value = args[++i];
+      if (arg == "--duration") {
+        try {
+          a.duration = parse_duration(value);
+        } catch (const std::invalid_argument& e) {
+          return usage_error(std::string("--duration: ") + e.what());
+        }
+      } else {
+        a.config = value;
+      }
+      continue;
+    }
+    if (arg.rfind("--config=", 0) == 0) {
+      a.config = arg.substr(9);
+      continue;
+    }
+    if (!arg.empty() && arg[0] == '-') return usage_error("unknown option '" + arg + "'");
+    if (command_seen) return usage_error("unexpected argument '" + arg + "'");
+    if (arg != "run" && arg != "migrate" && arg != "check-config") {
+      return usage_error("unknown command '" + arg + "'");
+    }
+    a.command = arg;
+    command_seen = true;
+  }
+  if (a.duration && a.command != "run") return usage_error("--duration applies to run only");
+  if (a.command == "check-config") return cmd_check_config(a);
+  if (a.command == "migrate") return cmd_migrate(a);
+  return cmd_run(a);
+}
+
+}  // namespace engagementd

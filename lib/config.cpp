@@ -1,0 +1,314 @@
+#include "config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "duration.hpp"
+
+namespace engagementd {
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  std::string where(const YAML::Node& n) const {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null()) return source_;
+    return source_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+
+  void problem(const YAML::Node& n, const std::string& key, const std::string& what) {
+    problems_.push_back(where(n) + ": " + key + ": " + what);
+  }
+
+  // Walks a mapping; each known key's handler gets the value node. Unknown
+  // keys are errors: a typo must not silently fall back to a default.
+  void section(
+      const YAML::Node& node, const std::string& prefix,
+      const std::map<std::string, std::function<void(const YAML::Node&, const std::string&)>>&
+          handlers) {
+    if (!node.IsMap()) {
+      problem(node, prefix.empty() ? "(top level)" : prefix, "expected a mapping of keys");
+      return;
+    }
+    for (const auto& item : node) {
+      const YAML::Node& key_node = item.first;
+      const std::string key = key_node.IsScalar() ? key_node.Scalar() : "?";
+      const std::string full = prefix.empty() ? key : prefix + "." + key;
+      const auto h = handlers.find(key);
+      if (h == handlers.end()) {
+        std::string known;
+        for (const auto& [name, _] : handlers) known += (known.empty() ? "" : ", ") + name;
+        problem(key_node, full, "unknown key (known here: " + known + ")");
+        continue;
+      }
+      h->second(item.second, full);
+    }
+  }
+
+  bool scalar(const YAML::Node& n, const std::string& key) {
+    if (n.IsScalar()) return true;
+    problem(n, key, "expected a single value");
+    return false;
+  }
+
+  void string_value(const YAML::Node& n, const std::string& key, std::string& out,
+                    bool allow_empty = false) {
+    if (!scalar(n, key)) return;
+    if (!allow_empty && n.Scalar().empty()) {
+      problem(n, key, "must not be empty");
+      return;
+    }
+    out = n.Scalar();
+  }
+
+  void duration_value(const YAML::Node& n, const std::string& key, std::chrono::milliseconds& out,
+                      std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
+    if (!scalar(n, key)) return;
+    try {
+      const auto d = parse_duration(n.Scalar());
+      if (d < lo || d > hi) {
+        problem(
+            n, key,
+            "'" + n.Scalar() + "' is outside " + format_duration(lo) + ".." + format_duration(hi));
+        return;
+      }
+      out = d;
+    } catch (const std::invalid_argument& e) {
+      problem(n, key, e.what());
+    }
+  }
+
+  void bool_value(const YAML::Node& n, const std::string& key, bool& out) {
+    if (!scalar(n, key)) return;
+    const std::string& s = n.Scalar();
+    if (s == "true" || s == "yes" || s == "on") {
+      out = true;
+    } else if (s == "false" || s == "no" || s == "off") {
+      out = false;
+    } else {
+      problem(n, key, "'" + s + "' is not true or false");
+    }
+  }
+
+  template <typename T>
+  void integer_value(const YAML::Node& n, const std::string& key, T& out, T lo, T hi) {
+    if (!scalar(n, key)) return;
+    const std::string& s = n.Scalar();
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+    if (s.empty() || s[0] == '-' || s[0] == '+' || *end != '\0' || errno == ERANGE ||
+        v < static_cast<unsigned long long>(lo) || v > static_cast<unsigned long long>(hi)) {
+      problem(
+          n, key,
+          "'" + s + "' is not a whole number in " + std::to_string(lo) + ".." + std::to_string(hi));
+      return;
+    }
+    out = static_cast<T>(v);
+  }
+
+  Config parse(const YAML::Node& root) {
+    Config c;
+    c.source = source_;
+    bool has_database = false;
+    YAML::Node backend_node;
+    if (root.IsNull()) {
+      problems_.push_back(source_ +
+                          ": the file is empty; expected the database, tick, "
+                          "simulation and log sections");
+      return c;
+    }
+    DatabaseConfig& db = c.database;
+    section(
+        root, "",
+        {{"database",
+          [&](const YAML::Node& n, const std::string& p) {
+            has_database = true;
+            section(
+                n, p,
+                {{"backend",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    if (!scalar(v, k)) return;
+                    backend_node = v;
+                    if (v.Scalar() == "mysql" || v.Scalar() == "mariadb") {
+                      db.backend = Backend::mysql;
+                    } else if (v.Scalar() == "sqlite3" || v.Scalar() == "sqlite") {
+                      db.backend = Backend::sqlite3;
+                    } else {
+                      problem(v, k, "'" + v.Scalar() + "' is not mysql or sqlite3");
+                    }
+                  }},
+                 {"host",
+                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.host); }},
+                 {"socket", [&](const YAML::Node& v,
+                                const std::string& k) { string_value(v, k, db.socket); }},
+                 {"port", [&](const YAML::Node& v,
+                              const std::string& k) { integer_value(v, k, db.port, 1, 65535); }},
+                 {"name",
+                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.name); }},
+                 {"user",
+                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.user); }},
+                 {"password",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    problem(v, k,
+                            "passwords are not read from this file; put it in a file "
+                            "readable only by the daemon and set password_file");
+                  }},
+                 {"password_file",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    string_value(v, k, db.password_file);
+                  }},
+                 {"path",
+                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.path); }},
+                 {"connect_timeout",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    duration_value(v, k, db.connect_timeout, std::chrono::seconds(1),
+                                   std::chrono::minutes(10));
+                  }},
+                 {"read_timeout",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    duration_value(v, k, db.read_timeout, std::chrono::seconds(1),
+                                   std::chrono::hours(1));
+                  }},
+                 {"write_timeout", [&](const YAML::Node& v, const std::string& k) {
+                    duration_value(v, k, db.write_timeout, std::chrono::seconds(1),
+                                   std::chrono::hours(1));
+                  }}});
+            if (n.IsMap() && db.backend == Backend::sqlite3 && db.path.empty()) {
+              problem(n, p, "backend sqlite3 needs path");
+            }
+            if (n.IsMap() && db.backend == Backend::mysql && db.name.empty()) {
+              problem(n, p, "backend mysql needs name (the database)");
+            }
+          }},
+         {"tick",
+          [&](const YAML::Node& n, const std::string& p) {
+            section(n, p,
+                    {{"interval",
+                      [&](const YAML::Node& v, const std::string& k) {
+                        duration_value(v, k, c.tick_interval, kMinTickInterval, kMaxTickInterval);
+                      }},
+                     {"max_catchup", [&](const YAML::Node& v, const std::string& k) {
+                        duration_value(v, k, c.max_catchup, std::chrono::seconds(0),
+                                       std::chrono::hours(24));
+                      }}});
+          }},
+         {"simulation",
+          [&](const YAML::Node& n, const std::string& p) {
+            section(
+                n, p,
+                {{"enabled", [&](const YAML::Node& v,
+                                 const std::string& k) { bool_value(v, k, c.simulation_enabled); }},
+                 {"real_viewer_ttl",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    duration_value(v, k, c.real_viewer_ttl, std::chrono::seconds(1),
+                                   std::chrono::hours(24));
+                  }},
+                 {"seed", [&](const YAML::Node& v, const std::string& k) {
+                    std::uint64_t seed = 0;
+                    const auto before = problems_.size();
+                    integer_value<std::uint64_t>(v, k, seed, 0, UINT64_MAX);
+                    if (problems_.size() == before) c.seed = seed;
+                  }}});
+          }},
+         {"log", [&](const YAML::Node& n, const std::string& p) {
+            section(n, p, {{"level", [&](const YAML::Node& v, const std::string& k) {
+                              if (!scalar(v, k)) return;
+                              if (const auto level = parse_log_level(v.Scalar())) {
+                                c.log_level = *level;
+                              } else {
+                                problem(v, k,
+                                        "'" + v.Scalar() +
+                                            "' is not one of debug, info, notice, warning, error");
+                              }
+                            }}});
+          }}});
+    if (root.IsMap() && !has_database) {
+      problems_.push_back(source_ + ": database: missing section (backend, name, ...)");
+    }
+    if (c.max_catchup < c.tick_interval && problems_.empty()) {
+      problems_.push_back(source_ + ": tick.max_catchup: " + format_duration(c.max_catchup) +
+                          " is shorter than tick.interval " + format_duration(c.tick_interval));
+    }
+    return c;
+  }
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::string source_;
+  std::vector<std::string> problems_;
+};
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error(join_lines(problems)), problems_(std::move(problems)) {}
+
+Config parse_config(const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    std::string where = source;
+    if (!e.mark.is_null()) {
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    }
+    throw ConfigError({where + ": YAML syntax: " + e.msg});
+  }
+  Parser parser(source);
+  Config c = parser.parse(root);
+  if (!parser.problems().empty()) throw ConfigError(parser.problems());
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+std::string read_password(const DatabaseConfig& db) {
+  std::string file = db.password_file;
+  if (file.empty()) {
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr) return {};
+    file = std::string(dir) + "/db-password";
+    std::ifstream probe(file);
+    if (!probe) return {};
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read the database password file " + file + ": " +
+                             std::strerror(errno));
+  }
+  std::string pw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
+  return pw;
+}
+
+std::string describe(const DatabaseConfig& db) {
+  if (db.backend == Backend::sqlite3) return "sqlite3 " + db.path;
+  std::string where = db.socket.empty() ? db.host + ":" + std::to_string(db.port) : db.socket;
+  return "mysql " + (db.user.empty() ? std::string() : db.user + "@") + where + "/" + db.name;
+}
+
+}  // namespace engagementd

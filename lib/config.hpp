@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+
+namespace engagementd {
+
+enum class Backend { mysql, sqlite3 };
+
+struct DatabaseConfig {
+  Backend backend = Backend::mysql;
+  std::string host = "127.0.0.1";
+  std::string socket;  // a unix socket replaces host/port when set
+  int port = 3306;
+  std::string name;
+  std::string user;
+  std::string password_file;  // empty: $CREDENTIALS_DIRECTORY/db-password if present
+  std::string path;           // sqlite3 only
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+};
+
+struct Config {
+  std::string source;  // the file it came from, for messages
+  DatabaseConfig database;
+  std::chrono::milliseconds tick_interval{5'000};
+  std::chrono::milliseconds max_catchup{60'000};
+  bool simulation_enabled = true;
+  std::chrono::milliseconds real_viewer_ttl{60'000};
+  std::optional<std::uint64_t> seed;
+  LogLevel log_level = LogLevel::info;
+};
+
+// Limits, checked at load.
+inline constexpr std::chrono::milliseconds kMinTickInterval{100};
+inline constexpr std::chrono::milliseconds kMaxTickInterval{3'600'000};
+
+// Every problem found, each as "file:line:col: key: what is wrong".
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+Config load_config(const std::string& path);
+Config parse_config(const std::string& text, const std::string& source);
+
+// The database password: password_file, else $CREDENTIALS_DIRECTORY/db-password
+// (systemd LoadCredential=), else empty (e.g. unix_socket authentication).
+// A trailing newline is not part of it. Throws std::runtime_error naming the
+// file, never the content.
+std::string read_password(const DatabaseConfig& db);
+
+// What the logs may say about the database: never the password.
+std::string describe(const DatabaseConfig& db);
+
+}  // namespace engagementd

@@ -1,0 +1,575 @@
+#include "store.hpp"
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <deque>
+#include <stdexcept>
+
+#include "migrations.hpp"
+
+namespace engagementd {
+namespace {
+
+constexpr const char* kVersionTable = "engagementd_schema_version";
+
+const std::vector<Migration>& migrations_for(Backend backend) {
+  static const std::vector<Migration> mysql = parse_migrations(embedded_migrations_mysql());
+  static const std::vector<Migration> sqlite = parse_migrations(embedded_migrations_sqlite());
+  return backend == Backend::mysql ? mysql : sqlite;
+}
+
+// A statement whose text and bound values are built together, for multi-row
+// SQL: SOCI 4.0's MySQL backend sends one query per element of a bulk
+// use(vector), so batches are written as one statement with many rows.
+class BoundSql {
+ public:
+  explicit BoundSql(soci::session& sql) : st_(sql) {}
+
+  BoundSql& text(const char* s) {
+    text_ += s;
+    return *this;
+  }
+  BoundSql& value(long long v) {
+    ints_.push_back(v);
+    st_.exchange(soci::use(ints_.back()));
+    return placeholder();
+  }
+  BoundSql& value(double v) {
+    doubles_.push_back(v);
+    st_.exchange(soci::use(doubles_.back()));
+    return placeholder();
+  }
+  BoundSql& value(const std::string& v) {
+    strings_.push_back(v);
+    st_.exchange(soci::use(strings_.back()));
+    return placeholder();
+  }
+  // Runs the statement; returns the rows the database reports as affected.
+  long long execute() {
+    st_.alloc();
+    st_.prepare(text_);
+    st_.define_and_bind();
+    st_.execute(true);
+    return st_.get_affected_rows();
+  }
+
+ private:
+  BoundSql& placeholder() {
+    text_ += ":p";
+    text_ += std::to_string(count_++);
+    return *this;
+  }
+
+  soci::statement st_;
+  std::string text_;
+  std::deque<long long> ints_;  // deque: bound references stay valid as it grows
+  std::deque<double> doubles_;
+  std::deque<std::string> strings_;
+  int count_ = 0;
+};
+
+template <typename Row, typename Fn>
+void in_batches(const std::vector<Row>& rows, Fn fn) {
+  for (std::size_t i = 0; i < rows.size(); i += Store::kBatchRows) {
+    const std::size_t end = std::min(rows.size(), i + Store::kBatchRows);
+    fn(i, end);
+  }
+}
+
+std::string quote_option(const std::string& value, const char* what) {
+  if (value.find('\'') == std::string::npos) return "'" + value + "'";
+  if (value.find('"') == std::string::npos) return "\"" + value + "\"";
+  throw std::runtime_error(std::string("the database ") + what +
+                           " contains both ' and \" characters, which the MySQL client "
+                           "connection string cannot carry");
+}
+
+long long seconds(std::chrono::milliseconds d) {
+  return std::max<long long>(1, static_cast<long long>((d.count() + 999) / 1000));
+}
+
+std::string mysql_connection_string(const DatabaseConfig& db, const std::string& password) {
+  std::string s = "db=" + quote_option(db.name, "name");
+  if (!db.user.empty()) s += " user=" + quote_option(db.user, "user");
+  if (!password.empty()) s += " password=" + quote_option(password, "password");
+  if (!db.socket.empty()) {
+    s += " unix_socket=" + quote_option(db.socket, "socket");
+  } else {
+    s += " host=" + quote_option(db.host, "host") + " port=" + std::to_string(db.port);
+  }
+  s += " charset=utf8mb4";
+  s += " connect_timeout=" + std::to_string(seconds(db.connect_timeout));
+  s += " read_timeout=" + std::to_string(seconds(db.read_timeout));
+  s += " write_timeout=" + std::to_string(seconds(db.write_timeout));
+  return s;
+}
+
+}  // namespace
+
+Store::Store(Backend backend, std::unique_ptr<soci::session> sql)
+    : backend_(backend), sql_(std::move(sql)) {}
+
+Store::~Store() = default;
+
+std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& password) {
+  auto sql = std::make_unique<soci::session>();
+  try {
+    if (db.backend == Backend::mysql) {
+      sql->open(soci::mysql, mysql_connection_string(db, password));
+    } else {
+      // SOCI takes a connection string without '=' as the plain file name.
+      if (db.path.find('=') != std::string::npos) {
+        throw std::runtime_error("the sqlite3 path must not contain '='");
+      }
+      sql->open(soci::sqlite3, db.path);
+      *sql << "PRAGMA busy_timeout = " + std::to_string(db.write_timeout.count());
+      // WAL: the site's readers never wait for a tick's write.
+      std::string mode;
+      *sql << "PRAGMA journal_mode=WAL", soci::into(mode);
+    }
+  } catch (const soci::soci_error& e) {
+    throw std::runtime_error("cannot connect to " + describe(db) + ": " + e.get_error_message());
+  }
+  return std::unique_ptr<Store>(new Store(db.backend, std::move(sql)));
+}
+
+int Store::latest_schema_version(Backend backend) {
+  return static_cast<int>(migrations_for(backend).size());
+}
+
+bool Store::has_column(const std::string& table, const std::string& column) {
+  long long n = 0;
+  if (backend_ == Backend::mysql) {
+    *sql_ << "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() "
+             "AND table_name = :t AND column_name = :c",
+        soci::use(table), soci::use(column), soci::into(n);
+  } else {
+    *sql_ << "SELECT COUNT(*) FROM pragma_table_info(:t) WHERE name = :c", soci::use(table),
+        soci::use(column), soci::into(n);
+  }
+  return n > 0;
+}
+
+int Store::schema_version() {
+  long long tables = 0;
+  if (backend_ == Backend::mysql) {
+    *sql_ << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+             "AND table_name = 'engagementd_schema_version'",
+        soci::into(tables);
+  } else {
+    *sql_ << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+             "AND name = 'engagementd_schema_version'",
+        soci::into(tables);
+  }
+  if (tables == 0) return 0;
+  long long version = 0;
+  soci::indicator ind = soci::i_ok;
+  *sql_ << "SELECT MAX(version) FROM engagementd_schema_version", soci::into(version, ind);
+  return ind == soci::i_null ? 0 : static_cast<int>(version);
+}
+
+void Store::check_schema() {
+  const int have = schema_version();
+  const int want = latest_schema_version(backend_);
+  if (have < want) {
+    throw SchemaError("the database schema is at version " + std::to_string(have) +
+                      ", this engagementd needs version " + std::to_string(want) +
+                      ": run 'engagementd migrate -c <config>' first");
+  }
+  if (have > want) {
+    throw SchemaError("the database schema is at version " + std::to_string(have) +
+                      ", newer than this engagementd knows (" + std::to_string(want) +
+                      "): upgrade engagementd");
+  }
+  detect_columns();
+}
+
+void Store::detect_columns() {
+  heartbeat_column_ = has_column("stream_viewers", "last_seen_at");
+  updated_at_column_ = has_column("live_streams", "updated_at");
+  columns_detected_ = true;
+}
+
+std::vector<int> Store::migrate(const Logger& log) {
+  std::vector<int> applied;
+  const bool mysql = backend_ == Backend::mysql;
+  if (mysql) {
+    *sql_ << "CREATE TABLE IF NOT EXISTS engagementd_schema_version ("
+             " version INT NOT NULL PRIMARY KEY,"
+             " name VARCHAR(255) NOT NULL,"
+             " applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
+             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+    // Two migrators at once would interleave DDL: serialize them.
+    long long locked = 0;
+    soci::indicator ind = soci::i_ok;
+    *sql_ << "SELECT GET_LOCK('engagementd_migrate', 60)", soci::into(locked, ind);
+    if (ind == soci::i_null || locked != 1) {
+      throw std::runtime_error("another 'engagementd migrate' holds the migration lock");
+    }
+  } else {
+    *sql_ << "CREATE TABLE IF NOT EXISTS engagementd_schema_version ("
+             " version INTEGER NOT NULL PRIMARY KEY,"
+             " name TEXT NOT NULL,"
+             " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+  }
+  struct Unlock {
+    soci::session& sql;
+    bool mysql;
+    ~Unlock() {
+      if (!mysql) return;
+      try {
+        long long ignored = 0;
+        soci::indicator ind = soci::i_ok;
+        sql << "SELECT RELEASE_LOCK('engagementd_migrate')", soci::into(ignored, ind);
+      } catch (...) {
+      }
+    }
+  } unlock{*sql_, mysql};
+
+  const int current = schema_version();
+  const auto& all = migrations_for(backend_);
+  if (current > static_cast<int>(all.size())) {
+    throw SchemaError("the database schema is at version " + std::to_string(current) +
+                      ", newer than this engagementd knows (" + std::to_string(all.size()) +
+                      "): upgrade engagementd");
+  }
+  for (const Migration& m : all) {
+    if (m.version <= current) continue;
+    log.notice("applying schema migration " + m.name);
+    // MariaDB commits DDL implicitly, so there every statement is written to
+    // be safe to repeat; SQLite runs the whole migration as one transaction.
+    if (!mysql) sql_->begin();
+    try {
+      for (const MigrationStatement& s : m.statements) {
+        if (!s.if_missing_column.empty() && has_column(s.if_missing_table, s.if_missing_column)) {
+          continue;
+        }
+        try {
+          *sql_ << s.sql;
+        } catch (const soci::soci_error& e) {
+          throw std::runtime_error(m.name + ": " + e.get_error_message() + "\n  in: " + s.sql);
+        }
+      }
+      *sql_ << "INSERT INTO engagementd_schema_version (version, name) VALUES (:v, :n)",
+          soci::use(m.version), soci::use(m.name);
+      if (!mysql) sql_->commit();
+    } catch (...) {
+      if (!mysql) sql_->rollback();
+      throw;
+    }
+    applied.push_back(m.version);
+  }
+  detect_columns();
+  return applied;
+}
+
+std::int64_t Store::now_ms() {
+  long long now = 0;
+  if (backend_ == Backend::mysql) {
+    *sql_ << "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)", soci::into(now);
+  } else {
+    *sql_ << "SELECT CAST(strftime('%s','now') AS INTEGER) * 1000"
+             " + CAST(substr(strftime('%f','now'), 4) AS INTEGER)",
+        soci::into(now);
+  }
+  return now;
+}
+
+std::map<std::string, std::optional<std::string>> Store::read_global_settings() {
+  std::map<std::string, std::optional<std::string>> out;
+  std::string key, value;
+  soci::indicator value_ind = soci::i_ok;
+  soci::statement st =
+      (sql_->prepare << "SELECT setting_key, setting_value FROM global_stream_settings "
+                        "WHERE setting_key IN ('fake_viewers_enabled', 'fake_likes_enabled', "
+                        "'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate', "
+                        "'viewer_decrease_rate', 'like_rate', 'engagement_multiplier', "
+                        "'simulation_enabled')",
+       soci::into(key), soci::into(value, value_ind));
+  st.execute();
+  while (st.fetch()) {
+    out[key] = value_ind == soci::i_null ? std::nullopt : std::optional<std::string>(value);
+  }
+  return out;
+}
+
+std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl) {
+  if (!columns_detected_) detect_columns();
+  const bool mysql = backend_ == Backend::mysql;
+  const std::string integer = mysql ? "SIGNED" : "INTEGER";
+  std::string ttl_filter;
+  if (heartbeat_column_) {
+    ttl_filter =
+        mysql ? " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
+              : " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
+                "datetime('now', '-' || :ttl || ' seconds')";
+  }
+  const std::string query =
+      "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
+      " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0), COALESCE(ls.comment_count, 0),"
+      " CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END,"
+      " c.fake_viewers_enabled, c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers,"
+      " c.viewer_increase_rate, c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
+      " CASE WHEN st.stream_id IS NULL THEN 0 ELSE 1 END,"
+      " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
+      " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0), COALESCE(st.last_tick_ms, 0),"
+      " CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END,"
+      " COALESCE(v.n, 0), COALESCE(i.likes, 0), COALESCE(i.dislikes, 0), COALESCE(i.comments, 0)"
+      " FROM live_streams ls"
+      " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
+      " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+      " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS n FROM stream_viewers sv"
+      "   JOIN live_streams l ON l.id = sv.stream_id"
+      "   WHERE l.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL" +
+      ttl_filter +
+      "   GROUP BY sv.stream_id) v ON v.stream_id = ls.id"
+      " LEFT JOIN (SELECT si.stream_id,"
+      "   CAST(SUM(CASE WHEN si.interaction_type = 'like' THEN 1 ELSE 0 END) AS " +
+      integer +
+      ") AS likes,"
+      "   CAST(SUM(CASE WHEN si.interaction_type = 'dislike' THEN 1 ELSE 0 END) AS " +
+      integer +
+      ") AS dislikes,"
+      "   CAST(SUM(CASE WHEN si.interaction_type = 'comment' THEN 1 ELSE 0 END) AS " +
+      integer +
+      ") AS comments"
+      "   FROM stream_interactions si JOIN live_streams l ON l.id = si.stream_id"
+      "   WHERE l.status = 'live' AND si.is_fake = 0"
+      "   GROUP BY si.stream_id) i ON i.stream_id = ls.id"
+      " WHERE ls.status = 'live'"
+      " ORDER BY ls.id";
+
+  long long id = 0, vc = 0, mv = 0, lc = 0, dc = 0, cc = 0, has_config = 0, has_state = 0;
+  std::array<double, kConfigKeys.size()> cfg{};
+  std::array<soci::indicator, kConfigKeys.size()> cfg_ind{};
+  long long sv = 0, sj = 0, sl = 0, sp = 0, first = 0, last = 0, finalized = 0;
+  long long rv = 0, rl = 0, rd = 0, rc = 0;
+  long long ttl_seconds = real_viewer_ttl.count() / 1000;
+
+  soci::statement st(*sql_);
+  for (auto* p : {&id, &vc, &mv, &lc, &dc, &cc, &has_config}) st.exchange(soci::into(*p));
+  for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
+  for (auto* p : {&has_state, &sv, &sj, &sl, &sp, &first, &last, &finalized, &rv, &rl, &rd, &rc}) {
+    st.exchange(soci::into(*p));
+  }
+  if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(false);
+
+  std::vector<LiveStream> out;
+  while (st.fetch()) {
+    LiveStream s;
+    s.id = id;
+    s.shown = Display{vc, mv, lc, dc, cc};
+    if (has_config != 0) {
+      RawConfig raw;
+      for (std::size_t k = 0; k < cfg.size(); ++k) {
+        if (cfg_ind[k] != soci::i_null) raw[k] = cfg[k];
+      }
+      s.config = raw;
+    }
+    if (has_state != 0)
+      s.state = StoredState{SimState{sv, sj, sl, sp}, first, last, finalized != 0};
+    s.real = RealCounts{rv, rl, rd, rc};
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<EndedStream> Store::read_ended_streams() {
+  const bool mysql = backend_ == Backend::mysql;
+  const std::string duration =
+      mysql ? "COALESCE(TIMESTAMPDIFF(SECOND, ls.started_at, COALESCE(ls.ended_at, NOW())), -1)"
+            : "COALESCE(CAST(ROUND((julianday(COALESCE(ls.ended_at, 'now'))"
+              " - julianday(ls.started_at)) * 86400) AS INTEGER), -1)";
+  const std::string query =
+      "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END, COALESCE(ls.status, ''),"
+      " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
+      " st.last_tick_ms,"
+      " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
+      "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0),"
+      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+      "   AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+      "   AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+      "   AND si.is_fake = 0 AND si.interaction_type = 'comment'), " +
+      duration +
+      " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
+      " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')"
+      " ORDER BY st.stream_id";
+  long long id = 0, exists = 0, sv = 0, sj = 0, sl = 0, sp = 0, first = 0, last = 0;
+  long long total = 0, likes = 0, dislikes = 0, comments = 0, duration_s = 0;
+  std::string status;
+  soci::statement st =
+      (sql_->prepare << query, soci::into(id), soci::into(exists), soci::into(status),
+       soci::into(sv), soci::into(sj), soci::into(sl), soci::into(sp), soci::into(first),
+       soci::into(last), soci::into(total), soci::into(likes), soci::into(dislikes),
+       soci::into(comments), soci::into(duration_s));
+  st.execute();
+  std::vector<EndedStream> out;
+  while (st.fetch()) {
+    EndedStream e;
+    e.id = id;
+    e.exists = exists != 0;
+    e.status = status;
+    e.state = StoredState{SimState{sv, sj, sl, sp}, first, last, false};
+    e.real_viewers_total = total;
+    e.real = RealCounts{0, likes, dislikes, comments};
+    e.duration_seconds = duration_s;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
+  in_batches(rows, [&](std::size_t begin, std::size_t end) {
+    BoundSql q(*sql_);
+    q.text(
+        "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
+        "fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate, "
+        "viewer_decrease_rate, like_rate, engagement_multiplier) VALUES ");
+    for (std::size_t i = begin; i < end; ++i) {
+      const EngagementConfig& c = rows[i].config;
+      q.text(i == begin ? "(" : ", (").value(static_cast<long long>(rows[i].stream_id));
+      q.text(", ")
+          .value(c.viewers_enabled ? 1LL : 0LL)
+          .text(", ")
+          .value(c.likes_enabled ? 1LL : 0LL);
+      q.text(", ").value(static_cast<long long>(c.min_viewers));
+      q.text(", ").value(static_cast<long long>(c.max_viewers));
+      q.text(", ").value(c.increase_rate).text(", ").value(c.decrease_rate);
+      q.text(", ").value(c.like_rate).text(", ").value(c.multiplier).text(")");
+    }
+    // The admin panel may create the row at the same moment: theirs wins.
+    q.text(backend_ == Backend::mysql ? " ON DUPLICATE KEY UPDATE stream_id = stream_id"
+                                      : " ON CONFLICT(stream_id) DO NOTHING");
+    q.execute();
+  });
+}
+
+void Store::write_states(const std::vector<StateWrite>& rows) {
+  in_batches(rows, [&](std::size_t begin, std::size_t end) {
+    BoundSql q(*sql_);
+    q.text(
+        "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins, sim_likes, "
+        "peak_viewers, first_tick_ms, last_tick_ms, finalized_ms) VALUES ");
+    for (std::size_t i = begin; i < end; ++i) {
+      const StateWrite& w = rows[i];
+      q.text(i == begin ? "(" : ", (").value(static_cast<long long>(w.stream_id));
+      q.text(", ").value(static_cast<long long>(w.sim.viewers));
+      q.text(", ").value(static_cast<long long>(w.sim.joins));
+      q.text(", ").value(static_cast<long long>(w.sim.likes));
+      q.text(", ").value(static_cast<long long>(w.sim.peak));
+      q.text(", ").value(static_cast<long long>(w.first_tick_ms));
+      q.text(", ").value(static_cast<long long>(w.last_tick_ms)).text(", NULL)");
+    }
+    if (backend_ == Backend::mysql) {
+      q.text(
+          " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers), sim_joins = "
+          "VALUES(sim_joins), sim_likes = VALUES(sim_likes), peak_viewers = VALUES(peak_viewers), "
+          "last_tick_ms = VALUES(last_tick_ms), finalized_ms = NULL");
+    } else {
+      q.text(
+          " ON CONFLICT(stream_id) DO UPDATE SET sim_viewers = excluded.sim_viewers, sim_joins = "
+          "excluded.sim_joins, sim_likes = excluded.sim_likes, peak_viewers = "
+          "excluded.peak_viewers, last_tick_ms = excluded.last_tick_ms, finalized_ms = NULL");
+    }
+    q.execute();
+  });
+}
+
+void Store::write_displays(const std::vector<DisplayWrite>& rows) {
+  const bool mysql = backend_ == Backend::mysql;
+  in_batches(rows, [&](std::size_t begin, std::size_t end) {
+    BoundSql q(*sql_);
+    auto row = [&](std::size_t i, bool named) {
+      const DisplayWrite& w = rows[i];
+      const Display& d = w.display;
+      q.value(static_cast<long long>(w.stream_id)).text(named ? " AS id, " : ", ");
+      q.value(static_cast<long long>(d.viewers)).text(named ? " AS vc, " : ", ");
+      q.value(static_cast<long long>(d.max_viewers)).text(named ? " AS mv, " : ", ");
+      q.value(static_cast<long long>(d.likes)).text(named ? " AS lc, " : ", ");
+      q.value(static_cast<long long>(d.dislikes)).text(named ? " AS dc, " : ", ");
+      q.value(static_cast<long long>(d.comments)).text(named ? " AS cc" : "");
+    };
+    if (mysql) {
+      q.text("UPDATE live_streams ls JOIN (");
+      for (std::size_t i = begin; i < end; ++i) {
+        q.text(i == begin ? "SELECT " : " UNION ALL SELECT ");
+        row(i, i == begin);
+      }
+      q.text(
+          ") d ON ls.id = d.id SET ls.viewer_count = d.vc, ls.max_viewers = d.mv, "
+          "ls.like_count = d.lc, ls.dislike_count = d.dc, ls.comment_count = d.cc");
+      // Display numbers are not an edit of the stream: keep updated_at.
+      if (updated_at_column_) q.text(", ls.updated_at = ls.updated_at");
+      q.text(" WHERE ls.status = 'live'");
+    } else {
+      q.text(
+          "UPDATE live_streams SET viewer_count = d.column2, max_viewers = d.column3, "
+          "like_count = d.column4, dislike_count = d.column5, comment_count = d.column6 "
+          "FROM (VALUES ");
+      for (std::size_t i = begin; i < end; ++i) {
+        q.text(i == begin ? "(" : ", (");
+        row(i, false);
+        q.text(")");
+      }
+      q.text(") AS d WHERE live_streams.id = d.column1 AND live_streams.status = 'live'");
+    }
+    q.execute();
+  });
+}
+
+void Store::finalize(const Finalization& f) {
+  const long long id = f.stream_id;
+  const Display& d = f.final_display;
+  // The guard: whoever turns finalized_ms from NULL does the rest, once.
+  {
+    BoundSql q(*sql_);
+    q.text("UPDATE engagementd_stream_state SET finalized_ms = ")
+        .value(static_cast<long long>(f.finalized_ms))
+        .text(" WHERE stream_id = ")
+        .value(id)
+        .text(" AND finalized_ms IS NULL");
+    if (q.execute() != 1) return;
+  }
+  if (f.stream_exists) {
+    BoundSql q(*sql_);
+    q.text("UPDATE live_streams SET viewer_count = ").value(static_cast<long long>(d.viewers));
+    q.text(", max_viewers = ").value(static_cast<long long>(d.max_viewers));
+    q.text(", like_count = ").value(static_cast<long long>(d.likes));
+    q.text(", dislike_count = ").value(static_cast<long long>(d.dislikes));
+    q.text(", comment_count = ").value(static_cast<long long>(d.comments));
+    if (updated_at_column_) q.text(", updated_at = updated_at");
+    q.text(" WHERE id = ").value(id).text(" AND status <> 'live'");
+    q.execute();
+    BoundSql saved(*sql_);
+    saved.text("UPDATE saved_streams SET viewer_count = ").value(static_cast<long long>(d.viewers));
+    saved.text(", like_count = ").value(static_cast<long long>(d.likes));
+    saved.text(" WHERE stream_id = ").value(id);
+    saved.execute();
+  }
+  BoundSql q(*sql_);
+  q.text(
+      "REPLACE INTO engagementd_stream_summary (stream_id, final_status, duration_seconds, "
+      "real_viewers_total, sim_viewers_total, real_likes, sim_likes, real_dislikes, "
+      "real_comments, peak_viewers, final_viewer_count, final_like_count, finalized_ms) VALUES (");
+  q.value(id).text(", ").value(f.final_status).text(", ");
+  for (long long v :
+       {static_cast<long long>(f.duration_seconds), static_cast<long long>(f.real_viewers_total),
+        static_cast<long long>(f.sim_viewers_total), static_cast<long long>(f.real.likes),
+        static_cast<long long>(f.sim_likes), static_cast<long long>(f.real.dislikes),
+        static_cast<long long>(f.real.comments), static_cast<long long>(d.max_viewers),
+        static_cast<long long>(d.viewers), static_cast<long long>(d.likes)}) {
+    q.value(v).text(", ");
+  }
+  q.value(static_cast<long long>(f.finalized_ms)).text(")");
+  q.execute();
+}
+
+}  // namespace engagementd

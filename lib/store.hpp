@@ -1,0 +1,150 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "engagement.hpp"
+#include "log.hpp"
+#include "simulation.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace engagementd {
+
+// The numbers the PHP pages show, columns of live_streams.
+struct Display {
+  std::int64_t viewers = 0;
+  std::int64_t max_viewers = 0;
+  std::int64_t likes = 0;
+  std::int64_t dislikes = 0;
+  std::int64_t comments = 0;
+
+  bool operator==(const Display& o) const {
+    return viewers == o.viewers && max_viewers == o.max_viewers && likes == o.likes &&
+           dislikes == o.dislikes && comments == o.comments;
+  }
+  bool operator!=(const Display& o) const { return !(*this == o); }
+};
+
+// engagementd_stream_state as stored.
+struct StoredState {
+  SimState sim;
+  std::int64_t first_tick_ms = 0;
+  std::int64_t last_tick_ms = 0;
+  bool finalized = false;
+};
+
+struct LiveStream {
+  std::int64_t id = 0;
+  Display shown;
+  std::optional<RawConfig> config;   // absent: no stream_engagement_config row
+  std::optional<StoredState> state;  // absent: never simulated
+  RealCounts real;
+};
+
+// A simulated stream that is no longer live (or was deleted) and not yet finalized.
+struct EndedStream {
+  std::int64_t id = 0;
+  bool exists = false;  // the live_streams row is still there
+  std::string status;
+  StoredState state;
+  std::int64_t real_viewers_total = 0;  // distinct real sessions over the stream
+  RealCounts real;                      // likes, dislikes, comments (viewers unused)
+  std::int64_t duration_seconds = -1;   // from started_at..ended_at; -1 if unknown
+};
+
+struct StateWrite {
+  std::int64_t stream_id = 0;
+  SimState sim;
+  std::int64_t first_tick_ms = 0;
+  std::int64_t last_tick_ms = 0;
+};
+
+struct DisplayWrite {
+  std::int64_t stream_id = 0;
+  Display display;
+};
+
+struct ConfigInsert {
+  std::int64_t stream_id = 0;
+  EngagementConfig config;
+};
+
+struct Finalization {
+  std::int64_t stream_id = 0;
+  bool stream_exists = false;
+  std::string final_status;
+  std::int64_t duration_seconds = 0;
+  std::int64_t real_viewers_total = 0;
+  std::int64_t sim_viewers_total = 0;
+  RealCounts real;
+  std::int64_t sim_likes = 0;
+  Display final_display;
+  std::int64_t finalized_ms = 0;
+};
+
+class SchemaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Everything engagementd reads and writes, for MariaDB/MySQL and SQLite.
+// Methods throw soci::soci_error on database errors; callers own transactions
+// (session().begin()/commit() or soci::transaction).
+class Store {
+ public:
+  // Connects; throws std::runtime_error naming the database (never the password).
+  static std::unique_ptr<Store> open(const DatabaseConfig& db, const std::string& password);
+  ~Store();
+
+  Backend backend() const { return backend_; }
+  soci::session& session() { return *sql_; }
+
+  // Schema version bookkeeping.
+  static int latest_schema_version(Backend backend);
+  int schema_version();  // 0 when the version table does not exist
+  // Applies pending migrations in order; returns the versions applied.
+  std::vector<int> migrate(const Logger& log);
+  // Throws SchemaError unless the schema is exactly the one this build knows.
+  void check_schema();
+
+  bool has_column(const std::string& table, const std::string& column);
+
+  // The database clock, milliseconds since the epoch.
+  std::int64_t now_ms();
+
+  std::map<std::string, std::optional<std::string>> read_global_settings();
+  // All live streams with config, state and real counts, ordered by id.
+  std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl);
+  std::vector<EndedStream> read_ended_streams();
+
+  void insert_configs(const std::vector<ConfigInsert>& rows);
+  void write_states(const std::vector<StateWrite>& rows);
+  // Only touches streams still live: a stream that ended meanwhile keeps
+  // what finalization will write.
+  void write_displays(const std::vector<DisplayWrite>& rows);
+  void finalize(const Finalization& f);
+
+  // Rows per multi-row statement.
+  static constexpr std::size_t kBatchRows = 500;
+
+ private:
+  Store(Backend backend, std::unique_ptr<soci::session> sql);
+  void detect_columns();
+
+  Backend backend_;
+  std::unique_ptr<soci::session> sql_;
+  bool heartbeat_column_ = false;   // stream_viewers.last_seen_at
+  bool updated_at_column_ = false;  // live_streams.updated_at
+  bool columns_detected_ = false;
+};
+
+}  // namespace engagementd

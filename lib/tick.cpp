@@ -1,0 +1,173 @@
+#include "tick.hpp"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+
+namespace engagementd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+Display live_display(const RealCounts& real, const SimState& sim, bool simulated) {
+  if (!simulated)
+    return Display{real.viewers, real.viewers, real.likes, real.dislikes, real.comments};
+  return Display{real.viewers + sim.viewers, sim.peak, real.likes + sim.likes, real.dislikes,
+                 real.comments};
+}
+
+}  // namespace
+
+TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed)
+    : store_(store), log_(log), rng_(seed) {}
+
+TickReport TickEngine::run(const TickSettings& settings) {
+  TickReport report;
+  const auto t0 = Clock::now();
+  soci::transaction tx(store_.session());
+
+  const std::int64_t now = store_.now_ms();
+  std::vector<std::string> global_problems;
+  const GlobalSettings globals =
+      resolve_global_settings(store_.read_global_settings(), global_problems);
+  for (const std::string& p : global_problems) {
+    if (problems_.first("global:" + p, p)) log_.warning(p);
+  }
+  const std::vector<LiveStream> live = store_.read_live_streams(settings.real_viewer_ttl);
+  const std::vector<EndedStream> ended = store_.read_ended_streams();
+  const auto t1 = Clock::now();
+
+  const bool simulate = settings.simulation_enabled && globals.simulation_enabled;
+  report.simulation_enabled = simulate;
+  if (simulate != last_simulation_enabled_) {
+    log_.notice(simulate ? "simulation on: display = real + simulated"
+                         : std::string("simulation off (") +
+                               (settings.simulation_enabled ? "global setting simulation_enabled"
+                                                            : "simulation.enabled in the config") +
+                               "): display = real only");
+  }
+
+  std::vector<ConfigInsert> config_inserts;
+  std::vector<StateWrite> state_writes;
+  std::vector<DisplayWrite> display_writes;
+  std::unordered_map<std::int64_t, std::int64_t> advanced;
+  advanced.reserve(live.size());
+  const double max_catchup_s = std::chrono::duration<double>(settings.max_catchup).count();
+
+  for (const LiveStream& s : live) {
+    report.live++;
+    const std::string key = "stream:" + std::to_string(s.id);
+    EngagementConfig config = globals.defaults;
+    if (!s.config) {
+      config_inserts.push_back({s.id, globals.defaults});
+    } else {
+      std::string error;
+      if (const auto parsed = config_from_raw(*s.config, error)) {
+        config = *parsed;
+        if (problems_.clear(key)) {
+          log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
+        }
+      } else if (problems_.first(key, error)) {
+        log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
+                     error + "); using the global defaults until it is fixed");
+      }
+    }
+
+    SimState sim;
+    bool write_state = false;
+    std::int64_t first_tick = now;
+    if (!simulate) {
+      if (s.state) sim = s.state->sim;
+    } else if (!s.state) {
+      sim = first_sight(config, s.real, rng_);
+      write_state = true;
+    } else {
+      std::int64_t since = s.state->last_tick_ms;
+      if (const auto it = advanced_ms_.find(s.id); it != advanced_ms_.end()) {
+        since = std::max(since, it->second);
+      }
+      const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, max_catchup_s);
+      sim = step(config, s.state->sim, s.real, dt, rng_);
+      first_tick = s.state->first_tick_ms;
+      // A finalized stream that is live again is simulated on from its totals.
+      write_state = sim != s.state->sim || s.state->finalized;
+    }
+    if (write_state) state_writes.push_back({s.id, sim, first_tick, now});
+    advanced[s.id] = now;
+
+    const Display display = live_display(s.real, sim, simulate);
+    if (display != s.shown) display_writes.push_back({s.id, display});
+    if (log_.enabled(LogLevel::debug)) {
+      log_.debug(
+          "stream=" + std::to_string(s.id) + " real_viewers=" + std::to_string(s.real.viewers) +
+          " sim_viewers=" + std::to_string(sim.viewers) +
+          " target=" + std::to_string(simulate ? target_viewers(config, s.real.viewers) : 0) +
+          " viewers=" + std::to_string(display.viewers) +
+          " real_likes=" + std::to_string(s.real.likes) +
+          " sim_likes=" + std::to_string(sim.likes) + " likes=" + std::to_string(display.likes) +
+          " peak=" + std::to_string(display.max_viewers));
+    }
+  }
+  const auto t2 = Clock::now();
+
+  store_.insert_configs(config_inserts);
+  store_.write_states(state_writes);
+  store_.write_displays(display_writes);
+
+  std::vector<Finalization> finals;
+  for (const EndedStream& e : ended) {
+    Finalization f;
+    f.stream_id = e.id;
+    f.stream_exists = e.exists;
+    f.final_status = e.exists ? e.status : "deleted";
+    f.duration_seconds = e.duration_seconds >= 0
+                             ? e.duration_seconds
+                             : (e.state.last_tick_ms - e.state.first_tick_ms) / 1000;
+    f.real_viewers_total = e.real_viewers_total;
+    f.sim_viewers_total = e.state.sim.joins;
+    f.real = e.real;
+    f.sim_likes = e.state.sim.likes;
+    // With simulation off, the final numbers are real only, as the live ones were.
+    f.final_display =
+        simulate ? Display{e.real_viewers_total + e.state.sim.joins, e.state.sim.peak,
+                           e.real.likes + e.state.sim.likes, e.real.dislikes, e.real.comments}
+                 : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
+                           e.real.dislikes, e.real.comments};
+    f.finalized_ms = now;
+    store_.finalize(f);
+    finals.push_back(std::move(f));
+  }
+
+  tx.commit();
+  const auto t3 = Clock::now();
+
+  // Only a committed tick moves time on.
+  advanced_ms_ = std::move(advanced);
+  last_simulation_enabled_ = simulate;
+  for (const Finalization& f : finals) {
+    problems_.clear("stream:" + std::to_string(f.stream_id));
+    log_.info("finalized stream=" + std::to_string(f.stream_id) + " status=" + f.final_status +
+              " viewers=" + std::to_string(f.final_display.viewers) + " (real=" +
+              std::to_string(f.real_viewers_total) + " sim=" + std::to_string(f.sim_viewers_total) +
+              ") likes=" + std::to_string(f.final_display.likes) +
+              " (real=" + std::to_string(f.real.likes) + " sim=" + std::to_string(f.sim_likes) +
+              ") peak=" + std::to_string(f.final_display.max_viewers) +
+              " duration_s=" + std::to_string(f.duration_seconds));
+  }
+
+  report.displays_written = display_writes.size();
+  report.states_written = state_writes.size();
+  report.configs_created = config_inserts.size();
+  report.finalized = finals.size();
+  report.read_ms = ms_between(t0, t1);
+  report.step_ms = ms_between(t1, t2);
+  report.write_ms = ms_between(t2, t3);
+  report.total_ms = ms_between(t0, t3);
+  return report;
+}
+
+}  // namespace engagementd
