@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages engagementd needs to build and run; with
+# --test also what the test suite needs (Catch2, a MariaDB server to start a
+# throwaway instance from). Installs only what is missing, so it is cheap to
+# rerun.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libboost-dev libsoci-dev libmariadb-dev
+          libyaml-cpp-dev libsqlite3-dev libsystemd-dev sqlite3)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(catch2 mariadb-server mariadb-client)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "engagementd: missing packages: ${missing[*]}" >&2
+  echo "run this script as root, or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# The tests start their own MariaDB; keep the package's system service from
+# being started as a side effect of installing it here.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  added_policy=1
+fi
+cleanup() { [[ $added_policy -eq 1 ]] && rm -f "$policy"; }
+trap cleanup EXIT
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds engagementd and runs every test: unit tests, and the store and
+# end-to-end tests on SQLite and on a throwaway MariaDB started here (on
+# 127.0.0.1, under build/mariadb-test) and stopped again however the run ends.
+# Usage (as root on Debian 12): bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh --test
+
+build=build
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+server=$build/mariadb-test
+trap 'bash scripts/mariadb-test.sh stop "$server"' EXIT
+port=$(bash scripts/mariadb-test.sh start "$server")
+echo "Throwaway MariaDB on 127.0.0.1:$port (pid $(cat "$server/mariadbd.pid"))"
+
+cmake -S . -B "$build" \
+  -DENGAGEMENTD_TEST_MYSQL="host=127.0.0.1 port=$port user=engagementd_test password=test" >/dev/null
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
