@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "config.hpp"
+
+using namespace engagementd;
+
+namespace {
+
+const char* kGood = R"(database:
+  backend: mysql
+  host: 127.0.0.1
+  port: 3306
+  name: shop
+  user: engagementd
+  password_file: /etc/engagementd/db-password
+tick:
+  interval: 5s
+  max_catchup: 60s
+simulation:
+  enabled: true
+  real_viewer_ttl: 60s
+  seed: 42
+log:
+  level: info
+)";
+
+// The single problem reported for text, which must fail.
+std::string problem(const std::string& text) {
+  try {
+    parse_config(text, "test.yaml");
+  } catch (const ConfigError& e) {
+    REQUIRE(e.problems().size() == 1);
+    return e.problems()[0];
+  }
+  FAIL("expected a config error");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("the documented example config is valid") {
+  const Config c = parse_config(kGood, "test.yaml");
+  CHECK(c.database.backend == Backend::mysql);
+  CHECK(c.database.name == "shop");
+  CHECK(c.database.port == 3306);
+  CHECK(c.tick_interval == std::chrono::seconds(5));
+  CHECK(c.max_catchup == std::chrono::seconds(60));
+  CHECK(c.real_viewer_ttl == std::chrono::seconds(60));
+  CHECK(c.seed == std::uint64_t{42});
+  CHECK(c.log_level == LogLevel::info);
+}
+
+TEST_CASE("the shipped etc/engagementd.yaml is valid") {
+  const std::string path = std::string(ENGAGEMENTD_SOURCE_DIR) + "/etc/engagementd.yaml";
+  const Config c = load_config(path);
+  CHECK(c.database.backend == Backend::mysql);
+  CHECK(c.tick_interval == std::chrono::seconds(5));
+}
+
+TEST_CASE("config errors name file:line:col and the key") {
+  CHECK(problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  interval: 5 seconds\n") ==
+        "test.yaml:5:13: tick.interval: duration '5 seconds' has unknown unit ' seconds' (use ms, "
+        "s, m or h)");
+  CHECK(problem("database:\n  backend: oracle\n  name: x\n") ==
+        "test.yaml:2:12: database.backend: 'oracle' is not mysql or sqlite3");
+  CHECK(problem("database:\n  backend: mysql\n  name: x\n  port: 70000\n") ==
+        "test.yaml:4:9: database.port: '70000' is not a whole number in 1..65535");
+  CHECK(problem("database:\n  backend: sqlite3\n  path: /x.db\nlog:\n  level: loud\n") ==
+        "test.yaml:5:10: log.level: 'loud' is not one of debug, info, notice, warning, error");
+}
+
+TEST_CASE("unknown keys are errors, not ignored") {
+  const std::string p = problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  intervall: 5s\n");
+  CHECK_THAT(p, Catch::StartsWith("test.yaml:5:3: tick.intervall: unknown key"));
+  CHECK_THAT(p, Catch::Contains("interval"));
+  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\nsimulaton:\n  enabled: false\n"),
+             Catch::StartsWith("test.yaml:4:1: simulaton: unknown key"));
+}
+
+TEST_CASE("an inline password is refused") {
+  CHECK_THAT(problem("database:\n  backend: mysql\n  name: x\n  password: hunter2\n"),
+             Catch::Contains("password_file") && !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("range and consistency checks") {
+  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  interval: 10ms\n"),
+             Catch::Contains("tick.interval: '10ms' is outside 100ms..1h"));
+  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  interval: 10s\n  max_catchup: 5s\n"),
+             Catch::Contains("max_catchup: 5s is shorter than tick.interval 10s"));
+  CHECK_THAT(problem("database:\n  backend: sqlite3\n"), Catch::Contains("needs path"));
+  CHECK_THAT(problem("database:\n  backend: mysql\n"), Catch::Contains("needs name"));
+  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\nsimulation:\n  enabled: maybe\n"),
+             Catch::Contains("test.yaml:5:12: simulation.enabled: 'maybe' is not true or false"));
+  CHECK_THAT(problem("tick:\n  interval: 5s\n"), Catch::Contains("database: missing section"));
+}
+
+TEST_CASE("malformed YAML reports where") {
+  CHECK_THAT(problem("database:\n  backend: [sqlite3\n"), Catch::StartsWith("test.yaml:") &&
+                                                            Catch::Contains("YAML syntax"));
+  CHECK_THAT(problem(""), Catch::Contains("the file is empty"));
+  CHECK_THAT(problem("- a\n- b\n"), Catch::Contains("expected a mapping"));
+  CHECK_THAT(problem("database: 3\n"), Catch::Contains("database: expected a mapping"));
+}
+
+TEST_CASE("every problem is reported at once") {
+  try {
+    parse_config("database:\n  backend: nope\n  port: x\ntick:\n  interval: 1y\n", "t.yaml");
+    FAIL("expected errors");
+  } catch (const ConfigError& e) {
+    CHECK(e.problems().size() >= 3);
+  }
+}
+
+TEST_CASE("a missing file is named") {
+  CHECK_THROWS_WITH(load_config("/nonexistent/engagementd.yaml"),
+                    Catch::Contains("/nonexistent/engagementd.yaml: cannot open"));
+}
+
+TEST_CASE("the password comes from its file or from systemd credentials") {
+  const auto dir = std::filesystem::temp_directory_path() / "engagementd-pw-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "pw") << "s3cret\n";
+  DatabaseConfig db;
+  db.password_file = (dir / "pw").string();
+  CHECK(read_password(db) == "s3cret");
+
+  DatabaseConfig from_credentials;
+  std::ofstream(dir / "db-password") << "from-cred";
+  setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
+  CHECK(read_password(from_credentials) == "from-cred");
+  unsetenv("CREDENTIALS_DIRECTORY");
+  CHECK(read_password(from_credentials).empty());
+
+  db.password_file = (dir / "missing").string();
+  CHECK_THROWS_WITH(read_password(db), Catch::Contains("missing"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("describe never shows the password") {
+  DatabaseConfig db;
+  db.name = "shop";
+  db.user = "engagementd";
+  db.password_file = "/etc/engagementd/db-password";
+  CHECK(describe(db) == "mysql engagementd@127.0.0.1:3306/shop");
+}

@@ -1,0 +1,475 @@
+// Store contract tests: the same bodies run on SQLite and on MariaDB
+// (db_tests --backend sqlite3|mysql, registered twice in CTest).
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <set>
+
+#include "test_db.hpp"
+#include "tick.hpp"
+
+using namespace engagementd;
+using namespace engagementd::test;
+
+namespace {
+
+TickSettings settings() {
+  TickSettings s;
+  s.max_catchup = std::chrono::seconds(60);
+  return s;
+}
+
+// Inserts a stream the way the PHP site does: no stream_key.
+long long add_stream(soci::session& sql, const std::string& status = "live") {
+  sql << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (7, 'A stream', '" +
+             status + "', " + (is_mysql() ? "NOW()" : "datetime('now')") + ")";
+  return query_int(sql, "SELECT MAX(id) FROM live_streams");
+}
+
+void add_viewer(soci::session& sql, long long stream, const std::string& session, bool fake = false,
+                bool left = false) {
+  sql << "INSERT INTO stream_viewers (stream_id, session_id, is_fake, left_at) VALUES (" +
+             std::to_string(stream) + ", '" + session + "', " + (fake ? "1" : "0") + ", " +
+             (left ? (is_mysql() ? "NOW()" : "datetime('now')") : "NULL") + ")";
+}
+
+void add_interaction(soci::session& sql, long long stream, const std::string& type,
+                     bool fake = false) {
+  sql << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) VALUES (" +
+             std::to_string(stream) + ", '" + type + "', " + (fake ? "1" : "0") + ")";
+}
+
+void set_config(soci::session& sql, long long stream, const std::string& values) {
+  sql << "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
+         "fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate, "
+         "viewer_decrease_rate, like_rate, engagement_multiplier) VALUES (" +
+             std::to_string(stream) + ", " + values + ")";
+}
+
+void set_global(soci::session& sql, const std::string& key, const std::string& value) {
+  sql << "DELETE FROM global_stream_settings WHERE setting_key = '" + key + "'";
+  sql << "INSERT INTO global_stream_settings (setting_key, setting_value) VALUES ('" + key +
+             "', '" + value + "')";
+}
+
+struct Row {
+  long long viewers, max_viewers, likes, dislikes, comments;
+};
+
+Row display(soci::session& sql, long long id) {
+  Row r{};
+  sql << "SELECT viewer_count, max_viewers, like_count, dislike_count, comment_count FROM "
+         "live_streams WHERE id = :id",
+      soci::use(id), soci::into(r.viewers), soci::into(r.max_viewers), soci::into(r.likes),
+      soci::into(r.dislikes), soci::into(r.comments);
+  return r;
+}
+
+SimState state(soci::session& sql, long long id) {
+  SimState s;
+  long long v = 0, j = 0, l = 0, p = 0;
+  sql << "SELECT sim_viewers, sim_joins, sim_likes, peak_viewers FROM engagementd_stream_state "
+         "WHERE stream_id = :id",
+      soci::use(id), soci::into(v), soci::into(j), soci::into(l), soci::into(p);
+  s.viewers = v;
+  s.joins = j;
+  s.likes = l;
+  s.peak = p;
+  return s;
+}
+
+std::vector<std::string> stream_keys(soci::session& sql) {
+  std::vector<std::string> keys;
+  std::string k;
+  soci::indicator ind = soci::i_ok;
+  soci::statement st = (sql.prepare << "SELECT stream_key FROM live_streams ORDER BY id",
+                        soci::into(k, ind));
+  st.execute();
+  while (st.fetch()) keys.push_back(ind == soci::i_null ? std::string("<NULL>") : k);
+  return keys;
+}
+
+// Every key non-empty, unique, and the generated ones 48 hex digits (192 bits).
+void check_keys(soci::session& sql, const std::set<std::string>& kept) {
+  const auto keys = stream_keys(sql);
+  const std::set<std::string> unique(keys.begin(), keys.end());
+  CHECK(unique.size() == keys.size());
+  const std::regex generated("[0-9a-f]{48}");
+  for (const auto& k : keys) {
+    INFO("key " << k);
+    CHECK((kept.count(k) == 1 || std::regex_match(k, generated)));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("run refuses an unmigrated database, migrate creates the schema and is idempotent") {
+  TestDatabase db;
+  auto store = db.open();
+  CHECK(store->schema_version() == 0);
+  CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("engagementd migrate"));
+
+  const auto applied = store->migrate(quiet_logger());
+  CHECK(applied == std::vector<int>{1, 2, 3});
+  CHECK(store->schema_version() == Store::latest_schema_version(backend()));
+  CHECK_NOTHROW(store->check_schema());
+  CHECK(store->migrate(quiet_logger()).empty());
+
+  auto site = db.site();
+  for (const char* table :
+       {"live_streams", "stream_viewers", "stream_interactions", "stream_engagement_config",
+        "global_stream_settings", "saved_streams", "engagementd_stream_state",
+        "engagementd_stream_summary"}) {
+    CHECK(query_int(*site, std::string("SELECT COUNT(*) FROM ") + table) == 0);
+  }
+  *site << "INSERT INTO engagementd_schema_version (version, name) VALUES (99, 'future')";
+  CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("upgrade engagementd"));
+}
+
+TEST_CASE("an INSERT that omits stream_key gets a unique 192-bit key and given keys are kept") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  add_stream(*site);
+  add_stream(*site);
+  *site << "INSERT INTO live_streams (vendor_id, title) VALUES (1, 'a'), (2, 'b'), (3, 'c')";
+  *site << "INSERT INTO live_streams (vendor_id, title, stream_key) VALUES (4, 'd', 'kept-key')";
+  *site << "INSERT INTO live_streams (vendor_id, title, stream_key) VALUES (5, 'e', '')";
+  CHECK(stream_keys(*site).size() == 7);
+  check_keys(*site, {"kept-key"});
+  CHECK_THROWS(*site << "INSERT INTO live_streams (vendor_id, title, stream_key) VALUES (6, 'f', 'kept-key')");
+}
+
+TEST_CASE("migrate repairs a live_streams table that has no stream_key column") {
+  TestDatabase db;
+  auto site = db.site();
+  const std::string id = is_mysql() ? "id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY"
+                                    : "id INTEGER PRIMARY KEY AUTOINCREMENT";
+  *site << "CREATE TABLE live_streams (" + id +
+               ", vendor_id BIGINT NOT NULL, title VARCHAR(255) NOT NULL DEFAULT '',"
+               " status VARCHAR(16) NOT NULL DEFAULT 'scheduled',"
+               " viewer_count INT NOT NULL DEFAULT 0, max_viewers INT NOT NULL DEFAULT 0,"
+               " like_count INT NOT NULL DEFAULT 0, dislike_count INT NOT NULL DEFAULT 0,"
+               " comment_count INT NOT NULL DEFAULT 0, started_at DATETIME NULL,"
+               " ended_at DATETIME NULL)";
+  *site << "INSERT INTO live_streams (vendor_id, title) VALUES (1, 'old 1'), (2, 'old 2'), (3, 'old 3')";
+  auto store = db.migrated();
+  *site << "INSERT INTO live_streams (vendor_id, title) VALUES (4, 'new')";
+  CHECK(stream_keys(*site).size() == 4);
+  check_keys(*site, {});
+  const std::string first = stream_keys(*site)[0];
+  CHECK_THROWS(*site << "UPDATE live_streams SET stream_key = :k WHERE id = 2", soci::use(first));
+}
+
+TEST_CASE("migrate repairs stream_key NOT NULL without a default, keeping good keys",
+          "[mysql-only]") {
+  // SQLite cannot change a column's constraints in place; this broken state
+  // is the production (MariaDB) one.
+  TestDatabase db;
+  auto site = db.site();
+  *site << "CREATE TABLE live_streams (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+           " vendor_id BIGINT NOT NULL, stream_key VARCHAR(128) NOT NULL,"
+           " title VARCHAR(255) NOT NULL DEFAULT '', status ENUM('scheduled','live','ended',"
+           "'archived','cancelled') NOT NULL DEFAULT 'scheduled',"
+           " viewer_count INT UNSIGNED NOT NULL DEFAULT 0, max_viewers INT UNSIGNED NOT NULL DEFAULT 0,"
+           " like_count INT UNSIGNED NOT NULL DEFAULT 0, dislike_count INT UNSIGNED NOT NULL DEFAULT 0,"
+           " comment_count INT UNSIGNED NOT NULL DEFAULT 0, started_at DATETIME NULL,"
+           " ended_at DATETIME NULL, updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
+           " ON UPDATE CURRENT_TIMESTAMP)";
+  *site << "CREATE TABLE stream_engagement_config (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT"
+           " PRIMARY KEY, stream_id BIGINT UNSIGNED NOT NULL UNIQUE, fake_viewers_enabled TINYINT"
+           " NOT NULL DEFAULT 1, fake_likes_enabled TINYINT NOT NULL DEFAULT 1, min_fake_viewers"
+           " INT NOT NULL DEFAULT 15, max_fake_viewers INT NOT NULL DEFAULT 100,"
+           " viewer_increase_rate INT NOT NULL DEFAULT 5, viewer_decrease_rate INT NOT NULL"
+           " DEFAULT 3, like_rate INT NOT NULL DEFAULT 3, engagement_multiplier DECIMAL(3,2)"
+           " NOT NULL DEFAULT 2.00)";
+  // The site's bug, as seen before the fix.
+  CHECK_THROWS_WITH(*site << "INSERT INTO live_streams (vendor_id, title) VALUES (1, 'x')",
+                    Catch::Contains("stream_key"));
+  CHECK_THROWS(*site << "INSERT INTO stream_engagement_config (stream_id, engagement_multiplier)"
+                        " VALUES (1, 10.0)");
+  *site << "INSERT INTO live_streams (vendor_id, stream_key) VALUES (1, 'good-1'), (2, ''),"
+           " (3, 'dup'), (4, 'dup'), (5, '')";
+  auto store = db.migrated();
+  const auto keys = stream_keys(*site);
+  REQUIRE(keys.size() == 5);
+  CHECK(keys[0] == "good-1");
+  CHECK(keys[2] == "dup");
+  CHECK(keys[3] != "dup");
+  *site << "INSERT INTO live_streams (vendor_id, title) VALUES (6, 'after the fix')";
+  check_keys(*site, {"good-1", "dup"});
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema ="
+                         " DATABASE() AND table_name = 'live_streams' AND column_name ="
+                         " 'stream_key' AND is_nullable = 'NO'") == 1);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema ="
+                         " DATABASE() AND table_name = 'live_streams' AND column_name ="
+                         " 'stream_key' AND non_unique = 0") >= 1);
+  *site << "INSERT INTO stream_engagement_config (stream_id, engagement_multiplier) VALUES (1, 10.0)";
+  double m = 0;
+  *site << "SELECT engagement_multiplier FROM stream_engagement_config WHERE stream_id = 1",
+      soci::into(m);
+  CHECK(m == 10.0);
+}
+
+TEST_CASE("a tick creates missing config rows from the global settings and shows real + simulated") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  set_global(*site, "min_fake_viewers", "4");
+  set_global(*site, "max_fake_viewers", "40");
+  set_global(*site, "viewer_increase_rate", "6");
+  set_global(*site, "like_rate", "0");
+  const long long a = add_stream(*site);
+  const long long b = add_stream(*site);
+  const long long scheduled = add_stream(*site, "scheduled");
+  set_config(*site, b, "1, 1, 10, 10, 5, 3, 3, 2.0");
+  for (const char* s : {"s1", "s2", "s3"}) add_viewer(*site, a, s);
+  add_viewer(*site, a, "gone", false, true);
+  add_viewer(*site, a, "fake1", true);
+  add_viewer(*site, a, "fake2", true);
+  add_interaction(*site, a, "like");
+  add_interaction(*site, a, "like");
+  add_interaction(*site, a, "like", true);
+  add_interaction(*site, a, "dislike");
+  add_interaction(*site, a, "comment");
+  add_interaction(*site, a, "comment", true);
+
+  TickEngine engine(*store, quiet_logger(), 1);
+  const TickReport r = engine.run(settings());
+  CHECK(r.live == 2);
+  CHECK(r.configs_created == 1);
+  CHECK(r.states_written == 2);
+  CHECK(r.displays_written == 2);
+
+  CHECK(query_int(*site, "SELECT min_fake_viewers FROM stream_engagement_config WHERE stream_id = " +
+                             std::to_string(a)) == 4);
+  CHECK(query_int(*site, "SELECT max_fake_viewers FROM stream_engagement_config WHERE stream_id = " +
+                             std::to_string(a)) == 40);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config WHERE stream_id = " +
+                             std::to_string(scheduled)) == 0);
+
+  const SimState sa = state(*site, a);
+  CHECK(sa.viewers >= 2);
+  CHECK(sa.viewers <= 4);
+  const Row da = display(*site, a);
+  CHECK(da.viewers == 3 + sa.viewers);  // 3 open real sessions; the fake ones never count
+  CHECK(da.likes == 2 + sa.likes);
+  CHECK(da.dislikes == 1);
+  CHECK(da.comments == 1);
+  CHECK(da.max_viewers == sa.peak);
+  CHECK(sa.peak == da.viewers);
+
+  const SimState sb = state(*site, b);
+  CHECK(sb.viewers >= 5);
+  CHECK(sb.viewers <= 10);
+  CHECK(display(*site, b).viewers == sb.viewers);
+  CHECK(display(*site, scheduled).viewers == 0);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state WHERE stream_id = " +
+                             std::to_string(scheduled)) == 0);
+  // The site's interaction tables stay real-only: nothing was added.
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_viewers") == 6);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_interactions") == 6);
+}
+
+TEST_CASE("only rows whose numbers changed are written") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  const long long b = add_stream(*site);
+  // Rates so low that a tick of milliseconds moves nothing.
+  set_config(*site, a, "1, 1, 5, 50, 0.001, 0.001, 0, 2.0");
+  set_config(*site, b, "1, 1, 5, 50, 0.001, 0.001, 0, 2.0");
+  TickEngine engine(*store, quiet_logger(), 2);
+  engine.run(settings());
+  TickReport r = engine.run(settings());
+  CHECK(r.live == 2);
+  CHECK(r.displays_written == 0);
+  CHECK(r.states_written == 0);
+
+  add_interaction(*site, a, "like");
+  r = engine.run(settings());
+  CHECK(r.displays_written == 1);
+  CHECK(r.states_written == 0);
+  CHECK(display(*site, a).likes == 1);
+}
+
+TEST_CASE("dt comes from the database clock and is capped by max_catchup") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  set_config(*site, a, "1, 1, 1, 1000, 600, 600, 0, 10.0");
+  for (int i = 0; i < 50; ++i) add_viewer(*site, a, "s" + std::to_string(i));  // T = 500
+  TickEngine engine(*store, quiet_logger(), 3);
+  engine.run(settings());
+  REQUIRE(state(*site, a).viewers == 1);
+
+  // 30 s ago on the database clock: ~300 joins at 600/minute.
+  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 30000";
+  TickEngine restarted(*store, quiet_logger(), 4);
+  restarted.run(settings());
+  const SimState after = state(*site, a);
+  CHECK(after.viewers > 220);  // Poisson(300): 220 is more than 4.5 sd below
+  CHECK(after.viewers < 380);
+  CHECK(display(*site, a).viewers == 50 + after.viewers);
+
+  // An hour's pause counts as max_catchup (10 s, ~100 joins), not as an hour.
+  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 3600000";
+  TickSettings capped = settings();
+  capped.max_catchup = std::chrono::seconds(10);
+  TickEngine again(*store, quiet_logger(), 5);
+  again.run(capped);
+  const long long joined = state(*site, a).viewers - after.viewers;
+  CHECK(joined > 50);
+  CHECK(joined < 150);
+}
+
+TEST_CASE("a stream that leaves live is finalized exactly once, saved_streams included") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  set_config(*site, a, "1, 1, 10, 10, 5, 3, 60, 10.0");
+  add_viewer(*site, a, "s1", false, true);
+  add_viewer(*site, a, "s1");  // the same session came back: one viewer
+  add_viewer(*site, a, "s2");
+  add_viewer(*site, a, "old-fake", true);
+  for (int i = 0; i < 3; ++i) add_interaction(*site, a, "like");
+  add_interaction(*site, a, "like", true);
+  add_interaction(*site, a, "comment");
+  *site << "INSERT INTO saved_streams (stream_id, title, viewer_count, like_count, duration)"
+           " VALUES (" + std::to_string(a) + ", 'replay', 0, 0, 0)";
+
+  TickEngine engine(*store, quiet_logger(), 6);
+  engine.run(settings());
+  // A minute later: simulated likes accumulate (~60 at 60/minute x min(1, 0.1 x 10)).
+  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 60000";
+  TickEngine later(*store, quiet_logger(), 7);
+  later.run(settings());
+  const SimState sim = state(*site, a);
+  REQUIRE(sim.likes > 0);
+
+  *site << "UPDATE live_streams SET status = 'ended', ended_at = " + db.now_sql() +
+               " WHERE id = " + std::to_string(a);
+  TickReport r = later.run(settings());
+  CHECK(r.finalized == 1);
+  CHECK(r.live == 0);
+
+  const Row final_row = display(*site, a);
+  CHECK(final_row.viewers == 2 + sim.joins);  // distinct real sessions + simulated joins
+  CHECK(final_row.likes == 3 + sim.likes);
+  CHECK(final_row.max_viewers == sim.peak);
+  CHECK(final_row.comments == 1);
+  CHECK(query_int(*site, "SELECT viewer_count FROM saved_streams WHERE stream_id = " +
+                             std::to_string(a)) == final_row.viewers);
+  CHECK(query_int(*site, "SELECT like_count FROM saved_streams WHERE stream_id = " +
+                             std::to_string(a)) == final_row.likes);
+
+  long long real_total = 0, sim_total = 0, real_likes = 0, sim_likes = 0, peak = 0, duration = -1;
+  std::string status;
+  *site << "SELECT final_status, real_viewers_total, sim_viewers_total, real_likes, sim_likes,"
+           " peak_viewers, duration_seconds FROM engagementd_stream_summary WHERE stream_id = :id",
+      soci::use(a), soci::into(status), soci::into(real_total), soci::into(sim_total),
+      soci::into(real_likes), soci::into(sim_likes), soci::into(peak), soci::into(duration);
+  CHECK(status == "ended");
+  CHECK(real_total == 2);
+  CHECK(sim_total == sim.joins);
+  CHECK(real_likes == 3);
+  CHECK(sim_likes == sim.likes);
+  CHECK(peak == sim.peak);
+  CHECK(duration >= 0);
+
+  // Again, and after a restart: nothing more happens.
+  CHECK(later.run(settings()).finalized == 0);
+  TickEngine restarted(*store, quiet_logger(), 8);
+  CHECK(restarted.run(settings()).finalized == 0);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary") == 1);
+  const Row again = display(*site, a);
+  CHECK(again.viewers == final_row.viewers);
+  CHECK(again.likes == final_row.likes);
+}
+
+TEST_CASE("a deleted stream is summarized once as deleted") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  TickEngine engine(*store, quiet_logger(), 9);
+  engine.run(settings());
+  *site << "DELETE FROM live_streams WHERE id = " + std::to_string(a);
+  CHECK(engine.run(settings()).finalized == 1);
+  CHECK(engine.run(settings()).finalized == 0);
+  std::string status;
+  *site << "SELECT final_status FROM engagementd_stream_summary WHERE stream_id = :id",
+      soci::use(a), soci::into(status);
+  CHECK(status == "deleted");
+}
+
+TEST_CASE("an invalid config row falls back to the global defaults and other streams tick on") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long bad = add_stream(*site);
+  const long long good = add_stream(*site);
+  set_config(*site, bad, "1, 1, 50, 10, 5, 3, 3, 2.0");  // max < min
+  set_config(*site, good, "1, 1, 30, 30, 5, 3, 3, 2.0");
+  TickEngine engine(*store, quiet_logger(), 10);
+  const TickReport r = engine.run(settings());
+  CHECK(r.live == 2);
+  const SimState b = state(*site, bad);
+  CHECK(b.viewers >= 8);  // global default min 15: [8, 15]
+  CHECK(b.viewers <= 15);
+  CHECK(state(*site, good).viewers >= 15);
+  CHECK(display(*site, good).viewers == state(*site, good).viewers);
+}
+
+TEST_CASE("the kill switch (global row or YAML) shows real numbers only, within one tick") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  add_viewer(*site, a, "s1");
+  add_interaction(*site, a, "like");
+  TickEngine engine(*store, quiet_logger(), 11);
+  engine.run(settings());
+  REQUIRE(display(*site, a).viewers > 1);
+
+  set_global(*site, "simulation_enabled", "0");
+  CHECK_FALSE(engine.run(settings()).simulation_enabled);
+  CHECK(display(*site, a).viewers == 1);
+  CHECK(display(*site, a).likes == 1);
+
+  set_global(*site, "simulation_enabled", "1");
+  engine.run(settings());
+  CHECK(display(*site, a).viewers == 1 + state(*site, a).viewers);
+
+  TickSettings off = settings();
+  off.simulation_enabled = false;
+  engine.run(off);
+  CHECK(display(*site, a).viewers == 1);
+}
+
+TEST_CASE("many streams are written in multi-row batches, every row right") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const int n = 1234;  // three batches
+  std::string streams = "INSERT INTO live_streams (vendor_id, title, status) VALUES ";
+  for (int i = 0; i < n; ++i) streams += std::string(i ? "," : "") + "(1, 's', 'live')";
+  *site << streams;
+  *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake) SELECT id, 'real', 0 FROM live_streams";
+  *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) SELECT id, 'like', 0 FROM live_streams";
+  TickEngine engine(*store, quiet_logger(), 12);
+  const TickReport r = engine.run(settings());
+  CHECK(r.live == static_cast<std::size_t>(n));
+  CHECK(r.configs_created == static_cast<std::size_t>(n));
+  CHECK(r.states_written == static_cast<std::size_t>(n));
+  CHECK(r.displays_written == static_cast<std::size_t>(n));
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM live_streams ls JOIN engagementd_stream_state st"
+                         " ON st.stream_id = ls.id WHERE ls.viewer_count = 1 + st.sim_viewers"
+                         " AND ls.like_count = 1 + st.sim_likes AND ls.max_viewers = st.peak_viewers") == n);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config") == n);
+  WARN("first tick of " << n << " streams on " << (is_mysql() ? "MariaDB" : "SQLite") << ": "
+                        << r.total_ms << " ms (read " << r.read_ms << ", write " << r.write_ms << ")");
+}
