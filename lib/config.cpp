@@ -287,14 +287,16 @@ Config load_config(const std::string& path) {
 }
 
 std::string read_password(const DatabaseConfig& db) {
-  std::string file = db.password_file;
-  if (file.empty()) {
-    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-    if (dir == nullptr) return {};
-    file = std::string(dir) + "/db-password";
-    std::ifstream probe(file);
-    if (!probe) return {};
+  // Under systemd the unit hands password_file over as the credential
+  // "db-password" (LoadCredential=), readable by the service user even where
+  // the original file is not.
+  std::string file;
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr) {
+    const std::string credential = std::string(dir) + "/db-password";
+    if (std::ifstream(credential)) file = credential;
   }
+  if (file.empty()) file = db.password_file;
+  if (file.empty()) return {};
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw std::runtime_error("cannot read the database password file " + file + ": " +

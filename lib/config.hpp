@@ -55,10 +55,11 @@ class ConfigError : public std::runtime_error {
 Config load_config(const std::string& path);
 Config parse_config(const std::string& text, const std::string& source);
 
-// The database password: password_file, else $CREDENTIALS_DIRECTORY/db-password
-// (systemd LoadCredential=), else empty (e.g. unix_socket authentication).
-// A trailing newline is not part of it. Throws std::runtime_error naming the
-// file, never the content.
+// The database password: the systemd credential "db-password"
+// ($CREDENTIALS_DIRECTORY/db-password, from LoadCredential=) if present, else
+// password_file, else empty (e.g. unix_socket authentication). A trailing
+// newline is not part of it. Throws std::runtime_error naming the file, never
+// the content.
 std::string read_password(const DatabaseConfig& db);
 
 // What the logs may say about the database: never the password.

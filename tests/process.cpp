@@ -53,7 +53,9 @@ Child::~Child() {
   }
 }
 
-void Child::signal(int signo) const { ::kill(pid_, signo); }
+void Child::signal(int signo) const {
+  ::kill(pid_, signo);
+}
 
 bool Child::running() {
   if (status_) return false;

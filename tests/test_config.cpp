@@ -74,11 +74,13 @@ TEST_CASE("config errors name file:line:col and the key") {
 }
 
 TEST_CASE("unknown keys are errors, not ignored") {
-  const std::string p = problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  intervall: 5s\n");
+  const std::string p =
+      problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  intervall: 5s\n");
   CHECK_THAT(p, Catch::StartsWith("test.yaml:5:3: tick.intervall: unknown key"));
   CHECK_THAT(p, Catch::Contains("interval"));
-  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\nsimulaton:\n  enabled: false\n"),
-             Catch::StartsWith("test.yaml:4:1: simulaton: unknown key"));
+  CHECK_THAT(
+      problem("database:\n  backend: sqlite3\n  path: /x.db\nsimulaton:\n  enabled: false\n"),
+      Catch::StartsWith("test.yaml:4:1: simulaton: unknown key"));
 }
 
 TEST_CASE("an inline password is refused") {
@@ -89,18 +91,20 @@ TEST_CASE("an inline password is refused") {
 TEST_CASE("range and consistency checks") {
   CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  interval: 10ms\n"),
              Catch::Contains("tick.interval: '10ms' is outside 100ms..1h"));
-  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  interval: 10s\n  max_catchup: 5s\n"),
+  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\ntick:\n  interval: 10s\n  "
+                     "max_catchup: 5s\n"),
              Catch::Contains("max_catchup: 5s is shorter than tick.interval 10s"));
   CHECK_THAT(problem("database:\n  backend: sqlite3\n"), Catch::Contains("needs path"));
   CHECK_THAT(problem("database:\n  backend: mysql\n"), Catch::Contains("needs name"));
-  CHECK_THAT(problem("database:\n  backend: sqlite3\n  path: /x.db\nsimulation:\n  enabled: maybe\n"),
-             Catch::Contains("test.yaml:5:12: simulation.enabled: 'maybe' is not true or false"));
+  CHECK_THAT(
+      problem("database:\n  backend: sqlite3\n  path: /x.db\nsimulation:\n  enabled: maybe\n"),
+      Catch::Contains("test.yaml:5:12: simulation.enabled: 'maybe' is not true or false"));
   CHECK_THAT(problem("tick:\n  interval: 5s\n"), Catch::Contains("database: missing section"));
 }
 
 TEST_CASE("malformed YAML reports where") {
-  CHECK_THAT(problem("database:\n  backend: [sqlite3\n"), Catch::StartsWith("test.yaml:") &&
-                                                            Catch::Contains("YAML syntax"));
+  CHECK_THAT(problem("database:\n  backend: [sqlite3\n"),
+             Catch::StartsWith("test.yaml:") && Catch::Contains("YAML syntax"));
   CHECK_THAT(problem(""), Catch::Contains("the file is empty"));
   CHECK_THAT(problem("- a\n- b\n"), Catch::Contains("expected a mapping"));
   CHECK_THAT(problem("database: 3\n"), Catch::Contains("database: expected a mapping"));
@@ -128,12 +132,14 @@ TEST_CASE("the password comes from its file or from systemd credentials") {
   db.password_file = (dir / "pw").string();
   CHECK(read_password(db) == "s3cret");
 
-  DatabaseConfig from_credentials;
+  // Under systemd the credential wins: it is password_file handed over.
   std::ofstream(dir / "db-password") << "from-cred";
   setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
-  CHECK(read_password(from_credentials) == "from-cred");
+  CHECK(read_password(db) == "from-cred");
+  DatabaseConfig no_file;
+  CHECK(read_password(no_file) == "from-cred");
   unsetenv("CREDENTIALS_DIRECTORY");
-  CHECK(read_password(from_credentials).empty());
+  CHECK(read_password(no_file).empty());
 
   db.password_file = (dir / "missing").string();
   CHECK_THROWS_WITH(read_password(db), Catch::Contains("missing"));

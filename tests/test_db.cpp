@@ -46,9 +46,15 @@ std::string field(const std::string& conn, const std::string& key) {
 
 }  // namespace
 
-void set_backend(Backend backend) { g_backend = backend; }
-Backend backend() { return g_backend; }
-bool is_mysql() { return g_backend == Backend::mysql; }
+void set_backend(Backend backend) {
+  g_backend = backend;
+}
+Backend backend() {
+  return g_backend;
+}
+bool is_mysql() {
+  return g_backend == Backend::mysql;
+}
 
 const Logger& quiet_logger() {
   static const Logger log(LogLevel::error);
@@ -89,7 +95,9 @@ TestDatabase::~TestDatabase() {
   }
 }
 
-std::unique_ptr<Store> TestDatabase::open() const { return Store::open(db_, password_); }
+std::unique_ptr<Store> TestDatabase::open() const {
+  return Store::open(db_, password_);
+}
 
 std::unique_ptr<Store> TestDatabase::migrated() const {
   auto store = open();

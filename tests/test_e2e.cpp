@@ -58,7 +58,8 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = 15s) {
 TEST_CASE("end to end: the PHP site's stream is simulated, finalized once, and stays final") {
   TestDatabase db;
   const std::string yaml = db.write_yaml(
-      "tick:\n  interval: 200ms\n  max_catchup: 60s\nsimulation:\n  seed: 4242\nlog:\n  level: info\n");
+      "tick:\n  interval: 200ms\n  max_catchup: 60s\nsimulation:\n  seed: 4242\nlog:\n  level: "
+      "info\n");
   std::string out;
   REQUIRE(run_command({kBinary, "check-config", "-c", yaml}, out) == 0);
 
@@ -72,18 +73,31 @@ TEST_CASE("end to end: the PHP site's stream is simulated, finalized once, and s
   auto site = db.site();
   const std::string now = db.now_sql();
   // As the PHP site does it: no stream_key, then viewers and interactions.
-  *site << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (3, 'Live sale', 'live', " + now + ")";
+  *site << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (3, 'Live "
+           "sale', 'live', " +
+               now + ")";
   const long long id = query_int(*site, "SELECT MAX(id) FROM live_streams");
-  *site << "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, fake_likes_enabled,"
-           " min_fake_viewers, max_fake_viewers, viewer_increase_rate, viewer_decrease_rate, like_rate,"
-           " engagement_multiplier) VALUES (" + std::to_string(id) + ", 1, 1, 10, 200, 120, 60, 120, 10.0)";
+  *site << "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
+           "fake_likes_enabled,"
+           " min_fake_viewers, max_fake_viewers, viewer_increase_rate, viewer_decrease_rate, "
+           "like_rate,"
+           " engagement_multiplier) VALUES (" +
+               std::to_string(id) + ", 1, 1, 10, 200, 120, 60, 120, 10.0)";
   const std::string sid = std::to_string(id);
   *site << "INSERT INTO stream_viewers (stream_id, user_id, session_id, is_fake, left_at) VALUES"
-           " (" + sid + ", 1, 'a', 0, NULL), (" + sid + ", 2, 'b', 0, NULL), (" + sid + ", NULL, 'c', 0, NULL),"
-           " (" + sid + ", NULL, 'd', 0, " + now + "), (" + sid + ", NULL, 'f1', 1, NULL), (" + sid + ", NULL, 'f2', 1, NULL)";
+           " (" +
+               sid + ", 1, 'a', 0, NULL), (" + sid + ", 2, 'b', 0, NULL), (" + sid +
+               ", NULL, 'c', 0, NULL),"
+               " (" +
+               sid + ", NULL, 'd', 0, " + now + "), (" + sid + ", NULL, 'f1', 1, NULL), (" + sid +
+               ", NULL, 'f2', 1, NULL)";
   *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) VALUES"
-           " (" + sid + ", 'like', 0), (" + sid + ", 'like', 0), (" + sid + ", 'like', 0), (" + sid + ", 'like', 0),"
-           " (" + sid + ", 'like', 1), (" + sid + ", 'like', 1), (" + sid + ", 'comment', 0), (" + sid + ", 'dislike', 1)";
+           " (" +
+               sid + ", 'like', 0), (" + sid + ", 'like', 0), (" + sid + ", 'like', 0), (" + sid +
+               ", 'like', 0),"
+               " (" +
+               sid + ", 'like', 1), (" + sid + ", 'like', 1), (" + sid + ", 'comment', 0), (" +
+               sid + ", 'dislike', 1)";
   *site << "INSERT INTO saved_streams (stream_id, title) VALUES (" + sid + ", 'Live sale replay')";
 
   Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/run1.log");
@@ -109,8 +123,12 @@ TEST_CASE("end to end: the PHP site's stream is simulated, finalized once, and s
   CHECK(changes > 1);  // 120 likes/minute: the numbers move from tick to tick
 
   // A real like arrives: it shows at the next tick, on top of the simulated ones.
-  *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) VALUES (" + sid + ", 'like', 0)";
-  CHECK(eventually([&] { const Numbers n = read(*site, id); return n.likes == 5 + n.sim_likes; }));
+  *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) VALUES (" + sid +
+               ", 'like', 0)";
+  CHECK(eventually([&] {
+    const Numbers n = read(*site, id);
+    return n.likes == 5 + n.sim_likes;
+  }));
 
   // The seller ends the stream.
   *site << "UPDATE live_streams SET status = 'archived', ended_at = " + now + " WHERE id = " + sid;
@@ -123,16 +141,18 @@ TEST_CASE("end to end: the PHP site's stream is simulated, finalized once, and s
         final_numbers.viewers);
   CHECK(query_int(*site, "SELECT like_count FROM saved_streams WHERE stream_id = " + sid) ==
         final_numbers.likes);
-  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary WHERE stream_id = " + sid) == 1);
-  const long long finalized_ms =
-      query_int(*site, "SELECT finalized_ms FROM engagementd_stream_summary WHERE stream_id = " + sid);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM engagementd_stream_summary WHERE stream_id = " + sid) == 1);
+  const long long finalized_ms = query_int(
+      *site, "SELECT finalized_ms FROM engagementd_stream_summary WHERE stream_id = " + sid);
 
   daemon.signal(SIGTERM);
   const auto code = daemon.wait(10s);
   INFO(daemon.log());
   REQUIRE(code.has_value());
   CHECK(*code == 0);
-  CHECK_THAT(daemon.log(), Catch::Contains("finalized stream=" + sid) && Catch::Contains("stopping (SIGTERM)"));
+  CHECK_THAT(daemon.log(),
+             Catch::Contains("finalized stream=" + sid) && Catch::Contains("stopping (SIGTERM)"));
 
   // A restart finalizes nothing twice and changes no final number.
   Child again({kBinary, "run", "-c", yaml, "--duration", "1500ms"}, db.dir() + "/run2.log");
@@ -146,8 +166,8 @@ TEST_CASE("end to end: the PHP site's stream is simulated, finalized once, and s
   CHECK(after.likes == final_numbers.likes);
   CHECK(after.max_viewers == final_numbers.max_viewers);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary") == 1);
-  CHECK(query_int(*site, "SELECT finalized_ms FROM engagementd_stream_summary WHERE stream_id = " + sid) ==
-        finalized_ms);
+  CHECK(query_int(*site, "SELECT finalized_ms FROM engagementd_stream_summary WHERE stream_id = " +
+                             sid) == finalized_ms);
   // The site's interaction tables hold only what the site wrote.
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_viewers") == 6);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_interactions") == 9);
@@ -167,7 +187,8 @@ TEST_CASE("end to end: SIGINT stops cleanly, and a bad config file is named with
 
   const std::string bad = db.write_yaml("tick:\n  interval: 200ms\n  jitter: 5s\n");
   CHECK(run_command({kBinary, "check-config", "-c", bad}, out) == 1);
-  CHECK_THAT(out, Catch::Contains("engagementd.yaml:") && Catch::Contains("tick.jitter: unknown key"));
+  CHECK_THAT(out,
+             Catch::Contains("engagementd.yaml:") && Catch::Contains("tick.jitter: unknown key"));
   CHECK(run_command({kBinary, "run", "-c", bad}, out) == 1);
   CHECK_THAT(out, Catch::Contains("tick.jitter: unknown key"));
 }

@@ -70,10 +70,11 @@ TEST_CASE("a stored row becomes a config, or names the bad column") {
 
 TEST_CASE("global settings fill in defaults key by key") {
   std::vector<std::string> problems;
-  const GlobalSettings g = resolve_global_settings(
-      {{"min_fake_viewers", "4"}, {"like_rate", "2.5"}, {"fake_likes_enabled", "0"},
-       {"engagement_multiplier", "3"}},
-      problems);
+  const GlobalSettings g = resolve_global_settings({{"min_fake_viewers", "4"},
+                                                    {"like_rate", "2.5"},
+                                                    {"fake_likes_enabled", "0"},
+                                                    {"engagement_multiplier", "3"}},
+                                                   problems);
   CHECK(problems.empty());
   CHECK(g.defaults.min_viewers == 4);
   CHECK(g.defaults.max_viewers == 100);
@@ -103,6 +104,7 @@ TEST_CASE("the simulation_enabled row is the kill switch, unreadable means off")
   CHECK_FALSE(resolve_global_settings({{"simulation_enabled", "0"}}, problems).simulation_enabled);
   CHECK(resolve_global_settings({{"simulation_enabled", "1"}}, problems).simulation_enabled);
   CHECK(problems.empty());
-  CHECK_FALSE(resolve_global_settings({{"simulation_enabled", "perhaps"}}, problems).simulation_enabled);
+  CHECK_FALSE(
+      resolve_global_settings({{"simulation_enabled", "perhaps"}}, problems).simulation_enabled);
   CHECK(problems.size() == 1);
 }

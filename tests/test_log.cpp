@@ -33,8 +33,8 @@ TEST_CASE("log lines carry the <N> priority prefix and are whole lines") {
   log.info("shown");
   char buf[256];
   const ssize_t n = ::read(fds[0], buf, sizeof buf);
-  CHECK_THAT(std::string(buf, static_cast<std::size_t>(n)), Catch::Contains("shown") &&
-                                                                 !Catch::Contains("not shown"));
+  CHECK_THAT(std::string(buf, static_cast<std::size_t>(n)),
+             Catch::Contains("shown") && !Catch::Contains("not shown"));
   close(fds[0]);
   close(fds[1]);
 }

@@ -23,11 +23,14 @@ TEST_CASE("the embedded migrations parse and are numbered in order for both dial
         Store::latest_schema_version(Backend::sqlite3));
 }
 
-TEST_CASE("statements split at line-final semicolons, the if-missing-column directive applies to the next one") {
+TEST_CASE(
+    "statements split at line-final semicolons, the if-missing-column directive applies to the "
+    "next one") {
   const std::vector<MigrationFile> files = {
       {"001_x.sql",
        "-- a comment; with a semicolon\nCREATE TABLE a (x INT);\n\n-- if-missing-column: a.y\n"
-       "ALTER TABLE a\n  ADD COLUMN y INT;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END;\n"}};
+       "ALTER TABLE a\n  ADD COLUMN y INT;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET "
+       "x = 1; END;\n"}};
   const auto ms = parse_migrations(files);
   REQUIRE(ms.size() == 1);
   REQUIRE(ms[0].statements.size() == 3);
@@ -36,7 +39,8 @@ TEST_CASE("statements split at line-final semicolons, the if-missing-column dire
   CHECK(ms[0].statements[1].sql == "ALTER TABLE a\n  ADD COLUMN y INT");
   CHECK(ms[0].statements[1].if_missing_table == "a");
   CHECK(ms[0].statements[1].if_missing_column == "y");
-  CHECK(ms[0].statements[2].sql == "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END");
+  CHECK(ms[0].statements[2].sql ==
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END");
 }
 
 TEST_CASE("a migration without a final semicolon or out of order is refused") {

@@ -8,9 +8,13 @@ using namespace engagementd;
 
 namespace {
 
-EngagementConfig moderate() { return EngagementConfig{}; }  // 15/100/5/3/3/2.0
+EngagementConfig moderate() {
+  return EngagementConfig{};
+}  // 15/100/5/3/3/2.0
 
-RealCounts real(std::int64_t viewers) { return RealCounts{viewers, 0, 0, 0}; }
+RealCounts real(std::int64_t viewers) {
+  return RealCounts{viewers, 0, 0, 0};
+}
 
 }  // namespace
 

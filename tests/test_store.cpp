@@ -21,7 +21,8 @@ TickSettings settings() {
 
 // Inserts a stream the way the PHP site does: no stream_key.
 long long add_stream(soci::session& sql, const std::string& status = "live") {
-  sql << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (7, 'A stream', '" +
+  sql << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (7, 'A stream', "
+         "'" +
              status + "', " + (is_mysql() ? "NOW()" : "datetime('now')") + ")";
   return query_int(sql, "SELECT MAX(id) FROM live_streams");
 }
@@ -82,8 +83,8 @@ std::vector<std::string> stream_keys(soci::session& sql) {
   std::vector<std::string> keys;
   std::string k;
   soci::indicator ind = soci::i_ok;
-  soci::statement st = (sql.prepare << "SELECT stream_key FROM live_streams ORDER BY id",
-                        soci::into(k, ind));
+  soci::statement st =
+      (sql.prepare << "SELECT stream_key FROM live_streams ORDER BY id", soci::into(k, ind));
   st.execute();
   while (st.fetch()) keys.push_back(ind == soci::i_null ? std::string("<NULL>") : k);
   return keys;
@@ -116,10 +117,9 @@ TEST_CASE("run refuses an unmigrated database, migrate creates the schema and is
   CHECK(store->migrate(quiet_logger()).empty());
 
   auto site = db.site();
-  for (const char* table :
-       {"live_streams", "stream_viewers", "stream_interactions", "stream_engagement_config",
-        "global_stream_settings", "saved_streams", "engagementd_stream_state",
-        "engagementd_stream_summary"}) {
+  for (const char* table : {"live_streams", "stream_viewers", "stream_interactions",
+                            "stream_engagement_config", "global_stream_settings", "saved_streams",
+                            "engagementd_stream_state", "engagementd_stream_summary"}) {
     CHECK(query_int(*site, std::string("SELECT COUNT(*) FROM ") + table) == 0);
   }
   *site << "INSERT INTO engagementd_schema_version (version, name) VALUES (99, 'future')";
@@ -137,7 +137,9 @@ TEST_CASE("an INSERT that omits stream_key gets a unique 192-bit key and given k
   *site << "INSERT INTO live_streams (vendor_id, title, stream_key) VALUES (5, 'e', '')";
   CHECK(stream_keys(*site).size() == 7);
   check_keys(*site, {"kept-key"});
-  CHECK_THROWS(*site << "INSERT INTO live_streams (vendor_id, title, stream_key) VALUES (6, 'f', 'kept-key')");
+  CHECK_THROWS(
+      *site
+      << "INSERT INTO live_streams (vendor_id, title, stream_key) VALUES (6, 'f', 'kept-key')");
 }
 
 TEST_CASE("migrate repairs a live_streams table that has no stream_key column") {
@@ -152,7 +154,8 @@ TEST_CASE("migrate repairs a live_streams table that has no stream_key column") 
                " like_count INT NOT NULL DEFAULT 0, dislike_count INT NOT NULL DEFAULT 0,"
                " comment_count INT NOT NULL DEFAULT 0, started_at DATETIME NULL,"
                " ended_at DATETIME NULL)";
-  *site << "INSERT INTO live_streams (vendor_id, title) VALUES (1, 'old 1'), (2, 'old 2'), (3, 'old 3')";
+  *site << "INSERT INTO live_streams (vendor_id, title) VALUES (1, 'old 1'), (2, 'old 2'), (3, "
+           "'old 3')";
   auto store = db.migrated();
   *site << "INSERT INTO live_streams (vendor_id, title) VALUES (4, 'new')";
   CHECK(stream_keys(*site).size() == 4);
@@ -171,8 +174,10 @@ TEST_CASE("migrate repairs stream_key NOT NULL without a default, keeping good k
            " vendor_id BIGINT NOT NULL, stream_key VARCHAR(128) NOT NULL,"
            " title VARCHAR(255) NOT NULL DEFAULT '', status ENUM('scheduled','live','ended',"
            "'archived','cancelled') NOT NULL DEFAULT 'scheduled',"
-           " viewer_count INT UNSIGNED NOT NULL DEFAULT 0, max_viewers INT UNSIGNED NOT NULL DEFAULT 0,"
-           " like_count INT UNSIGNED NOT NULL DEFAULT 0, dislike_count INT UNSIGNED NOT NULL DEFAULT 0,"
+           " viewer_count INT UNSIGNED NOT NULL DEFAULT 0, max_viewers INT UNSIGNED NOT NULL "
+           "DEFAULT 0,"
+           " like_count INT UNSIGNED NOT NULL DEFAULT 0, dislike_count INT UNSIGNED NOT NULL "
+           "DEFAULT 0,"
            " comment_count INT UNSIGNED NOT NULL DEFAULT 0, started_at DATETIME NULL,"
            " ended_at DATETIME NULL, updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
            " ON UPDATE CURRENT_TIMESTAMP)";
@@ -198,20 +203,24 @@ TEST_CASE("migrate repairs stream_key NOT NULL without a default, keeping good k
   CHECK(keys[3] != "dup");
   *site << "INSERT INTO live_streams (vendor_id, title) VALUES (6, 'after the fix')";
   check_keys(*site, {"good-1", "dup"});
-  CHECK(query_int(*site, "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema ="
-                         " DATABASE() AND table_name = 'live_streams' AND column_name ="
-                         " 'stream_key' AND is_nullable = 'NO'") == 1);
-  CHECK(query_int(*site, "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema ="
-                         " DATABASE() AND table_name = 'live_streams' AND column_name ="
-                         " 'stream_key' AND non_unique = 0") >= 1);
-  *site << "INSERT INTO stream_engagement_config (stream_id, engagement_multiplier) VALUES (1, 10.0)";
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema ="
+                  " DATABASE() AND table_name = 'live_streams' AND column_name ="
+                  " 'stream_key' AND is_nullable = 'NO'") == 1);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema ="
+                  " DATABASE() AND table_name = 'live_streams' AND column_name ="
+                  " 'stream_key' AND non_unique = 0") >= 1);
+  *site
+      << "INSERT INTO stream_engagement_config (stream_id, engagement_multiplier) VALUES (1, 10.0)";
   double m = 0;
   *site << "SELECT engagement_multiplier FROM stream_engagement_config WHERE stream_id = 1",
       soci::into(m);
   CHECK(m == 10.0);
 }
 
-TEST_CASE("a tick creates missing config rows from the global settings and shows real + simulated") {
+TEST_CASE(
+    "a tick creates missing config rows from the global settings and shows real + simulated") {
   TestDatabase db;
   auto store = db.migrated();
   auto site = db.site();
@@ -241,10 +250,12 @@ TEST_CASE("a tick creates missing config rows from the global settings and shows
   CHECK(r.states_written == 2);
   CHECK(r.displays_written == 2);
 
-  CHECK(query_int(*site, "SELECT min_fake_viewers FROM stream_engagement_config WHERE stream_id = " +
-                             std::to_string(a)) == 4);
-  CHECK(query_int(*site, "SELECT max_fake_viewers FROM stream_engagement_config WHERE stream_id = " +
-                             std::to_string(a)) == 40);
+  CHECK(
+      query_int(*site, "SELECT min_fake_viewers FROM stream_engagement_config WHERE stream_id = " +
+                           std::to_string(a)) == 4);
+  CHECK(
+      query_int(*site, "SELECT max_fake_viewers FROM stream_engagement_config WHERE stream_id = " +
+                           std::to_string(a)) == 40);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config WHERE stream_id = " +
                              std::to_string(scheduled)) == 0);
 
@@ -339,7 +350,8 @@ TEST_CASE("a stream that leaves live is finalized exactly once, saved_streams in
   add_interaction(*site, a, "like", true);
   add_interaction(*site, a, "comment");
   *site << "INSERT INTO saved_streams (stream_id, title, viewer_count, like_count, duration)"
-           " VALUES (" + std::to_string(a) + ", 'replay', 0, 0, 0)";
+           " VALUES (" +
+               std::to_string(a) + ", 'replay', 0, 0, 0)";
 
   TickEngine engine(*store, quiet_logger(), 6);
   engine.run(settings());
@@ -458,18 +470,23 @@ TEST_CASE("many streams are written in multi-row batches, every row right") {
   std::string streams = "INSERT INTO live_streams (vendor_id, title, status) VALUES ";
   for (int i = 0; i < n; ++i) streams += std::string(i ? "," : "") + "(1, 's', 'live')";
   *site << streams;
-  *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake) SELECT id, 'real', 0 FROM live_streams";
-  *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) SELECT id, 'like', 0 FROM live_streams";
+  *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake) SELECT id, 'real', 0 FROM "
+           "live_streams";
+  *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) SELECT id, "
+           "'like', 0 FROM live_streams";
   TickEngine engine(*store, quiet_logger(), 12);
   const TickReport r = engine.run(settings());
   CHECK(r.live == static_cast<std::size_t>(n));
   CHECK(r.configs_created == static_cast<std::size_t>(n));
   CHECK(r.states_written == static_cast<std::size_t>(n));
   CHECK(r.displays_written == static_cast<std::size_t>(n));
-  CHECK(query_int(*site, "SELECT COUNT(*) FROM live_streams ls JOIN engagementd_stream_state st"
-                         " ON st.stream_id = ls.id WHERE ls.viewer_count = 1 + st.sim_viewers"
-                         " AND ls.like_count = 1 + st.sim_likes AND ls.max_viewers = st.peak_viewers") == n);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM live_streams ls JOIN engagementd_stream_state st"
+                  " ON st.stream_id = ls.id WHERE ls.viewer_count = 1 + st.sim_viewers"
+                  " AND ls.like_count = 1 + st.sim_likes AND ls.max_viewers = st.peak_viewers") ==
+        n);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config") == n);
   WARN("first tick of " << n << " streams on " << (is_mysql() ? "MariaDB" : "SQLite") << ": "
-                        << r.total_ms << " ms (read " << r.read_ms << ", write " << r.write_ms << ")");
+                        << r.total_ms << " ms (read " << r.read_ms << ", write " << r.write_ms
+                        << ")");
 }
