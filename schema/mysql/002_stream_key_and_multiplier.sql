@@ -3,7 +3,7 @@
 -- missing. Afterwards every row, old and new, has a unique non-empty key of
 -- 192 bits from the server's CSPRNG (RANDOM_BYTES, OpenSSL), existing keys are
 -- kept, and the site's INSERT that omits stream_key works. Needs MariaDB 10.10+
--- (or MySQL 5.7+) for RANDOM_BYTES. Every statement is safe to rerun.
+-- for RANDOM_BYTES. Every statement is safe to rerun.
 
 ALTER TABLE live_streams ADD COLUMN IF NOT EXISTS stream_key VARCHAR(128) NULL;
 
