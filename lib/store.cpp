@@ -298,7 +298,6 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
 std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl) {
   if (!columns_detected_) detect_columns();
   const bool mysql = backend_ == Backend::mysql;
-  const std::string integer = mysql ? "SIGNED" : "INTEGER";
   std::string ttl_filter;
   if (heartbeat_column_) {
     ttl_filter =
@@ -306,6 +305,15 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
               : " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
                 "datetime('now', '-' || :ttl || ' seconds')";
   }
+  // Real counts per live stream as correlated subqueries: each one is a range
+  // count on the (stream_id, is_fake, ...) index, so the cost follows the
+  // live streams' own rows, never the whole history of the site's tables.
+  auto interactions = [](const char* type) {
+    return std::string(
+               " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = ls.id"
+               " AND si.is_fake = 0 AND si.interaction_type = '") +
+           type + "')";
+  };
   const std::string query =
       "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
       " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0), COALESCE(ls.comment_count, 0),"
@@ -316,28 +324,13 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
       " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0), COALESCE(st.last_tick_ms, 0),"
       " CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END,"
-      " COALESCE(v.n, 0), COALESCE(i.likes, 0), COALESCE(i.dislikes, 0), COALESCE(i.comments, 0)"
+      " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = ls.id AND sv.is_fake = 0"
+      " AND sv.left_at IS NULL" +
+      ttl_filter + ")," + interactions("like") + "," + interactions("dislike") + "," +
+      interactions("comment") +
       " FROM live_streams ls"
       " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
       " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-      " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS n FROM stream_viewers sv"
-      "   JOIN live_streams l ON l.id = sv.stream_id"
-      "   WHERE l.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL" +
-      ttl_filter +
-      "   GROUP BY sv.stream_id) v ON v.stream_id = ls.id"
-      " LEFT JOIN (SELECT si.stream_id,"
-      "   CAST(SUM(CASE WHEN si.interaction_type = 'like' THEN 1 ELSE 0 END) AS " +
-      integer +
-      ") AS likes,"
-      "   CAST(SUM(CASE WHEN si.interaction_type = 'dislike' THEN 1 ELSE 0 END) AS " +
-      integer +
-      ") AS dislikes,"
-      "   CAST(SUM(CASE WHEN si.interaction_type = 'comment' THEN 1 ELSE 0 END) AS " +
-      integer +
-      ") AS comments"
-      "   FROM stream_interactions si JOIN live_streams l ON l.id = si.stream_id"
-      "   WHERE l.status = 'live' AND si.is_fake = 0"
-      "   GROUP BY si.stream_id) i ON i.stream_id = ls.id"
       " WHERE ls.status = 'live'"
       " ORDER BY ls.id";
 

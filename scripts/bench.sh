@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The tick benchmark: builds engagementd, starts a throwaway MariaDB on
+# 127.0.0.1 (under build/mariadb-bench, stopped again by its PID), and prints
+# one line per stream count and scenario with the floor measured in the same run.
+# Usage (as root on Debian 12): bash scripts/bench.sh [--streams 1000,10000,100000] [--ticks 3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh --test
+build=build
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target tick_bench
+
+server=$build/mariadb-bench
+trap 'bash scripts/mariadb-test.sh stop "$server"' EXIT
+port=$(bash scripts/mariadb-test.sh start "$server")
+ENGAGEMENTD_TEST_MYSQL="host=127.0.0.1 port=$port user=engagementd_test password=test" \
+  "$build/tests/tick_bench" "$@"
