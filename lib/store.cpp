@@ -334,41 +334,50 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       " WHERE ls.status = 'live'"
       " ORDER BY ls.id";
 
-  long long id = 0, vc = 0, mv = 0, lc = 0, dc = 0, cc = 0, has_config = 0, has_state = 0;
-  std::array<double, kConfigKeys.size()> cfg{};
-  std::array<soci::indicator, kConfigKeys.size()> cfg_ind{};
-  long long sv = 0, sj = 0, sl = 0, sp = 0, first = 0, last = 0, finalized = 0;
-  long long rv = 0, rl = 0, rd = 0, rc = 0;
+  // Bulk fetch: rows arrive in blocks of kFetchRows into column vectors.
+  constexpr std::size_t kFetchRows = 1000;
+  constexpr std::size_t kInts = 19;  // 7 before the config values, 8 state, 4 real counts
+  std::array<std::vector<long long>, kInts> ints;
+  std::array<std::vector<double>, kConfigKeys.size()> cfg;
+  std::array<std::vector<soci::indicator>, kConfigKeys.size()> cfg_ind;
+  for (auto& v : ints) v.resize(kFetchRows);
+  for (auto& v : cfg) v.resize(kFetchRows);
+  for (auto& v : cfg_ind) v.resize(kFetchRows);
   long long ttl_seconds = real_viewer_ttl.count() / 1000;
 
+  // Column order of the query: ints[0..6], the 8 config values, ints[7..19].
   soci::statement st(*sql_);
-  for (auto* p : {&id, &vc, &mv, &lc, &dc, &cc, &has_config}) st.exchange(soci::into(*p));
+  for (std::size_t k = 0; k < 7; ++k) st.exchange(soci::into(ints[k]));
   for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
-  for (auto* p : {&has_state, &sv, &sj, &sl, &sp, &first, &last, &finalized, &rv, &rl, &rd, &rc}) {
-    st.exchange(soci::into(*p));
-  }
+  for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
   if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
-  st.execute(false);
 
   std::vector<LiveStream> out;
-  while (st.fetch()) {
-    LiveStream s;
-    s.id = id;
-    s.shown = Display{vc, mv, lc, dc, cc};
-    if (has_config != 0) {
-      RawConfig raw;
-      for (std::size_t k = 0; k < cfg.size(); ++k) {
-        if (cfg_ind[k] != soci::i_null) raw[k] = cfg[k];
+  bool more = st.execute(true);
+  while (more) {
+    const std::size_t rows = ints[0].size();
+    for (std::size_t r = 0; r < rows; ++r) {
+      const auto at = [&](std::size_t k) { return ints[k][r]; };
+      LiveStream s;
+      s.id = at(0);
+      s.shown = Display{at(1), at(2), at(3), at(4), at(5)};
+      if (at(6) != 0) {
+        RawConfig raw;
+        for (std::size_t k = 0; k < cfg.size(); ++k) {
+          if (cfg_ind[k][r] != soci::i_null) raw[k] = cfg[k][r];
+        }
+        s.config = raw;
       }
-      s.config = raw;
+      if (at(7) != 0) {
+        s.state = StoredState{SimState{at(8), at(9), at(10), at(11)}, at(12), at(13), at(14) != 0};
+      }
+      s.real = RealCounts{at(15), at(16), at(17), at(18)};
+      out.push_back(std::move(s));
     }
-    if (has_state != 0)
-      s.state = StoredState{SimState{sv, sj, sl, sp}, first, last, finalized != 0};
-    s.real = RealCounts{rv, rl, rd, rc};
-    out.push_back(std::move(s));
+    more = st.fetch();
   }
   return out;
 }
