@@ -2,7 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -122,6 +126,7 @@ class Parser {
     c.source = source_;
     bool has_database = false;
     YAML::Node backend_node;
+    YAML::Node lease_node;
     if (root.IsNull()) {
       problems_.push_back(source_ +
                           ": the file is empty; expected the database, tick, "
@@ -180,8 +185,13 @@ class Parser {
                     duration_value(v, k, db.read_timeout, std::chrono::seconds(1),
                                    std::chrono::hours(1));
                   }},
-                 {"write_timeout", [&](const YAML::Node& v, const std::string& k) {
+                 {"write_timeout",
+                  [&](const YAML::Node& v, const std::string& k) {
                     duration_value(v, k, db.write_timeout, std::chrono::seconds(1),
+                                   std::chrono::hours(1));
+                  }},
+                 {"reconnect_max", [&](const YAML::Node& v, const std::string& k) {
+                    duration_value(v, k, db.reconnect_max, std::chrono::milliseconds(100),
                                    std::chrono::hours(1));
                   }}});
             if (n.IsMap() && db.backend == Backend::sqlite3 && db.path.empty()) {
@@ -221,6 +231,19 @@ class Parser {
                     if (problems_.size() == before) c.seed = seed;
                   }}});
           }},
+         {"leadership",
+          [&](const YAML::Node& n, const std::string& p) {
+            section(n, p, {{"lease", [&](const YAML::Node& v, const std::string& k) {
+                              std::chrono::milliseconds lease{0};
+                              const auto before = problems_.size();
+                              duration_value(v, k, lease, std::chrono::milliseconds(200),
+                                             std::chrono::hours(1));
+                              if (problems_.size() == before) {
+                                c.lease = lease;
+                                lease_node = v;
+                              }
+                            }}});
+          }},
          {"log", [&](const YAML::Node& n, const std::string& p) {
             section(n, p, {{"level", [&](const YAML::Node& v, const std::string& k) {
                               if (!scalar(v, k)) return;
@@ -239,6 +262,12 @@ class Parser {
     if (c.max_catchup < c.tick_interval && problems_.empty()) {
       problems_.push_back(source_ + ": tick.max_catchup: " + format_duration(c.max_catchup) +
                           " is shorter than tick.interval " + format_duration(c.tick_interval));
+    }
+    if (c.lease && *c.lease < 2 * c.tick_interval && problems_.empty()) {
+      problem(lease_node, "leadership.lease",
+              format_duration(*c.lease) + " is shorter than two ticks (tick.interval " +
+                  format_duration(c.tick_interval) +
+                  "): the lease would expire between renewals");
     }
     return c;
   }
@@ -305,6 +334,35 @@ std::string read_password(const DatabaseConfig& db) {
   std::string pw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
   return pw;
+}
+
+std::chrono::milliseconds lease_for(const Config& c) {
+  if (c.lease) return *c.lease;
+  return std::max<std::chrono::milliseconds>(std::chrono::seconds(15), 3 * c.tick_interval);
+}
+
+std::vector<std::string> permission_warnings(const Config& c) {
+  std::vector<std::string> out;
+  auto mode_text = [](mode_t m) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+    return std::string(buf);
+  };
+  struct stat st{};
+  if (!c.source.empty() && ::stat(c.source.c_str(), &st) == 0 && (st.st_mode & S_IWOTH) != 0) {
+    out.push_back("the config file " + c.source + " is writable by every user (mode " +
+                  mode_text(st.st_mode) + "); run: chmod o-w " + c.source);
+  }
+  std::string pw = c.database.password_file;
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr) {
+    const std::string credential = std::string(dir) + "/db-password";
+    if (::stat(credential.c_str(), &st) == 0) pw.clear();  // systemd's copy is private
+  }
+  if (!pw.empty() && ::stat(pw.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+    out.push_back("the database password file " + pw + " is readable by every user (mode " +
+                  mode_text(st.st_mode) + "); run: chmod o-r " + pw);
+  }
+  return out;
 }
 
 std::string describe(const DatabaseConfig& db) {

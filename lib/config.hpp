@@ -25,6 +25,8 @@ struct DatabaseConfig {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
+  // Reconnect attempts back off from 1 s, doubling up to this.
+  std::chrono::milliseconds reconnect_max{30'000};
 };
 
 struct Config {
@@ -36,7 +38,12 @@ struct Config {
   std::chrono::milliseconds real_viewer_ttl{60'000};
   std::optional<std::uint64_t> seed;
   LogLevel log_level = LogLevel::info;
+  // Leadership lease; unset: lease_for() picks max(15 s, 3 x tick interval).
+  std::optional<std::chrono::milliseconds> lease;
 };
+
+// The leadership lease in effect for a config.
+std::chrono::milliseconds lease_for(const Config& c);
 
 // Limits, checked at load.
 inline constexpr std::chrono::milliseconds kMinTickInterval{100};
@@ -61,6 +68,10 @@ Config parse_config(const std::string& text, const std::string& source);
 // newline is not part of it. Throws std::runtime_error naming the file, never
 // the content.
 std::string read_password(const DatabaseConfig& db);
+
+// Warnings about file modes: the password file must not be readable, nor
+// the config file writable, by other users. One line per problem.
+std::vector<std::string> permission_warnings(const Config& c);
 
 // What the logs may say about the database: never the password.
 std::string describe(const DatabaseConfig& db);

@@ -2,9 +2,12 @@
 
 #include <soci/soci.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 #include "duration.hpp"
 
@@ -23,6 +26,18 @@ std::uint64_t pick_seed(const Config& c) {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
+// host:pid:random, unique per process even across hosts and PID reuse.
+std::string make_holder() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  std::random_device rd;
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(rd()));
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + tail;
+}
+
+constexpr int kTickAttempts = 5;  // a deadlocked tick is tried up to this often
+
 }  // namespace
 
 Daemon::Daemon(Config config, Logger& log)
@@ -32,27 +47,71 @@ Daemon::Daemon(Config config, Logger& log)
       stop_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       seed_(pick_seed(config_)),
+      holder_(make_holder()),
       interval_(config_.tick_interval) {}
 
 Daemon::~Daemon() = default;
 
-bool Daemon::ensure_store() {
-  if (store_) return true;
+void Daemon::ensure_store() {
+  if (store_) return;
   const std::string password = read_password(config_.database);
-  store_ = Store::open(config_.database, password);
-  try {
-    store_->check_schema();
-  } catch (...) {
-    store_.reset();
-    throw;
+  std::unique_ptr<Store> store = Store::open(config_.database, password);
+  store->check_schema();
+  store_ = std::move(store);
+  engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_);
+  if (connection_down_) {
+    const double down_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - down_since_).count();
+    log_.notice("reconnected to " + describe(config_.database) + " after " +
+                std::to_string(failed_connects_) + " failed attempt(s); down for " +
+                fixed(down_s) + " s");
+  } else {
+    log_.notice("connected to " + describe(config_.database) + ", schema version " +
+                std::to_string(Store::latest_schema_version(config_.database.backend)) +
+                ", instance " + holder_);
   }
-  engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_);
-  log_.notice("connected to " + describe(config_.database) + ", schema version " +
-              std::to_string(Store::latest_schema_version(config_.database.backend)));
-  return true;
+  connection_down_ = false;
+  failed_connects_ = 0;
+  backoff_ = std::chrono::milliseconds(1'000);
+}
+
+void Daemon::connection_lost(const std::string& what) {
+  store_.reset();
+  engine_.reset();
+  const auto now = std::chrono::steady_clock::now();
+  if (!connection_down_) {
+    connection_down_ = true;
+    down_since_ = now;
+    backoff_ = std::chrono::milliseconds(1'000);
+    log_.error("database error, err=\"" + what + "\"; reconnecting (backoff 1 s doubling up to " +
+               format_duration(config_.database.reconnect_max) + ")");
+    last_error_ = what;
+  } else {
+    ++failed_connects_;
+    if (what != last_error_) {
+      log_.error("still cannot reach the database, err=\"" + what + "\"; next attempt in " +
+                 format_duration(backoff_));
+      last_error_ = what;
+    } else {
+      log_.debug("reconnect attempt " + std::to_string(failed_connects_) + " failed; next in " +
+                 format_duration(backoff_));
+    }
+  }
+  reconnect_at_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, config_.database.reconnect_max);
+}
+
+TickSettings Daemon::settings() const {
+  TickSettings s;
+  s.simulation_enabled = config_.simulation_enabled;
+  s.max_catchup = config_.max_catchup;
+  s.real_viewer_ttl = config_.real_viewer_ttl;
+  s.lease = lease_for(config_);
+  return s;
 }
 
 int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
+  for (const std::string& w : permission_warnings(config_)) log_.warning(w);
   try {
     ensure_store();
   } catch (const std::exception& e) {
@@ -79,25 +138,54 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
     if (!ec) on_tick();
   });
   io_.run();
+  if (engine_ && engine_->leader()) {
+    try {
+      engine_->release();
+      log_.notice("released the leadership lease");
+    } catch (const std::exception& e) {
+      log_.warning(std::string("could not release the leadership lease (it expires by itself): err=\"") +
+                   e.what() + "\"");
+    }
+  }
   log_.notice("engagementd stopped after " + std::to_string(ticks_) + " ticks");
   return 0;
 }
 
 void Daemon::on_tick() {
   if (stopping_) return;
+  if (!store_ && connection_down_ && std::chrono::steady_clock::now() < reconnect_at_) {
+    schedule_next();
+    return;
+  }
   try {
     ensure_store();
-    TickSettings settings;
-    settings.simulation_enabled = config_.simulation_enabled;
-    settings.max_catchup = config_.max_catchup;
-    settings.real_viewer_ttl = config_.real_viewer_ttl;
-    const TickReport r = engine_->run(settings);
+  } catch (const std::exception& e) {
+    connection_lost(e.what());
+    schedule_next();
+    return;
+  }
+  try {
+    TickReport r;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        r = engine_->run(settings());
+        break;
+      } catch (const std::exception& e) {
+        if (!Store::is_retryable(e) || attempt == kTickAttempts) throw;
+        const auto pause = std::chrono::milliseconds(25) * (1 << (attempt - 1));
+        log_.info("tick rolled back (err=\"" + std::string(e.what()) + "\"); retry " +
+                  std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) + " in " +
+                  format_duration(pause));
+        std::this_thread::sleep_for(pause);
+      }
+    }
     ++ticks_;
     if (!last_error_.empty()) {
       log_.notice("ticks succeed again after " + std::to_string(failed_ticks_) + " failed");
       last_error_.clear();
       failed_ticks_ = 0;
     }
+    if (r.standby) return schedule_next();
     log_.info("tick live=" + std::to_string(r.live) +
               " displays_written=" + std::to_string(r.displays_written) +
               " states_written=" + std::to_string(r.states_written) + " configs_created=" +
@@ -105,15 +193,14 @@ void Daemon::on_tick() {
               (r.simulation_enabled ? "" : " simulation=off") + " read_ms=" + fixed(r.read_ms) +
               " step_ms=" + fixed(r.step_ms) + " write_ms=" + fixed(r.write_ms) +
               " tick_ms=" + fixed(r.total_ms));
+  } catch (const soci::soci_error& e) {
+    // The connection may be gone, or in a state not worth trusting: open a
+    // new one (and prepare every statement again) after the backoff.
+    ++failed_ticks_;
+    connection_lost(e.get_error_message());
   } catch (const std::exception& e) {
     ++failed_ticks_;
-    std::string what = e.what();
-    if (const auto* se = dynamic_cast<const soci::soci_error*>(&e)) {
-      what = se->get_error_message();
-      // The connection may be gone: reconnect before the next tick.
-      store_.reset();
-      engine_.reset();
-    }
+    const std::string what = e.what();
     if (what != last_error_) {
       log_.error("tick failed, err=\"" + what + "\"; retrying at the next tick");
       last_error_ = what;

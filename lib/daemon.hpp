@@ -18,6 +18,12 @@ namespace engagementd {
 // The service: a drift-free Asio timer drives ticks; SIGINT/SIGTERM stop it
 // between ticks (a tick in progress commits or rolls back first); SIGHUP
 // re-reads the config file and swaps it in only if it validates.
+//
+// Faults: a deadlock or lock-wait timeout retries the tick at once (a few
+// times, with a short backoff); any other database error drops the
+// connection, which is opened again (statements prepared again) after a
+// backoff of 1 s doubling up to database.reconnect_max. The MySQL client's
+// own auto-reconnect stays off: it would silently lose the session state.
 class Daemon {
  public:
   Daemon(Config config, Logger& log);
@@ -32,8 +38,10 @@ class Daemon {
   void on_tick();
   void on_signal(int signo);
   void reload();
-  bool ensure_store();
+  void ensure_store();
+  void connection_lost(const std::string& what);
   void stop(const std::string& why);
+  TickSettings settings() const;
 
   Config config_;
   Logger& log_;
@@ -44,7 +52,14 @@ class Daemon {
   std::unique_ptr<Store> store_;
   std::unique_ptr<TickEngine> engine_;
   std::uint64_t seed_;
+  std::string holder_;  // this instance in the leadership lease
   std::chrono::milliseconds interval_;
+  // Reconnecting: when the next attempt may be made, and the backoff after it.
+  std::chrono::steady_clock::time_point reconnect_at_{};
+  std::chrono::milliseconds backoff_{1'000};
+  std::chrono::steady_clock::time_point down_since_{};
+  std::uint64_t failed_connects_ = 0;
+  bool connection_down_ = false;
   std::uint64_t ticks_ = 0;
   std::uint64_t failed_ticks_ = 0;
   std::string last_error_;

@@ -4,7 +4,10 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <deque>
+#include <limits>
 #include <stdexcept>
 
 #include "migrations.hpp"
@@ -78,6 +81,19 @@ void in_batches(const std::vector<Row>& rows, Fn fn) {
   }
 }
 
+// A stored value as a number; NaN when it is not one (reported by validation).
+double parse_number(const std::string& text) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(begin, &end);
+  while (end != nullptr && (*end == ' ' || *end == '\t')) ++end;
+  if (end == begin || *end != '\0' || errno == ERANGE) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return v;
+}
+
 std::string quote_option(const std::string& value, const char* what) {
   if (value.find('\'') == std::string::npos) return "'" + value + "'";
   if (value.find('"') == std::string::npos) return "\"" + value + "\"";
@@ -118,6 +134,10 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
   try {
     if (db.backend == Backend::mysql) {
       sql->open(soci::mysql, mysql_connection_string(db, password));
+      // A row lock held by the site (or a stalled instance) fails the tick
+      // after 5 s instead of holding it for the server's default 50 s; the
+      // tick is then retried.
+      *sql << "SET SESSION innodb_lock_wait_timeout = 5";
     } else {
       // SOCI takes a connection string without '=' as the plain file name.
       if (db.path.find('=') != std::string::npos) {
@@ -338,7 +358,10 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   constexpr std::size_t kFetchRows = 1000;
   constexpr std::size_t kInts = 19;  // 7 before the config values, 8 state, 4 real counts
   std::array<std::vector<long long>, kInts> ints;
-  std::array<std::vector<double>, kConfigKeys.size()> cfg;
+  // Config values are read as text and parsed here: a site whose columns are
+  // not numeric (or SQLite, which stores any type) must not fail the whole
+  // read over one row.
+  std::array<std::vector<std::string>, kConfigKeys.size()> cfg;
   std::array<std::vector<soci::indicator>, kConfigKeys.size()> cfg_ind;
   for (auto& v : ints) v.resize(kFetchRows);
   for (auto& v : cfg) v.resize(kFetchRows);
@@ -367,7 +390,7 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       if (at(6) != 0) {
         RawConfig raw;
         for (std::size_t k = 0; k < cfg.size(); ++k) {
-          if (cfg_ind[k][r] != soci::i_null) raw[k] = cfg[k][r];
+          if (cfg_ind[k][r] != soci::i_null) raw[k] = parse_number(cfg[k][r]);
         }
         s.config = raw;
       }
@@ -572,6 +595,115 @@ void Store::finalize(const Finalization& f) {
   }
   q.value(static_cast<long long>(f.finalized_ms)).text(")");
   q.execute();
+}
+
+namespace {
+
+Lease lease_from(const std::string& holder, long long token, long long conn, long long expires,
+                 long long last) {
+  return Lease{holder, token, conn, expires, last};
+}
+
+}  // namespace
+
+std::optional<Lease> Store::peek_lease(int shard) {
+  std::string holder;
+  long long token = 0, conn = 0, expires = 0, last = 0;
+  *sql_ << "SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM engagementd_leader"
+           " WHERE shard = :s",
+      soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
+      soci::into(expires), soci::into(last);
+  if (!sql_->got_data()) return std::nullopt;
+  return lease_from(holder, token, conn, expires, last);
+}
+
+std::optional<Lease> Store::lock_lease(int shard) {
+  const bool mysql = backend_ == Backend::mysql;
+  if (!mysql) {
+    // SQLite has no row locks: this write takes the database's write lock
+    // for the transaction, which serializes instances just the same.
+    *sql_ << "INSERT OR IGNORE INTO engagementd_leader (shard, holder, token, expires_ms)"
+             " VALUES (:s, '', 0, 0)",
+        soci::use(shard);
+    return peek_lease(shard);
+  }
+  // The locking read comes first in the transaction, so the snapshot the
+  // tick then reads from is taken after the lease is held.
+  for (int attempt = 0;; ++attempt) {
+    std::string holder;
+    long long token = 0, conn = 0, expires = 0, last = 0;
+    try {
+      *sql_ << "SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM "
+               "engagementd_leader WHERE shard = :s FOR UPDATE NOWAIT",
+          soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
+          soci::into(expires), soci::into(last);
+    } catch (const soci::soci_error& e) {
+      // 1205 (MariaDB) or 3572 (MySQL): another session holds the row.
+      const int n = error_number(e);
+      if (n == 1205 || n == 3572) return std::nullopt;
+      throw;
+    }
+    if (sql_->got_data()) return lease_from(holder, token, conn, expires, last);
+    if (attempt > 0) throw std::runtime_error("the engagementd_leader row cannot be created");
+    // A shard seen for the first time: an empty, expired row to lock.
+    *sql_ << "INSERT IGNORE INTO engagementd_leader (shard, holder, token, expires_ms)"
+             " VALUES (:s, '', 0, 0)",
+        soci::use(shard);
+  }
+}
+
+bool Store::write_lease(int shard, const Lease& read, const Lease& next) {
+  BoundSql q(*sql_);
+  q.text("UPDATE engagementd_leader SET holder = ").value(next.holder);
+  q.text(", token = ").value(static_cast<long long>(next.token));
+  q.text(", connection_id = ").value(static_cast<long long>(next.connection_id));
+  q.text(", expires_ms = ").value(static_cast<long long>(next.expires_ms));
+  q.text(", last_tick_ms = ").value(static_cast<long long>(next.last_tick_ms));
+  q.text(" WHERE shard = ").value(static_cast<long long>(shard));
+  q.text(" AND token = ").value(static_cast<long long>(read.token));
+  q.text(" AND last_tick_ms = ").value(static_cast<long long>(read.last_tick_ms));
+  return q.execute() == 1;
+}
+
+void Store::release_lease(int shard, const std::string& holder, std::int64_t token) {
+  BoundSql q(*sql_);
+  q.text("UPDATE engagementd_leader SET expires_ms = 0 WHERE shard = ")
+      .value(static_cast<long long>(shard));
+  q.text(" AND holder = ").value(holder).text(" AND token = ").value(static_cast<long long>(token));
+  q.execute();
+}
+
+std::int64_t Store::connection_id() {
+  if (backend_ != Backend::mysql) return 0;
+  if (connection_id_ < 0) {
+    long long id = 0;
+    *sql_ << "SELECT CONNECTION_ID()", soci::into(id);
+    connection_id_ = id;
+  }
+  return connection_id_;
+}
+
+void Store::kill_connection(std::int64_t id) {
+  if (backend_ != Backend::mysql || id <= 0) return;
+  const long long n = id;
+  // KILL takes no placeholder; the id is a number we format ourselves.
+  *sql_ << "KILL CONNECTION " + std::to_string(n);
+}
+
+int Store::error_number(const std::exception& e) {
+  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
+    return static_cast<int>(m->err_num_);
+  }
+  return 0;
+}
+
+bool Store::is_retryable(const std::exception& e) {
+  const int n = error_number(e);
+  if (n == 1213 || n == 1205) return true;  // deadlock, lock wait timeout
+  // SOCI reports some statement errors without the number; the text is stable.
+  const std::string what = e.what();
+  return what.find("Deadlock found") != std::string::npos ||
+         what.find("Lock wait timeout exceeded") != std::string::npos;
 }
 
 }  // namespace engagementd

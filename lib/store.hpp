@@ -91,6 +91,15 @@ struct Finalization {
   std::int64_t finalized_ms = 0;
 };
 
+// The leadership lease row of a shard (engagementd_leader).
+struct Lease {
+  std::string holder;
+  std::int64_t token = 0;
+  std::int64_t connection_id = 0;  // the holder's database connection (MariaDB/MySQL)
+  std::int64_t expires_ms = 0;
+  std::int64_t last_tick_ms = 0;   // when the holder's last committed tick ran
+};
+
 class SchemaError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -133,6 +142,28 @@ class Store {
   void write_displays(const std::vector<DisplayWrite>& rows);
   void finalize(const Finalization& f);
 
+  // The lease row of a shard, locked for the current transaction (created
+  // first if missing). nullopt when another transaction holds the row lock:
+  // the lock is never waited for (FOR UPDATE NOWAIT), a holder in the middle
+  // of its tick is not to be queued behind.
+  std::optional<Lease> lock_lease(int shard);
+  // The lease as last committed, without locking (a consistent read).
+  std::optional<Lease> peek_lease(int shard);
+  // Writes the lease; only if the row still has the token and last tick that
+  // were read (false otherwise: the transaction must not commit).
+  bool write_lease(int shard, const Lease& read, const Lease& next);
+  // Lets the lease expire now, if this holder still has it.
+  void release_lease(int shard, const std::string& holder, std::int64_t token);
+  // This session's connection id (MariaDB/MySQL; 0 on SQLite).
+  std::int64_t connection_id();
+  // Ends another session of the same database user (a stalled lease holder).
+  void kill_connection(std::int64_t id);
+
+  // The MariaDB/MySQL error number of a database error (0 if none).
+  static int error_number(const std::exception& e);
+  // A deadlock or lock-wait timeout: the transaction can simply be retried.
+  static bool is_retryable(const std::exception& e);
+
   // Rows per multi-row statement.
   static constexpr std::size_t kBatchRows = 500;
 
@@ -145,6 +176,7 @@ class Store {
   bool heartbeat_column_ = false;   // stream_viewers.last_seen_at
   bool updated_at_column_ = false;  // live_streams.updated_at
   bool columns_detected_ = false;
+  std::int64_t connection_id_ = -1;  // cached: a session's id never changes
 };
 
 }  // namespace engagementd

@@ -22,8 +22,71 @@ Display live_display(const RealCounts& real, const SimState& sim, bool simulated
 
 }  // namespace
 
-TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed)
-    : store_(store), log_(log), rng_(seed) {}
+TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed, std::string holder)
+    : store_(store), log_(log), rng_(seed), holder_(std::move(holder)) {}
+
+bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Lease& read) {
+  const std::optional<Lease> lease = store_.lock_lease(0);
+  std::string reason;
+  if (!lease) {
+    // Another instance holds the row lock, normally for the length of its
+    // tick. If its lease has run out meanwhile, it has stalled (paused,
+    // partitioned) in the middle of a tick: end its session, so its
+    // transaction is rolled back and it can never commit.
+    const std::optional<Lease> seen = store_.peek_lease(0);
+    if (seen && seen->expires_ms < now && seen->connection_id > 0 &&
+        seen->connection_id != store_.connection_id()) {
+      log_.warning("lease holder " + seen->holder + " stalled " +
+                   std::to_string(now - seen->expires_ms) +
+                   " ms past its lease with the lease row locked; ending its connection " +
+                   std::to_string(seen->connection_id));
+      try {
+        store_.kill_connection(seen->connection_id);
+      } catch (const std::exception& e) {
+        log_.warning(std::string("cannot end the stalled holder's connection: err=\"") +
+                     e.what() + "\"");
+      }
+    }
+    reason = (seen ? seen->holder : std::string("another instance")) + " is ticking";
+  } else if (lease->holder == holder_ || lease->expires_ms <= now || lease->holder.empty()) {
+    read = *lease;
+    if (lease->holder == holder_) {
+      // Ours (this process, e.g. after a reconnect): renew it as it is.
+      token_ = lease->token;
+    } else {
+      token_ = lease->token + 1;
+      log_.notice("took the leadership lease as " + holder_ + " (token " +
+                  std::to_string(token_) +
+                  (lease->holder.empty() ? std::string()
+                                         : ", after " + lease->holder + "'s expired " +
+                                               std::to_string(now - lease->expires_ms) + " ms ago") +
+                  ")");
+    }
+    if (!leader_) standby_reason_.clear();
+    leader_ = true;
+    return true;
+  } else {
+    reason = lease->holder + " holds the lease for " + std::to_string(lease->expires_ms - now) +
+             " ms more";
+  }
+  if (leader_) {
+    log_.warning("lost the leadership lease (" + reason + "); standing by, writing nothing");
+  } else if (standby_reason_.empty()) {
+    log_.notice("standby: " + reason + "; waiting to take over when it expires (lease " +
+                std::to_string(settings.lease.count()) + " ms)");
+  }
+  leader_ = false;
+  standby_reason_ = reason;
+  return false;
+}
+
+void TickEngine::release() {
+  if (!leader_) return;
+  soci::transaction tx(store_.session());
+  store_.release_lease(0, holder_, token_);
+  tx.commit();
+  leader_ = false;
+}
 
 TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
@@ -31,6 +94,13 @@ TickReport TickEngine::run(const TickSettings& settings) {
   soci::transaction tx(store_.session());
 
   const std::int64_t now = store_.now_ms();
+  Lease lease;
+  if (!take_lease(now, settings, lease)) {
+    tx.rollback();
+    report.standby = true;
+    report.total_ms = ms_between(t0, Clock::now());
+    return report;
+  }
   std::vector<std::string> global_problems;
   const GlobalSettings globals =
       resolve_global_settings(store_.read_global_settings(), global_problems);
@@ -54,8 +124,6 @@ TickReport TickEngine::run(const TickSettings& settings) {
   std::vector<ConfigInsert> config_inserts;
   std::vector<StateWrite> state_writes;
   std::vector<DisplayWrite> display_writes;
-  std::unordered_map<std::int64_t, std::int64_t> advanced;
-  advanced.reserve(live.size());
   const double max_catchup_s = std::chrono::duration<double>(settings.max_catchup).count();
 
   for (const LiveStream& s : live) {
@@ -86,10 +154,9 @@ TickReport TickEngine::run(const TickSettings& settings) {
       sim = first_sight(config, s.real, rng_);
       write_state = true;
     } else {
-      std::int64_t since = s.state->last_tick_ms;
-      if (const auto it = advanced_ms_.find(s.id); it != advanced_ms_.end()) {
-        since = std::max(since, it->second);
-      }
+      // A stream whose numbers did not change last tick was not written,
+      // but its time was spent: the lease row says until when.
+      const std::int64_t since = std::max(s.state->last_tick_ms, lease.last_tick_ms);
       const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, max_catchup_s);
       sim = step(config, s.state->sim, s.real, dt, rng_);
       first_tick = s.state->first_tick_ms;
@@ -97,7 +164,6 @@ TickReport TickEngine::run(const TickSettings& settings) {
       write_state = sim != s.state->sim || s.state->finalized;
     }
     if (write_state) state_writes.push_back({s.id, sim, first_tick, now});
-    advanced[s.id] = now;
 
     const Display display = live_display(s.real, sim, simulate);
     if (display != s.shown) display_writes.push_back({s.id, display});
@@ -142,11 +208,15 @@ TickReport TickEngine::run(const TickSettings& settings) {
     finals.push_back(std::move(f));
   }
 
+  // The fencing check: the row is still the one this tick locked and read.
+  const Lease next{holder_, token_, store_.connection_id(),
+                   now + static_cast<std::int64_t>(settings.lease.count()), now};
+  if (!store_.write_lease(0, lease, next)) {
+    throw std::runtime_error("the leadership lease changed during the tick; rolled back");
+  }
   tx.commit();
   const auto t3 = Clock::now();
 
-  // Only a committed tick moves time on.
-  advanced_ms_ = std::move(advanced);
   last_simulation_enabled_ = simulate;
   for (const Finalization& f : finals) {
     problems_.clear("stream:" + std::to_string(f.stream_id));

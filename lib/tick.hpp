@@ -2,7 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <unordered_map>
+#include <string>
 
 #include "log.hpp"
 #include "simulation.hpp"
@@ -14,6 +14,7 @@ struct TickSettings {
   bool simulation_enabled = true;  // the YAML kill switch
   std::chrono::milliseconds max_catchup{60'000};
   std::chrono::milliseconds real_viewer_ttl{60'000};
+  std::chrono::milliseconds lease{15'000};  // leadership lease, renewed every tick
 };
 
 struct TickReport {
@@ -23,27 +24,51 @@ struct TickReport {
   std::size_t configs_created = 0;
   std::size_t finalized = 0;
   bool simulation_enabled = true;
+  // Not the lease holder: nothing was read or written.
+  bool standby = false;
   double read_ms = 0, step_ms = 0, write_ms = 0, total_ms = 0;
 };
 
-// One tick: one read of every live stream, the simulation step for each, and
-// all writes (only changed rows, multi-row) in one transaction; then the
-// streams that left 'live' are finalized in the same transaction.
+// One tick: the leadership lease locked and renewed, one read of every live
+// stream, the simulation step for each, and all writes (only changed rows,
+// multi-row) in one transaction; the streams that left 'live' are finalized
+// in the same transaction.
+//
+// Every tick is computed from what the database holds, never from memory:
+// the lease row's last_tick_ms, committed with the tick, is the time all
+// live streams were advanced to. A tick that is rolled back, or whose COMMIT
+// is lost with the connection, is therefore neither lost beyond its time
+// (the next tick covers it, up to max_catchup) nor applied twice (if it did
+// commit, the next tick starts from it).
 class TickEngine {
  public:
-  TickEngine(Store& store, const Logger& log, std::uint64_t seed);
+  // holder names this process in the lease row (host, pid, a random part);
+  // an engine finding its own holder there renews the lease as its own.
+  TickEngine(Store& store, const Logger& log, std::uint64_t seed,
+             std::string holder = "engagementd");
 
   // Throws on database errors; the transaction is then rolled back and
-  // nothing of this tick is kept (in the database or in memory).
+  // nothing of this tick is kept.
   TickReport run(const TickSettings& settings);
 
+  // Lets the lease expire at once (on a clean stop), so a standby takes over
+  // at its next tick. Errors are the caller's to log.
+  void release();
+
+  bool leader() const { return leader_; }
+  const std::string& holder() const { return holder_; }
+
  private:
+  // Locks and renews the lease; false (standby) when another holder has it.
+  bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
+
   Store& store_;
   const Logger& log_;
   Rng rng_;
-  // When each live stream was last advanced, for streams whose numbers did
-  // not change and so were not written: their time still counts as spent.
-  std::unordered_map<std::int64_t, std::int64_t> advanced_ms_;
+  std::string holder_;
+  std::int64_t token_ = 0;  // the lease token this instance holds, when leader_
+  bool leader_ = false;
+  std::string standby_reason_;
   OnceLog problems_;
   bool last_simulation_enabled_ = true;
 };

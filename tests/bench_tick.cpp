@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
       for (int k = 0; k < ticks; ++k) {
         // A minute's pause, then a restart: every stream has a minute to catch up.
         *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 60000";
+        *site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - 60000";
         TickEngine restarted(*store, quiet_logger(), 100 + k);
         all.push_back(restarted.run(settings));
         floors.push_back(floor_ms(*site));

@@ -13,6 +13,15 @@ using namespace engagementd::test;
 
 namespace {
 
+// Moves the recorded tick times back by ms: as if the last tick had run
+// that long ago on the database clock (the streams' own and the lease's).
+void rewind(soci::session& site, long long ms) {
+  site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - " +
+              std::to_string(ms);
+  site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - " + std::to_string(ms);
+}
+
+
 TickSettings settings() {
   TickSettings s;
   s.max_catchup = std::chrono::seconds(60);
@@ -111,7 +120,7 @@ TEST_CASE("run refuses an unmigrated database, migrate creates the schema and is
   CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("engagementd migrate"));
 
   const auto applied = store->migrate(quiet_logger());
-  CHECK(applied == std::vector<int>{1, 2, 3});
+  CHECK(applied == std::vector<int>{1, 2, 3, 4});
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
   CHECK_NOTHROW(store->check_schema());
   CHECK(store->migrate(quiet_logger()).empty());
@@ -317,7 +326,7 @@ TEST_CASE("dt comes from the database clock and is capped by max_catchup") {
   REQUIRE(state(*site, a).viewers == 1);
 
   // 30 s ago on the database clock: ~300 joins at 600/minute.
-  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 30000";
+  rewind(*site, 30000);
   TickEngine restarted(*store, quiet_logger(), 4);
   restarted.run(settings());
   const SimState after = state(*site, a);
@@ -326,7 +335,7 @@ TEST_CASE("dt comes from the database clock and is capped by max_catchup") {
   CHECK(display(*site, a).viewers == 50 + after.viewers);
 
   // An hour's pause counts as max_catchup (10 s, ~100 joins), not as an hour.
-  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 3600000";
+  rewind(*site, 3600000);
   TickSettings capped = settings();
   capped.max_catchup = std::chrono::seconds(10);
   TickEngine again(*store, quiet_logger(), 5);
@@ -356,7 +365,7 @@ TEST_CASE("a stream that leaves live is finalized exactly once, saved_streams in
   TickEngine engine(*store, quiet_logger(), 6);
   engine.run(settings());
   // A minute later: simulated likes accumulate (~60 at 60/minute x min(1, 0.1 x 10)).
-  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 60000";
+  rewind(*site, 60000);
   TickEngine later(*store, quiet_logger(), 7);
   later.run(settings());
   const SimState sim = state(*site, a);
@@ -489,4 +498,91 @@ TEST_CASE("many streams are written in multi-row batches, every row right") {
   WARN("first tick of " << n << " streams on " << (is_mysql() ? "MariaDB" : "SQLite") << ": "
                         << r.total_ms << " ms (read " << r.read_ms << ", write " << r.write_ms
                         << ")");
+}
+
+TEST_CASE("one lease holder ticks; a standby writes nothing and takes over when the lease ends") {
+  TestDatabase db;
+  auto store_a = db.migrated();
+  auto store_b = db.open();
+  store_b->check_schema();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  set_config(*site, a, "1, 1, 10, 10, 600, 3, 600, 10.0");
+
+  TickEngine first(*store_a, quiet_logger(), 1, "host-a:1:aa");
+  TickEngine second(*store_b, quiet_logger(), 2, "host-b:2:bb");
+  TickReport r = first.run(settings());
+  CHECK_FALSE(r.standby);
+  CHECK(first.leader());
+  const long long token = query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0");
+  CHECK(token == 1);
+
+  // The standby reads and writes nothing while the lease runs.
+  const long long likes_before = state(*site, a).likes;
+  rewind(*site, 5000);  // time for many likes, if anyone ticked
+  r = second.run(settings());
+  CHECK(r.standby);
+  CHECK_FALSE(second.leader());
+  CHECK(state(*site, a).likes == likes_before);
+
+  // The lease runs out (its holder stopped renewing): the standby takes over
+  // with a new token and the old holder, back again, only stands by.
+  *site << "UPDATE engagementd_leader SET expires_ms = expires_ms - 3600000";
+  r = second.run(settings());
+  CHECK_FALSE(r.standby);
+  CHECK(second.leader());
+  CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == token + 1);
+  CHECK(state(*site, a).likes > likes_before);
+  const long long likes_b = state(*site, a).likes;
+  r = first.run(settings());
+  CHECK(r.standby);
+  CHECK_FALSE(first.leader());
+  CHECK(state(*site, a).likes == likes_b);
+
+  // A clean stop releases the lease: the other takes over at once.
+  second.release();
+  r = first.run(settings());
+  CHECK_FALSE(r.standby);
+  CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == token + 2);
+}
+
+TEST_CASE("time spent in a tick that wrote nothing still counts: the lease row records it") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long a = add_stream(*site);
+  // Viewers only, at the plateau floor; likes off: nothing changes per tick.
+  set_config(*site, a, "1, 0, 0, 0, 0, 0, 0, 1.0");
+  TickEngine engine(*store, quiet_logger(), 3);
+  engine.run(settings());
+  const long long state_tick = query_int(*site, "SELECT last_tick_ms FROM engagementd_stream_state");
+  engine.run(settings());
+  // The stream was not written (no change), yet the lease row moved on.
+  CHECK(query_int(*site, "SELECT last_tick_ms FROM engagementd_stream_state") == state_tick);
+  CHECK(query_int(*site, "SELECT last_tick_ms FROM engagementd_leader WHERE shard = 0") >=
+        state_tick);
+}
+
+TEST_CASE("a stalled holder that keeps the lease row locked past its lease is cut off",
+          "[mysql-only]") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto stalled = db.site();
+  // A holder whose lease ran out, stuck in the middle of its tick with the row locked.
+  const long long conn = query_int(*stalled, "SELECT CONNECTION_ID()");
+  *stalled << "UPDATE engagementd_leader SET holder = 'host-x:9:stalled', token = 7,"
+              " connection_id = " +
+                  std::to_string(conn) + ", expires_ms = 0 WHERE shard = 0";
+  stalled->begin();
+  *stalled << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1 WHERE shard = 0";
+
+  TickEngine engine(*store, quiet_logger(), 4, "host-y:1:fresh");
+  TickReport r = engine.run(settings());
+  CHECK(r.standby);  // the row was locked: no waiting, no writing
+  // Its connection was ended: it can never commit that tick.
+  CHECK_THROWS(stalled->commit());
+  r = engine.run(settings());
+  CHECK_FALSE(r.standby);
+  auto site = db.site();
+  CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == 8);
 }
