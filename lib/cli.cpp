@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "config.hpp"
 #include "daemon.hpp"
 #include "duration.hpp"
@@ -31,6 +32,18 @@ constexpr const char* kUsage =
     "  run            run the daemon in the foreground (the default)\n"
     "  migrate        apply pending schema migrations (safe to rerun)\n"
     "  check-config   validate the configuration file; exit 0 if valid, 1 if not\n"
+    "  preview        simulate one stream, no database: a summary, --csv, --svg\n"
+    "  config         show or change the engagement settings in the database\n"
+    "  report         real vs simulated numbers per stream, from the database\n"
+    "\n"
+    "preview [--preset conservative|moderate|aggressive] [--min N] [--max N]\n"
+    "        [--increase N] [--decrease N] [--like-rate N] [--multiplier X]\n"
+    "        [--real-viewers N|N,N@MINUTE,...] [--minutes N] [--tick D] [--seed N]\n"
+    "        [--csv FILE] [--svg FILE]          (FILE '-': standard output)\n"
+    "config show [--stream ID] [-c FILE]\n"
+    "config set [--stream ID | --global] KEY=VALUE... [-c FILE]\n"
+    "config apply-preset NAME [--stream ID | --global] [-c FILE]\n"
+    "report [--stream ID] [--since DATE] [--csv] [-c FILE]\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   configuration file (default /etc/engagementd/engagementd.yaml)\n"
@@ -102,6 +115,8 @@ int main_cli(int argc, char** argv) {
   Args a;
   bool command_seen = false;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  // Commands with options of their own parse them themselves.
+  if (!args.empty() && args[0] == "preview") return cmd_preview({args.begin() + 1, args.end()});
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {

@@ -43,8 +43,25 @@ std::int64_t poisson(double mean, Rng& rng);
 // simulated viewers are off); those viewers count as joins.
 SimState first_sight(const EngagementConfig& c, const RealCounts& real, Rng& rng);
 
-// Advances the simulated audience by dt seconds of wall time. Pure: the same
-// inputs and random source state give the same result.
+// Simulated likes per minute while anyone watches: like_rate x min(1, 0.1 x m),
+// the guide's "0..like_rate likes a minute, each with probability 10 % x m".
+double like_rate_per_minute(const EngagementConfig& c);
+
+// Events (viewer arrivals and departures at the plateau) simulated one by one
+// within a step; beyond this the rest of the step takes the plateau's
+// long-run rate. Only rates far beyond any preset (thousands per minute at
+// long ticks) reach it.
+inline constexpr int kMaxEventsPerStep = 20'000;
+
+// Advances the simulated audience by dt seconds of wall time, simulating the
+// viewer process's events exactly, so that the statistics are the same for
+// any tick length (DESIGN.md, "The algorithm"):
+//   V < T: joins at increase_rate per minute, never past T;
+//   V > T: leaves at decrease_rate per minute, never below T;
+//   V = T > 0: joins and leaves at half those rates, one at a time, each
+//     step away from T taken back at the full rate (so within churn_band(T));
+//   likes at like_rate_per_minute(c) while real + simulated viewers > 0.
+// Pure: the same inputs and random source state give the same result.
 SimState step(const EngagementConfig& c, const SimState& s, const RealCounts& real,
               double dt_seconds, Rng& rng);
 
