@@ -500,7 +500,7 @@ TEST_CASE("many streams are written in multi-row batches, every row right") {
                         << ")");
 }
 
-TEST_CASE("one lease holder ticks; a standby writes nothing and takes over when the lease ends") {
+TEST_CASE("one lease holder ticks, a standby writes nothing and takes over when the lease ends") {
   TestDatabase db;
   auto store_a = db.migrated();
   auto store_b = db.open();
