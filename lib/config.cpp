@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -244,6 +245,29 @@ class Parser {
                               }
                             }}});
           }},
+         {"metrics",
+          [&](const YAML::Node& n, const std::string& p) {
+            MetricsConfig& m = c.metrics;
+            section(n, p,
+                    {{"enabled", [&](const YAML::Node& v,
+                                     const std::string& k) { bool_value(v, k, m.enabled); }},
+                     {"listen",
+                      [&](const YAML::Node& v, const std::string& k) {
+                        if (!scalar(v, k)) return;
+                        boost::system::error_code ec;
+                        boost::asio::ip::make_address(v.Scalar(), ec);
+                        if (ec) {
+                          problem(v, k,
+                                  "'" + v.Scalar() +
+                                      "' is not an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0)");
+                          return;
+                        }
+                        m.listen = v.Scalar();
+                      }},
+                     {"port", [&](const YAML::Node& v, const std::string& k) {
+                        integer_value(v, k, m.port, 0, 65535);
+                      }}});
+          }},
          {"log", [&](const YAML::Node& n, const std::string& p) {
             section(n, p, {{"level", [&](const YAML::Node& v, const std::string& k) {
                               if (!scalar(v, k)) return;
@@ -363,6 +387,31 @@ std::vector<std::string> permission_warnings(const Config& c) {
                   mode_text(st.st_mode) + "); run: chmod o-r " + pw);
   }
   return out;
+}
+
+std::vector<std::string> restart_needed(const Config& a, const Config& b) {
+  std::vector<std::string> keys;
+  const DatabaseConfig& x = a.database;
+  const DatabaseConfig& y = b.database;
+  const auto differs = [&](bool changed, const char* key) {
+    if (changed) keys.emplace_back(key);
+  };
+  differs(x.backend != y.backend, "database.backend");
+  differs(x.host != y.host, "database.host");
+  differs(x.socket != y.socket, "database.socket");
+  differs(x.port != y.port, "database.port");
+  differs(x.name != y.name, "database.name");
+  differs(x.user != y.user, "database.user");
+  differs(x.password_file != y.password_file, "database.password_file");
+  differs(x.path != y.path, "database.path");
+  differs(x.connect_timeout != y.connect_timeout, "database.connect_timeout");
+  differs(x.read_timeout != y.read_timeout, "database.read_timeout");
+  differs(x.write_timeout != y.write_timeout, "database.write_timeout");
+  differs(a.seed != b.seed, "simulation.seed");
+  differs(a.metrics.enabled != b.metrics.enabled, "metrics.enabled");
+  differs(a.metrics.listen != b.metrics.listen, "metrics.listen");
+  differs(a.metrics.port != b.metrics.port, "metrics.port");
+  return keys;
 }
 
 std::string describe(const DatabaseConfig& db) {

@@ -29,6 +29,18 @@ struct DatabaseConfig {
   std::chrono::milliseconds reconnect_max{30'000};
 };
 
+// The optional HTTP listener for /metrics and /healthz.
+struct MetricsConfig {
+  bool enabled = false;
+  std::string listen = "127.0.0.1";  // an IP address; loopback unless chosen otherwise
+  int port = 9477;                   // 0: any free port (the log says which)
+
+  bool operator==(const MetricsConfig& o) const {
+    return enabled == o.enabled && listen == o.listen && port == o.port;
+  }
+  bool operator!=(const MetricsConfig& o) const { return !(*this == o); }
+};
+
 struct Config {
   std::string source;  // the file it came from, for messages
   DatabaseConfig database;
@@ -40,10 +52,15 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   // Leadership lease; unset: lease_for() picks max(15 s, 3 x tick interval).
   std::optional<std::chrono::milliseconds> lease;
+  MetricsConfig metrics;
 };
 
 // The leadership lease in effect for a config.
 std::chrono::milliseconds lease_for(const Config& c);
+
+// Settings that only take effect at a restart and differ between a and b,
+// by key (e.g. "database.host"), for a reload to report.
+std::vector<std::string> restart_needed(const Config& a, const Config& b);
 
 // Limits, checked at load.
 inline constexpr std::chrono::milliseconds kMinTickInterval{100};

@@ -11,6 +11,10 @@
 
 #include "duration.hpp"
 
+#ifndef ENGAGEMENTD_VERSION
+#define ENGAGEMENTD_VERSION "unknown"
+#endif
+
 namespace engagementd {
 namespace {
 
@@ -18,6 +22,16 @@ std::string fixed(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", v);
   return buf;
+}
+
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  return fixed(std::chrono::duration<double>(d).count()) + "s";
+}
+
+// The text of a database error without SOCI's context lines.
+std::string error_text(const std::exception& e) {
+  if (const auto* se = dynamic_cast<const soci::soci_error*>(&e)) return se->get_error_message();
+  return e.what();
 }
 
 std::uint64_t pick_seed(const Config& c) {
@@ -45,7 +59,9 @@ Daemon::Daemon(Config config, Logger& log)
       log_(log),
       timer_(io_),
       stop_timer_(io_),
+      watchdog_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      metrics_(ENGAGEMENTD_VERSION),
       seed_(pick_seed(config_)),
       holder_(make_holder()),
       interval_(config_.tick_interval) {}
@@ -60,11 +76,12 @@ void Daemon::ensure_store() {
   store_ = std::move(store);
   engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_);
   if (connection_down_) {
+    metrics_.reconnected();
     const double down_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - down_since_).count();
     log_.notice("reconnected to " + describe(config_.database) + " after " +
-                std::to_string(failed_connects_) + " failed attempt(s); down for " +
-                fixed(down_s) + " s");
+                std::to_string(failed_connects_) + " failed attempt(s); down for " + fixed(down_s) +
+                " s");
   } else {
     log_.notice("connected to " + describe(config_.database) + ", schema version " +
                 std::to_string(Store::latest_schema_version(config_.database.backend)) +
@@ -97,6 +114,13 @@ void Daemon::connection_lost(const std::string& what) {
                  format_duration(backoff_));
     }
   }
+  // While it lasts, a line every few minutes says it still does.
+  if (repeated_errors_.occurred(what, now).action == RepeatLog::Action::summarize) {
+    log_.warning("database still unreachable: failed_attempts=" + std::to_string(failed_connects_) +
+                 " down_s=" + fixed(std::chrono::duration<double>(now - down_since_).count()) +
+                 " " + kv("err", what));
+  }
+  set_status("database unreachable, reconnecting: " + what);
   reconnect_at_ = now + backoff_;
   backoff_ = std::min(backoff_ * 2, config_.database.reconnect_max);
 }
@@ -112,16 +136,42 @@ TickSettings Daemon::settings() const {
 
 int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
   for (const std::string& w : permission_warnings(config_)) log_.warning(w);
+  // Ready means: the config parsed (the caller did that), the database
+  // answers and its schema is the one this build knows.
   try {
     ensure_store();
   } catch (const std::exception& e) {
-    log_.error(std::string("cannot start: ") + e.what());
+    log_.error("cannot start: " + kv("err", error_text(e)));
+    notifier_.status("cannot start: " + error_text(e));
     return 1;
   }
+  if (config_.metrics.enabled) {
+    try {
+      http_ = std::make_unique<HttpServer>(
+          io_, config_.metrics.listen, static_cast<unsigned short>(config_.metrics.port),
+          [this](const std::string& target) { return handle_http(target); }, log_);
+    } catch (const std::exception& e) {
+      const std::string where = config_.metrics.listen + ":" + std::to_string(config_.metrics.port);
+      log_.error("cannot start: metrics listener on " + where + ": " + kv("err", e.what()));
+      notifier_.status("cannot start: metrics listener on " + where + ": " + e.what());
+      return 1;
+    }
+    const auto ep = http_->local_endpoint();
+    const std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    log_.notice("metrics listening on http://" + host + ":" + std::to_string(ep.port()) +
+                "/metrics (health: /healthz)");
+  }
+  started_ = Clock::now();
+  last_tick_done_ = started_;
+  metrics_.set_simulation_enabled(config_.simulation_enabled);
   log_.notice("engagementd started: tick " + format_duration(interval_) + ", max catch-up " +
               format_duration(config_.max_catchup) + ", simulation " +
               (config_.simulation_enabled ? "on" : "off") +
               (config_.seed ? ", seed " + std::to_string(*config_.seed) : std::string()));
+  status_ = "started, first tick pending";
+  notifier_.ready(status_);
+  if (notifier_.watchdog()) arm_watchdog();
 
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) on_signal(signo);
@@ -143,24 +193,33 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
       engine_->release();
       log_.notice("released the leadership lease");
     } catch (const std::exception& e) {
-      log_.warning(std::string("could not release the leadership lease (it expires by itself): err=\"") +
-                   e.what() + "\"");
+      log_.warning(
+          std::string("could not release the leadership lease (it expires by itself): err=\"") +
+          e.what() + "\"");
     }
   }
   log_.notice("engagementd stopped after " + std::to_string(ticks_) + " ticks");
   return 0;
 }
 
+void Daemon::set_status(std::string status) {
+  status_ = std::move(status);
+  notifier_.status(status_);
+}
+
 void Daemon::on_tick() {
   if (stopping_) return;
   if (!store_ && connection_down_ && std::chrono::steady_clock::now() < reconnect_at_) {
+    last_tick_done_ = Clock::now();
     schedule_next();
     return;
   }
   try {
     ensure_store();
   } catch (const std::exception& e) {
-    connection_lost(e.what());
+    metrics_.tick_failed(error_kind(e, true));
+    connection_lost(error_text(e));
+    last_tick_done_ = Clock::now();
     schedule_next();
     return;
   }
@@ -172,6 +231,7 @@ void Daemon::on_tick() {
         break;
       } catch (const std::exception& e) {
         if (!Store::is_retryable(e) || attempt == kTickAttempts) throw;
+        metrics_.db_error(error_kind(e, false));
         const auto pause = std::chrono::milliseconds(25) * (1 << (attempt - 1));
         log_.info("tick rolled back (err=\"" + std::string(e.what()) + "\"); retry " +
                   std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) + " in " +
@@ -180,12 +240,20 @@ void Daemon::on_tick() {
       }
     }
     ++ticks_;
+    last_success_ = Clock::now();
+    last_tick_done_ = *last_success_;
+    metrics_.set_leader(!r.standby);
+    metrics_.tick_succeeded(r, r.total_ms / 1000.0, std::chrono::system_clock::now());
+    repeated_errors_.resolved();
     if (!last_error_.empty()) {
       log_.notice("ticks succeed again after " + std::to_string(failed_ticks_) + " failed");
       last_error_.clear();
       failed_ticks_ = 0;
     }
-    if (r.standby) return schedule_next();
+    if (r.standby) {
+      set_status("standby: another instance holds the leadership lease");
+      return schedule_next();
+    }
     log_.info("tick live=" + std::to_string(r.live) +
               " displays_written=" + std::to_string(r.displays_written) +
               " states_written=" + std::to_string(r.states_written) + " configs_created=" +
@@ -193,19 +261,31 @@ void Daemon::on_tick() {
               (r.simulation_enabled ? "" : " simulation=off") + " read_ms=" + fixed(r.read_ms) +
               " step_ms=" + fixed(r.step_ms) + " write_ms=" + fixed(r.write_ms) +
               " tick_ms=" + fixed(r.total_ms));
+    set_status("tick " + std::to_string(ticks_) + ": " + std::to_string(r.live) + " live streams" +
+               (r.simulation_enabled ? "" : " (simulation off)") + ", " + fixed(r.total_ms) +
+               " ms");
   } catch (const soci::soci_error& e) {
     // The connection may be gone, or in a state not worth trusting: open a
     // new one (and prepare every statement again) after the backoff.
     ++failed_ticks_;
+    metrics_.tick_failed(error_kind(e, false));
     connection_lost(e.get_error_message());
   } catch (const std::exception& e) {
     ++failed_ticks_;
+    metrics_.tick_failed(error_kind(e, false));
     const std::string what = e.what();
-    if (what != last_error_) {
-      log_.error("tick failed, err=\"" + what + "\"; retrying at the next tick");
-      last_error_ = what;
+    last_error_ = what;
+    const RepeatLog::Decision d = repeated_errors_.occurred(what, Clock::now());
+    if (d.action == RepeatLog::Action::log) {
+      log_.error("tick failed " + kv("err", what) + "; retrying at the next tick");
+    } else if (d.action == RepeatLog::Action::summarize) {
+      log_.warning("tick still failing " + kv("err", what) +
+                   " failed_ticks=" + std::to_string(d.repeats + 1) + " in the last " +
+                   seconds_text(kErrorSummaryEvery));
     }
+    set_status("tick failed: " + what);
   }
+  last_tick_done_ = Clock::now();
   schedule_next();
 }
 
@@ -227,6 +307,22 @@ void Daemon::schedule_next() {
   });
 }
 
+void Daemon::arm_watchdog() {
+  // Half the period systemd allows, as sd_watchdog_enabled(3) advises. The
+  // pings come from the same thread as the ticks, so a tick stuck longer
+  // than the watchdog period gets the service restarted.
+  watchdog_timer_.expires_after(*notifier_.watchdog() / 2);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    // Ping only while ticks keep coming (failed ones count: a restart would
+    // not bring a database back).
+    if (Clock::now() - last_tick_done_ <= interval_ + *notifier_.watchdog()) {
+      notifier_.watchdog_ping();
+    }
+    arm_watchdog();
+  });
+}
+
 void Daemon::on_signal(int signo) {
   if (signo == SIGHUP) {
     reload();
@@ -241,35 +337,75 @@ void Daemon::on_signal(int signo) {
 void Daemon::stop(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
+  notifier_.stopping();
+  metrics_.set_leader(false);
   log_.notice("stopping (" + why + ")");
   timer_.cancel();
   stop_timer_.cancel();
+  watchdog_timer_.cancel();
   signals_.cancel();
+  if (http_) http_->stop();
 }
 
 void Daemon::reload() {
+  notifier_.reloading();
   Config next;
   try {
     next = load_config(config_.source);
   } catch (const ConfigError& e) {
     for (const auto& p : e.problems()) log_.error("reload failed: " + p);
     log_.error("reload failed, keeping the current configuration");
+    notifier_.ready(status_);
     return;
   }
-  const DatabaseConfig& a = config_.database;
-  const DatabaseConfig& b = next.database;
-  if (a.backend != b.backend || a.host != b.host || a.socket != b.socket || a.port != b.port ||
-      a.name != b.name || a.user != b.user || a.password_file != b.password_file ||
-      a.path != b.path) {
-    log_.warning("reload: database settings changed; they need a restart to take effect");
+  if (const auto keys = restart_needed(config_, next); !keys.empty()) {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    log_.warning("reload: " + list + " changed: needs restart; the running values stay until then");
+    const auto reconnect_max = next.database.reconnect_max;  // applies at the next reconnect
     next.database = config_.database;
+    next.database.reconnect_max = reconnect_max;
+    next.seed = config_.seed;
+    next.metrics = config_.metrics;
   }
   log_.set_level(next.log_level);
   interval_ = next.tick_interval;
   config_ = std::move(next);
   log_.notice("configuration reloaded from " + config_.source + ": tick " +
               format_duration(interval_) + ", simulation " +
-              (config_.simulation_enabled ? "on" : "off"));
+              (config_.simulation_enabled ? "on" : "off") + ", log level " +
+              std::string(log_level_name(config_.log_level)) + ", real viewer ttl " +
+              format_duration(config_.real_viewer_ttl));
+  notifier_.ready(status_);
+}
+
+HttpResponse Daemon::health() {
+  const auto now = Clock::now();
+  const auto limit = kHealthyIntervals * interval_;
+  const Clock::time_point since = last_success_ ? *last_success_ : started_;
+  const auto age = now - since;
+  if (!stopping_ && age <= limit) {
+    return {200, "text/plain; charset=utf-8",
+            last_success_ ? "ok: last successful tick " + seconds_text(age) + " ago\n"
+                          : "ok: starting, first tick pending\n"};
+  }
+  std::string body = stopping_ ? "unhealthy: stopping\n"
+                               : "unhealthy: no successful tick for " + seconds_text(age) +
+                                     " (limit " + format_duration(limit) + ")";
+  if (!stopping_) body += last_error_.empty() ? "\n" : "; " + kv("err", last_error_) + "\n";
+  return {503, "text/plain; charset=utf-8", body};
+}
+
+HttpResponse Daemon::handle_http(const std::string& target) {
+  const std::string path = target.substr(0, target.find('?'));
+  if (path == "/metrics") {
+    return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()};
+  }
+  if (path == "/healthz") return health();
+  if (path == "/") {
+    return {200, "text/plain; charset=utf-8", "engagementd: /metrics /healthz\n"};
+  }
+  return {404, "text/plain; charset=utf-8", "not found\n"};
 }
 
 }  // namespace engagementd

@@ -9,7 +9,10 @@
 #include <string>
 
 #include "config.hpp"
+#include "http_server.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
+#include "notify.hpp"
 #include "store.hpp"
 #include "tick.hpp"
 
@@ -17,7 +20,10 @@ namespace engagementd {
 
 // The service: a drift-free Asio timer drives ticks; SIGINT/SIGTERM stop it
 // between ticks (a tick in progress commits or rolls back first); SIGHUP
-// re-reads the config file and swaps it in only if it validates.
+// re-reads the config file and swaps it in only if it validates. Under
+// systemd it speaks the notify protocol (READY, STATUS, WATCHDOG, RELOADING,
+// STOPPING); with metrics.enabled it serves /metrics and /healthz on the same
+// io_context.
 //
 // Faults: a deadlock or lock-wait timeout retries the tick at once (a few
 // times, with a short backoff); any other database error drops the
@@ -33,7 +39,16 @@ class Daemon {
   // code: 0 after a clean stop, 1 when it cannot start.
   int run(std::optional<std::chrono::milliseconds> run_for = std::nullopt);
 
+  Metrics& metrics() { return metrics_; }
+
+  // How long /healthz tolerates no successful tick, in tick intervals.
+  static constexpr int kHealthyIntervals = 3;
+  // A tick error that persists is summarized at most this often.
+  static constexpr std::chrono::minutes kErrorSummaryEvery{5};
+
  private:
+  using Clock = std::chrono::steady_clock;
+
   void schedule_next();
   void on_tick();
   void on_signal(int signo);
@@ -42,13 +57,21 @@ class Daemon {
   void connection_lost(const std::string& what);
   void stop(const std::string& why);
   TickSettings settings() const;
+  void arm_watchdog();
+  void set_status(std::string status);
+  HttpResponse handle_http(const std::string& target);
+  HttpResponse health();
 
   Config config_;
   Logger& log_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer stop_timer_;
+  boost::asio::steady_timer watchdog_timer_;
   boost::asio::signal_set signals_;
+  Notifier notifier_;
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<TickEngine> engine_;
   std::uint64_t seed_;
@@ -63,6 +86,11 @@ class Daemon {
   std::uint64_t ticks_ = 0;
   std::uint64_t failed_ticks_ = 0;
   std::string last_error_;
+  RepeatLog repeated_errors_{kErrorSummaryEvery};
+  std::string status_;
+  Clock::time_point started_{};
+  std::optional<Clock::time_point> last_success_;
+  Clock::time_point last_tick_done_{};
   bool stopping_ = false;
 };
 

@@ -92,6 +92,59 @@ void Logger::log(LogLevel level, std::string_view message) const {
   }
 }
 
+std::string kv(std::string_view key, std::string_view value) {
+  std::string out(key);
+  out += '=';
+  bool bare = !value.empty();
+  for (const char c : value) {
+    if (c == ' ' || c == '"' || c == '\\' || c == '=' || static_cast<unsigned char>(c) < 0x20) {
+      bare = false;
+      break;
+    }
+  }
+  if (bare) return out += value;
+  out += '"';
+  for (const char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+RepeatLog::Decision RepeatLog::occurred(const std::string& message, Clock::time_point now) {
+  ++total_;
+  if (total_ == 1 || message != message_) {
+    message_ = message;
+    last_line_ = now;
+    const Decision d{Action::log, since_line_};
+    since_line_ = 0;
+    return d;
+  }
+  ++since_line_;
+  if (now - last_line_ >= every_) {
+    last_line_ = now;
+    const Decision d{Action::summarize, since_line_};
+    since_line_ = 0;
+    return d;
+  }
+  return {Action::quiet, since_line_};
+}
+
+std::uint64_t RepeatLog::resolved() {
+  const std::uint64_t total = total_;
+  total_ = 0;
+  since_line_ = 0;
+  message_.clear();
+  return total;
+}
+
 bool OnceLog::first(const std::string& key, const std::string& message) {
   auto [it, inserted] = seen_.try_emplace(key, message);
   if (inserted) return true;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +51,37 @@ class OnceLog {
 
  private:
   std::unordered_map<std::string, std::string> seen_;
+};
+
+// A key=value field for a log line: the value bare when it is a single word,
+// else in double quotes with '"' and '\\' escaped, so fields stay parseable.
+std::string kv(std::string_view key, std::string_view value);
+
+// A problem that can recur on every tick (a failing database): logged the
+// first time and whenever its text changes, then summarized at most once per
+// `every` while it lasts, instead of once per tick.
+class RepeatLog {
+ public:
+  using Clock = std::chrono::steady_clock;
+  enum class Action { log, summarize, quiet };
+  struct Decision {
+    Action action = Action::quiet;
+    std::uint64_t repeats = 0;  // occurrences since the last line about it
+  };
+
+  explicit RepeatLog(Clock::duration every) : every_(every) {}
+
+  Decision occurred(const std::string& message, Clock::time_point now);
+  // The problem is gone: how many times it occurred in all (0: none was active).
+  std::uint64_t resolved();
+  bool active() const { return total_ > 0; }
+
+ private:
+  Clock::duration every_;
+  std::string message_;
+  Clock::time_point last_line_{};
+  std::uint64_t since_line_ = 0;
+  std::uint64_t total_ = 0;
 };
 
 }  // namespace engagementd

@@ -2,13 +2,14 @@
 # Installs the Debian 12 packages engagementd needs to build and run; with
 # --test also what the test suite needs (Catch2, a MariaDB server to start a
 # throwaway instance from, Chromium and libpng to render and read the preview
-# chart). Installs only what is missing, so it is cheap to rerun.
+# chart, curl, systemd-analyze). Installs only what is missing, so it is cheap
+# to rerun.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libboost-dev libsoci-dev libmariadb-dev
           libyaml-cpp-dev libsqlite3-dev libsystemd-dev sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev)
+  packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev curl systemd)
 fi
 
 missing=()

@@ -16,7 +16,8 @@ extern char** environ;
 namespace engagementd::test {
 namespace {
 
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path) {
+pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path,
+            const std::vector<std::string>& env = {}) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
@@ -25,8 +26,20 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& extra : env) replaced |= extra.substr(0, extra.find('=')) == name;
+    if (!replaced) env_strings.push_back(entry);
+  }
+  env_strings.insert(env_strings.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return pid;
@@ -40,9 +53,10 @@ int decode(int status) {
 
 }  // namespace
 
-Child::Child(const std::vector<std::string>& argv, const std::string& log_path)
+Child::Child(const std::vector<std::string>& argv, const std::string& log_path,
+             const std::vector<std::string>& env)
     : log_path_(log_path) {
-  pid_ = spawn(argv, log_path);
+  pid_ = spawn(argv, log_path, env);
 }
 
 Child::~Child() {

@@ -12,7 +12,9 @@ namespace engagementd::test {
 // A child process (the real engagementd binary) with stderr to a log file.
 class Child {
  public:
-  Child(const std::vector<std::string>& argv, const std::string& log_path);
+  // `env`: "NAME=value" entries added to (or replacing those of) our environment.
+  Child(const std::vector<std::string>& argv, const std::string& log_path,
+        const std::vector<std::string>& env = {});
   ~Child();  // kills it if it still runs
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
@@ -22,6 +24,7 @@ class Child {
   std::optional<int> wait(std::chrono::milliseconds timeout);
   bool running();
   std::string log() const;
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

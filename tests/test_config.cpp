@@ -153,3 +153,43 @@ TEST_CASE("describe never shows the password") {
   db.password_file = "/etc/engagementd/db-password";
   CHECK(describe(db) == "mysql engagementd@127.0.0.1:3306/shop");
 }
+
+TEST_CASE("metrics: off by default, loopback when on, address and port checked") {
+  const Config plain = parse_config(kGood, "test.yaml");
+  CHECK_FALSE(plain.metrics.enabled);
+  CHECK(plain.metrics.listen == "127.0.0.1");
+  CHECK(plain.metrics.port == 9477);
+
+  const Config on = parse_config(std::string(kGood) + "metrics:\n  enabled: true\n", "test.yaml");
+  CHECK(on.metrics.enabled);
+  CHECK(on.metrics.listen == "127.0.0.1");
+
+  const Config v6 = parse_config(
+      std::string(kGood) + "metrics:\n  enabled: true\n  listen: \"::1\"\n  port: 0\n", "t.yaml");
+  CHECK(v6.metrics.listen == "::1");
+  CHECK(v6.metrics.port == 0);
+
+  CHECK_THAT(
+      problem(std::string(kGood) + "metrics:\n  listen: localhost\n"),
+      Catch::StartsWith("test.yaml:18:11: metrics.listen: 'localhost' is not an IP address"));
+  CHECK_THAT(problem(std::string(kGood) + "metrics:\n  port: 70000\n"),
+             Catch::StartsWith("test.yaml:18:9: metrics.port:"));
+  CHECK_THAT(problem(std::string(kGood) + "metrics:\n  path: /m\n"),
+             Catch::Contains("metrics.path: unknown key"));
+}
+
+TEST_CASE("a reload reports the settings that need a restart") {
+  const Config a = parse_config(kGood, "test.yaml");
+  Config b = a;
+  b.tick_interval = std::chrono::seconds(1);
+  b.simulation_enabled = false;
+  b.log_level = LogLevel::debug;
+  b.real_viewer_ttl = std::chrono::seconds(30);
+  CHECK(restart_needed(a, b).empty());  // all of these apply at the next tick
+  b.database.host = "10.0.0.2";
+  b.database.read_timeout = std::chrono::seconds(5);
+  b.metrics.port = 9100;
+  b.seed = 7;
+  CHECK(restart_needed(a, b) == std::vector<std::string>{"database.host", "database.read_timeout",
+                                                         "simulation.seed", "metrics.port"});
+}
