@@ -2,6 +2,8 @@
 # Builds engagementd and runs every test: unit tests, and the store and
 # end-to-end tests on SQLite and on a throwaway MariaDB started here (on
 # 127.0.0.1, under build/mariadb-test) and stopped again however the run ends.
+# Then builds the Debian package and installs it with dpkg -i
+# (scripts/package.sh).
 # Usage (as root on Debian 12): bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh --test
 
 build=build
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
 server=$build/mariadb-test
@@ -20,3 +22,5 @@ echo "Throwaway MariaDB on 127.0.0.1:$port (pid $(cat "$server/mariadbd.pid"))"
 cmake -S . -B "$build" \
   -DENGAGEMENTD_TEST_MYSQL="host=127.0.0.1 port=$port user=engagementd_test password=test" >/dev/null
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
+
+bash scripts/package.sh "$build"
