@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace engagementd {
 namespace {
@@ -71,7 +72,13 @@ bool Notifier::ready(const std::string& status) const {
 }
 
 bool Notifier::reloading() const {
-  return send("RELOADING=1\nSTATUS=reloading the configuration");
+  // MONOTONIC_USEC lets systemd (Type=notify-reload, v253+) match the reload
+  // to its request; older versions ignore it.
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const long long usec = static_cast<long long>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1'000;
+  return send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec) +
+              "\nSTATUS=reloading the configuration");
 }
 
 bool Notifier::stopping() const {
