@@ -30,9 +30,13 @@ stop() {
   rm -f "$pidfile"
 }
 
+# A port in 33306..33399 that nothing listens on, from a random place in the
+# range: test runs started at the same moment rarely pick the same one, and
+# start retries with another port if it was taken meanwhile.
 free_port() {
-  local p
-  for p in $(seq 33306 33399); do
+  local i p offset=$((RANDOM % 94))
+  for i in $(seq 0 93); do
+    p=$((33306 + (offset + i) % 94))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
@@ -54,23 +58,34 @@ case "$cmd" in
       cat "$dir/install.log" >&2
       exit 1
     }
-    port=$(free_port)
-    mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
-      --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
-      --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
-      --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
-      --max-connections=200 >/dev/null 2>&1 &
-    launched=$!
-    for _ in $(seq 1 120); do
-      if mariadb-admin --no-defaults --socket="$dir/mysqld.sock" -uroot ping >/dev/null 2>&1; then
-        break
+    up=0
+    for attempt in $(seq 1 10); do
+      port=$(free_port)
+      : >"$dir/error.log"
+      rm -f "$pidfile"
+      mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+        --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
+        --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
+        --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
+        --max-connections=200 >/dev/null 2>&1 &
+      launched=$!
+      for _ in $(seq 1 120); do
+        if mariadb-admin --no-defaults --socket="$dir/mysqld.sock" -uroot ping >/dev/null 2>&1; then
+          up=1
+          break
+        fi
+        kill -0 "$launched" 2>/dev/null || break
+        sleep 0.5
+      done
+      [[ $up -eq 1 ]] && break
+      if ! kill -0 "$launched" 2>/dev/null && grep -q "Address already in use" "$dir/error.log" &&
+        [[ $attempt -lt 10 ]]; then
+        continue  # another server took the port between the check and the bind
       fi
-      if ! kill -0 "$launched" 2>/dev/null; then
-        echo "MariaDB failed to start:" >&2
-        tail -n 30 "$dir/error.log" >&2
-        exit 1
-      fi
-      sleep 0.5
+      kill -TERM "$launched" 2>/dev/null || true
+      echo "MariaDB failed to start:" >&2
+      tail -n 30 "$dir/error.log" >&2
+      exit 1
     done
     # The pid file appears once the server is up; fall back to the launched PID.
     [[ -s $pidfile ]] || echo "$launched" >"$pidfile"

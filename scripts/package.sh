@@ -45,10 +45,14 @@ echo "Depends: $depends"
 for lib in libc6 libstdc++6 libsoci-core4.0 libsoci-mysql4.0 libsoci-sqlite3-4.0 libyaml-cpp0.7; do
   grep -q "\b$lib\b" <<<"$depends" || fail "Depends lacks $lib"
 done
-tr ',' '\n' <<<"$depends" | sed 's/(.*//; s/ //g' | while read -r dep; do
-  [[ -n $dep ]] || continue
-  apt-cache show --no-all-versions "$dep" >/dev/null 2>&1 || fail "$dep is not in the archive"
-done
+if apt-cache show --no-all-versions libc6 >/dev/null 2>&1; then
+  tr ',' '\n' <<<"$depends" | sed 's/(.*//; s/ //g' | while read -r dep; do
+    [[ -n $dep ]] || continue
+    apt-cache show --no-all-versions "$dep" >/dev/null 2>&1 || fail "$dep is not in the archive"
+  done
+else
+  echo "package: no apt package lists here (apt-get update); not checking the archive for Depends"
+fi
 
 # Install; dpkg does not wait for its lock, so wait here if another
 # package operation holds it.
