@@ -31,6 +31,8 @@ SimState first_sight(const EngagementConfig& c, const RealCounts& real, Rng& rng
   }
   s.joins = s.viewers;
   s.peak = real.viewers + s.viewers;
+  s.real_peak = real.viewers;
+  s.sim_peak = s.viewers;
   return s;
 }
 
@@ -162,6 +164,8 @@ SimState step(const EngagementConfig& c, const SimState& s, const RealCounts& re
     n.likes += poisson(like_rate_per_minute(c) * audience, rng);
   }
   n.peak = std::max(n.peak, real.viewers + n.viewers);
+  n.real_peak = std::max(n.real_peak, real.viewers);
+  n.sim_peak = std::max(n.sim_peak, n.viewers);
   return n;
 }
 

@@ -15,9 +15,13 @@ struct SimState {
   std::int64_t joins = 0;    // cumulative simulated joins, the first viewers included
   std::int64_t likes = 0;    // cumulative simulated likes
   std::int64_t peak = 0;     // peak display viewers (real + simulated)
+  // The two parts' own peaks, seen at ticks, for real-vs-simulated reports.
+  std::int64_t real_peak = 0;
+  std::int64_t sim_peak = 0;
 
   bool operator==(const SimState& o) const {
-    return viewers == o.viewers && joins == o.joins && likes == o.likes && peak == o.peak;
+    return viewers == o.viewers && joins == o.joins && likes == o.likes && peak == o.peak &&
+           real_peak == o.real_peak && sim_peak == o.sim_peak;
   }
   bool operator!=(const SimState& o) const { return !(*this == o); }
 };

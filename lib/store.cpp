@@ -348,6 +348,8 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       " AND sv.left_at IS NULL" +
       ttl_filter + ")," + interactions("like") + "," + interactions("dislike") + "," +
       interactions("comment") +
+      ", COALESCE(ls.includes_simulated, 0), COALESCE(st.real_peak, 0), COALESCE(st.sim_peak, 0),"
+      " st.config_json"
       " FROM live_streams ls"
       " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
       " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
@@ -356,8 +358,11 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
 
   // Bulk fetch: rows arrive in blocks of kFetchRows into column vectors.
   constexpr std::size_t kFetchRows = 1000;
-  constexpr std::size_t kInts = 19;  // 7 before the config values, 8 state, 4 real counts
+  // 7 before the config values, 8 state, 4 real counts, the badge flag, 2 peaks.
+  constexpr std::size_t kInts = 22;
   std::array<std::vector<long long>, kInts> ints;
+  std::vector<std::string> config_json(kFetchRows);
+  std::vector<soci::indicator> config_json_ind(kFetchRows);
   // Config values are read as text and parsed here: a site whose columns are
   // not numeric (or SQLite, which stores any type) must not fail the whole
   // read over one row.
@@ -373,6 +378,7 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   for (std::size_t k = 0; k < 7; ++k) st.exchange(soci::into(ints[k]));
   for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
   for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
+  st.exchange(soci::into(config_json, config_json_ind));
   if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
   st.alloc();
   st.prepare(query);
@@ -386,7 +392,7 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       const auto at = [&](std::size_t k) { return ints[k][r]; };
       LiveStream s;
       s.id = at(0);
-      s.shown = Display{at(1), at(2), at(3), at(4), at(5)};
+      s.shown = Display{at(1), at(2), at(3), at(4), at(5), at(19) != 0};
       if (at(6) != 0) {
         RawConfig raw;
         for (std::size_t k = 0; k < cfg.size(); ++k) {
@@ -395,7 +401,9 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
         s.config = raw;
       }
       if (at(7) != 0) {
-        s.state = StoredState{SimState{at(8), at(9), at(10), at(11)}, at(12), at(13), at(14) != 0};
+        s.state =
+            StoredState{SimState{at(8), at(9), at(10), at(11), at(20), at(21)}, at(12), at(13),
+                        at(14) != 0, config_json_ind[r] == soci::i_null ? "" : config_json[r]};
       }
       s.real = RealCounts{at(15), at(16), at(17), at(18)};
       out.push_back(std::move(s));
@@ -414,7 +422,7 @@ std::vector<EndedStream> Store::read_ended_streams() {
   const std::string query =
       "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END, COALESCE(ls.status, ''),"
       " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
-      " st.last_tick_ms,"
+      " st.last_tick_ms, st.real_peak, st.sim_peak,"
       " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
       "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0),"
       " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
@@ -428,13 +436,14 @@ std::vector<EndedStream> Store::read_ended_streams() {
       " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')"
       " ORDER BY st.stream_id";
   long long id = 0, exists = 0, sv = 0, sj = 0, sl = 0, sp = 0, first = 0, last = 0;
+  long long real_peak = 0, sim_peak = 0;
   long long total = 0, likes = 0, dislikes = 0, comments = 0, duration_s = 0;
   std::string status;
   soci::statement st =
       (sql_->prepare << query, soci::into(id), soci::into(exists), soci::into(status),
        soci::into(sv), soci::into(sj), soci::into(sl), soci::into(sp), soci::into(first),
-       soci::into(last), soci::into(total), soci::into(likes), soci::into(dislikes),
-       soci::into(comments), soci::into(duration_s));
+       soci::into(last), soci::into(real_peak), soci::into(sim_peak), soci::into(total),
+       soci::into(likes), soci::into(dislikes), soci::into(comments), soci::into(duration_s));
   st.execute();
   std::vector<EndedStream> out;
   while (st.fetch()) {
@@ -442,7 +451,7 @@ std::vector<EndedStream> Store::read_ended_streams() {
     e.id = id;
     e.exists = exists != 0;
     e.status = status;
-    e.state = StoredState{SimState{sv, sj, sl, sp}, first, last, false};
+    e.state = StoredState{SimState{sv, sj, sl, sp, real_peak, sim_peak}, first, last, false, {}};
     e.real_viewers_total = total;
     e.real = RealCounts{0, likes, dislikes, comments};
     e.duration_seconds = duration_s;
@@ -482,7 +491,8 @@ void Store::write_states(const std::vector<StateWrite>& rows) {
     BoundSql q(*sql_);
     q.text(
         "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins, sim_likes, "
-        "peak_viewers, first_tick_ms, last_tick_ms, finalized_ms) VALUES ");
+        "peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak, sim_peak, "
+        "config_json) VALUES ");
     for (std::size_t i = begin; i < end; ++i) {
       const StateWrite& w = rows[i];
       q.text(i == begin ? "(" : ", (").value(static_cast<long long>(w.stream_id));
@@ -491,18 +501,29 @@ void Store::write_states(const std::vector<StateWrite>& rows) {
       q.text(", ").value(static_cast<long long>(w.sim.likes));
       q.text(", ").value(static_cast<long long>(w.sim.peak));
       q.text(", ").value(static_cast<long long>(w.first_tick_ms));
-      q.text(", ").value(static_cast<long long>(w.last_tick_ms)).text(", NULL)");
+      q.text(", ").value(static_cast<long long>(w.last_tick_ms)).text(", NULL");
+      q.text(", ").value(static_cast<long long>(w.sim.real_peak));
+      q.text(", ").value(static_cast<long long>(w.sim.sim_peak)).text(", ");
+      if (w.config_json.empty()) {
+        q.text("NULL)");
+      } else {
+        q.value(w.config_json).text(")");
+      }
     }
     if (backend_ == Backend::mysql) {
       q.text(
           " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers), sim_joins = "
           "VALUES(sim_joins), sim_likes = VALUES(sim_likes), peak_viewers = VALUES(peak_viewers), "
-          "last_tick_ms = VALUES(last_tick_ms), finalized_ms = NULL");
+          "last_tick_ms = VALUES(last_tick_ms), finalized_ms = NULL, real_peak = "
+          "VALUES(real_peak), sim_peak = VALUES(sim_peak), config_json = "
+          "COALESCE(VALUES(config_json), config_json)");
     } else {
       q.text(
           " ON CONFLICT(stream_id) DO UPDATE SET sim_viewers = excluded.sim_viewers, sim_joins = "
           "excluded.sim_joins, sim_likes = excluded.sim_likes, peak_viewers = "
-          "excluded.peak_viewers, last_tick_ms = excluded.last_tick_ms, finalized_ms = NULL");
+          "excluded.peak_viewers, last_tick_ms = excluded.last_tick_ms, finalized_ms = NULL, "
+          "real_peak = excluded.real_peak, sim_peak = excluded.sim_peak, config_json = "
+          "COALESCE(excluded.config_json, engagementd_stream_state.config_json)");
     }
     q.execute();
   });
@@ -520,7 +541,8 @@ void Store::write_displays(const std::vector<DisplayWrite>& rows) {
       q.value(static_cast<long long>(d.max_viewers)).text(named ? " AS mv, " : ", ");
       q.value(static_cast<long long>(d.likes)).text(named ? " AS lc, " : ", ");
       q.value(static_cast<long long>(d.dislikes)).text(named ? " AS dc, " : ", ");
-      q.value(static_cast<long long>(d.comments)).text(named ? " AS cc" : "");
+      q.value(static_cast<long long>(d.comments)).text(named ? " AS cc, " : ", ");
+      q.value(d.simulated ? 1LL : 0LL).text(named ? " AS sf" : "");
     };
     if (mysql) {
       q.text("UPDATE live_streams ls JOIN (");
@@ -530,14 +552,16 @@ void Store::write_displays(const std::vector<DisplayWrite>& rows) {
       }
       q.text(
           ") d ON ls.id = d.id SET ls.viewer_count = d.vc, ls.max_viewers = d.mv, "
-          "ls.like_count = d.lc, ls.dislike_count = d.dc, ls.comment_count = d.cc");
+          "ls.like_count = d.lc, ls.dislike_count = d.dc, ls.comment_count = d.cc, "
+          "ls.includes_simulated = d.sf");
       // Display numbers are not an edit of the stream: keep updated_at.
       if (updated_at_column_) q.text(", ls.updated_at = ls.updated_at");
       q.text(" WHERE ls.status = 'live'");
     } else {
       q.text(
           "UPDATE live_streams SET viewer_count = d.column2, max_viewers = d.column3, "
-          "like_count = d.column4, dislike_count = d.column5, comment_count = d.column6 "
+          "like_count = d.column4, dislike_count = d.column5, comment_count = d.column6, "
+          "includes_simulated = d.column7 "
           "FROM (VALUES ");
       for (std::size_t i = begin; i < end; ++i) {
         q.text(i == begin ? "(" : ", (");
@@ -550,7 +574,7 @@ void Store::write_displays(const std::vector<DisplayWrite>& rows) {
   });
 }
 
-void Store::finalize(const Finalization& f) {
+bool Store::finalize(const Finalization& f) {
   const long long id = f.stream_id;
   const Display& d = f.final_display;
   // The guard: whoever turns finalized_ms from NULL does the rest, once.
@@ -561,7 +585,7 @@ void Store::finalize(const Finalization& f) {
         .text(" WHERE stream_id = ")
         .value(id)
         .text(" AND finalized_ms IS NULL");
-    if (q.execute() != 1) return;
+    if (q.execute() != 1) return false;
   }
   if (f.stream_exists) {
     BoundSql q(*sql_);
@@ -570,6 +594,7 @@ void Store::finalize(const Finalization& f) {
     q.text(", like_count = ").value(static_cast<long long>(d.likes));
     q.text(", dislike_count = ").value(static_cast<long long>(d.dislikes));
     q.text(", comment_count = ").value(static_cast<long long>(d.comments));
+    q.text(", includes_simulated = ").value(d.simulated ? 1LL : 0LL);
     if (updated_at_column_) q.text(", updated_at = updated_at");
     q.text(" WHERE id = ").value(id).text(" AND status <> 'live'");
     q.execute();
@@ -583,18 +608,21 @@ void Store::finalize(const Finalization& f) {
   q.text(
       "REPLACE INTO engagementd_stream_summary (stream_id, final_status, duration_seconds, "
       "real_viewers_total, sim_viewers_total, real_likes, sim_likes, real_dislikes, "
-      "real_comments, peak_viewers, final_viewer_count, final_like_count, finalized_ms) VALUES (");
+      "real_comments, peak_viewers, final_viewer_count, final_like_count, real_peak, sim_peak, "
+      "finalized_ms) VALUES (");
   q.value(id).text(", ").value(f.final_status).text(", ");
   for (long long v :
        {static_cast<long long>(f.duration_seconds), static_cast<long long>(f.real_viewers_total),
         static_cast<long long>(f.sim_viewers_total), static_cast<long long>(f.real.likes),
         static_cast<long long>(f.sim_likes), static_cast<long long>(f.real.dislikes),
         static_cast<long long>(f.real.comments), static_cast<long long>(d.max_viewers),
-        static_cast<long long>(d.viewers), static_cast<long long>(d.likes)}) {
+        static_cast<long long>(d.viewers), static_cast<long long>(d.likes),
+        static_cast<long long>(f.real_peak), static_cast<long long>(f.sim_peak)}) {
     q.value(v).text(", ");
   }
   q.value(static_cast<long long>(f.finalized_ms)).text(")");
   q.execute();
+  return true;
 }
 
 namespace {
@@ -704,6 +732,34 @@ bool Store::is_retryable(const std::exception& e) {
   const std::string what = e.what();
   return what.find("Deadlock found") != std::string::npos ||
          what.find("Lock wait timeout exceeded") != std::string::npos;
+}
+
+void Store::append_audit(const std::vector<AuditEvent>& rows) {
+  in_batches(rows, [&](std::size_t begin, std::size_t end) {
+    BoundSql q(*sql_);
+    q.text("INSERT INTO engagementd_audit (at_ms, event, stream_id, detail) VALUES ");
+    for (std::size_t i = begin; i < end; ++i) {
+      const AuditEvent& a = rows[i];
+      q.text(i == begin ? "(" : ", (").value(static_cast<long long>(a.at_ms));
+      q.text(", ").value(a.event).text(", ");
+      if (a.stream_id) {
+        q.value(static_cast<long long>(*a.stream_id));
+      } else {
+        q.text("NULL");
+      }
+      q.text(", ").value(a.detail).text(")");
+    }
+    q.execute();
+  });
+}
+
+std::optional<std::string> Store::last_audit_detail(const std::string& event) {
+  std::string detail;
+  soci::indicator ind = soci::i_null;
+  *sql_ << "SELECT detail FROM engagementd_audit WHERE event = :e ORDER BY id DESC LIMIT 1",
+      soci::use(event), soci::into(detail, ind);
+  if (!sql_->got_data() || ind == soci::i_null) return std::nullopt;
+  return detail;
 }
 
 }  // namespace engagementd

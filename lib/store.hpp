@@ -26,10 +26,13 @@ struct Display {
   std::int64_t likes = 0;
   std::int64_t dislikes = 0;
   std::int64_t comments = 0;
+  // live_streams.includes_simulated, the badge flag: the numbers above
+  // include a simulated part.
+  bool simulated = false;
 
   bool operator==(const Display& o) const {
     return viewers == o.viewers && max_viewers == o.max_viewers && likes == o.likes &&
-           dislikes == o.dislikes && comments == o.comments;
+           dislikes == o.dislikes && comments == o.comments && simulated == o.simulated;
   }
   bool operator!=(const Display& o) const { return !(*this == o); }
 };
@@ -40,6 +43,7 @@ struct StoredState {
   std::int64_t first_tick_ms = 0;
   std::int64_t last_tick_ms = 0;
   bool finalized = false;
+  std::string config_json;  // the settings last simulated with; empty if not recorded
 };
 
 struct LiveStream {
@@ -66,6 +70,15 @@ struct StateWrite {
   SimState sim;
   std::int64_t first_tick_ms = 0;
   std::int64_t last_tick_ms = 0;
+  std::string config_json;
+};
+
+// One row of the append-only engagementd_audit table.
+struct AuditEvent {
+  std::int64_t at_ms = 0;
+  std::string event;  // first_simulated, config_changed, kill_switch, finalized, config_command
+  std::optional<std::int64_t> stream_id;
+  std::string detail;  // a JSON object
 };
 
 struct DisplayWrite {
@@ -87,6 +100,8 @@ struct Finalization {
   std::int64_t sim_viewers_total = 0;
   RealCounts real;
   std::int64_t sim_likes = 0;
+  std::int64_t real_peak = 0;
+  std::int64_t sim_peak = 0;
   Display final_display;
   std::int64_t finalized_ms = 0;
 };
@@ -97,7 +112,7 @@ struct Lease {
   std::int64_t token = 0;
   std::int64_t connection_id = 0;  // the holder's database connection (MariaDB/MySQL)
   std::int64_t expires_ms = 0;
-  std::int64_t last_tick_ms = 0;   // when the holder's last committed tick ran
+  std::int64_t last_tick_ms = 0;  // when the holder's last committed tick ran
 };
 
 class SchemaError : public std::runtime_error {
@@ -140,7 +155,12 @@ class Store {
   // Only touches streams still live: a stream that ended meanwhile keeps
   // what finalization will write.
   void write_displays(const std::vector<DisplayWrite>& rows);
-  void finalize(const Finalization& f);
+  // False when the stream was already finalized (nothing written).
+  bool finalize(const Finalization& f);
+
+  void append_audit(const std::vector<AuditEvent>& rows);
+  // The detail of the newest audit row of this event, if any.
+  std::optional<std::string> last_audit_detail(const std::string& event);
 
   // The lease row of a shard, locked for the current transaction (created
   // first if missing). nullopt when another transaction holds the row lock:

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "audit.hpp"
+
 namespace engagementd {
 namespace {
 
@@ -15,9 +17,15 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 
 Display live_display(const RealCounts& real, const SimState& sim, bool simulated) {
   if (!simulated)
-    return Display{real.viewers, real.viewers, real.likes, real.dislikes, real.comments};
-  return Display{real.viewers + sim.viewers, sim.peak, real.likes + sim.likes, real.dislikes,
-                 real.comments};
+    return Display{real.viewers, real.viewers, real.likes, real.dislikes, real.comments, false};
+  // The badge: viewers or likes include simulated ones now, or the peak may
+  // (simulated viewers have been shown).
+  return Display{real.viewers + sim.viewers,
+                 sim.peak,
+                 real.likes + sim.likes,
+                 real.dislikes,
+                 real.comments,
+                 sim.viewers > 0 || sim.likes > 0 || sim.joins > 0};
 }
 
 }  // namespace
@@ -43,8 +51,8 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
       try {
         store_.kill_connection(seen->connection_id);
       } catch (const std::exception& e) {
-        log_.warning(std::string("cannot end the stalled holder's connection: err=\"") +
-                     e.what() + "\"");
+        log_.warning(std::string("cannot end the stalled holder's connection: err=\"") + e.what() +
+                     "\"");
       }
     }
     reason = (seen ? seen->holder : std::string("another instance")) + " is ticking";
@@ -55,11 +63,11 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
       token_ = lease->token;
     } else {
       token_ = lease->token + 1;
-      log_.notice("took the leadership lease as " + holder_ + " (token " +
-                  std::to_string(token_) +
-                  (lease->holder.empty() ? std::string()
-                                         : ", after " + lease->holder + "'s expired " +
-                                               std::to_string(now - lease->expires_ms) + " ms ago") +
+      log_.notice("took the leadership lease as " + holder_ + " (token " + std::to_string(token_) +
+                  (lease->holder.empty()
+                       ? std::string()
+                       : ", after " + lease->holder + "'s expired " +
+                             std::to_string(now - lease->expires_ms) + " ms ago") +
                   ")");
     }
     if (!leader_) standby_reason_.clear();
@@ -113,6 +121,19 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   const bool simulate = settings.simulation_enabled && globals.simulation_enabled;
   report.simulation_enabled = simulate;
+  std::vector<AuditEvent> audits;
+  // Flips are audited against the last audited state, not this process's
+  // memory: a restart or a new leader records only real changes.
+  const std::optional<std::string> last_switch = store_.last_audit_detail("kill_switch");
+  const bool audited_on =
+      !last_switch || last_switch->find("\"simulation\":\"off\"") == std::string::npos;
+  if (simulate != audited_on) {
+    JsonObject detail;
+    detail.add("simulation", simulate ? "on" : "off");
+    if (!settings.simulation_enabled) detail.add("off_by_config_file", true);
+    if (!globals.simulation_enabled) detail.add("off_by_global_setting", true);
+    audits.push_back({now, "kill_switch", std::nullopt, detail.str()});
+  }
   if (simulate != last_simulation_enabled_) {
     log_.notice(simulate ? "simulation on: display = real + simulated"
                          : std::string("simulation off (") +
@@ -130,8 +151,10 @@ TickReport TickEngine::run(const TickSettings& settings) {
     report.live++;
     const std::string key = "stream:" + std::to_string(s.id);
     EngagementConfig config = globals.defaults;
+    std::string source = "stream_engagement_config";
     if (!s.config) {
       config_inserts.push_back({s.id, globals.defaults});
+      source = "global defaults (new stream_engagement_config row)";
     } else {
       std::string error;
       if (const auto parsed = config_from_raw(*s.config, error)) {
@@ -139,31 +162,59 @@ TickReport TickEngine::run(const TickSettings& settings) {
         if (problems_.clear(key)) {
           log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
         }
-      } else if (problems_.first(key, error)) {
-        log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
-                     error + "); using the global defaults until it is fixed");
+      } else {
+        source = "global defaults (invalid stream_engagement_config: " + error + ")";
+        if (problems_.first(key, error)) {
+          log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
+                       error + "); using the global defaults until it is fixed");
+        }
       }
     }
+    const std::string used = config_json(config);
 
     SimState sim;
     bool write_state = false;
-    std::int64_t first_tick = now;
+    std::int64_t first_tick = s.state ? s.state->first_tick_ms : now;
     if (!simulate) {
-      if (s.state) sim = s.state->sim;
+      if (s.state) {
+        // Frozen while off; the real peak is still followed.
+        sim = s.state->sim;
+        sim.real_peak = std::max(sim.real_peak, s.real.viewers);
+        write_state = sim != s.state->sim;
+      }
     } else if (!s.state) {
       sim = first_sight(config, s.real, rng_);
       write_state = true;
+      audits.push_back({now, "first_simulated", s.id,
+                        JsonObject()
+                            .raw("config", used)
+                            .add("config_source", source)
+                            .add("real_viewers", s.real.viewers)
+                            .add("sim_viewers", sim.viewers)
+                            .str()});
     } else {
       // A stream whose numbers did not change last tick was not written,
       // but its time was spent: the lease row says until when.
       const std::int64_t since = std::max(s.state->last_tick_ms, lease.last_tick_ms);
       const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, max_catchup_s);
       sim = step(config, s.state->sim, s.real, dt, rng_);
-      first_tick = s.state->first_tick_ms;
       // A finalized stream that is live again is simulated on from its totals.
       write_state = sim != s.state->sim || s.state->finalized;
     }
-    if (write_state) state_writes.push_back({s.id, sim, first_tick, now});
+    if (s.state && s.state->config_json != used) {
+      // Recorded with the state; a change is audited (a state from before
+      // the column existed is just recorded).
+      if (!s.state->config_json.empty()) {
+        audits.push_back({now, "config_changed", s.id,
+                          JsonObject()
+                              .raw("from", s.state->config_json)
+                              .raw("to", used)
+                              .add("config_source", source)
+                              .str()});
+      }
+      write_state = true;
+    }
+    if (write_state) state_writes.push_back({s.id, sim, first_tick, now, used});
 
     const Display display = live_display(s.real, sim, simulate);
     if (display != s.shown) display_writes.push_back({s.id, display});
@@ -197,16 +248,38 @@ TickReport TickEngine::run(const TickSettings& settings) {
     f.sim_viewers_total = e.state.sim.joins;
     f.real = e.real;
     f.sim_likes = e.state.sim.likes;
+    f.real_peak = e.state.sim.real_peak;
+    f.sim_peak = e.state.sim.sim_peak;
     // With simulation off, the final numbers are real only, as the live ones were.
-    f.final_display =
-        simulate ? Display{e.real_viewers_total + e.state.sim.joins, e.state.sim.peak,
-                           e.real.likes + e.state.sim.likes, e.real.dislikes, e.real.comments}
-                 : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
-                           e.real.dislikes, e.real.comments};
+    f.final_display = simulate ? Display{e.real_viewers_total + e.state.sim.joins,
+                                         e.state.sim.peak,
+                                         e.real.likes + e.state.sim.likes,
+                                         e.real.dislikes,
+                                         e.real.comments,
+                                         e.state.sim.joins > 0 || e.state.sim.likes > 0}
+                               : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
+                                         e.real.dislikes,      e.real.comments,      false};
     f.finalized_ms = now;
-    store_.finalize(f);
+    if (!store_.finalize(f)) continue;
+    audits.push_back({now, "finalized", f.stream_id,
+                      JsonObject()
+                          .add("status", f.final_status)
+                          .add("duration_seconds", f.duration_seconds)
+                          .add("real_viewers_total", f.real_viewers_total)
+                          .add("sim_viewers_total", f.sim_viewers_total)
+                          .add("real_peak", f.real_peak)
+                          .add("sim_peak", f.sim_peak)
+                          .add("real_likes", f.real.likes)
+                          .add("sim_likes", f.sim_likes)
+                          .add("final_viewer_count", f.final_display.viewers)
+                          .add("final_like_count", f.final_display.likes)
+                          .add("final_max_viewers", f.final_display.max_viewers)
+                          .add("includes_simulated", f.final_display.simulated)
+                          .str()});
     finals.push_back(std::move(f));
   }
+
+  store_.append_audit(audits);
 
   // The fencing check: the row is still the one this tick locked and read.
   const Lease next{holder_, token_, store_.connection_id(),

@@ -16,11 +16,9 @@ namespace {
 // Moves the recorded tick times back by ms: as if the last tick had run
 // that long ago on the database clock (the streams' own and the lease's).
 void rewind(soci::session& site, long long ms) {
-  site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - " +
-              std::to_string(ms);
+  site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - " + std::to_string(ms);
   site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - " + std::to_string(ms);
 }
-
 
 TickSettings settings() {
   TickSettings s;
@@ -120,15 +118,16 @@ TEST_CASE("run refuses an unmigrated database, migrate creates the schema and is
   CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("engagementd migrate"));
 
   const auto applied = store->migrate(quiet_logger());
-  CHECK(applied == std::vector<int>{1, 2, 3, 4});
+  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5});
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
   CHECK_NOTHROW(store->check_schema());
   CHECK(store->migrate(quiet_logger()).empty());
 
   auto site = db.site();
-  for (const char* table : {"live_streams", "stream_viewers", "stream_interactions",
-                            "stream_engagement_config", "global_stream_settings", "saved_streams",
-                            "engagementd_stream_state", "engagementd_stream_summary"}) {
+  for (const char* table :
+       {"live_streams", "stream_viewers", "stream_interactions", "stream_engagement_config",
+        "global_stream_settings", "saved_streams", "engagementd_stream_state",
+        "engagementd_stream_summary", "engagementd_audit"}) {
     CHECK(query_int(*site, std::string("SELECT COUNT(*) FROM ") + table) == 0);
   }
   *site << "INSERT INTO engagementd_schema_version (version, name) VALUES (99, 'future')";
@@ -555,7 +554,8 @@ TEST_CASE("time spent in a tick that wrote nothing still counts: the lease row r
   set_config(*site, a, "1, 0, 0, 0, 0, 0, 0, 1.0");
   TickEngine engine(*store, quiet_logger(), 3);
   engine.run(settings());
-  const long long state_tick = query_int(*site, "SELECT last_tick_ms FROM engagementd_stream_state");
+  const long long state_tick =
+      query_int(*site, "SELECT last_tick_ms FROM engagementd_stream_state");
   engine.run(settings());
   // The stream was not written (no change), yet the lease row moved on.
   CHECK(query_int(*site, "SELECT last_tick_ms FROM engagementd_stream_state") == state_tick);
