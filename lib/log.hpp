@@ -54,7 +54,7 @@ class OnceLog {
 };
 
 // A key=value field for a log line: the value bare when it is a single word,
-// else in double quotes with '"' and '\\' escaped, so fields stay parseable.
+// else in double quotes with '"' and '\' escaped, so fields stay parseable.
 std::string kv(std::string_view key, std::string_view value);
 
 // A problem that can recur on every tick (a failing database): logged the
