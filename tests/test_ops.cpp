@@ -331,21 +331,19 @@ TEST_CASE("reload: a valid file is applied at the next tick, a bad one is reject
   }
 
   // Database settings cannot change live: reported, and the daemon stays on its database.
-  const std::string moved = db.write_yaml("");  // same database...
   std::string other = base;
   if (is_mysql()) {
     other = std::regex_replace(other, std::regex("name: (\\S+)"), "name: $1_elsewhere");
   } else {
     other = std::regex_replace(other, std::regex("path: (\\S+)"), "path: $1.elsewhere");
   }
-  (void)moved;
   write_atomically(yaml, other + "tick:\n  interval: 200ms\nsimulation:\n  enabled: false\n");
   daemon.signal(SIGHUP);
   REQUIRE(eventually(
       [&] { return count_lines(lines_after(daemon.log(), "needs restart"), "tick live=1") >= 2; }));
   CHECK_THAT(daemon.log(), Catch::Contains(is_mysql() ? "database.name changed: needs restart"
                                                       : "database.path changed: needs restart"));
-  CHECK_THAT(daemon.log(), !Catch::Contains("tick failed"));
+  CHECK_THAT(daemon.log(), !Catch::Contains("err="));  // still ticking on its database
 
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(15s) == std::optional<int>(0));
