@@ -117,6 +117,8 @@ int main_cli(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Commands with options of their own parse them themselves.
   if (!args.empty() && args[0] == "preview") return cmd_preview({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "config") return cmd_config({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "report") return cmd_report({args.begin() + 1, args.end()});
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {

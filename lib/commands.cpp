@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <soci/soci.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -10,9 +12,12 @@
 #include <optional>
 #include <random>
 
+#include "admin.hpp"
+#include "config.hpp"
 #include "duration.hpp"
 #include "presets.hpp"
 #include "preview.hpp"
+#include "store.hpp"
 
 namespace engagementd {
 namespace {
@@ -189,6 +194,163 @@ int cmd_preview(const std::vector<std::string>& args) {
     if (!svg.empty()) std::cout << "wrote " << svg << " (open it in a browser)\n";
   }
   return 0;
+}
+
+namespace {
+
+struct DbArgs {
+  std::string config = kDefaultConfigPath;
+  std::optional<std::int64_t> stream;
+  bool global = false;
+  bool csv = false;
+  std::optional<std::string> since;
+  std::vector<std::string> rest;  // positional arguments
+};
+
+// Parses -c FILE, --stream ID, --global, --since DATE, --csv (as allowed)
+// and collects the rest.
+std::optional<int> parse_db_args(const std::string& cmd, const std::vector<std::string>& args,
+                                 bool target_options, bool report_options, DbArgs& a) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    std::string error;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (name == "-c" || name == "--config") {
+      const auto v = option_value(args, i, name, error);
+      if (!v) return usage_error(cmd, error.empty() ? "unexpected argument '" + arg + "'" : error);
+      a.config = *v;
+    } else if (name == "--stream" && (target_options || report_options)) {
+      const auto v = option_value(args, i, name, error);
+      if (!v) return usage_error(cmd, error);
+      const auto id = parse_whole(*v);
+      if (!id || *id == 0) return usage_error(cmd, "--stream: '" + *v + "' is not a stream id");
+      a.stream = *id;
+    } else if (arg == "--global" && target_options) {
+      a.global = true;
+    } else if (arg == "--csv" && report_options) {
+      a.csv = true;
+    } else if (name == "--since" && report_options) {
+      const auto v = option_value(args, i, name, error);
+      if (!v) return usage_error(cmd, error);
+      a.since = *v;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usage_error(cmd, "unknown option '" + arg + "'");
+    } else {
+      a.rest.push_back(arg);
+    }
+  }
+  if (a.stream && a.global) return usage_error(cmd, "--stream and --global exclude each other");
+  return std::nullopt;
+}
+
+// Opens the database of the config file, on a schema this build knows.
+std::unique_ptr<Store> open_store(const std::string& path, Config& config) {
+  try {
+    config = load_config(path);
+  } catch (const ConfigError& e) {
+    std::string all;
+    for (const auto& p : e.problems()) all += (all.empty() ? "" : "\n") + p;
+    throw std::runtime_error(all);
+  }
+  auto store = Store::open(config.database, read_password(config.database));
+  store->check_schema();
+  return store;
+}
+
+int fail(const std::string& cmd, const std::string& what) {
+  std::cerr << "engagementd " << cmd << ": " << what << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int cmd_config(const std::vector<std::string>& args) {
+  if (args.empty()) return usage_error("config", "needs show, set or apply-preset");
+  const std::string sub = args[0];
+  const std::string cmd = "config " + sub;
+  if (sub != "show" && sub != "set" && sub != "apply-preset") {
+    return usage_error("config", "unknown subcommand '" + sub + "' (show, set, apply-preset)");
+  }
+  DbArgs a;
+  if (const auto rc = parse_db_args(cmd, {args.begin() + 1, args.end()}, true, false, a)) {
+    return *rc;
+  }
+  std::vector<std::pair<std::string, std::string>> changes;
+  std::string origin = "engagementd " + cmd;
+  if (sub == "show") {
+    if (a.global) return usage_error(cmd, "--global does not apply (show prints both)");
+    if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
+  } else if (sub == "set") {
+    if (a.rest.empty()) return usage_error(cmd, "needs KEY=VALUE arguments");
+    for (const std::string& kv : a.rest) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return usage_error(cmd, "'" + kv + "' is not KEY=VALUE");
+      }
+      changes.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  } else {
+    if (a.rest.size() != 1) return usage_error(cmd, "needs one preset name");
+    const Preset* p = find_preset(a.rest[0]);
+    if (!p) {
+      return usage_error(
+          cmd, "unknown preset '" + a.rest[0] + "' (known: " + std::string(preset_names()) + ")");
+    }
+    const RawConfig raw = to_raw(p->config);
+    for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.10g", *raw[i]);
+      changes.emplace_back(std::string(kConfigKeys[i]), buf);
+    }
+    origin += " " + std::string(p->name);
+  }
+  try {
+    Config config;
+    auto store = open_store(a.config, config);
+    if (sub == "show") {
+      show_settings(*store, a.stream, config.simulation_enabled, std::cout);
+      return 0;
+    }
+    const auto done = apply_settings(*store, SettingsTarget{a.stream}, changes, origin);
+    std::cout << (a.stream ? "stream " + std::to_string(*a.stream) : std::string("global"))
+              << " settings changed (the daemon applies them at its next tick):\n";
+    for (const auto& line : done) std::cout << "  " << line << "\n";
+    return 0;
+  } catch (const soci::soci_error& e) {
+    return fail(cmd, e.get_error_message());
+  } catch (const std::exception& e) {
+    return fail(cmd, e.what());
+  }
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+  const std::string cmd = "report";
+  DbArgs a;
+  if (const auto rc = parse_db_args(cmd, args, false, true, a)) return *rc;
+  if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
+  std::int64_t since = 0;
+  if (a.since) {
+    try {
+      since = parse_utc_date(*a.since);
+    } catch (const std::invalid_argument& e) {
+      return usage_error(cmd, std::string("--since: ") + e.what());
+    }
+  }
+  try {
+    Config config;
+    auto store = open_store(a.config, config);
+    const auto rows = read_report(*store, a.stream, since);
+    if (a.csv) {
+      write_report_csv(rows, std::cout);
+    } else {
+      write_report_table(rows, std::cout);
+    }
+    return 0;
+  } catch (const soci::soci_error& e) {
+    return fail(cmd, e.get_error_message());
+  } catch (const std::exception& e) {
+    return fail(cmd, e.what());
+  }
 }
 
 }  // namespace engagementd

@@ -12,4 +12,12 @@ namespace engagementd {
 // engagementd preview [--preset NAME | --min N ...] [--real-viewers SPEC] ...
 int cmd_preview(const std::vector<std::string>& args);
 
+// engagementd config show|set|apply-preset ... [-c FILE]
+int cmd_config(const std::vector<std::string>& args);
+
+// engagementd report [--stream ID] [--since DATE] [--csv] [-c FILE]
+int cmd_report(const std::vector<std::string>& args);
+
+inline constexpr const char* kDefaultConfigPath = "/etc/engagementd/engagementd.yaml";
+
 }  // namespace engagementd
