@@ -214,7 +214,12 @@ TickReport TickEngine::run(const TickSettings& settings) {
       }
       write_state = true;
     }
-    if (write_state) state_writes.push_back({s.id, sim, first_tick, now, used});
+    // The settings are written only when they differ from the stored ones
+    // (an empty value keeps the column as it is).
+    if (write_state) {
+      state_writes.push_back(
+          {s.id, sim, first_tick, now, s.state && s.state->config_json == used ? "" : used});
+    }
 
     const Display display = live_display(s.real, sim, simulate);
     if (display != s.shown) display_writes.push_back({s.id, display});

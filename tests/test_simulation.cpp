@@ -166,3 +166,23 @@ TEST_CASE("poisson draws have the asked mean and 0 for no mean") {
   // sd of the mean: sqrt(2.5 / 10000) = 0.016; 5 sd.
   CHECK(std::abs(sum / 10000 - 2.5) < 0.08);
 }
+
+TEST_CASE("absurd rates finish a step quickly and still respect the target") {
+  Rng rng(10);
+  EngagementConfig c = moderate();
+  c.increase_rate = 1'000'000;
+  c.decrease_rate = 1'000'000;
+  c.like_rate = 1'000'000;
+  SimState s{15, 15, 0, 15};
+  for (int i = 0; i < 20; ++i) {
+    s = step(c, s, real(40), 60, rng);  // T = 80
+    REQUIRE(std::abs(s.viewers - 80) <= 1);
+  }
+  // Beyond the event budget the plateau keeps its long-run join rate
+  // p (i/2 + d/2), p = 1 / (1 + (i/2)/d + (d/2)/i): with i = d = 1e6,
+  // p = 1/2 and 5e5 joins a minute (a Poisson count: sd ~ 3200 in 20 min).
+  const double per_minute = static_cast<double>(s.joins - 15) / 20;
+  CHECK(per_minute > 0.49e6);
+  CHECK(per_minute < 0.51e6);
+  CHECK(s.likes > 0);
+}
