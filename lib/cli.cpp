@@ -116,9 +116,32 @@ int main_cli(int argc, char** argv) {
   bool command_seen = false;
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Commands with options of their own parse them themselves.
-  if (!args.empty() && args[0] == "preview") return cmd_preview({args.begin() + 1, args.end()});
-  if (!args.empty() && args[0] == "config") return cmd_config({args.begin() + 1, args.end()});
-  if (!args.empty() && args[0] == "report") return cmd_report({args.begin() + 1, args.end()});
+  {
+    // Commands with options of their own parse them themselves; a -c FILE
+    // given before the command is passed on.
+    std::vector<std::string> before;
+    std::size_t k = 0;
+    while (k < args.size()) {
+      if ((args[k] == "-c" || args[k] == "--config") && k + 1 < args.size()) {
+        before.insert(before.end(), {args[k], args[k + 1]});
+        k += 2;
+      } else if (args[k].rfind("--config=", 0) == 0) {
+        before.push_back(args[k++]);
+      } else {
+        break;
+      }
+    }
+    if (k < args.size()) {
+      std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(k) + 1, args.end());
+      rest.insert(rest.end(), before.begin(), before.end());
+      if (args[k] == "preview") {
+        if (!before.empty()) return usage_error("preview uses no config file");
+        return cmd_preview(rest);
+      }
+      if (args[k] == "config") return cmd_config(rest);
+      if (args[k] == "report") return cmd_report(rest);
+    }
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {

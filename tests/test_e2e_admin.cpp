@@ -267,6 +267,10 @@ TEST_CASE("end to end: report shows real and simulated apart per stream, as a ta
                      *sql, "SELECT sim_joins FROM engagementd_stream_state WHERE stream_id = " +
                                std::to_string(b))));
 
+  // -c may also come before the command.
+  std::string again;
+  REQUIRE(run_command({kBinary, "-c", yaml, "report", "--csv"}, again) == 0);
+  CHECK(csv_rows(again) == rows);
   REQUIRE(run_command({kBinary, "report", "--stream", sa, "-c", yaml}, out) == 0);
   CHECK_THAT(out, Catch::Contains("first simulated (UTC)") && Catch::Contains("ended") &&
                       Catch::Contains("1 stream(s)") && !Catch::Contains("live "));
