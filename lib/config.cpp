@@ -45,10 +45,15 @@ class Parser {
       problem(node, prefix.empty() ? "(top level)" : prefix, "expected a mapping of keys");
       return;
     }
+    std::set<std::string> seen;
     for (const auto& item : node) {
       const YAML::Node& key_node = item.first;
       const std::string key = key_node.IsScalar() ? key_node.Scalar() : "?";
       const std::string full = prefix.empty() ? key : prefix + "." + key;
+      if (!seen.insert(key).second) {
+        problem(key_node, full, "given twice (a YAML key may appear once per section)");
+        continue;
+      }
       const auto h = handlers.find(key);
       if (h == handlers.end()) {
         std::string known;
@@ -323,7 +328,19 @@ Config parse_config(const std::string& text, const std::string& source) {
     if (!e.mark.is_null()) {
       where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     }
-    throw ConfigError({where + ": YAML syntax: " + e.msg});
+    // yaml-cpp may quote bytes of the file: keep the message printable.
+    std::string msg;
+    for (const char ch : e.msg) {
+      const auto u = static_cast<unsigned char>(ch);
+      if (u >= 0x20 && u < 0x7f) {
+        msg += ch;
+      } else {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", u);
+        msg += hex;
+      }
+    }
+    throw ConfigError({where + ": YAML syntax: " + msg});
   }
   Parser parser(source);
   Config c = parser.parse(root);

@@ -7,9 +7,9 @@
 #include <csignal>
 #include <cstdio>
 #include <random>
-#include <thread>
 
 #include "duration.hpp"
+#include "retry.hpp"
 
 #ifndef ENGAGEMENTD_VERSION
 #define ENGAGEMENTD_VERSION "unknown"
@@ -224,21 +224,15 @@ void Daemon::on_tick() {
     return;
   }
   try {
-    TickReport r;
-    for (int attempt = 1;; ++attempt) {
-      try {
-        r = engine_->run(settings());
-        break;
-      } catch (const std::exception& e) {
-        if (!Store::is_retryable(e) || attempt == kTickAttempts) throw;
-        metrics_.db_error(error_kind(e, false));
-        const auto pause = std::chrono::milliseconds(25) * (1 << (attempt - 1));
-        log_.info("tick rolled back (err=\"" + std::string(e.what()) + "\"); retry " +
-                  std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) + " in " +
-                  format_duration(pause));
-        std::this_thread::sleep_for(pause);
-      }
-    }
+    const TickReport r = with_retries(
+        [&] { return engine_->run(settings()); }, kTickAttempts, std::chrono::milliseconds(25),
+        [](const std::exception& e) { return Store::is_retryable(e); },
+        [&](const std::exception& e, int attempt, std::chrono::milliseconds pause) {
+          metrics_.db_error(error_kind(e, false));
+          log_.info("tick rolled back (err=\"" + std::string(e.what()) + "\"); retry " +
+                    std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) +
+                    " in " + format_duration(pause));
+        });
     ++ticks_;
     last_success_ = Clock::now();
     last_tick_done_ = *last_success_;

@@ -20,6 +20,10 @@ enum Field {
 };
 
 std::string number_text(double v) {
+  // Whole numbers in full (4000000000, not 4e+09): they are read as counts.
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
   std::ostringstream out;
   out << v;
   return out.str();

@@ -334,12 +334,15 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
                " AND si.is_fake = 0 AND si.interaction_type = '") +
            type + "')";
   };
+  std::string config_columns;
+  for (const std::string_view key : kConfigKeys) {
+    config_columns += " CAST(c." + std::string(key) + (mysql ? " AS CHAR)," : " AS TEXT),");
+  }
   const std::string query =
       "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
       " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0), COALESCE(ls.comment_count, 0),"
-      " CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END,"
-      " c.fake_viewers_enabled, c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers,"
-      " c.viewer_increase_rate, c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
+      " CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END," +
+      config_columns +
       " CASE WHEN st.stream_id IS NULL THEN 0 ELSE 1 END,"
       " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
       " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0), COALESCE(st.last_tick_ms, 0),"
@@ -463,8 +466,9 @@ std::vector<EndedStream> Store::read_ended_streams() {
 void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);
+    q.text(backend_ == Backend::mysql ? "INSERT IGNORE" : "INSERT");
     q.text(
-        "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
+        " INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
         "fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate, "
         "viewer_decrease_rate, like_rate, engagement_multiplier) VALUES ");
     for (std::size_t i = begin; i < end; ++i) {
@@ -480,8 +484,8 @@ void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
       q.text(", ").value(c.like_rate).text(", ").value(c.multiplier).text(")");
     }
     // The admin panel may create the row at the same moment: theirs wins.
-    q.text(backend_ == Backend::mysql ? " ON DUPLICATE KEY UPDATE stream_id = stream_id"
-                                      : " ON CONFLICT(stream_id) DO NOTHING");
+    // (INSERT IGNORE needs only the INSERT privilege; see schema/mysql/grants.sql.)
+    if (backend_ != Backend::mysql) q.text(" ON CONFLICT(stream_id) DO NOTHING");
     q.execute();
   });
 }

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "audit.hpp"
 
@@ -26,6 +27,12 @@ Display live_display(const RealCounts& real, const SimState& sim, bool simulated
                  real.dislikes,
                  real.comments,
                  sim.viewers > 0 || sim.likes > 0 || sim.joins > 0};
+}
+
+bool is_known_status(std::string status) {
+  for (char& ch : status) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return status == "scheduled" || status == "ended" || status == "archived" ||
+         status == "cancelled";
 }
 
 }  // namespace
@@ -242,6 +249,19 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   std::vector<Finalization> finals;
   for (const EndedStream& e : ended) {
+    if (e.exists && !is_known_status(e.status)) {
+      // Not 'live', but not a status that ends a stream either: leave it be.
+      const std::string key = "status:" + std::to_string(e.id);
+      const std::string what = "stream=" + std::to_string(e.id) + " has status '" + e.status +
+                               "', which is not one of live, scheduled, ended, archived, "
+                               "cancelled; it is neither simulated nor finalized meanwhile";
+      if (problems_.first(key, what)) log_.warning(what);
+      continue;
+    }
+    if (e.exists && e.duration_seconds < 0) {
+      log_.warning("stream=" + std::to_string(e.id) +
+                   " has no started_at; its duration is taken from its simulated span");
+    }
     Finalization f;
     f.stream_id = e.id;
     f.stream_exists = e.exists;

@@ -9,7 +9,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libboost-dev libsoci-dev libmariadb-dev
           libyaml-cpp-dev libsqlite3-dev libsystemd-dev sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev curl systemd)
+  packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev curl systemd clang-14
+               libclang-rt-14-dev)
 fi
 
 missing=()

@@ -3,10 +3,12 @@
 # DIR, listening on 127.0.0.1 only.
 #   mariadb-test.sh start DIR   start it (a fresh datadir each time); prints the port
 #   mariadb-test.sh stop DIR    stop the server started from DIR, by its PID
+#   mariadb-test.sh resume DIR  start it again on its datadir and port (after stop)
+# MARIADB_TEST_PORTS=FIRST-LAST picks the port range (default 33306-33399).
 set -euo pipefail
 
-cmd=${1:?usage: mariadb-test.sh start|stop DIR}
-dir=${2:?usage: mariadb-test.sh start|stop DIR}
+cmd=${1:?usage: mariadb-test.sh start|stop|resume DIR}
+dir=${2:?usage: mariadb-test.sh start|stop|resume DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 pidfile=$dir/mariadbd.pid
@@ -30,19 +32,52 @@ stop() {
   rm -f "$pidfile"
 }
 
-# A port in 33306..33399 that nothing listens on, from a random place in the
-# range: test runs started at the same moment rarely pick the same one, and
-# start retries with another port if it was taken meanwhile.
+# A port in the range that nothing listens on, from a random place in it:
+# test runs started at the same moment rarely pick the same one, and start
+# retries with another port if it was taken meanwhile.
+ports=${MARIADB_TEST_PORTS:-33306-33399}
+first=${ports%-*}
+count=$((${ports#*-} - first + 1))
 free_port() {
-  local i p offset=$((RANDOM % 94))
-  for i in $(seq 0 93); do
-    p=$((33306 + (offset + i) % 94))
+  local i p offset=$((RANDOM % count))
+  for i in $(seq 0 $((count - 1))); do
+    p=$((first + (offset + i) % count))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
     fi
   done
-  echo "no free port in 33306..33399" >&2
+  echo "no free port in $ports" >&2
+  return 1
+}
+
+# Starts mariadbd on DIR's datadir and the given port. Returns 0 once it
+# answers, 2 if the port was taken, 1 on any other failure.
+launch() {
+  local port=$1 launched
+  : >"$dir/error.log"
+  rm -f "$pidfile"
+  mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+    --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
+    --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
+    --max-connections=200 >/dev/null 2>&1 &
+  launched=$!
+  for _ in $(seq 1 120); do
+    if mariadb-admin --no-defaults --socket="$dir/mysqld.sock" -uroot ping >/dev/null 2>&1; then
+      # The pid file appears once the server is up; fall back to the launched PID.
+      [[ -s $pidfile ]] || echo "$launched" >"$pidfile"
+      return 0
+    fi
+    kill -0 "$launched" 2>/dev/null || break
+    sleep 0.5
+  done
+  if ! kill -0 "$launched" 2>/dev/null && grep -q "Address already in use" "$dir/error.log"; then
+    return 2
+  fi
+  kill -TERM "$launched" 2>/dev/null || true
+  echo "MariaDB failed to start:" >&2
+  tail -n 30 "$dir/error.log" >&2
   return 1
 }
 
@@ -58,45 +93,29 @@ case "$cmd" in
       cat "$dir/install.log" >&2
       exit 1
     }
-    up=0
     for attempt in $(seq 1 10); do
       port=$(free_port)
-      : >"$dir/error.log"
-      rm -f "$pidfile"
-      mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
-        --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
-        --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
-        --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
-        --max-connections=200 >/dev/null 2>&1 &
-      launched=$!
-      for _ in $(seq 1 120); do
-        if mariadb-admin --no-defaults --socket="$dir/mysqld.sock" -uroot ping >/dev/null 2>&1; then
-          up=1
-          break
-        fi
-        kill -0 "$launched" 2>/dev/null || break
-        sleep 0.5
-      done
-      [[ $up -eq 1 ]] && break
-      if ! kill -0 "$launched" 2>/dev/null && grep -q "Address already in use" "$dir/error.log" &&
-        [[ $attempt -lt 10 ]]; then
-        continue  # another server took the port between the check and the bind
-      fi
-      kill -TERM "$launched" 2>/dev/null || true
-      echo "MariaDB failed to start:" >&2
-      tail -n 30 "$dir/error.log" >&2
+      rc=0
+      launch "$port" || rc=$?
+      [[ $rc -eq 0 ]] && break
+      # Another server took the port between the check and the bind.
+      [[ $rc -eq 2 && $attempt -lt 10 ]] && continue
       exit 1
     done
-    # The pid file appears once the server is up; fall back to the launched PID.
-    [[ -s $pidfile ]] || echo "$launched" >"$pidfile"
     mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot -e "
       CREATE USER IF NOT EXISTS 'engagementd_test'@'127.0.0.1' IDENTIFIED BY 'test';
       GRANT ALL PRIVILEGES ON *.* TO 'engagementd_test'@'127.0.0.1' WITH GRANT OPTION;"
     echo "$port" >"$dir/port"
     echo "$port"
     ;;
+  resume)
+    [[ -f $dir/port && -d $dir/data ]] || { echo "nothing to resume in $dir" >&2; exit 1; }
+    stop
+    launch "$(cat "$dir/port")" || exit 1
+    cat "$dir/port"
+    ;;
   *)
-    echo "usage: mariadb-test.sh start|stop DIR" >&2
+    echo "usage: mariadb-test.sh start|stop|resume DIR" >&2
     exit 2
     ;;
 esac

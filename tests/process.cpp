@@ -98,6 +98,12 @@ std::string Child::log() const {
   return s.str();
 }
 
+std::size_t count_of(const std::string& log, const std::string& text) {
+  std::size_t n = 0;
+  for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+  return n;
+}
+
 int run_command(const std::vector<std::string>& argv, std::string& output) {
   char tmpl[] = "/tmp/engagementd-cmd-XXXXXX";
   const int fd = mkstemp(tmpl);

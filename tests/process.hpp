@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace engagementd::test {
@@ -31,6 +32,20 @@ class Child {
   std::string log_path_;
   std::optional<int> status_;
 };
+
+// Polls pred every 50 ms until it holds or the timeout passes; returns pred's last answer.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+// How often text occurs in log.
+std::size_t count_of(const std::string& log, const std::string& text);
 
 // Runs a command to completion; returns its exit code, output in `output`.
 int run_command(const std::vector<std::string>& argv, std::string& output);

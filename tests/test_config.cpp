@@ -193,3 +193,49 @@ TEST_CASE("a reload reports the settings that need a restart") {
   CHECK(restart_needed(a, b) == std::vector<std::string>{"database.host", "database.read_timeout",
                                                          "simulation.seed", "metrics.port"});
 }
+
+TEST_CASE("a key given twice is an error, not last-one-wins") {
+  const std::string p = problem(std::string(kGood) + "  level: debug\n");
+  CHECK_THAT(p, Catch::Contains("test.yaml:17:3: log.level: given twice"));
+}
+
+TEST_CASE("leadership.lease and database.reconnect_max: defaults and limits") {
+  const Config c = parse_config(kGood, "test.yaml");
+  CHECK(lease_for(c) == std::chrono::seconds(15));  // max(15 s, 3 x 5 s)
+  CHECK(c.database.reconnect_max == std::chrono::seconds(30));
+  const Config slow = parse_config(std::string(kGood) + "leadership:\n  lease: 20s\n", "t.yaml");
+  CHECK(lease_for(slow) == std::chrono::seconds(20));
+  CHECK_THAT(problem(std::string(kGood) + "leadership:\n  lease: 6s\n"),
+             Catch::Contains("leadership.lease: 6s is shorter than two ticks"));
+  std::string text = kGood;
+  text.replace(text.find("tick:\n  interval: 5s"), 20, "tick:\n  interval: 10s");
+  CHECK(lease_for(parse_config(text, "t.yaml")) == std::chrono::seconds(30));
+}
+
+TEST_CASE("a password file others can read, or a config others can write, is warned about") {
+  const auto dir = std::filesystem::temp_directory_path() / "engagementd-perm-test";
+  std::filesystem::create_directories(dir);
+  const std::string pw = (dir / "db-password").string();
+  const std::string yaml = (dir / "engagementd.yaml").string();
+  std::ofstream(pw) << "secret\n";
+  std::string text = kGood;
+  text.replace(text.find("/etc/engagementd/db-password"), 28, pw);
+  std::ofstream(yaml) << text;
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+
+  using std::filesystem::perms;
+  std::filesystem::permissions(pw, perms::owner_read | perms::owner_write);
+  std::filesystem::permissions(yaml, perms::owner_read | perms::owner_write | perms::group_read |
+                                         perms::others_read);
+  CHECK(permission_warnings(load_config(yaml)).empty());  // a readable config is fine
+
+  std::filesystem::permissions(pw, perms::owner_read | perms::owner_write | perms::others_read);
+  std::filesystem::permissions(yaml, perms::owner_read | perms::owner_write | perms::others_write);
+  const auto warnings = permission_warnings(load_config(yaml));
+  REQUIRE(warnings.size() == 2);
+  CHECK_THAT(warnings[0], Catch::Contains(yaml) && Catch::Contains("writable by every user"));
+  CHECK_THAT(warnings[1], Catch::Contains(pw) && Catch::Contains("mode 0604") &&
+                              Catch::Contains("chmod o-r"));
+  for (const auto& w : warnings) CHECK_THAT(w, !Catch::Contains("secret\n"));
+  std::filesystem::remove_all(dir);
+}

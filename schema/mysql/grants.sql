@@ -1,0 +1,48 @@
+-- Least privilege for the engagementd account on the site's database.
+--
+-- Run as an administrator, in the site's database, after 'engagementd
+-- migrate' (run by an administrator too: the daemon's account cannot change
+-- the schema):
+--   mariadb shop < /usr/share/engagementd/schema/mysql/grants.sql
+-- The account must exist first, with its password:
+--   CREATE USER 'engagementd'@'localhost' IDENTIFIED BY '...';
+-- Use another account name by editing 'engagementd'@'localhost' below.
+--
+-- The daemon reads only the columns it needs (never stream_key, never other
+-- site tables), writes the display columns of live_streams and
+-- saved_streams, creates missing stream_engagement_config rows, and owns its
+-- engagementd_* tables. Ending a stalled instance's session (KILL) needs no
+-- grant: the sessions are the account's own.
+-- If stream_viewers has a last_seen_at heartbeat column, add it to that
+-- table's SELECT list, or the daemon cannot see it and counts every open
+-- session.
+
+GRANT SELECT (id, status, started_at, ended_at, viewer_count, max_viewers, like_count,
+              dislike_count, comment_count, updated_at),
+      UPDATE (viewer_count, max_viewers, like_count, dislike_count, comment_count, updated_at)
+  ON live_streams TO 'engagementd'@'localhost';
+
+GRANT SELECT (stream_id, session_id, is_fake, joined_at, left_at)
+  ON stream_viewers TO 'engagementd'@'localhost';
+
+GRANT SELECT (stream_id, is_fake, interaction_type)
+  ON stream_interactions TO 'engagementd'@'localhost';
+
+GRANT SELECT (stream_id, fake_viewers_enabled, fake_likes_enabled, min_fake_viewers,
+              max_fake_viewers, viewer_increase_rate, viewer_decrease_rate, like_rate,
+              engagement_multiplier),
+      INSERT (stream_id, fake_viewers_enabled, fake_likes_enabled, min_fake_viewers,
+              max_fake_viewers, viewer_increase_rate, viewer_decrease_rate, like_rate,
+              engagement_multiplier)
+  ON stream_engagement_config TO 'engagementd'@'localhost';
+
+GRANT SELECT (setting_key, setting_value)
+  ON global_stream_settings TO 'engagementd'@'localhost';
+
+GRANT SELECT (stream_id), UPDATE (viewer_count, like_count)
+  ON saved_streams TO 'engagementd'@'localhost';
+
+GRANT SELECT ON engagementd_schema_version TO 'engagementd'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_state TO 'engagementd'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_summary TO 'engagementd'@'localhost';
+GRANT SELECT, INSERT, UPDATE ON engagementd_leader TO 'engagementd'@'localhost';
