@@ -41,6 +41,8 @@ class Parser {
       const YAML::Node& node, const std::string& prefix,
       const std::map<std::string, std::function<void(const YAML::Node&, const std::string&)>>&
           handlers) {
+    // A section whose keys are all commented out is empty, not wrong.
+    if (node.IsNull() && !prefix.empty()) return;
     if (!node.IsMap()) {
       problem(node, prefix.empty() ? "(top level)" : prefix, "expected a mapping of keys");
       return;
@@ -145,6 +147,10 @@ class Parser {
         {{"database",
           [&](const YAML::Node& n, const std::string& p) {
             has_database = true;
+            if (n.IsNull()) {
+              problem(n, p, "empty; expected backend, name, ... (or backend and path for sqlite3)");
+              return;
+            }
             section(
                 n, p,
                 {{"backend",

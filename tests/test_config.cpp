@@ -239,3 +239,11 @@ TEST_CASE("a password file others can read, or a config others can write, is war
   for (const auto& w : warnings) CHECK_THAT(w, !Catch::Contains("secret\n"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a section with every key commented out is empty, an empty database section is not") {
+  const Config c =
+      parse_config(std::string(kGood) + "leadership:\n  # lease: 20s\n", "test.yaml");
+  CHECK_FALSE(c.lease.has_value());
+  CHECK_THAT(problem("database:\ntick:\n  interval: 5s\n"),
+             Catch::Contains("test.yaml:") && Catch::Contains("database: empty"));
+}

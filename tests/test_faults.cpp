@@ -158,7 +158,7 @@ std::string migrate(const std::string& yaml) {
 
 }  // namespace
 
-TEST_CASE("restart: MariaDB stopped for 10 s and started again; the daemon resumes, no tick "
+TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resumes, no tick "
           "lost or applied twice",
           "[mysql-only]") {
   PrivateServer server;
@@ -206,7 +206,7 @@ TEST_CASE("restart: MariaDB stopped for 10 s and started again; the daemon resum
   check_likes_match_time(*site, id);
 }
 
-TEST_CASE("kill-session: the daemon's connection is killed mid-run; it reconnects, no tick lost "
+TEST_CASE("kill-session: the daemon's connection is killed mid-run, it reconnects, no tick lost "
           "or applied twice",
           "[mysql-only]") {
   TestDatabase db;
@@ -248,7 +248,7 @@ TEST_CASE("kill-session: the daemon's connection is killed mid-run; it reconnect
   check_likes_match_time(*site, id);
 }
 
-TEST_CASE("stall: a proxy stops forwarding; the query times out within read_timeout and the "
+TEST_CASE("stall: a proxy stops forwarding, the query times out within read_timeout and the "
           "daemon recovers when traffic flows",
           "[mysql-only]") {
   TestDatabase db;
@@ -356,8 +356,8 @@ TEST_CASE("concurrent writers: 10,000 real likes from 4 clients during ticks are
   (void)kViewersEach;
 }
 
-TEST_CASE("two instances: exactly one writes; kill -9 of the leader hands over within lease + "
-          "one tick; a leader paused past its lease commits nothing",
+TEST_CASE("two instances: exactly one writes, kill -9 of the leader hands over within lease + "
+          "one tick, a leader paused past its lease commits nothing",
           "[mysql-only]") {
   TestDatabase db;
   const std::string yaml = db.write_yaml(daemon_yaml());
@@ -422,7 +422,7 @@ TEST_CASE("two instances: exactly one writes; kill -9 of the leader hands over w
   CHECK(c.wait(20s) == 0);
 }
 
-TEST_CASE("crash loop: kill -9 at random moments over 50 restarts while streams end; every ended "
+TEST_CASE("crash loop: kill -9 at random moments over 50 restarts while streams end, every ended "
           "stream has one summary and consistent final numbers",
           "[mysql-only]") {
   TestDatabase db;
@@ -543,7 +543,7 @@ TEST_CASE("lock wait: a site transaction holding a stream's row past the lock-wa
 }
 
 TEST_CASE("bad rows: NULL, negative, huge, non-numeric config values, unknown status, NULL "
-          "started_at, a deleted stream; each logged once with its id, the others tick on",
+          "started_at, a deleted stream, each logged once with its id, the others tick on",
           "[both]") {
   TestDatabase db;
   const std::string yaml = db.write_yaml(daemon_yaml());
@@ -612,7 +612,7 @@ TEST_CASE("bad rows: NULL, negative, huge, non-numeric config values, unknown st
   CHECK(count_of(log, "database error") == 0);
 }
 
-TEST_CASE("bad YAML of every kind: a clear error with file:line and exit 1 at start; kept-old on "
+TEST_CASE("bad YAML of every kind: a clear error with file:line and exit 1 at start, kept-old on "
           "reload",
           "[both]") {
   TestDatabase db;

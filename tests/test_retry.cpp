@@ -8,7 +8,7 @@
 
 using namespace engagementd;
 
-TEST_CASE("deadlocks and lock-wait timeouts are retried with backoff; other errors are not") {
+TEST_CASE("deadlocks and lock-wait timeouts are retried with backoff, other errors are not") {
   const auto retryable = [](const std::exception& e) { return Store::is_retryable(e); };
   int calls = 0;
   std::vector<long long> pauses;
