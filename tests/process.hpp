@@ -35,7 +35,7 @@ class Child {
 
 // Polls pred every 50 ms until it holds or the timeout passes; returns pred's last answer.
 template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (pred()) return true;

@@ -30,16 +30,6 @@ namespace {
 const std::string kBinary = ENGAGEMENTD_BINARY;
 const std::string kSourceDir = ENGAGEMENTD_SOURCE_DIR;
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
 // Replaces a file the way an editor or a config tool should: atomically, so
 // a reload never reads half a file.
 void write_atomically(const std::string& path, const std::string& text) {
