@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <csignal>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -102,6 +103,9 @@ int cmd_migrate(const Args& a) {
 }
 
 int cmd_run(const Args& a) {
+  // A reload request that arrives while starting up is not a reason to die
+  // (SIGHUP's default action); the daemon's own handler replaces this.
+  std::signal(SIGHUP, SIG_IGN);
   const auto config = load_or_report(a.config);
   if (!config) return 1;
   Logger log(config->log_level);

@@ -19,16 +19,6 @@ namespace {
 
 const std::string kBinary = ENGAGEMENTD_BINARY;
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
 std::string yaml_with(const TestDatabase& db, bool enabled) {
   return db.write_yaml(std::string("tick:\n  interval: 200ms\nsimulation:\n  enabled: ") +
                        (enabled ? "true" : "false") + "\n  seed: 7\n");

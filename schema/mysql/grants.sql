@@ -10,16 +10,17 @@
 --
 -- The daemon reads only the columns it needs (never stream_key, never other
 -- site tables), writes the display columns of live_streams and
--- saved_streams, creates missing stream_engagement_config rows, and owns its
--- engagementd_* tables. Ending a stalled instance's session (KILL) needs no
+-- saved_streams and the includes_simulated badge flag, creates missing
+-- stream_engagement_config rows, and owns its engagementd_* tables. Ending a stalled instance's session (KILL) needs no
 -- grant: the sessions are the account's own.
 -- If stream_viewers has a last_seen_at heartbeat column, add it to that
 -- table's SELECT list, or the daemon cannot see it and counts every open
 -- session.
 
 GRANT SELECT (id, status, started_at, ended_at, viewer_count, max_viewers, like_count,
-              dislike_count, comment_count, updated_at),
-      UPDATE (viewer_count, max_viewers, like_count, dislike_count, comment_count, updated_at)
+              dislike_count, comment_count, includes_simulated, updated_at),
+      UPDATE (viewer_count, max_viewers, like_count, dislike_count, comment_count,
+              includes_simulated, updated_at)
   ON live_streams TO 'engagementd'@'localhost';
 
 GRANT SELECT (stream_id, session_id, is_fake, joined_at, left_at)
@@ -46,3 +47,5 @@ GRANT SELECT ON engagementd_schema_version TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_state TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_summary TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON engagementd_leader TO 'engagementd'@'localhost';
+-- The audit trail is append-only (its triggers refuse UPDATE and DELETE).
+GRANT SELECT, INSERT ON engagementd_audit TO 'engagementd'@'localhost';
