@@ -187,14 +187,17 @@ TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resum
   server.stop();
   std::this_thread::sleep_for(10s);
   CHECK(daemon.running());
-  server.resume();
-  const auto resumed = Clock::now();
+  const auto starting = Clock::now();
+  server.resume();  // returns once the server answers (polled every 0.5 s)
+  const double startup = ms_since(starting);
   auto site = db.site();
   REQUIRE(eventually([&] { return lease_tick(*site) > before; }, 30s));
-  const double recovery = ms_since(resumed);
-  WARN("restart: ticks resumed " << recovery << " ms after MariaDB came back (reconnect_max 2 s)");
-  // The backoff cap, one tick, and a second for the connection and a loaded machine.
-  CHECK(recovery <= 2000 + 200 + 1000);
+  const double recovery = ms_since(starting);
+  WARN("restart: MariaDB answered " << startup << " ms after its start, ticks resumed "
+                                    << recovery << " ms after its start (reconnect_max 2 s)");
+  // Start-up, then at most the backoff cap, one tick, and a second for the
+  // connection and a loaded machine.
+  CHECK(recovery <= startup + 2000 + 200 + 1000);
   std::this_thread::sleep_for(2s);
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait(20s) == 0);
