@@ -135,6 +135,7 @@ class Parser {
     bool has_database = false;
     YAML::Node backend_node;
     YAML::Node lease_node;
+    YAML::Node shard_index_node;
     if (root.IsNull()) {
       problems_.push_back(source_ +
                           ": the file is empty; expected the database, tick, "
@@ -256,6 +257,18 @@ class Parser {
                               }
                             }}});
           }},
+         {"shard",
+          [&](const YAML::Node& n, const std::string& p) {
+            section(n, p,
+                    {{"index",
+                      [&](const YAML::Node& v, const std::string& k) {
+                        shard_index_node = v;
+                        integer_value(v, k, c.shard.index, 0, kMaxShards - 1);
+                      }},
+                     {"count", [&](const YAML::Node& v, const std::string& k) {
+                        integer_value(v, k, c.shard.count, 1, kMaxShards);
+                      }}});
+          }},
          {"metrics",
           [&](const YAML::Node& n, const std::string& p) {
             MetricsConfig& m = c.metrics;
@@ -303,6 +316,11 @@ class Parser {
               format_duration(*c.lease) + " is shorter than two ticks (tick.interval " +
                   format_duration(c.tick_interval) +
                   "): the lease would expire between renewals");
+    }
+    if (c.shard.index >= c.shard.count && problems_.empty()) {
+      problem(shard_index_node, "shard.index",
+              std::to_string(c.shard.index) + " is not below shard.count " +
+                  std::to_string(c.shard.count) + " (shards are numbered 0..count-1)");
     }
     return c;
   }
@@ -434,6 +452,8 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(a.metrics.enabled != b.metrics.enabled, "metrics.enabled");
   differs(a.metrics.listen != b.metrics.listen, "metrics.listen");
   differs(a.metrics.port != b.metrics.port, "metrics.port");
+  differs(a.shard.index != b.shard.index, "shard.index");
+  differs(a.shard.count != b.shard.count, "shard.count");
   return keys;
 }
 

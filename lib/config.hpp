@@ -41,6 +41,18 @@ struct MetricsConfig {
   bool operator!=(const MetricsConfig& o) const { return !(*this == o); }
 };
 
+// This instance's part of the streams: those with id MOD count = index, each
+// part with its own leadership lease (engagementd_leader.shard = index).
+struct Shard {
+  int index = 0;
+  int count = 1;
+
+  bool operator==(const Shard& o) const { return index == o.index && count == o.count; }
+  bool operator!=(const Shard& o) const { return !(*this == o); }
+};
+
+inline constexpr int kMaxShards = 1024;
+
 struct Config {
   std::string source;  // the file it came from, for messages
   DatabaseConfig database;
@@ -53,6 +65,7 @@ struct Config {
   // Leadership lease; unset: lease_for() picks max(15 s, 3 x tick interval).
   std::optional<std::chrono::milliseconds> lease;
   MetricsConfig metrics;
+  Shard shard;
 };
 
 // The leadership lease in effect for a config.

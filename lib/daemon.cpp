@@ -74,7 +74,7 @@ void Daemon::ensure_store() {
   std::unique_ptr<Store> store = Store::open(config_.database, password);
   store->check_schema();
   store_ = std::move(store);
-  engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_);
+  engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_, config_.shard);
   if (connection_down_) {
     metrics_.reconnected();
     const double down_s =
@@ -168,7 +168,13 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
   log_.notice("engagementd started: tick " + format_duration(interval_) + ", max catch-up " +
               format_duration(config_.max_catchup) + ", simulation " +
               (config_.simulation_enabled ? "on" : "off") +
-              (config_.seed ? ", seed " + std::to_string(*config_.seed) : std::string()));
+              (config_.seed ? ", seed " + std::to_string(*config_.seed) : std::string()) +
+              (config_.shard.count > 1
+                   ? ", shard " + std::to_string(config_.shard.index) + " of " +
+                         std::to_string(config_.shard.count) + " (streams with id mod " +
+                         std::to_string(config_.shard.count) + " = " +
+                         std::to_string(config_.shard.index) + ")"
+                   : std::string()));
   status_ = "started, first tick pending";
   notifier_.ready(status_);
   if (notifier_.watchdog()) arm_watchdog();
@@ -361,6 +367,7 @@ void Daemon::reload() {
     next.database.reconnect_max = reconnect_max;
     next.seed = config_.seed;
     next.metrics = config_.metrics;
+    next.shard = config_.shard;
   }
   log_.set_level(next.log_level);
   interval_ = next.tick_interval;

@@ -102,6 +102,13 @@ std::string quote_option(const std::string& value, const char* what) {
                            "connection string cannot carry");
 }
 
+// The condition selecting a shard's streams by id, with the count and the
+// index as the next two placeholders; nothing for a single shard.
+std::string shard_filter(const char* id_column, const Shard& shard) {
+  if (shard.count <= 1) return {};
+  return std::string(" AND ") + id_column + " % :shard_count = :shard_index";
+}
+
 long long seconds(std::chrono::milliseconds d) {
   return std::max<long long>(1, static_cast<long long>((d.count() + 999) / 1000));
 }
@@ -315,7 +322,8 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
   return out;
 }
 
-std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl) {
+std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
+                                                 const Shard& shard) {
   if (!columns_detected_) detect_columns();
   const bool mysql = backend_ == Backend::mysql;
   std::string ttl_filter;
@@ -356,8 +364,8 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       " FROM live_streams ls"
       " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
       " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-      " WHERE ls.status = 'live'"
-      " ORDER BY ls.id";
+      " WHERE ls.status = 'live'" +
+      shard_filter("ls.id", shard) + " ORDER BY ls.id";
 
   // Bulk fetch: rows arrive in blocks of kFetchRows into column vectors.
   constexpr std::size_t kFetchRows = 1000;
@@ -383,6 +391,11 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
   st.exchange(soci::into(config_json, config_json_ind));
   if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
+  long long shard_count = shard.count, shard_index = shard.index;
+  if (shard.count > 1) {
+    st.exchange(soci::use(shard_count));
+    st.exchange(soci::use(shard_index));
+  }
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
@@ -416,7 +429,7 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   return out;
 }
 
-std::vector<EndedStream> Store::read_ended_streams() {
+std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
   const bool mysql = backend_ == Backend::mysql;
   const std::string duration =
       mysql ? "COALESCE(TIMESTAMPDIFF(SECOND, ls.started_at, COALESCE(ls.ended_at, NOW())), -1)"
@@ -436,17 +449,27 @@ std::vector<EndedStream> Store::read_ended_streams() {
       "   AND si.is_fake = 0 AND si.interaction_type = 'comment'), " +
       duration +
       " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-      " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')"
-      " ORDER BY st.stream_id";
+      " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')" +
+      shard_filter("st.stream_id", shard) + " ORDER BY st.stream_id";
   long long id = 0, exists = 0, sv = 0, sj = 0, sl = 0, sp = 0, first = 0, last = 0;
   long long real_peak = 0, sim_peak = 0;
   long long total = 0, likes = 0, dislikes = 0, comments = 0, duration_s = 0;
   std::string status;
-  soci::statement st =
-      (sql_->prepare << query, soci::into(id), soci::into(exists), soci::into(status),
-       soci::into(sv), soci::into(sj), soci::into(sl), soci::into(sp), soci::into(first),
-       soci::into(last), soci::into(real_peak), soci::into(sim_peak), soci::into(total),
-       soci::into(likes), soci::into(dislikes), soci::into(comments), soci::into(duration_s));
+  long long shard_count = shard.count, shard_index = shard.index;
+  soci::statement st(*sql_);
+  for (long long* v : {&id, &exists}) st.exchange(soci::into(*v));
+  st.exchange(soci::into(status));
+  for (long long* v : {&sv, &sj, &sl, &sp, &first, &last, &real_peak, &sim_peak, &total, &likes,
+                       &dislikes, &comments, &duration_s}) {
+    st.exchange(soci::into(*v));
+  }
+  if (shard.count > 1) {
+    st.exchange(soci::use(shard_count));
+    st.exchange(soci::use(shard_index));
+  }
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
   st.execute();
   std::vector<EndedStream> out;
   while (st.fetch()) {

@@ -146,9 +146,12 @@ class Store {
   std::int64_t now_ms();
 
   std::map<std::string, std::optional<std::string>> read_global_settings();
-  // All live streams with config, state and real counts, ordered by id.
-  std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl);
-  std::vector<EndedStream> read_ended_streams();
+  // All live streams of the shard with config, state and real counts,
+  // ordered by id.
+  std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
+                                            const Shard& shard = {});
+  // The shard's simulated streams that are no longer live and not finalized.
+  std::vector<EndedStream> read_ended_streams(const Shard& shard = {});
 
   void insert_configs(const std::vector<ConfigInsert>& rows);
   void write_states(const std::vector<StateWrite>& rows);

@@ -37,18 +37,24 @@ bool is_known_status(std::string status) {
 
 }  // namespace
 
-TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed, std::string holder)
-    : store_(store), log_(log), rng_(seed), holder_(std::move(holder)) {}
+TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed, std::string holder,
+                       Shard shard)
+    : store_(store), log_(log), rng_(seed), holder_(std::move(holder)), shard_(shard) {}
+
+std::string TickEngine::shard_text() const {
+  if (shard_.count <= 1) return {};
+  return " of shard " + std::to_string(shard_.index) + "/" + std::to_string(shard_.count);
+}
 
 bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Lease& read) {
-  const std::optional<Lease> lease = store_.lock_lease(0);
+  const std::optional<Lease> lease = store_.lock_lease(shard_.index);
   std::string reason;
   if (!lease) {
     // Another instance holds the row lock, normally for the length of its
     // tick. If its lease has run out meanwhile, it has stalled (paused,
     // partitioned) in the middle of a tick: end its session, so its
     // transaction is rolled back and it can never commit.
-    const std::optional<Lease> seen = store_.peek_lease(0);
+    const std::optional<Lease> seen = store_.peek_lease(shard_.index);
     if (seen && seen->expires_ms < now && seen->connection_id > 0 &&
         seen->connection_id != store_.connection_id()) {
       log_.warning("lease holder " + seen->holder + " stalled " +
@@ -70,7 +76,8 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
       token_ = lease->token;
     } else {
       token_ = lease->token + 1;
-      log_.notice("took the leadership lease as " + holder_ + " (token " + std::to_string(token_) +
+      log_.notice("took the leadership lease" + shard_text() + " as " + holder_ + " (token " +
+                  std::to_string(token_) +
                   (lease->holder.empty()
                        ? std::string()
                        : ", after " + lease->holder + "'s expired " +
@@ -81,11 +88,12 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
     leader_ = true;
     return true;
   } else {
-    reason = lease->holder + " holds the lease for " + std::to_string(lease->expires_ms - now) +
-             " ms more";
+    reason = lease->holder + " holds the lease" + shard_text() + " for " +
+             std::to_string(lease->expires_ms - now) + " ms more";
   }
   if (leader_) {
-    log_.warning("lost the leadership lease (" + reason + "); standing by, writing nothing");
+    log_.warning("lost the leadership lease" + shard_text() + " (" + reason +
+                 "); standing by, writing nothing");
   } else if (standby_reason_.empty()) {
     log_.notice("standby: " + reason + "; waiting to take over when it expires (lease " +
                 std::to_string(settings.lease.count()) + " ms)");
@@ -98,7 +106,7 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
 void TickEngine::release() {
   if (!leader_) return;
   soci::transaction tx(store_.session());
-  store_.release_lease(0, holder_, token_);
+  store_.release_lease(shard_.index, holder_, token_);
   tx.commit();
   leader_ = false;
 }
@@ -122,8 +130,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
   for (const std::string& p : global_problems) {
     if (problems_.first("global:" + p, p)) log_.warning(p);
   }
-  const std::vector<LiveStream> live = store_.read_live_streams(settings.real_viewer_ttl);
-  const std::vector<EndedStream> ended = store_.read_ended_streams();
+  const std::vector<LiveStream> live = store_.read_live_streams(settings.real_viewer_ttl, shard_);
+  const std::vector<EndedStream> ended = store_.read_ended_streams(shard_);
   const auto t1 = Clock::now();
 
   const bool simulate = settings.simulation_enabled && globals.simulation_enabled;
@@ -309,7 +317,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   // The fencing check: the row is still the one this tick locked and read.
   const Lease next{holder_, token_, store_.connection_id(),
                    now + static_cast<std::int64_t>(settings.lease.count()), now};
-  if (!store_.write_lease(0, lease, next)) {
+  if (!store_.write_lease(shard_.index, lease, next)) {
     throw std::runtime_error("the leadership lease changed during the tick; rolled back");
   }
   tx.commit();

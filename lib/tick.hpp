@@ -44,8 +44,10 @@ class TickEngine {
  public:
   // holder names this process in the lease row (host, pid, a random part);
   // an engine finding its own holder there renews the lease as its own.
+  // shard: the streams this engine simulates and finalizes (id MOD count =
+  // index) and the lease row it holds (engagementd_leader.shard = index).
   TickEngine(Store& store, const Logger& log, std::uint64_t seed,
-             std::string holder = "engagementd");
+             std::string holder = "engagementd", Shard shard = {});
 
   // Throws on database errors; the transaction is then rolled back and
   // nothing of this tick is kept.
@@ -57,15 +59,19 @@ class TickEngine {
 
   bool leader() const { return leader_; }
   const std::string& holder() const { return holder_; }
+  const Shard& shard() const { return shard_; }
 
  private:
   // Locks and renews the lease; false (standby) when another holder has it.
   bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
+  // " of shard I/N" when there are several shards, for log lines.
+  std::string shard_text() const;
 
   Store& store_;
   const Logger& log_;
   Rng rng_;
   std::string holder_;
+  Shard shard_;
   std::int64_t token_ = 0;  // the lease token this instance holds, when leader_
   bool leader_ = false;
   std::string standby_reason_;

@@ -247,3 +247,26 @@ TEST_CASE("a section with every key commented out is empty, an empty database se
   CHECK_THAT(problem("database:\ntick:\n  interval: 5s\n"),
              Catch::Contains("test.yaml:") && Catch::Contains("database: empty"));
 }
+
+TEST_CASE("shard: index of count, default 0 of 1, validated, needs a restart to change") {
+  const Config c = parse_config(kGood, "test.yaml");
+  CHECK(c.shard == Shard{0, 1});
+  const Config two =
+      parse_config(std::string(kGood) + "shard:\n  index: 1\n  count: 2\n", "t.yaml");
+  CHECK(two.shard == Shard{1, 2});
+  CHECK(parse_config(std::string(kGood) + "shard:\n  count: 3\n", "t.yaml").shard == Shard{0, 3});
+  CHECK_THAT(problem(std::string(kGood) + "shard:\n  index: 2\n  count: 2\n"),
+             Catch::StartsWith("test.yaml:18:10: shard.index: 2 is not below shard.count 2"));
+  CHECK_THAT(problem(std::string(kGood) + "shard:\n  index: 1\n"),
+             Catch::Contains("shard.index: 1 is not below shard.count 1"));
+  CHECK_THAT(
+      problem(std::string(kGood) + "shard:\n  count: 0\n"),
+      Catch::StartsWith("test.yaml:18:10: shard.count: '0' is not a whole number in 1..1024"));
+  CHECK_THAT(problem(std::string(kGood) + "shard:\n  index: -1\n  count: 2\n"),
+             Catch::Contains("shard.index: '-1' is not a whole number"));
+  CHECK_THAT(problem(std::string(kGood) + "shard:\n  total: 2\n"),
+             Catch::Contains("shard.total: unknown key"));
+  Config moved = c;
+  moved.shard = Shard{1, 2};
+  CHECK(restart_needed(c, moved) == std::vector<std::string>{"shard.index", "shard.count"});
+}

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "process.hpp"
@@ -423,6 +424,106 @@ TEST_CASE("two instances: exactly one writes, kill -9 of the leader hands over w
   b.signal(SIGTERM);
   c.signal(SIGTERM);
   CHECK(b.wait(20s) == 0);
+  CHECK(c.wait(20s) == 0);
+}
+
+TEST_CASE("two shards: every live stream is simulated by exactly one instance, each holds its "
+          "shard's lease, a second instance on a shard stands by and takes over",
+          "[mysql-only]") {
+  TestDatabase db;
+  const std::string base = read_file(db.write_yaml(
+      "tick:\n  interval: 200ms\n  max_catchup: 60s\nleadership:\n  lease: 1s\n"
+      "log:\n  level: debug\n"));
+  auto yaml_for = [&](int index, const std::string& name) {
+    const std::string path = db.dir() + "/" + name + ".yaml";
+    std::ofstream(path, std::ios::trunc)
+        << base << "shard:\n  index: " << index << "\n  count: 2\n";
+    return path;
+  };
+  migrate(yaml_for(0, "a"));
+  auto site = db.site();
+  const int n = 20;
+  std::set<long long> ids;
+  for (int i = 0; i < n; ++i) {
+    const long long id = add_stream(*site, kBusyConfig);
+    ids.insert(id);
+    *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake) VALUES (" +
+                 std::to_string(id) + ", 'real', 0)";
+  }
+  auto holder_of = [&](int shard) {
+    std::string h;
+    *site << "SELECT holder FROM engagementd_leader WHERE shard = " + std::to_string(shard),
+        soci::into(h);
+    return h;
+  };
+  auto holder_in = [](const std::string& log, int shard) {
+    const std::string mark = "took the leadership lease of shard " + std::to_string(shard) + "/2 as ";
+    const auto at = log.find(mark);
+    if (at == std::string::npos) return std::string();
+    const auto start = at + mark.size();
+    return log.substr(start, log.find(' ', start) - start);
+  };
+  // The streams an instance simulated: its debug lines, one per stream and tick.
+  auto streams_in = [](const std::string& log) {
+    std::set<long long> out;
+    const std::string mark = "stream=";
+    for (auto at = log.find(mark); at != std::string::npos; at = log.find(mark, at + 1)) {
+      const auto end = log.find(' ', at);
+      if (end == std::string::npos) break;
+      if (log.compare(end, 14, " real_viewers=") != 0) continue;
+      out.insert(std::stoll(log.substr(at + mark.size(), end - at - mark.size())));
+    }
+    return out;
+  };
+
+  Child a({kBinary, "run", "-c", yaml_for(0, "a")}, db.dir() + "/a.log");
+  Child b({kBinary, "run", "-c", yaml_for(1, "b")}, db.dir() + "/b.log");
+  REQUIRE(eventually([&] { return !holder_in(a.log(), 0).empty(); }));
+  REQUIRE(eventually([&] { return !holder_in(b.log(), 1).empty(); }));
+  Child c({kBinary, "run", "-c", yaml_for(1, "c")}, db.dir() + "/c.log");
+  REQUIRE(eventually([&] { return count_of(c.log(), "standby:") == 1; }));
+  // Every live stream gets simulated state and a display with it.
+  CHECK(eventually([&] {
+    return query_int(*site,
+                     "SELECT COUNT(*) FROM live_streams ls JOIN engagementd_stream_state st"
+                     " ON st.stream_id = ls.id WHERE ls.includes_simulated = 1"
+                     " AND ls.viewer_count = 1 + st.sim_viewers AND ls.like_count = st.sim_likes"
+                     " AND st.sim_likes > 0") == n;
+  }));
+  std::this_thread::sleep_for(1500ms);
+  const std::string a_log = a.log(), b_log = b.log(), c_log = c.log();
+  INFO(a_log.substr(0, 3000) << "\n---\n" << b_log.substr(0, 3000));
+  CHECK(holder_of(0) == holder_in(a_log, 0));
+  CHECK(holder_of(1) == holder_in(b_log, 1));
+  CHECK(count_of(a_log, "tick live=10 ") > 3);
+  CHECK(count_of(b_log, "tick live=10 ") > 3);
+  CHECK(count_of(c_log, "tick live=") == 0);  // the standby writes nothing
+  CHECK(streams_in(c_log).empty());
+  const std::set<long long> in_a = streams_in(a_log), in_b = streams_in(b_log);
+  std::set<long long> both, all;
+  for (long long id : in_a) {
+    CHECK(id % 2 == 0);
+    if (in_b.count(id) != 0) both.insert(id);
+  }
+  for (long long id : in_b) CHECK(id % 2 == 1);
+  all.insert(in_a.begin(), in_a.end());
+  all.insert(in_b.begin(), in_b.end());
+  CHECK(both.empty());
+  CHECK(all == ids);
+  CHECK(in_a.size() == static_cast<std::size_t>(n / 2));
+
+  // kill -9 of shard 1's holder: its standby takes shard 1 over; shard 0 ticks on.
+  b.signal(SIGKILL);
+  const auto killed = Clock::now();
+  REQUIRE(eventually([&] { return !holder_in(c.log(), 1).empty(); }, 10s));
+  WARN("two shards: shard 1 taken over " << ms_since(killed) << " ms after kill -9");
+  CHECK(eventually([&] { return holder_of(1) == holder_in(c.log(), 1); }, 5s));
+  CHECK(eventually([&] { return count_of(c.log(), "tick live=10 ") >= 2; }, 5s));
+  CHECK(holder_of(0) == holder_in(a.log(), 0));
+  for (long long id : streams_in(c.log())) CHECK(id % 2 == 1);
+  a.signal(SIGTERM);
+  c.signal(SIGTERM);
+  CHECK(a.wait(20s) == 0);
   CHECK(c.wait(20s) == 0);
 }
 

@@ -588,3 +588,97 @@ TEST_CASE("a stalled holder that keeps the lease row locked past its lease is cu
   auto site = db.site();
   CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == 8);
 }
+
+TEST_CASE(
+    "two shards: each stream is simulated and finalized only by its shard's engine, under "
+    "that shard's lease, and a second engine on a shard stands by") {
+  TestDatabase db;
+  auto store0 = db.migrated();
+  auto store1 = db.open();
+  store1->check_schema();
+  auto store1b = db.open();
+  store1b->check_schema();
+  auto site = db.site();
+  const int n = 20;
+  std::vector<long long> ids;
+  for (int i = 0; i < n; ++i) {
+    const long long id = add_stream(*site);
+    ids.push_back(id);
+    // 600 likes a minute: a minute more or less of ticking shows.
+    set_config(*site, id, "1, 1, 10, 10, 5, 3, 600, 10.0");
+    add_viewer(*site, id, "real-" + std::to_string(id));
+  }
+  const Shard zero{0, 2}, one{1, 2};
+  TickEngine e0(*store0, quiet_logger(), 1, "host-a:1:aa", zero);
+  TickEngine e1(*store1, quiet_logger(), 2, "host-b:2:bb", one);
+  TickEngine e1b(*store1b, quiet_logger(), 3, "host-c:3:cc", one);
+  auto count = [&](const std::string& where) {
+    return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state WHERE " + where);
+  };
+  auto holder = [&](int shard) {
+    std::string h;
+    *site << "SELECT holder FROM engagementd_leader WHERE shard = " + std::to_string(shard),
+        soci::into(h);
+    return h;
+  };
+
+  TickReport r = e0.run(settings());
+  CHECK_FALSE(r.standby);
+  CHECK(r.live == n / 2);
+  CHECK(r.states_written == n / 2);
+  CHECK(count("stream_id % 2 = 0") == n / 2);
+  CHECK(count("stream_id % 2 = 1") == 0);  // not shard 0's
+
+  r = e1.run(settings());
+  CHECK_FALSE(r.standby);
+  CHECK(r.live == n / 2);
+  CHECK(count("1 = 1") == n);
+  // Every live stream shows real + simulated numbers, written by one engine.
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM live_streams ls JOIN engagementd_stream_state st"
+                  " ON st.stream_id = ls.id WHERE ls.viewer_count = 1 + st.sim_viewers"
+                  " AND ls.includes_simulated = 1") == n);
+  CHECK(holder(0) == "host-a:1:aa");
+  CHECK(holder(1) == "host-b:2:bb");
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_leader WHERE token = 1") == 2);
+
+  // A second engine on shard 1 stands by; shard 0 is not in its way.
+  r = e1b.run(settings());
+  CHECK(r.standby);
+  CHECK_FALSE(e1b.leader());
+  CHECK_FALSE(e0.run(settings()).standby);
+  CHECK_FALSE(e1.run(settings()).standby);
+  CHECK(holder(1) == "host-b:2:bb");
+
+  // Each lease row's last tick covers its own shard only: with every stream
+  // and shard 0's lease a minute back, shard 0's streams catch up a minute
+  // (~600 likes each), shard 1's only the moments since its last tick.
+  const long long likes_before =
+      query_int(*site, "SELECT MIN(sim_likes) FROM engagementd_stream_state");
+  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 60000";
+  *site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - 60000 WHERE shard = 0";
+  e0.run(settings());
+  e1.run(settings());
+  CHECK(query_int(*site,
+                  "SELECT MIN(sim_likes) FROM engagementd_stream_state"
+                  " WHERE stream_id % 2 = 0") > likes_before + 400);
+  CHECK(query_int(*site,
+                  "SELECT MAX(sim_likes) FROM engagementd_stream_state"
+                  " WHERE stream_id % 2 = 1") < likes_before + 300);
+
+  // A stream that ends is finalized by its own shard's engine, once.
+  const long long odd = ids[0] % 2 == 1 ? ids[0] : ids[1];
+  const long long even = odd + 1;
+  *site << "UPDATE live_streams SET status = 'ended', ended_at = " + db.now_sql() +
+               " WHERE id IN (" + std::to_string(odd) + ", " + std::to_string(even) + ")";
+  r = e1.run(settings());
+  CHECK(r.finalized == 1);
+  CHECK(r.live == n / 2 - 1);
+  CHECK(query_int(*site, "SELECT stream_id FROM engagementd_stream_summary") == odd);
+  r = e0.run(settings());
+  CHECK(r.finalized == 1);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary") == 2);
+  CHECK(e1b.run(settings()).standby);
+  CHECK(e0.run(settings()).finalized == 0);
+  CHECK(e1.run(settings()).finalized == 0);
+}
