@@ -157,6 +157,24 @@ std::string migrate(const std::string& yaml) {
   return out;
 }
 
+// A migrated test database with one busy stream, and the daemon ticking on it.
+struct BusyDaemon {
+  TestDatabase db;
+  std::unique_ptr<soci::session> site;
+  long long id = 0;
+  std::unique_ptr<Child> daemon;
+
+  BusyDaemon() {
+    const std::string yaml = db.write_yaml(daemon_yaml());
+    migrate(yaml);
+    site = db.site();
+    id = add_stream(*site, kBusyConfig);
+    daemon = std::make_unique<Child>(std::vector<std::string>{kBinary, "run", "-c", yaml},
+                                     db.dir() + "/daemon.log");
+    REQUIRE(eventually([&] { return lease_tick(*site) > 0; }));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resumes, no tick "
@@ -213,13 +231,10 @@ TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resum
 TEST_CASE("kill-session: the daemon's connection is killed mid-run, it reconnects, no tick lost "
           "or applied twice",
           "[mysql-only]") {
-  TestDatabase db;
-  const std::string yaml = db.write_yaml(daemon_yaml());
-  migrate(yaml);
-  auto site = db.site();
-  const long long id = add_stream(*site, kBusyConfig);
-  Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/daemon.log");
-  REQUIRE(eventually([&] { return lease_tick(*site) > 0; }));
+  BusyDaemon busy;
+  auto& site = busy.site;
+  const long long id = busy.id;
+  Child& daemon = *busy.daemon;
 
   constexpr int kKills = 3;
   std::mt19937 rng(7);
@@ -300,13 +315,10 @@ TEST_CASE("stall: a proxy stops forwarding, the query times out within read_time
 TEST_CASE("concurrent writers: 10,000 real likes from 4 clients during ticks are all shown, "
           "exactly once",
           "[mysql-only]") {
-  TestDatabase db;
-  const std::string yaml = db.write_yaml(daemon_yaml());
-  migrate(yaml);
-  auto site = db.site();
-  const long long id = add_stream(*site, kBusyConfig);
-  Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/daemon.log");
-  REQUIRE(eventually([&] { return lease_tick(*site) > 0; }));
+  BusyDaemon busy;
+  auto& site = busy.site;
+  const long long id = busy.id;
+  Child& daemon = *busy.daemon;
 
   constexpr int kClients = 4, kLikesEach = 2500, kViewersEach = 50;
   std::atomic<long long> slowest_us{0};
@@ -315,7 +327,7 @@ TEST_CASE("concurrent writers: 10,000 real likes from 4 clients during ticks are
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       try {
-        auto sql = db.site();
+        auto sql = busy.db.site();
         const std::string sid = std::to_string(id);
         for (int i = 0; i < kLikesEach; ++i) {
           const auto t = Clock::now();
@@ -621,16 +633,13 @@ TEST_CASE("crash loop: kill -9 at random moments over 50 restarts while streams 
 TEST_CASE("lock wait: a site transaction holding a stream's row past the lock-wait timeout makes "
           "the tick retry, not fail",
           "[mysql-only]") {
-  TestDatabase db;
-  const std::string yaml = db.write_yaml(daemon_yaml());
-  migrate(yaml);
-  auto site = db.site();
-  const long long id = add_stream(*site, kBusyConfig);
-  Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/daemon.log");
-  REQUIRE(eventually([&] { return lease_tick(*site) > 0; }));
+  BusyDaemon busy;
+  auto& site = busy.site;
+  const long long id = busy.id;
+  Child& daemon = *busy.daemon;
 
   // The display row locked for 6 s (the daemon waits at most 5 s per try).
-  auto locker = db.site();
+  auto locker = busy.db.site();
   locker->begin();
   *locker << "SELECT id FROM live_streams WHERE id = " + std::to_string(id) + " FOR UPDATE";
   std::this_thread::sleep_for(6s);
