@@ -322,8 +322,7 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
   return out;
 }
 
-std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
-                                                 const Shard& shard) {
+std::string Store::live_streams_query(const Shard& shard) {
   if (!columns_detected_) detect_columns();
   const bool mysql = backend_ == Backend::mysql;
   std::string ttl_filter;
@@ -346,8 +345,7 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   for (const std::string_view key : kConfigKeys) {
     config_columns += " CAST(c." + std::string(key) + (mysql ? " AS CHAR)," : " AS TEXT),");
   }
-  const std::string query =
-      "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
+  return "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
       " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0), COALESCE(ls.comment_count, 0),"
       " CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END," +
       config_columns +
@@ -366,6 +364,11 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
       " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
       " WHERE ls.status = 'live'" +
       shard_filter("ls.id", shard) + " ORDER BY ls.id";
+}
+
+std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
+                                                 const Shard& shard) {
+  const std::string query = live_streams_query(shard);
 
   // Bulk fetch: rows arrive in blocks of kFetchRows into column vectors.
   constexpr std::size_t kFetchRows = 1000;

@@ -150,6 +150,9 @@ class Store {
   // ordered by id.
   std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                             const Shard& shard = {});
+  // The SQL text of that read (with a :ttl placeholder when stream_viewers
+  // has a heartbeat column, and the shard's two), e.g. for EXPLAIN.
+  std::string live_streams_query(const Shard& shard = {});
   // The shard's simulated streams that are no longer live and not finalized.
   std::vector<EndedStream> read_ended_streams(const Shard& shard = {});
 

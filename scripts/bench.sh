@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The tick benchmark: builds engagementd, starts a throwaway MariaDB on
 # 127.0.0.1 (under build/mariadb-bench, stopped again by its PID), and prints
-# one line per stream count and scenario with the floor measured in the same run.
-# Usage (as root on Debian 12): bash scripts/bench.sh [--streams 1000,10000,100000] [--ticks 3]
+# one line per stream count and scenario with the floor measured in the same run,
+# then the daemon's resident memory per live stream (see README, Performance).
+# Usage (as root on Debian 12):
+#   bash scripts/bench.sh [--streams 1000,10000,100000] [--ticks 3] [--interval-ms 5000]
+#                         [--explain] [--no-memory]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
