@@ -48,6 +48,7 @@ class OnceLog {
   bool first(const std::string& key, const std::string& message);
   // The problem is gone: returns true if it had been reported.
   bool clear(const std::string& key);
+  bool empty() const { return seen_.empty(); }
 
  private:
   std::unordered_map<std::string, std::string> seen_;

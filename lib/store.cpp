@@ -5,6 +5,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <deque>
 #include <limits>
@@ -26,6 +27,9 @@ const std::vector<Migration>& migrations_for(Backend backend) {
 // A statement whose text and bound values are built together, for multi-row
 // SQL: SOCI 4.0's MySQL backend sends one query per element of a bulk
 // use(vector), so batches are written as one statement with many rows.
+// Text and fractional numbers are bound; whole numbers are written as
+// numerals formatted here from integers (they cannot carry SQL), which
+// spares SOCI a bound parameter, a buffer and a text substitution per value.
 class BoundSql {
  public:
   explicit BoundSql(soci::session& sql) : st_(sql) {}
@@ -35,9 +39,10 @@ class BoundSql {
     return *this;
   }
   BoundSql& value(long long v) {
-    ints_.push_back(v);
-    st_.exchange(soci::use(ints_.back()));
-    return placeholder();
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    text_.append(buf, r.ptr);
+    return *this;
   }
   BoundSql& value(double v) {
     doubles_.push_back(v);
@@ -67,8 +72,7 @@ class BoundSql {
 
   soci::statement st_;
   std::string text_;
-  std::deque<long long> ints_;  // deque: bound references stay valid as it grows
-  std::deque<double> doubles_;
+  std::deque<double> doubles_;  // deque: bound references stay valid as it grows
   std::deque<std::string> strings_;
   int count_ = 0;
 };
@@ -79,6 +83,16 @@ void in_batches(const std::vector<Row>& rows, Fn fn) {
     const std::size_t end = std::min(rows.size(), i + Store::kBatchRows);
     fn(i, end);
   }
+}
+
+// A whole-number column read as text (SOCI's MySQL backend would parse each
+// one with a std::istringstream); a fractional value is truncated.
+long long whole_number(const std::string& text) {
+  long long v = 0;
+  const char* end = text.data() + text.size();
+  const auto r = std::from_chars(text.data(), end, v);
+  if (r.ec == std::errc() && r.ptr == end) return v;
+  return static_cast<long long>(std::strtod(text.c_str(), nullptr));
 }
 
 // A stored value as a number; NaN when it is not one (reported by validation).
@@ -103,10 +117,12 @@ std::string quote_option(const std::string& value, const char* what) {
 }
 
 // The condition selecting a shard's streams by id, with the count and the
-// index as the next two placeholders; nothing for a single shard.
-std::string shard_filter(const char* id_column, const Shard& shard) {
+// index as the next two placeholders; nothing for a single shard. Each use in
+// one statement needs its own placeholder names (SQLite binds a repeated
+// name once).
+std::string shard_filter(const char* id_column, const Shard& shard, const char* name = "") {
   if (shard.count <= 1) return {};
-  return std::string(" AND ") + id_column + " % :shard_count = :shard_index";
+  return std::string(" AND ") + id_column + " % :shard_count" + name + " = :shard_index" + name;
 }
 
 long long seconds(std::chrono::milliseconds d) {
@@ -332,38 +348,45 @@ std::string Store::live_streams_query(const Shard& shard) {
               : " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
                 "datetime('now', '-' || :ttl || ' seconds')";
   }
-  // Real counts per live stream as correlated subqueries: each one is a range
-  // count on the (stream_id, is_fake, ...) index, so the cost follows the
-  // live streams' own rows, never the whole history of the site's tables.
-  auto interactions = [](const char* type) {
-    return std::string(
-               " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = ls.id"
-               " AND si.is_fake = 0 AND si.interaction_type = '") +
-           type + "')";
-  };
   std::string config_columns;
   for (const std::string_view key : kConfigKeys) {
     config_columns += " CAST(c." + std::string(key) + (mysql ? " AS CHAR)," : " AS TEXT),");
   }
+  // Real counts are aggregated in two derived tables over the live streams'
+  // own rows only (a range read per live stream on the (stream_id, is_fake,
+  // ...) indexes), so the cost follows the live streams' rows, never the
+  // whole history of the site's tables; one pass over a stream's
+  // interactions counts likes, dislikes and comments together.
   return "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
-      " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0), COALESCE(ls.comment_count, 0),"
-      " CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END," +
-      config_columns +
-      " CASE WHEN st.stream_id IS NULL THEN 0 ELSE 1 END,"
-      " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
-      " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0), COALESCE(st.last_tick_ms, 0),"
-      " CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END,"
-      " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = ls.id AND sv.is_fake = 0"
-      " AND sv.left_at IS NULL" +
-      ttl_filter + ")," + interactions("like") + "," + interactions("dislike") + "," +
-      interactions("comment") +
-      ", COALESCE(ls.includes_simulated, 0), COALESCE(st.real_peak, 0), COALESCE(st.sim_peak, 0),"
-      " st.config_json"
-      " FROM live_streams ls"
-      " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-      " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-      " WHERE ls.status = 'live'" +
-      shard_filter("ls.id", shard) + " ORDER BY ls.id";
+         " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0),"
+         " COALESCE(ls.comment_count, 0), CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END," +
+         config_columns +
+         " CASE WHEN st.stream_id IS NULL THEN 0 ELSE 1 END,"
+         " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
+         " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0),"
+         " COALESCE(st.last_tick_ms, 0), CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END,"
+         " COALESCE(rv.viewers, 0), COALESCE(ri.likes, 0), COALESCE(ri.dislikes, 0),"
+         " COALESCE(ri.comments, 0),"
+         " COALESCE(ls.includes_simulated, 0), COALESCE(st.real_peak, 0),"
+         " COALESCE(st.sim_peak, 0), st.config_json"
+         " FROM live_streams ls"
+         " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
+         " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+         " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
+         "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
+         "   WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL" +
+         ttl_filter + shard_filter("lv.id", shard, "_v") +
+         "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
+         " LEFT JOIN (SELECT si.stream_id,"
+         "   SUM(CASE WHEN si.interaction_type = 'like' THEN 1 ELSE 0 END) AS likes,"
+         "   SUM(CASE WHEN si.interaction_type = 'dislike' THEN 1 ELSE 0 END) AS dislikes,"
+         "   SUM(CASE WHEN si.interaction_type = 'comment' THEN 1 ELSE 0 END) AS comments"
+         "   FROM live_streams li JOIN stream_interactions si ON si.stream_id = li.id"
+         "   WHERE li.status = 'live' AND si.is_fake = 0" +
+         shard_filter("li.id", shard, "_i") +
+         "   GROUP BY si.stream_id) ri ON ri.stream_id = ls.id"
+         " WHERE ls.status = 'live'" +
+         shard_filter("ls.id", shard) + " ORDER BY ls.id";
 }
 
 std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
@@ -374,7 +397,8 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   constexpr std::size_t kFetchRows = 1000;
   // 7 before the config values, 8 state, 4 real counts, the badge flag, 2 peaks.
   constexpr std::size_t kInts = 22;
-  std::array<std::vector<long long>, kInts> ints;
+  // Whole numbers arrive as text and are parsed here (see whole_number).
+  std::array<std::vector<std::string>, kInts> ints;
   std::vector<std::string> config_json(kFetchRows);
   std::vector<soci::indicator> config_json_ind(kFetchRows);
   // Config values are read as text and parsed here: a site whose columns are
@@ -393,22 +417,28 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
   for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
   st.exchange(soci::into(config_json, config_json_ind));
-  if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
+  // The placeholders in the order of the text: the TTL and the shard in the
+  // viewers' derived table, the shard in the interactions' one, then in the
+  // outer WHERE.
   long long shard_count = shard.count, shard_index = shard.index;
-  if (shard.count > 1) {
+  const auto use_shard = [&] {
+    if (shard.count <= 1) return;
     st.exchange(soci::use(shard_count));
     st.exchange(soci::use(shard_index));
-  }
+  };
+  if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
+  for (int i = 0; i < 3; ++i) use_shard();
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
 
   std::vector<LiveStream> out;
+  out.reserve(live_rows_hint_);
   bool more = st.execute(true);
   while (more) {
     const std::size_t rows = ints[0].size();
     for (std::size_t r = 0; r < rows; ++r) {
-      const auto at = [&](std::size_t k) { return ints[k][r]; };
+      const auto at = [&](std::size_t k) { return whole_number(ints[k][r]); };
       LiveStream s;
       s.id = at(0);
       s.shown = Display{at(1), at(2), at(3), at(4), at(5), at(19) != 0};
@@ -429,6 +459,7 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
     }
     more = st.fetch();
   }
+  live_rows_hint_ = out.size();
   return out;
 }
 

@@ -203,6 +203,7 @@ class Store {
   bool updated_at_column_ = false;  // live_streams.updated_at
   bool columns_detected_ = false;
   std::int64_t connection_id_ = -1;  // cached: a session's id never changes
+  std::size_t live_rows_hint_ = 0;   // live streams at the last read, to reserve for
 };
 
 }  // namespace engagementd

@@ -162,9 +162,12 @@ TickReport TickEngine::run(const TickSettings& settings) {
   std::vector<DisplayWrite> display_writes;
   const double max_catchup_s = std::chrono::duration<double>(settings.max_catchup).count();
 
+  // Most streams share their settings: each distinct one is written as JSON
+  // once per tick, not once per stream.
+  std::optional<std::pair<EngagementConfig, std::string>> json_of;
   for (const LiveStream& s : live) {
     report.live++;
-    const std::string key = "stream:" + std::to_string(s.id);
+    const auto key = [&] { return "stream:" + std::to_string(s.id); };
     EngagementConfig config = globals.defaults;
     std::string source = "stream_engagement_config";
     if (!s.config) {
@@ -174,18 +177,19 @@ TickReport TickEngine::run(const TickSettings& settings) {
       std::string error;
       if (const auto parsed = config_from_raw(*s.config, error)) {
         config = *parsed;
-        if (problems_.clear(key)) {
+        if (!problems_.empty() && problems_.clear(key())) {
           log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
         }
       } else {
         source = "global defaults (invalid stream_engagement_config: " + error + ")";
-        if (problems_.first(key, error)) {
+        if (problems_.first(key(), error)) {
           log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
                        error + "); using the global defaults until it is fixed");
         }
       }
     }
-    const std::string used = config_json(config);
+    if (!json_of || json_of->first != config) json_of.emplace(config, config_json(config));
+    const std::string& used = json_of->second;
 
     SimState sim;
     bool write_state = false;

@@ -682,3 +682,41 @@ TEST_CASE(
   CHECK(e0.run(settings()).finalized == 0);
   CHECK(e1.run(settings()).finalized == 0);
 }
+
+TEST_CASE("with a last_seen_at heartbeat column only sessions seen within the TTL count, on one "
+          "shard and on two") {
+  TestDatabase db;
+  db.migrated();
+  auto site = db.site();
+  *site << (is_mysql() ? "ALTER TABLE stream_viewers ADD COLUMN last_seen_at DATETIME NULL"
+                       : "ALTER TABLE stream_viewers ADD COLUMN last_seen_at TEXT NULL");
+  const std::string now = db.now_sql();
+  const std::string long_ago =
+      is_mysql() ? "NOW() - INTERVAL 2 HOUR" : "datetime('now', '-2 hours')";
+  std::vector<long long> ids;
+  for (int i = 0; i < 4; ++i) {
+    const long long id = add_stream(*site);
+    ids.push_back(id);
+    const std::string sid = std::to_string(id);
+    // Seen now, seen two hours ago, never seen but joined now: 2 open sessions.
+    *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake, joined_at, last_seen_at)"
+             " VALUES (" + sid + ", 'fresh', 0, " + now + ", " + now + "), (" + sid +
+                 ", 'stale', 0, " + long_ago + ", " + long_ago + "), (" + sid + ", 'new', 0, " +
+                 now + ", NULL)";
+  }
+  auto store = db.open();
+  store->check_schema();
+  auto counted = [](const std::vector<LiveStream>& live) {
+    std::vector<long long> out;
+    for (const LiveStream& s : live) out.push_back(s.real.viewers);
+    return out;
+  };
+  const auto ttl = std::chrono::seconds(60);
+  CHECK(counted(store->read_live_streams(ttl)) == std::vector<long long>{2, 2, 2, 2});
+  const auto one = store->read_live_streams(ttl, Shard{1, 2});
+  CHECK(counted(one) == std::vector<long long>{2, 2});
+  for (const LiveStream& s : one) CHECK(s.id % 2 == 1);
+  // A TTL of three hours counts the stale session too.
+  CHECK(counted(store->read_live_streams(std::chrono::hours(3), Shard{0, 2})) ==
+        std::vector<long long>{3, 3});
+}
