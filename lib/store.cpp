@@ -27,9 +27,7 @@ const std::vector<Migration>& migrations_for(Backend backend) {
 // A statement whose text and bound values are built together, for multi-row
 // SQL: SOCI 4.0's MySQL backend sends one query per element of a bulk
 // use(vector), so batches are written as one statement with many rows.
-// Text and fractional numbers are bound; whole numbers are written as
-// numerals formatted here from integers (they cannot carry SQL), which
-// spares SOCI a bound parameter, a buffer and a text substitution per value.
+// Every value is bound through SOCI, never formatted into the text.
 class BoundSql {
  public:
   explicit BoundSql(soci::session& sql) : st_(sql) {}
@@ -39,10 +37,9 @@ class BoundSql {
     return *this;
   }
   BoundSql& value(long long v) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    text_.append(buf, r.ptr);
-    return *this;
+    ints_.push_back(v);
+    st_.exchange(soci::use(ints_.back()));
+    return placeholder();
   }
   BoundSql& value(double v) {
     doubles_.push_back(v);
@@ -72,7 +69,8 @@ class BoundSql {
 
   soci::statement st_;
   std::string text_;
-  std::deque<double> doubles_;  // deque: bound references stay valid as it grows
+  std::deque<long long> ints_;  // deque: bound references stay valid as it grows
+  std::deque<double> doubles_;
   std::deque<std::string> strings_;
   int count_ = 0;
 };
