@@ -92,7 +92,11 @@ std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
 }
 
 std::string Child::log() const {
-  std::ifstream in(log_path_);
+  return read_file(log_path_);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
@@ -112,10 +116,7 @@ int run_command(const std::vector<std::string>& argv, std::string& output) {
   const pid_t pid = spawn(argv, tmpl);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::ifstream in(tmpl);
-  std::ostringstream s;
-  s << in.rdbuf();
-  output = s.str();
+  output = read_file(tmpl);
   ::unlink(tmpl);
   return decode(status);
 }

@@ -44,6 +44,9 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seco
   return pred();
 }
 
+// The whole content of a file ("" if it cannot be read).
+std::string read_file(const std::string& path);
+
 // How often text occurs in log.
 std::size_t count_of(const std::string& log, const std::string& text);
 

@@ -1,6 +1,6 @@
 #pragma once
 // Writing and reading the site's rows the way the PHP site does, for the
-// transparency and command tests.
+// store, transparency, command and fault tests.
 
 #include <string>
 

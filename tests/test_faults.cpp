@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "process.hpp"
+#include "site.hpp"
 #include "tcp_proxy.hpp"
 #include "test_db.hpp"
 
@@ -42,19 +43,16 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+// A live stream with its config row (none if config is empty), started at
+// `started` (SQL; default now).
 long long add_stream(soci::session& sql, const std::string& config,
                      std::string started = "") {
-  if (started.empty()) started = is_mysql() ? "NOW()" : "datetime('now')";
+  if (started.empty()) started = site::now_sql();
   sql << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (1, 'fault', "
          "'live', " +
              started + ")";
   const long long id = query_int(sql, "SELECT MAX(id) FROM live_streams");
-  if (!config.empty()) {
-    sql << "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
-           "fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate, "
-           "viewer_decrease_rate, like_rate, engagement_multiplier) VALUES (" +
-               std::to_string(id) + ", " + config + ")";
-  }
+  if (!config.empty()) site::set_config(sql, id, config);
   return id;
 }
 
@@ -135,11 +133,6 @@ class PrivateServer {
   int port_ = 0;
   std::optional<std::string> shared_;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // Writes path with lines added to the database section of text (default:
 // the file itself).

@@ -39,11 +39,7 @@ void write_atomically(const std::string& path, const std::string& text) {
 }
 
 std::string base_yaml(const TestDatabase& db) {
-  const std::string path = db.write_yaml("");
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return read_file(db.write_yaml(""));
 }
 
 // A datagram socket the test owns, as systemd's notify socket.
@@ -109,10 +105,7 @@ HttpResult http_get(const std::string& url, const std::string& dir) {
     return r;
   }
   r.status = std::stoi(out.substr(out.size() >= 3 ? out.size() - 3 : 0));
-  std::ifstream in(body_file);
-  std::ostringstream s;
-  s << in.rdbuf();
-  r.body = s.str();
+  r.body = read_file(body_file);
   return r;
 }
 

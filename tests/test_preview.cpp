@@ -33,13 +33,6 @@ struct TempDir {
   }
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct CsvRow {
   long long minute, real, target, sim, display, likes;
 };
@@ -106,7 +99,7 @@ TEST_CASE("preview writes a per-minute CSV whose numbers follow the algorithm") 
   INFO(out);
   CHECK_THAT(out, Catch::Contains("wrote " + csv) && Catch::Contains("wrote " + svg));
   std::string header;
-  const auto rows = parse_csv(slurp(csv), header);
+  const auto rows = parse_csv(read_file(csv), header);
   CHECK(header == "minute,real_viewers,target,sim_viewers,display_viewers,sim_likes");
   REQUIRE(rows.size() == 60);
   long long likes = 0;
@@ -131,7 +124,7 @@ TEST_CASE("preview writes a per-minute CSV whose numbers follow the algorithm") 
   REQUIRE(run_command({kBinary, "preview", "--preset", "moderate", "--real-viewers", "10",
                        "--minutes", "60", "--csv", "-", "--seed", "5"},
                       again) == 0);
-  CHECK(again == slurp(csv));
+  CHECK(again == read_file(csv));
 }
 
 TEST_CASE("preview follows a changing real audience and custom settings") {
@@ -178,7 +171,7 @@ TEST_CASE("the preview SVG renders in headless Chromium as a chart") {
   REQUIRE(run_command({kBinary, "preview", "--preset", "moderate", "--real-viewers", "10",
                        "--minutes", "60", "--svg", svg, "--seed", "5"},
                       out) == 0);
-  const std::string text = slurp(svg);
+  const std::string text = read_file(svg);
   // Self-contained: nothing to fetch.
   CHECK_THAT(text, !Catch::Contains("href") && !Catch::Contains("<script") &&
                        Catch::Contains("time (minutes)") && Catch::Contains("viewers") &&

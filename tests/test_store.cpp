@@ -6,59 +6,20 @@
 #include <set>
 
 #include "process.hpp"
+#include "site.hpp"
 #include "test_db.hpp"
 #include "tick.hpp"
 
 using namespace engagementd;
 using namespace engagementd::test;
+using namespace engagementd::test::site;
 
 namespace {
-
-// Moves the recorded tick times back by ms: as if the last tick had run
-// that long ago on the database clock (the streams' own and the lease's).
-void rewind(soci::session& site, long long ms) {
-  site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - " + std::to_string(ms);
-  site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - " + std::to_string(ms);
-}
 
 TickSettings settings() {
   TickSettings s;
   s.max_catchup = std::chrono::seconds(60);
   return s;
-}
-
-// Inserts a stream the way the PHP site does: no stream_key.
-long long add_stream(soci::session& sql, const std::string& status = "live") {
-  sql << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (7, 'A stream', "
-         "'" +
-             status + "', " + (is_mysql() ? "NOW()" : "datetime('now')") + ")";
-  return query_int(sql, "SELECT MAX(id) FROM live_streams");
-}
-
-void add_viewer(soci::session& sql, long long stream, const std::string& session, bool fake = false,
-                bool left = false) {
-  sql << "INSERT INTO stream_viewers (stream_id, session_id, is_fake, left_at) VALUES (" +
-             std::to_string(stream) + ", '" + session + "', " + (fake ? "1" : "0") + ", " +
-             (left ? (is_mysql() ? "NOW()" : "datetime('now')") : "NULL") + ")";
-}
-
-void add_interaction(soci::session& sql, long long stream, const std::string& type,
-                     bool fake = false) {
-  sql << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) VALUES (" +
-             std::to_string(stream) + ", '" + type + "', " + (fake ? "1" : "0") + ")";
-}
-
-void set_config(soci::session& sql, long long stream, const std::string& values) {
-  sql << "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
-         "fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate, "
-         "viewer_decrease_rate, like_rate, engagement_multiplier) VALUES (" +
-             std::to_string(stream) + ", " + values + ")";
-}
-
-void set_global(soci::session& sql, const std::string& key, const std::string& value) {
-  sql << "DELETE FROM global_stream_settings WHERE setting_key = '" + key + "'";
-  sql << "INSERT INTO global_stream_settings (setting_key, setting_value) VALUES ('" + key +
-             "', '" + value + "')";
 }
 
 struct Row {
