@@ -686,22 +686,24 @@ bool Store::finalize(const Finalization& f) {
 
 namespace {
 
-Lease lease_from(const std::string& holder, long long token, long long conn, long long expires,
-                 long long last) {
+// The lease row of a shard, read plainly or with a locking clause; nullopt
+// if there is no row.
+std::optional<Lease> select_lease(soci::session& sql, int shard, const char* lock) {
+  std::string holder;
+  long long token = 0, conn = 0, expires = 0, last = 0;
+  sql << std::string("SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM "
+                     "engagementd_leader WHERE shard = :s") +
+             lock,
+      soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
+      soci::into(expires), soci::into(last);
+  if (!sql.got_data()) return std::nullopt;
   return Lease{holder, token, conn, expires, last};
 }
 
 }  // namespace
 
 std::optional<Lease> Store::peek_lease(int shard) {
-  std::string holder;
-  long long token = 0, conn = 0, expires = 0, last = 0;
-  *sql_ << "SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM engagementd_leader"
-           " WHERE shard = :s",
-      soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
-      soci::into(expires), soci::into(last);
-  if (!sql_->got_data()) return std::nullopt;
-  return lease_from(holder, token, conn, expires, last);
+  return select_lease(*sql_, shard, "");
 }
 
 std::optional<Lease> Store::lock_lease(int shard) {
@@ -717,20 +719,16 @@ std::optional<Lease> Store::lock_lease(int shard) {
   // The locking read comes first in the transaction, so the snapshot the
   // tick then reads from is taken after the lease is held.
   for (int attempt = 0;; ++attempt) {
-    std::string holder;
-    long long token = 0, conn = 0, expires = 0, last = 0;
+    std::optional<Lease> lease;
     try {
-      *sql_ << "SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM "
-               "engagementd_leader WHERE shard = :s FOR UPDATE NOWAIT",
-          soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
-          soci::into(expires), soci::into(last);
+      lease = select_lease(*sql_, shard, " FOR UPDATE NOWAIT");
     } catch (const soci::soci_error& e) {
       // 1205 (MariaDB) or 3572 (MySQL): another session holds the row.
       const int n = error_number(e);
       if (n == 1205 || n == 3572) return std::nullopt;
       throw;
     }
-    if (sql_->got_data()) return lease_from(holder, token, conn, expires, last);
+    if (lease) return lease;
     if (attempt > 0) throw std::runtime_error("the engagementd_leader row cannot be created");
     // A shard seen for the first time: an empty, expired row to lock.
     *sql_ << "INSERT IGNORE INTO engagementd_leader (shard, holder, token, expires_ms)"
