@@ -203,9 +203,13 @@ class Parser {
                     duration_value(v, k, db.write_timeout, std::chrono::seconds(1),
                                    std::chrono::hours(1));
                   }},
-                 {"reconnect_max", [&](const YAML::Node& v, const std::string& k) {
+                 {"reconnect_max",
+                  [&](const YAML::Node& v, const std::string& k) {
                     duration_value(v, k, db.reconnect_max, std::chrono::milliseconds(100),
                                    std::chrono::hours(1));
+                  }},
+                 {"local_infile", [&](const YAML::Node& v, const std::string& k) {
+                    bool_value(v, k, db.local_infile);
                   }}});
             if (n.IsMap() && db.backend == Backend::sqlite3 && db.path.empty()) {
               problem(n, p, "backend sqlite3 needs path");
@@ -448,6 +452,7 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(x.connect_timeout != y.connect_timeout, "database.connect_timeout");
   differs(x.read_timeout != y.read_timeout, "database.read_timeout");
   differs(x.write_timeout != y.write_timeout, "database.write_timeout");
+  differs(x.local_infile != y.local_infile, "database.local_infile");
   differs(a.seed != b.seed, "simulation.seed");
   differs(a.metrics.enabled != b.metrics.enabled, "metrics.enabled");
   differs(a.metrics.listen != b.metrics.listen, "metrics.listen");

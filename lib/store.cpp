@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "migrations.hpp"
 
@@ -83,6 +85,101 @@ void in_batches(const std::vector<Row>& rows, Fn fn) {
   }
 }
 
+// Rows for LOAD DATA LOCAL INFILE, as tab-separated text in memory. The
+// client library asks the handler below for the "file"; the handler serves
+// only the rows this process armed for its own statement and refuses every
+// other request, so the server can never read a local file.
+class TsvRows {
+ public:
+  TsvRows& add(long long v) {
+    sep();
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    text_.append(buf, r.ptr);
+    return *this;
+  }
+  // Text with the LOAD DATA escapes; an empty optional is NULL.
+  TsvRows& add(const std::optional<std::string>& v) {
+    sep();
+    if (!v) {
+      text_ += "\\N";
+      return *this;
+    }
+    for (const char ch : *v) {
+      switch (ch) {
+        case '\\': text_ += "\\\\"; break;
+        case '\t': text_ += "\\t"; break;
+        case '\n': text_ += "\\n"; break;
+        case '\r': text_ += "\\r"; break;
+        case '\0': text_ += "\\0"; break;
+        default: text_ += ch;
+      }
+    }
+    return *this;
+  }
+  void end_row() {
+    text_ += '\n';
+    first_ = true;
+    ++rows_;
+  }
+  const std::string& text() const { return text_; }
+  std::size_t rows() const { return rows_; }
+
+ private:
+  void sep() {
+    if (!first_) text_ += '\t';
+    first_ = false;
+  }
+  std::string text_;
+  bool first_ = true;
+  std::size_t rows_ = 0;
+};
+
+}  // namespace
+
+// The in-memory "file" of the next LOAD DATA LOCAL INFILE on this connection.
+struct Store::InfileSource {
+  const std::string* text = nullptr;  // armed: the rows to send
+  std::string name;                   // the file name the statement asks for
+  std::size_t pos = 0;
+  std::string error;
+
+  static int init(void** ptr, const char* filename, void* userdata) {
+    auto* self = static_cast<InfileSource*>(userdata);
+    *ptr = self;
+    self->pos = 0;
+    if (self->text == nullptr || filename == nullptr || self->name != filename) {
+      // Not a request this process made: refuse it.
+      self->error = "LOAD DATA LOCAL request for a file engagementd did not offer";
+      self->text = nullptr;
+      return 1;
+    }
+    self->error.clear();
+    return 0;
+  }
+  static int read(void* ptr, char* buf, unsigned int len) {
+    auto* self = static_cast<InfileSource*>(ptr);
+    if (self->text == nullptr) return -1;
+    const std::size_t n = std::min<std::size_t>(len, self->text->size() - self->pos);
+    std::memcpy(buf, self->text->data() + self->pos, n);
+    self->pos += n;
+    return static_cast<int>(n);
+  }
+  static void end(void* ptr) {
+    auto* self = static_cast<InfileSource*>(ptr);
+    self->text = nullptr;
+  }
+  static int error_text(void* ptr, char* buf, unsigned int len) {
+    auto* self = static_cast<InfileSource*>(ptr);
+    if (len > 0) {
+      std::snprintf(buf, len, "%s", self->error.empty() ? "no rows" : self->error.c_str());
+    }
+    return 2000;  // CR_UNKNOWN_ERROR
+  }
+};
+
+namespace {
+
 // A whole-number column read as text (SOCI's MySQL backend would parse each
 // one with a std::istringstream); a fractional value is truncated.
 long long whole_number(const std::string& text) {
@@ -140,8 +237,177 @@ std::string mysql_connection_string(const DatabaseConfig& db, const std::string&
   s += " connect_timeout=" + std::to_string(seconds(db.connect_timeout));
   s += " read_timeout=" + std::to_string(seconds(db.read_timeout));
   s += " write_timeout=" + std::to_string(seconds(db.write_timeout));
+  // Lets the client library answer LOAD DATA LOCAL INFILE; Store::open
+  // installs a handler that serves only the tick's own rows.
+  if (db.local_infile) s += " local_infile=1";
   return s;
 }
+
+// The errors that mean LOAD DATA LOCAL INFILE (or the temporary tables it
+// fills) is not available to this account or server, as opposed to a
+// failure of the database.
+bool bulk_refused(int error) {
+  switch (error) {
+    case 1044:  // ER_DBACCESS_DENIED_ERROR: no CREATE TEMPORARY TABLES
+    case 1142:  // ER_TABLEACCESS_DENIED_ERROR
+    case 1148:  // ER_NOT_ALLOWED_COMMAND: local_infile=OFF (MariaDB)
+    case 1227:  // ER_SPECIFIC_ACCESS_DENIED_ERROR
+    case 2068:  // CR_LOAD_DATA_LOCAL_INFILE_REJECTED (MySQL client)
+    case 3948:  // ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8)
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool Store::load_rows(const char* table, const std::string& tsv, std::size_t rows) {
+  try {
+    if (!tick_tables_ready_) {
+      // MEMORY tables, one per connection (temporary): whole numbers as
+      // BIGINT, so a value is never clipped on the way; the real columns
+      // check them when the rows are applied. The size limit is raised for
+      // this session only; the tables hold one tick's changed rows.
+      *sql_ << "SET SESSION max_heap_table_size = 4294967296";
+      *sql_ << "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_state ("
+               " stream_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, is_new TINYINT NOT NULL,"
+               " sim_viewers BIGINT NOT NULL, sim_joins BIGINT NOT NULL, sim_likes BIGINT NOT NULL,"
+               " peak_viewers BIGINT NOT NULL, first_tick_ms BIGINT NOT NULL,"
+               " last_tick_ms BIGINT NOT NULL, real_peak BIGINT NOT NULL,"
+               " sim_peak BIGINT NOT NULL, config_id INT NOT NULL) ENGINE=MEMORY";
+      // The settings as JSON, each distinct text once (InnoDB: any length).
+      *sql_ << "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_config ("
+               " config_id INT NOT NULL PRIMARY KEY, config_json TEXT NOT NULL)"
+               " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+      *sql_ << "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_display ("
+               " stream_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, viewer_count BIGINT NOT NULL,"
+               " max_viewers BIGINT NOT NULL, like_count BIGINT NOT NULL,"
+               " dislike_count BIGINT NOT NULL, comment_count BIGINT NOT NULL,"
+               " includes_simulated TINYINT NOT NULL) ENGINE=MEMORY";
+      tick_tables_ready_ = true;
+    }
+    *sql_ << std::string("DELETE FROM ") + table;
+    infile_->name = table;
+    infile_->text = &tsv;
+    *sql_ << "LOAD DATA LOCAL INFILE '" + infile_->name + "' INTO TABLE " + table +
+                 " CHARACTER SET utf8mb4";
+    infile_->text = nullptr;
+  } catch (const soci::soci_error& e) {
+    infile_->text = nullptr;
+    const int n = error_number(e);
+    if (!bulk_refused(n)) throw;
+    local_infile_ = false;
+    notice_ = std::string("LOAD DATA LOCAL INFILE into temporary tables is not available (") +
+              e.get_error_message() +
+              "); writing multi-row statements instead, which is slower. Allow it (server "
+              "local_infile=ON, GRANT CREATE TEMPORARY TABLES) or set database.local_infile: "
+              "false";
+    return false;
+  }
+  MYSQL* conn = static_cast<soci::mysql_session_backend*>(sql_->get_backend())->conn_;
+  const unsigned long long loaded = mysql_affected_rows(conn);
+  const unsigned warnings = mysql_warning_count(conn);
+  if (loaded != rows || warnings != 0) {
+    throw std::runtime_error(std::string("LOAD DATA into ") + table + " took " +
+                             std::to_string(loaded) + " of " + std::to_string(rows) +
+                             " rows with " + std::to_string(warnings) + " warning(s)");
+  }
+  return true;
+}
+
+void Store::write_states_bulk(const std::vector<StateWrite>& rows) {
+  TsvRows state;
+  TsvRows configs;
+  // Most rows carry no settings (0) or share a few texts: each once.
+  std::unordered_map<std::string, long long> config_ids;
+  bool any_new = false;
+  for (const StateWrite& w : rows) {
+    long long config_id = 0;
+    if (!w.config_json.empty()) {
+      const auto [it, added] =
+          config_ids.emplace(w.config_json, static_cast<long long>(config_ids.size() + 1));
+      if (added) configs.add(it->second).add(std::optional<std::string>(w.config_json)).end_row();
+      config_id = it->second;
+    }
+    any_new = any_new || !w.exists;
+    state.add(static_cast<long long>(w.stream_id)).add(w.exists ? 0LL : 1LL);
+    state.add(static_cast<long long>(w.sim.viewers)).add(static_cast<long long>(w.sim.joins));
+    state.add(static_cast<long long>(w.sim.likes)).add(static_cast<long long>(w.sim.peak));
+    state.add(static_cast<long long>(w.first_tick_ms))
+        .add(static_cast<long long>(w.last_tick_ms));
+    state.add(static_cast<long long>(w.sim.real_peak))
+        .add(static_cast<long long>(w.sim.sim_peak))
+        .add(config_id)
+        .end_row();
+  }
+  if (!load_rows("engagementd_tick_state", state.text(), state.rows())) {
+    write_states(rows);
+    return;
+  }
+  if (configs.rows() > 0 &&
+      !load_rows("engagementd_tick_config", configs.text(), configs.rows())) {
+    write_states(rows);
+    return;
+  }
+  const char* config_join =
+      configs.rows() == 0
+          ? ""
+          : " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id";
+  const std::string config_value =
+      configs.rows() == 0 ? "st.config_json" : "COALESCE(j.config_json, st.config_json)";
+  *sql_ << std::string(
+               "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+               " ON t.stream_id = st.stream_id") +
+               config_join +
+               " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
+               " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
+               " st.last_tick_ms = t.last_tick_ms, st.finalized_ms = NULL,"
+               " st.real_peak = t.real_peak, st.sim_peak = t.sim_peak, st.config_json = " +
+               config_value + " WHERE t.is_new = 0";
+  if (!any_new) return;
+  *sql_ << std::string(
+               "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"
+               " sim_likes, peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak,"
+               " sim_peak, config_json) SELECT t.stream_id, t.sim_viewers, t.sim_joins,"
+               " t.sim_likes, t.peak_viewers, t.first_tick_ms, t.last_tick_ms, NULL,"
+               " t.real_peak, t.sim_peak, ") +
+               (configs.rows() == 0 ? "NULL" : "j.config_json") +
+               " FROM engagementd_tick_state t" + config_join +
+               " WHERE t.is_new = 1"
+               " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
+               " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
+               " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
+               " finalized_ms = NULL, real_peak = VALUES(real_peak), sim_peak = VALUES(sim_peak),"
+               " config_json = COALESCE(VALUES(config_json),"
+               " engagementd_stream_state.config_json)";
+}
+
+void Store::write_displays_bulk(const std::vector<DisplayWrite>& rows) {
+  TsvRows tsv;
+  for (const DisplayWrite& w : rows) {
+    const Display& d = w.display;
+    tsv.add(static_cast<long long>(w.stream_id)).add(static_cast<long long>(d.viewers));
+    tsv.add(static_cast<long long>(d.max_viewers)).add(static_cast<long long>(d.likes));
+    tsv.add(static_cast<long long>(d.dislikes)).add(static_cast<long long>(d.comments));
+    tsv.add(d.simulated ? 1LL : 0LL).end_row();
+  }
+  if (!load_rows("engagementd_tick_display", tsv.text(), tsv.rows())) {
+    write_displays(rows);
+    return;
+  }
+  *sql_ << std::string(
+               "UPDATE live_streams ls JOIN engagementd_tick_display d ON ls.id = d.stream_id"
+               " SET ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+               " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+               " ls.comment_count = d.comment_count,"
+               " ls.includes_simulated = d.includes_simulated") +
+               // Display numbers are not an edit of the stream: keep updated_at.
+               (updated_at_column_ ? ", ls.updated_at = ls.updated_at" : "") +
+               " WHERE ls.status = 'live'";
+}
+
+namespace {
 
 }  // namespace
 
@@ -173,7 +439,16 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
   } catch (const soci::soci_error& e) {
     throw std::runtime_error("cannot connect to " + describe(db) + ": " + e.get_error_message());
   }
-  return std::unique_ptr<Store>(new Store(db.backend, std::move(sql)));
+  std::unique_ptr<Store> store(new Store(db.backend, std::move(sql)));
+  if (db.backend == Backend::mysql && db.local_infile) {
+    store->infile_ = std::make_unique<InfileSource>();
+    MYSQL* conn = static_cast<soci::mysql_session_backend*>(store->sql_->get_backend())->conn_;
+    mysql_set_local_infile_handler(conn, &InfileSource::init, &InfileSource::read,
+                                   &InfileSource::end, &InfileSource::error_text,
+                                   store->infile_.get());
+    store->local_infile_ = true;
+  }
+  return store;
 }
 
 int Store::latest_schema_version(Backend backend) {
@@ -546,6 +821,11 @@ void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
 }
 
 void Store::write_states(const std::vector<StateWrite>& rows) {
+  if (rows.empty()) return;
+  if (local_infile_) {
+    write_states_bulk(rows);
+    return;
+  }
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);
     q.text(
@@ -589,6 +869,11 @@ void Store::write_states(const std::vector<StateWrite>& rows) {
 }
 
 void Store::write_displays(const std::vector<DisplayWrite>& rows) {
+  if (rows.empty()) return;
+  if (local_infile_) {
+    write_displays_bulk(rows);
+    return;
+  }
   const bool mysql = backend_ == Backend::mysql;
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);

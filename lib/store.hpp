@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config.hpp"
@@ -67,6 +68,7 @@ struct EndedStream {
 
 struct StateWrite {
   std::int64_t stream_id = 0;
+  bool exists = false;  // the stream has a state row already (read this tick)
   SimState sim;
   std::int64_t first_tick_ms = 0;
   std::int64_t last_tick_ms = 0;
@@ -193,9 +195,25 @@ class Store {
   // Rows per multi-row statement.
   static constexpr std::size_t kBatchRows = 500;
 
+  // True while the tick's rows go to MariaDB/MySQL by LOAD DATA LOCAL INFILE
+  // (database.local_infile) rather than as multi-row statements.
+  bool bulk_upload() const { return local_infile_; }
+  // A message for the log about how this connection writes (e.g. LOAD DATA
+  // LOCAL refused, multi-row statements used instead); empty once taken.
+  std::string take_notice() { return std::exchange(notice_, std::string()); }
+
  private:
+  struct InfileSource;
+
   Store(Backend backend, std::unique_ptr<soci::session> sql);
   void detect_columns();
+  // Sends rows (tab-separated text) into one of the tick's temporary tables
+  // by LOAD DATA LOCAL INFILE, creating the tables first on this connection.
+  // False, with local_infile_ off from then on and notice_ set, when the
+  // server or the account refuses it; throws on any other error.
+  bool load_rows(const char* table, const std::string& tsv, std::size_t rows);
+  void write_states_bulk(const std::vector<StateWrite>& rows);
+  void write_displays_bulk(const std::vector<DisplayWrite>& rows);
 
   Backend backend_;
   std::unique_ptr<soci::session> sql_;
@@ -204,6 +222,10 @@ class Store {
   bool columns_detected_ = false;
   std::int64_t connection_id_ = -1;  // cached: a session's id never changes
   std::size_t live_rows_hint_ = 0;   // live streams at the last read, to reserve for
+  bool local_infile_ = false;        // LOAD DATA LOCAL INFILE in use (MariaDB/MySQL)
+  std::unique_ptr<InfileSource> infile_;
+  bool tick_tables_ready_ = false;  // the temporary tables exist on this connection
+  std::string notice_;
 };
 
 }  // namespace engagementd

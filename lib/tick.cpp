@@ -237,7 +237,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
     // (an empty value keeps the column as it is).
     if (write_state) {
       state_writes.push_back(
-          {s.id, sim, first_tick, now, s.state && s.state->config_json == used ? "" : used});
+          {s.id, s.state.has_value(), sim, first_tick, now,
+           s.state && s.state->config_json == used ? "" : used});
     }
 
     const Display display = live_display(s.real, sim, simulate);
@@ -258,6 +259,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
   store_.insert_configs(config_inserts);
   store_.write_states(state_writes);
   store_.write_displays(display_writes);
+  const std::string notice = store_.take_notice();
+  if (!notice.empty() && problems_.first("store:bulk", notice)) log_.warning(notice);
 
   std::vector<Finalization> finals;
   for (const EndedStream& e : ended) {

@@ -99,6 +99,12 @@ std::unique_ptr<Store> TestDatabase::open() const {
   return Store::open(db_, password_);
 }
 
+std::unique_ptr<Store> TestDatabase::open(bool local_infile) const {
+  DatabaseConfig db = db_;
+  db.local_infile = local_infile;
+  return Store::open(db, password_);
+}
+
 std::unique_ptr<Store> TestDatabase::migrated() const {
   auto store = open();
   store->migrate(quiet_logger());

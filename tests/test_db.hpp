@@ -27,6 +27,9 @@ class TestDatabase {
   const DatabaseConfig& config() const { return db_; }
   const std::string& dir() const { return dir_; }
   std::unique_ptr<Store> open() const;
+  // Opened with database.local_infile set as given (MariaDB: the tick's rows
+  // by LOAD DATA LOCAL INFILE, or as multi-row statements).
+  std::unique_ptr<Store> open(bool local_infile) const;
   std::unique_ptr<Store> migrated() const;
   // A plain session, as the PHP site would use.
   std::unique_ptr<soci::session> site() const;

@@ -843,11 +843,11 @@ TEST_CASE("least privilege: the daemon runs on schema/mysql/grants.sql alone and
   CHECK(count_of(log, "err=") == 0);
   CHECK(count_of(log, "released the leadership lease") == 1);
   CHECK(count_of(log, "lp-secret") == 0);
+  CHECK(count_of(log, "LOAD DATA LOCAL INFILE") == 0);
   CHECK(query_int(*site, "SELECT like_count FROM saved_streams WHERE stream_id = " +
                              std::to_string(saved)) ==
         query_int(*site, "SELECT like_count FROM live_streams WHERE id = " +
                              std::to_string(saved)));
-  (void)id;
 
   // What the account must not do.
   soci::session lp(soci::mysql, "db=" + db.config().name + " host=127.0.0.1 port=" +
@@ -860,5 +860,26 @@ TEST_CASE("least privilege: the daemon runs on schema/mysql/grants.sql alone and
                           "VALUES (1, 'like')",
                     Catch::Contains("denied"));
   CHECK_THROWS_WITH(lp << "UPDATE live_streams SET status = 'ended'", Catch::Contains("denied"));
+
+  // Without CREATE TEMPORARY TABLES the rows go as multi-row statements:
+  // said once, and every tick still written.
+  *site << "REVOKE CREATE TEMPORARY TABLES ON * FROM " + test_account;
+  const long long before = query_int(*site, "SELECT MAX(last_tick_ms) FROM engagementd_leader");
+  Child again({kBinary, "run", "-c", yaml}, db.dir() + "/daemon-again.log");
+  REQUIRE(eventually([&] { return count_of(again.log(), "tick live=1 ") >= 3; }));
+  again.signal(SIGTERM);
+  REQUIRE(again.wait(20s) == 0);
+  const std::string again_log = again.log();
+  INFO(again_log);
+  CHECK(count_of(again_log, "LOAD DATA LOCAL INFILE into temporary tables is not available") ==
+        1);
+  CHECK(count_of(again_log, "err=") == 0);
+  CHECK(query_int(*site, "SELECT MAX(last_tick_ms) FROM engagementd_leader") > before);
+  CHECK(query_int(*site, "SELECT viewer_count - sim_viewers FROM live_streams ls JOIN "
+                         "engagementd_stream_state st ON st.stream_id = ls.id WHERE ls.id = " +
+                             std::to_string(id)) ==
+        query_int(*site, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS "
+                         "NULL AND stream_id = " +
+                             std::to_string(id)));
   *site << "DROP USER " + test_account;
 }

@@ -432,9 +432,15 @@ TEST_CASE("the kill switch (global row or YAML) shows real numbers only, within 
   CHECK(display(*site, a).viewers == 1);
 }
 
-TEST_CASE("many streams are written in multi-row batches, every row right") {
+TEST_CASE("many streams are written in batches, every row right, on each write path") {
+  // MariaDB: by LOAD DATA LOCAL INFILE into temporary tables (the default),
+  // and as multi-row statements (database.local_infile: false, or refused).
+  const bool local_infile = is_mysql() ? GENERATE(true, false) : false;
+  INFO("local_infile " << local_infile);
   TestDatabase db;
-  auto store = db.migrated();
+  db.migrated();
+  auto store = db.open(local_infile);
+  store->check_schema();
   auto site = db.site();
   const int n = 1234;  // three batches
   std::string streams = "INSERT INTO live_streams (vendor_id, title, status) VALUES ";
@@ -456,9 +462,57 @@ TEST_CASE("many streams are written in multi-row batches, every row right") {
                   " AND ls.like_count = 1 + st.sim_likes AND ls.max_viewers = st.peak_viewers") ==
         n);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config") == n);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state WHERE config_json LIKE "
+                         "'{%}'") == n);
+  CHECK(store->bulk_upload() == local_infile);
+  CHECK(store->take_notice().empty());
   WARN("first tick of " << n << " streams on " << (is_mysql() ? "MariaDB" : "SQLite") << ": "
                         << r.total_ms << " ms (read " << r.read_ms << ", write " << r.write_ms
                         << ")");
+
+  // The next tick: existing rows updated, new settings for some streams
+  // recorded with their state, a new stream inserted beside them.
+  *site << "UPDATE stream_engagement_config SET like_rate = 7 WHERE stream_id % 3 = 0";
+  *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) SELECT id, "
+           "'comment', 0 FROM live_streams WHERE id % 2 = 0";
+  const long long added = add_stream(*site);
+  *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 30000";
+  *site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - 30000";
+  const TickReport next = engine.run(settings());
+  CHECK(next.live == static_cast<std::size_t>(n) + 1);
+  CHECK(next.states_written >= static_cast<std::size_t>(n) / 3);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM live_streams ls JOIN engagementd_stream_state st"
+                  " ON st.stream_id = ls.id WHERE ls.viewer_count = 1 + st.sim_viewers"
+                  " AND ls.like_count = 1 + st.sim_likes AND ls.max_viewers = st.peak_viewers"
+                  " AND ls.comment_count = CASE WHEN ls.id % 2 = 0 THEN 1 ELSE 0 END"
+                  " AND st.finalized_ms IS NULL") == n);
+  const long long seven = query_int(*site,
+                                    "SELECT COUNT(*) FROM engagementd_stream_state WHERE "
+                                    "config_json LIKE '%\"like_rate\":7%'");
+  CHECK(seven == query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config WHERE "
+                                  "like_rate = 7"));
+  CHECK(seven > 0);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state WHERE stream_id = " +
+                             std::to_string(added) + " AND config_json IS NOT NULL") == 1);
+  CHECK(store->bulk_upload() == local_infile);
+}
+
+TEST_CASE("LOAD DATA LOCAL INFILE serves only the tick's own rows, never a local file",
+          "[mysql-only]") {
+  TestDatabase db;
+  auto store = db.migrated();
+  REQUIRE(store->bulk_upload());
+  store->session() << "CREATE TEMPORARY TABLE probe (line TEXT)";
+  CHECK_THROWS_WITH(store->session() << "LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE probe",
+                    Catch::Contains("did not offer"));
+  // The connection is still usable, and a tick still uploads its rows.
+  CHECK(query_int(store->session(), "SELECT COUNT(*) FROM probe") == 0);
+  auto site = db.site();
+  add_stream(*site);
+  TickEngine engine(*store, quiet_logger(), 3);
+  CHECK(engine.run(settings()).states_written == 1);
+  CHECK(store->bulk_upload());
 }
 
 TEST_CASE("one lease holder ticks, a standby writes nothing and takes over when the lease ends") {

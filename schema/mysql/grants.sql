@@ -49,3 +49,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_summary TO 'engagemen
 GRANT SELECT, INSERT, UPDATE ON engagementd_leader TO 'engagementd'@'localhost';
 -- The audit trail is append-only (its triggers refuse UPDATE and DELETE).
 GRANT SELECT, INSERT ON engagementd_audit TO 'engagementd'@'localhost';
+-- Each tick sends its changed rows into temporary tables of its own session
+-- (LOAD DATA LOCAL INFILE, from memory); "ON *" is the current database.
+-- Without it the daemon writes multi-row statements instead, more slowly.
+GRANT CREATE TEMPORARY TABLES ON * TO 'engagementd'@'localhost';
