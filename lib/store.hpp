@@ -68,7 +68,9 @@ struct EndedStream {
 
 struct StateWrite {
   std::int64_t stream_id = 0;
-  bool exists = false;  // the stream has a state row already (read this tick)
+  // The stream has a state row, not finalized, as read this tick (a new or
+  // finalized one is inserted or revived).
+  bool exists = false;
   SimState sim;
   std::int64_t first_tick_ms = 0;
   std::int64_t last_tick_ms = 0;

@@ -237,7 +237,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
     // (an empty value keeps the column as it is).
     if (write_state) {
       state_writes.push_back(
-          {s.id, s.state.has_value(), sim, first_tick, now,
+          {s.id, s.state && !s.state->finalized, sim, first_tick, now,
            s.state && s.state->config_json == used ? "" : used});
     }
 
