@@ -4,6 +4,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -262,11 +263,16 @@ bool bulk_refused(int error) {
 
 }  // namespace
 
-bool Store::load_rows(const char* table, const std::string& tsv, std::size_t rows) {
+void Store::begin_writes() {
+  staged_configs_.clear();
+  staged_states_ = 0;
+  staged_displays_ = 0;
+  staged_new_ = false;
+  if (!local_infile_) return;
   try {
     if (!tick_tables_ready_) {
-      // MEMORY tables, one per connection (temporary): whole numbers as
-      // BIGINT, so a value is never clipped on the way; the real columns
+      // MEMORY tables, one set per connection (temporary): whole numbers
+      // as BIGINT, so a value is never clipped on the way; the real columns
       // check them when the rows are applied. The size limit is raised for
       // this session only; the tables hold one tick's changed rows.
       *sql_ << "SET SESSION max_heap_table_size = 4294967296";
@@ -287,7 +293,30 @@ bool Store::load_rows(const char* table, const std::string& tsv, std::size_t row
                " includes_simulated TINYINT NOT NULL) ENGINE=MEMORY";
       tick_tables_ready_ = true;
     }
-    *sql_ << std::string("DELETE FROM ") + table;
+    *sql_ << "DELETE FROM engagementd_tick_state";
+    *sql_ << "DELETE FROM engagementd_tick_config";
+    *sql_ << "DELETE FROM engagementd_tick_display";
+  } catch (const soci::soci_error& e) {
+    if (!bulk_refused(error_number(e))) throw;
+    local_infile_ = false;
+    notice_ = std::string("LOAD DATA LOCAL INFILE into temporary tables is not available (") +
+              e.get_error_message() +
+              "); writing multi-row statements instead, which is slower. Allow it (server "
+              "local_infile=ON, GRANT CREATE TEMPORARY TABLES) or set database.local_infile: "
+              "false";
+  }
+}
+
+void Store::finish_writes() {
+  if (staged_states_ > 0 || staged_displays_ > 0) apply_staged();
+  staged_configs_.clear();
+  staged_states_ = 0;
+  staged_displays_ = 0;
+  staged_new_ = false;
+}
+
+bool Store::load_rows(const char* table, const std::string& tsv, std::size_t rows) {
+  try {
     infile_->name = table;
     infile_->text = &tsv;
     *sql_ << "LOAD DATA LOCAL INFILE '" + infile_->name + "' INTO TABLE " + table +
@@ -295,14 +324,16 @@ bool Store::load_rows(const char* table, const std::string& tsv, std::size_t row
     infile_->text = nullptr;
   } catch (const soci::soci_error& e) {
     infile_->text = nullptr;
-    const int n = error_number(e);
-    if (!bulk_refused(n)) throw;
+    if (!bulk_refused(error_number(e))) throw;
+    // Rows sent before (not seen in practice: a server refuses the first
+    // one) are applied now; from here on rows are written directly.
+    if (staged_states_ > 0 || staged_displays_ > 0) apply_staged();
+    staged_states_ = 0;
+    staged_displays_ = 0;
     local_infile_ = false;
-    notice_ = std::string("LOAD DATA LOCAL INFILE into temporary tables is not available (") +
-              e.get_error_message() +
+    notice_ = std::string("LOAD DATA LOCAL INFILE is not available (") + e.get_error_message() +
               "); writing multi-row statements instead, which is slower. Allow it (server "
-              "local_infile=ON, GRANT CREATE TEMPORARY TABLES) or set database.local_infile: "
-              "false";
+              "local_infile=ON) or set database.local_infile: false";
     return false;
   }
   MYSQL* conn = static_cast<soci::mysql_session_backend*>(sql_->get_backend())->conn_;
@@ -316,17 +347,16 @@ bool Store::load_rows(const char* table, const std::string& tsv, std::size_t row
   return true;
 }
 
-void Store::write_states_bulk(const std::vector<StateWrite>& rows) {
+bool Store::write_states_bulk(const std::vector<StateWrite>& rows) {
   TsvRows state;
   TsvRows configs;
-  // Most rows carry no settings (0) or share a few texts: each once.
-  std::unordered_map<std::string, long long> config_ids;
+  // Most rows carry no settings (0) or share a few texts: each once a tick.
   bool any_new = false;
   for (const StateWrite& w : rows) {
     long long config_id = 0;
     if (!w.config_json.empty()) {
-      const auto [it, added] =
-          config_ids.emplace(w.config_json, static_cast<long long>(config_ids.size() + 1));
+      const auto [it, added] = staged_configs_.emplace(
+          w.config_json, static_cast<long long>(staged_configs_.size() + 1));
       if (added) configs.add(it->second).add(std::optional<std::string>(w.config_json)).end_row();
       config_id = it->second;
     }
@@ -341,52 +371,17 @@ void Store::write_states_bulk(const std::vector<StateWrite>& rows) {
         .add(config_id)
         .end_row();
   }
-  if (!load_rows("engagementd_tick_state", state.text(), state.rows())) {
-    write_states(rows);
-    return;
-  }
   if (configs.rows() > 0 &&
       !load_rows("engagementd_tick_config", configs.text(), configs.rows())) {
-    write_states(rows);
-    return;
+    return false;
   }
-  // Only the columns that change every tick: assigning a text column to
-  // itself in the same statement measured 5 times slower.
-  *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
-           " ON t.stream_id = st.stream_id"
-           " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
-           " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
-           " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
-           " st.sim_peak = t.sim_peak WHERE t.is_new = 0";
-  const char* config_join =
-      configs.rows() == 0
-          ? ""
-          : " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id";
-  if (configs.rows() > 0) {
-    *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
-             " ON t.stream_id = st.stream_id JOIN engagementd_tick_config j"
-             " ON j.config_id = t.config_id SET st.config_json = j.config_json"
-             " WHERE t.is_new = 0";
-  }
-  if (!any_new) return;
-  *sql_ << std::string(
-               "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"
-               " sim_likes, peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak,"
-               " sim_peak, config_json) SELECT t.stream_id, t.sim_viewers, t.sim_joins,"
-               " t.sim_likes, t.peak_viewers, t.first_tick_ms, t.last_tick_ms, NULL,"
-               " t.real_peak, t.sim_peak, ") +
-               (configs.rows() == 0 ? "NULL" : "j.config_json") +
-               " FROM engagementd_tick_state t" + config_join +
-               " WHERE t.is_new = 1"
-               " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
-               " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
-               " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
-               " finalized_ms = NULL, real_peak = VALUES(real_peak), sim_peak = VALUES(sim_peak),"
-               " config_json = COALESCE(VALUES(config_json),"
-               " engagementd_stream_state.config_json)";
+  if (!load_rows("engagementd_tick_state", state.text(), state.rows())) return false;
+  staged_states_ += rows.size();
+  staged_new_ = staged_new_ || any_new;
+  return true;
 }
 
-void Store::write_displays_bulk(const std::vector<DisplayWrite>& rows) {
+bool Store::write_displays_bulk(const std::vector<DisplayWrite>& rows) {
   TsvRows tsv;
   for (const DisplayWrite& w : rows) {
     const Display& d = w.display;
@@ -395,19 +390,59 @@ void Store::write_displays_bulk(const std::vector<DisplayWrite>& rows) {
     tsv.add(static_cast<long long>(d.dislikes)).add(static_cast<long long>(d.comments));
     tsv.add(d.simulated ? 1LL : 0LL).end_row();
   }
-  if (!load_rows("engagementd_tick_display", tsv.text(), tsv.rows())) {
-    write_displays(rows);
-    return;
+  if (!load_rows("engagementd_tick_display", tsv.text(), tsv.rows())) return false;
+  staged_displays_ += rows.size();
+  return true;
+}
+
+void Store::apply_staged() {
+  const bool configs = !staged_configs_.empty();
+  if (staged_states_ > 0) {
+    // Only the columns that change every tick: assigning a text column to
+    // itself in the same statement measured 5 times slower.
+    *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+             " ON t.stream_id = st.stream_id"
+             " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
+             " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
+             " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
+             " st.sim_peak = t.sim_peak WHERE t.is_new = 0";
+    if (configs) {
+      *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+               " ON t.stream_id = st.stream_id JOIN engagementd_tick_config j"
+               " ON j.config_id = t.config_id SET st.config_json = j.config_json"
+               " WHERE t.is_new = 0";
+    }
   }
-  *sql_ << std::string(
-               "UPDATE live_streams ls JOIN engagementd_tick_display d ON ls.id = d.stream_id"
-               " SET ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
-               " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
-               " ls.comment_count = d.comment_count,"
-               " ls.includes_simulated = d.includes_simulated") +
-               // Display numbers are not an edit of the stream: keep updated_at.
-               (updated_at_column_ ? ", ls.updated_at = ls.updated_at" : "") +
-               " WHERE ls.status = 'live'";
+  if (staged_new_) {
+    // New streams, and finalized ones live again.
+    *sql_ << std::string(
+                 "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"
+                 " sim_likes, peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak,"
+                 " sim_peak, config_json) SELECT t.stream_id, t.sim_viewers, t.sim_joins,"
+                 " t.sim_likes, t.peak_viewers, t.first_tick_ms, t.last_tick_ms, NULL,"
+                 " t.real_peak, t.sim_peak, ") +
+                 (configs ? "j.config_json" : "NULL") + " FROM engagementd_tick_state t" +
+                 (configs ? " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id"
+                          : "") +
+                 " WHERE t.is_new = 1"
+                 " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
+                 " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
+                 " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
+                 " finalized_ms = NULL, real_peak = VALUES(real_peak),"
+                 " sim_peak = VALUES(sim_peak), config_json = COALESCE(VALUES(config_json),"
+                 " engagementd_stream_state.config_json)";
+  }
+  if (staged_displays_ > 0) {
+    *sql_ << std::string(
+                 "UPDATE live_streams ls JOIN engagementd_tick_display d ON ls.id = d.stream_id"
+                 " SET ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+                 " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+                 " ls.comment_count = d.comment_count,"
+                 " ls.includes_simulated = d.includes_simulated") +
+                 // Display numbers are not an edit of the stream: keep updated_at.
+                 (updated_at_column_ ? ", ls.updated_at = ls.updated_at" : "") +
+                 " WHERE ls.status = 'live'";
+  }
 }
 
 namespace {
@@ -628,10 +663,10 @@ std::string Store::live_streams_query(const Shard& shard) {
   for (const std::string_view key : kConfigKeys) {
     config_columns += " CAST(c." + std::string(key) + (mysql ? " AS CHAR)," : " AS TEXT),");
   }
-  // Real counts are aggregated in two derived tables over the live streams'
-  // own rows only (a range read per live stream on the (stream_id, is_fake,
-  // ...) indexes), so the cost follows the live streams' rows, never the
-  // whole history of the site's tables; one pass over a stream's
+  // Real counts are aggregated in two derived tables over the chunk's live
+  // streams' own rows only (a range read per live stream on the (stream_id,
+  // is_fake, ...) indexes), so the cost follows the live streams' rows, never
+  // the whole history of the site's tables; one pass over a stream's
   // interactions counts likes, dislikes and comments together.
   return "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
          " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0),"
@@ -650,7 +685,8 @@ std::string Store::live_streams_query(const Shard& shard) {
          " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
          " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
          "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-         "   WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL" +
+         "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
+         "   AND sv.is_fake = 0 AND sv.left_at IS NULL" +
          ttl_filter + shard_filter("lv.id", shard, "_v") +
          "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
          " LEFT JOIN (SELECT si.stream_id,"
@@ -658,34 +694,61 @@ std::string Store::live_streams_query(const Shard& shard) {
          "   SUM(CASE WHEN si.interaction_type = 'dislike' THEN 1 ELSE 0 END) AS dislikes,"
          "   SUM(CASE WHEN si.interaction_type = 'comment' THEN 1 ELSE 0 END) AS comments"
          "   FROM live_streams li JOIN stream_interactions si ON si.stream_id = li.id"
-         "   WHERE li.status = 'live' AND si.is_fake = 0" +
+         "   WHERE li.status = 'live' AND li.id > :after_i AND li.id <= :upto_i"
+         "   AND si.is_fake = 0" +
          shard_filter("li.id", shard, "_i") +
          "   GROUP BY si.stream_id) ri ON ri.stream_id = ls.id"
-         " WHERE ls.status = 'live'" +
+         " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
          shard_filter("ls.id", shard) + " ORDER BY ls.id";
 }
 
-std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
-                                                 const Shard& shard) {
+void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
+                              std::size_t chunk,
+                              const std::function<void(const std::vector<LiveStream>&)>& fn) {
+  chunk = std::max<std::size_t>(1, chunk);
   const std::string query = live_streams_query(shard);
 
-  // Bulk fetch: rows arrive in blocks of kFetchRows into column vectors.
-  constexpr std::size_t kFetchRows = 1000;
+  // Bulk fetch: rows arrive in blocks into column vectors (at least 2 rows a
+  // block: SOCI's SQLite backend returns no row into vectors of one).
+  const std::size_t block = std::clamp<std::size_t>(chunk, 2, 1000);
   // 7 before the config values, 8 state, 4 real counts, the badge flag, 2 peaks.
   constexpr std::size_t kInts = 22;
   // Whole numbers arrive as text and are parsed here (see whole_number).
   std::array<std::vector<std::string>, kInts> ints;
-  std::vector<std::string> config_json(kFetchRows);
-  std::vector<soci::indicator> config_json_ind(kFetchRows);
+  std::vector<std::string> config_json;
+  std::vector<soci::indicator> config_json_ind;
   // Config values are read as text and parsed here: a site whose columns are
   // not numeric (or SQLite, which stores any type) must not fail the whole
   // read over one row.
   std::array<std::vector<std::string>, kConfigKeys.size()> cfg;
   std::array<std::vector<soci::indicator>, kConfigKeys.size()> cfg_ind;
-  for (auto& v : ints) v.resize(kFetchRows);
-  for (auto& v : cfg) v.resize(kFetchRows);
-  for (auto& v : cfg_ind) v.resize(kFetchRows);
+  const auto resize = [&] {
+    for (auto& v : ints) v.resize(block);
+    for (auto& v : cfg) v.resize(block);
+    for (auto& v : cfg_ind) v.resize(block);
+    config_json.resize(block);
+    config_json_ind.resize(block);
+  };
+  resize();
   long long ttl_seconds = real_viewer_ttl.count() / 1000;
+  long long after = -1, upto = 0;
+  long long shard_count = shard.count, shard_index = shard.index;
+
+  // The last id of the next chunk: the chunk-th live id after `after`.
+  long long next_upto = 0;
+  soci::indicator next_upto_ind = soci::i_ok;
+  soci::statement bound(*sql_);
+  bound.exchange(soci::into(next_upto, next_upto_ind));
+  bound.exchange(soci::use(after));
+  if (shard.count > 1) {
+    bound.exchange(soci::use(shard_count));
+    bound.exchange(soci::use(shard_index));
+  }
+  bound.alloc();
+  bound.prepare("SELECT id FROM live_streams WHERE status = 'live' AND id > :after" +
+                shard_filter("id", shard) + " ORDER BY id LIMIT 1 OFFSET " +
+                std::to_string(chunk - 1));
+  bound.define_and_bind();
 
   // Column order of the query: ints[0..6], the 8 config values, ints[7..19].
   soci::statement st(*sql_);
@@ -693,50 +756,74 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
   for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
   for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
   st.exchange(soci::into(config_json, config_json_ind));
-  // The placeholders in the order of the text: the TTL and the shard in the
-  // viewers' derived table, the shard in the interactions' one, then in the
-  // outer WHERE.
-  long long shard_count = shard.count, shard_index = shard.index;
-  const auto use_shard = [&] {
+  // The placeholders in the order of the text: the id range, the TTL and the
+  // shard in the viewers' derived table, the range and the shard in the
+  // interactions' one, then in the outer WHERE.
+  const auto use_range_and_shard = [&] {
+    st.exchange(soci::use(after));
+    st.exchange(soci::use(upto));
     if (shard.count <= 1) return;
     st.exchange(soci::use(shard_count));
     st.exchange(soci::use(shard_index));
   };
+  st.exchange(soci::use(after));
+  st.exchange(soci::use(upto));
   if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
-  for (int i = 0; i < 3; ++i) use_shard();
+  if (shard.count > 1) {
+    st.exchange(soci::use(shard_count));
+    st.exchange(soci::use(shard_index));
+  }
+  use_range_and_shard();
+  use_range_and_shard();
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
 
   std::vector<LiveStream> out;
-  out.reserve(live_rows_hint_);
-  bool more = st.execute(true);
-  while (more) {
-    const std::size_t rows = ints[0].size();
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto at = [&](std::size_t k) { return whole_number(ints[k][r]); };
-      LiveStream s;
-      s.id = at(0);
-      s.shown = Display{at(1), at(2), at(3), at(4), at(5), at(19) != 0};
-      if (at(6) != 0) {
-        RawConfig raw;
-        for (std::size_t k = 0; k < cfg.size(); ++k) {
-          if (cfg_ind[k][r] != soci::i_null) raw[k] = parse_number(cfg[k][r]);
+  out.reserve(chunk);
+  for (bool last = false; !last;) {
+    bound.execute(true);
+    last = !bound.got_data() || next_upto_ind == soci::i_null;
+    upto = last ? std::numeric_limits<long long>::max() : next_upto;
+    out.clear();
+    resize();
+    bool more = st.execute(true);
+    while (more) {
+      const std::size_t rows = ints[0].size();
+      for (std::size_t r = 0; r < rows; ++r) {
+        const auto at = [&](std::size_t k) { return whole_number(ints[k][r]); };
+        LiveStream s;
+        s.id = at(0);
+        s.shown = Display{at(1), at(2), at(3), at(4), at(5), at(19) != 0};
+        if (at(6) != 0) {
+          RawConfig raw;
+          for (std::size_t k = 0; k < cfg.size(); ++k) {
+            if (cfg_ind[k][r] != soci::i_null) raw[k] = parse_number(cfg[k][r]);
+          }
+          s.config = raw;
         }
-        s.config = raw;
+        if (at(7) != 0) {
+          s.state =
+              StoredState{SimState{at(8), at(9), at(10), at(11), at(20), at(21)}, at(12), at(13),
+                          at(14) != 0, config_json_ind[r] == soci::i_null ? "" : config_json[r]};
+        }
+        s.real = RealCounts{at(15), at(16), at(17), at(18)};
+        out.push_back(std::move(s));
       }
-      if (at(7) != 0) {
-        s.state =
-            StoredState{SimState{at(8), at(9), at(10), at(11), at(20), at(21)}, at(12), at(13),
-                        at(14) != 0, config_json_ind[r] == soci::i_null ? "" : config_json[r]};
-      }
-      s.real = RealCounts{at(15), at(16), at(17), at(18)};
-      out.push_back(std::move(s));
+      more = st.fetch();
     }
-    more = st.fetch();
+    if (!out.empty()) fn(out);
+    after = upto;
   }
-  live_rows_hint_ = out.size();
-  return out;
+}
+
+std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
+                                                 const Shard& shard) {
+  std::vector<LiveStream> all;
+  read_live_streams(real_viewer_ttl, shard, 5000, [&](const std::vector<LiveStream>& chunk) {
+    all.insert(all.end(), chunk.begin(), chunk.end());
+  });
+  return all;
 }
 
 std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
@@ -825,10 +912,7 @@ void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
 
 void Store::write_states(const std::vector<StateWrite>& rows) {
   if (rows.empty()) return;
-  if (local_infile_) {
-    write_states_bulk(rows);
-    return;
-  }
+  if (local_infile_ && write_states_bulk(rows)) return;
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);
     q.text(
@@ -873,10 +957,7 @@ void Store::write_states(const std::vector<StateWrite>& rows) {
 
 void Store::write_displays(const std::vector<DisplayWrite>& rows) {
   if (rows.empty()) return;
-  if (local_infile_) {
-    write_displays_bulk(rows);
-    return;
-  }
+  if (local_infile_ && write_displays_bulk(rows)) return;
   const bool mysql = backend_ == Backend::mysql;
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);

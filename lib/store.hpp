@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -150,16 +152,29 @@ class Store {
   std::int64_t now_ms();
 
   std::map<std::string, std::optional<std::string>> read_global_settings();
-  // All live streams of the shard with config, state and real counts,
-  // ordered by id.
+  // The live streams of the shard with config, state and real counts, in id
+  // order, up to `chunk` per statement: fn is called once per chunk. Only the
+  // chunk's rows are held, on the client and in the server's derived tables.
+  void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
+                         std::size_t chunk,
+                         const std::function<void(const std::vector<LiveStream>&)>& fn);
+  // All of them at once.
   std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                             const Shard& shard = {});
-  // The SQL text of that read (with a :ttl placeholder when stream_viewers
-  // has a heartbeat column, and the shard's two), e.g. for EXPLAIN.
+  // The SQL text of one chunk's read (placeholders: :ttl when stream_viewers
+  // has a heartbeat column, the id range and the shard in each derived table
+  // and in the outer query), e.g. for EXPLAIN.
   std::string live_streams_query(const Shard& shard = {});
   // The shard's simulated streams that are no longer live and not finalized.
   std::vector<EndedStream> read_ended_streams(const Shard& shard = {});
 
+  // A tick's writes: begin_writes(), any number of insert_configs,
+  // write_states and write_displays (each stream at most once), then
+  // finish_writes(). With LOAD DATA LOCAL INFILE the rows are sent as they
+  // come and applied to the tables by finish_writes(); otherwise each call
+  // writes its rows at once.
+  void begin_writes();
+  void finish_writes();
   void insert_configs(const std::vector<ConfigInsert>& rows);
   void write_states(const std::vector<StateWrite>& rows);
   // Only touches streams still live: a stream that ended meanwhile keeps
@@ -214,8 +229,11 @@ class Store {
   // False, with local_infile_ off from then on and notice_ set, when the
   // server or the account refuses it; throws on any other error.
   bool load_rows(const char* table, const std::string& tsv, std::size_t rows);
-  void write_states_bulk(const std::vector<StateWrite>& rows);
-  void write_displays_bulk(const std::vector<DisplayWrite>& rows);
+  // False when LOAD DATA was refused (the rows are not written yet).
+  bool write_states_bulk(const std::vector<StateWrite>& rows);
+  bool write_displays_bulk(const std::vector<DisplayWrite>& rows);
+  // Applies the rows sent since begin_writes() to the real tables.
+  void apply_staged();
 
   Backend backend_;
   std::unique_ptr<soci::session> sql_;
@@ -223,10 +241,15 @@ class Store {
   bool updated_at_column_ = false;  // live_streams.updated_at
   bool columns_detected_ = false;
   std::int64_t connection_id_ = -1;  // cached: a session's id never changes
-  std::size_t live_rows_hint_ = 0;   // live streams at the last read, to reserve for
   bool local_infile_ = false;        // LOAD DATA LOCAL INFILE in use (MariaDB/MySQL)
   std::unique_ptr<InfileSource> infile_;
   bool tick_tables_ready_ = false;  // the temporary tables exist on this connection
+  // Rows sent since begin_writes(): each distinct settings text's id, and
+  // whether any state or display rows (and new state rows) wait to be applied.
+  std::unordered_map<std::string, long long> staged_configs_;
+  std::size_t staged_states_ = 0;
+  std::size_t staged_displays_ = 0;
+  bool staged_new_ = false;
   std::string notice_;
 };
 

@@ -111,6 +111,101 @@ void TickEngine::release() {
   leader_ = false;
 }
 
+void TickEngine::step_stream(const LiveStream& s, const GlobalSettings& globals, bool simulate,
+                             std::int64_t now, const Lease& lease, double max_catchup_s,
+                             std::optional<std::pair<EngagementConfig, std::string>>& json_of,
+                             std::vector<ConfigInsert>& config_inserts,
+                             std::vector<StateWrite>& state_writes,
+                             std::vector<DisplayWrite>& display_writes,
+                             std::vector<AuditEvent>& audits) {
+  const auto key = [&] { return "stream:" + std::to_string(s.id); };
+  EngagementConfig config = globals.defaults;
+  std::string source = "stream_engagement_config";
+  if (!s.config) {
+    config_inserts.push_back({s.id, globals.defaults});
+    source = "global defaults (new stream_engagement_config row)";
+  } else {
+    std::string error;
+    if (const auto parsed = config_from_raw(*s.config, error)) {
+      config = *parsed;
+      if (!problems_.empty() && problems_.clear(key())) {
+        log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
+      }
+    } else {
+      source = "global defaults (invalid stream_engagement_config: " + error + ")";
+      if (problems_.first(key(), error)) {
+        log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
+                     error + "); using the global defaults until it is fixed");
+      }
+    }
+  }
+  if (!json_of || json_of->first != config) json_of.emplace(config, config_json(config));
+  const std::string& used = json_of->second;
+
+  SimState sim;
+  bool write_state = false;
+  std::int64_t first_tick = s.state ? s.state->first_tick_ms : now;
+  if (!simulate) {
+    if (s.state) {
+      // Frozen while off; the real peak is still followed.
+      sim = s.state->sim;
+      sim.real_peak = std::max(sim.real_peak, s.real.viewers);
+      write_state = sim != s.state->sim;
+    }
+  } else if (!s.state) {
+    sim = first_sight(config, s.real, rng_);
+    write_state = true;
+    audits.push_back({now, "first_simulated", s.id,
+                      JsonObject()
+                          .raw("config", used)
+                          .add("config_source", source)
+                          .add("real_viewers", s.real.viewers)
+                          .add("sim_viewers", sim.viewers)
+                          .str()});
+  } else {
+    // A stream whose numbers did not change last tick was not written,
+    // but its time was spent: the lease row says until when.
+    const std::int64_t since = std::max(s.state->last_tick_ms, lease.last_tick_ms);
+    const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, max_catchup_s);
+    sim = step(config, s.state->sim, s.real, dt, rng_);
+    // A finalized stream that is live again is simulated on from its totals.
+    write_state = sim != s.state->sim || s.state->finalized;
+  }
+  if (s.state && s.state->config_json != used) {
+    // Recorded with the state; a change is audited (a state from before
+    // the column existed is just recorded).
+    if (!s.state->config_json.empty()) {
+      audits.push_back({now, "config_changed", s.id,
+                        JsonObject()
+                            .raw("from", s.state->config_json)
+                            .raw("to", used)
+                            .add("config_source", source)
+                            .str()});
+    }
+    write_state = true;
+  }
+  // The settings are written only when they differ from the stored ones
+  // (an empty value keeps the column as it is).
+  if (write_state) {
+    state_writes.push_back(
+        {s.id, s.state && !s.state->finalized, sim, first_tick, now,
+         s.state && s.state->config_json == used ? "" : used});
+  }
+
+  const Display display = live_display(s.real, sim, simulate);
+  if (display != s.shown) display_writes.push_back({s.id, display});
+  if (log_.enabled(LogLevel::debug)) {
+    log_.debug(
+        "stream=" + std::to_string(s.id) + " real_viewers=" + std::to_string(s.real.viewers) +
+        " sim_viewers=" + std::to_string(sim.viewers) +
+        " target=" + std::to_string(simulate ? target_viewers(config, s.real.viewers) : 0) +
+        " viewers=" + std::to_string(display.viewers) +
+        " real_likes=" + std::to_string(s.real.likes) +
+        " sim_likes=" + std::to_string(sim.likes) + " likes=" + std::to_string(display.likes) +
+        " peak=" + std::to_string(display.max_viewers));
+  }
+}
+
 TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
   const auto t0 = Clock::now();
@@ -130,9 +225,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   for (const std::string& p : global_problems) {
     if (problems_.first("global:" + p, p)) log_.warning(p);
   }
-  const std::vector<LiveStream> live = store_.read_live_streams(settings.real_viewer_ttl, shard_);
-  const std::vector<EndedStream> ended = store_.read_ended_streams(shard_);
-  const auto t1 = Clock::now();
+  double read_ms = ms_between(t0, Clock::now());
 
   const bool simulate = settings.simulation_enabled && globals.simulation_enabled;
   report.simulation_enabled = simulate;
@@ -157,108 +250,46 @@ TickReport TickEngine::run(const TickSettings& settings) {
                                "): display = real only");
   }
 
+  // The live streams are read, stepped and written a chunk at a time, so
+  // the memory a tick needs does not grow with the number of streams.
   std::vector<ConfigInsert> config_inserts;
   std::vector<StateWrite> state_writes;
   std::vector<DisplayWrite> display_writes;
   const double max_catchup_s = std::chrono::duration<double>(settings.max_catchup).count();
+  double step_ms = 0, write_ms = 0;
+  store_.begin_writes();
 
   // Most streams share their settings: each distinct one is written as JSON
   // once per tick, not once per stream.
   std::optional<std::pair<EngagementConfig, std::string>> json_of;
-  for (const LiveStream& s : live) {
-    report.live++;
-    const auto key = [&] { return "stream:" + std::to_string(s.id); };
-    EngagementConfig config = globals.defaults;
-    std::string source = "stream_engagement_config";
-    if (!s.config) {
-      config_inserts.push_back({s.id, globals.defaults});
-      source = "global defaults (new stream_engagement_config row)";
-    } else {
-      std::string error;
-      if (const auto parsed = config_from_raw(*s.config, error)) {
-        config = *parsed;
-        if (!problems_.empty() && problems_.clear(key())) {
-          log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
-        }
-      } else {
-        source = "global defaults (invalid stream_engagement_config: " + error + ")";
-        if (problems_.first(key(), error)) {
-          log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
-                       error + "); using the global defaults until it is fixed");
-        }
-      }
+  const auto chunk = [&](const std::vector<LiveStream>& live) {
+    const auto c0 = Clock::now();
+    for (const LiveStream& s : live) {
+      step_stream(s, globals, simulate, now, lease, max_catchup_s, json_of, config_inserts,
+                  state_writes, display_writes, audits);
     }
-    if (!json_of || json_of->first != config) json_of.emplace(config, config_json(config));
-    const std::string& used = json_of->second;
-
-    SimState sim;
-    bool write_state = false;
-    std::int64_t first_tick = s.state ? s.state->first_tick_ms : now;
-    if (!simulate) {
-      if (s.state) {
-        // Frozen while off; the real peak is still followed.
-        sim = s.state->sim;
-        sim.real_peak = std::max(sim.real_peak, s.real.viewers);
-        write_state = sim != s.state->sim;
-      }
-    } else if (!s.state) {
-      sim = first_sight(config, s.real, rng_);
-      write_state = true;
-      audits.push_back({now, "first_simulated", s.id,
-                        JsonObject()
-                            .raw("config", used)
-                            .add("config_source", source)
-                            .add("real_viewers", s.real.viewers)
-                            .add("sim_viewers", sim.viewers)
-                            .str()});
-    } else {
-      // A stream whose numbers did not change last tick was not written,
-      // but its time was spent: the lease row says until when.
-      const std::int64_t since = std::max(s.state->last_tick_ms, lease.last_tick_ms);
-      const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, max_catchup_s);
-      sim = step(config, s.state->sim, s.real, dt, rng_);
-      // A finalized stream that is live again is simulated on from its totals.
-      write_state = sim != s.state->sim || s.state->finalized;
-    }
-    if (s.state && s.state->config_json != used) {
-      // Recorded with the state; a change is audited (a state from before
-      // the column existed is just recorded).
-      if (!s.state->config_json.empty()) {
-        audits.push_back({now, "config_changed", s.id,
-                          JsonObject()
-                              .raw("from", s.state->config_json)
-                              .raw("to", used)
-                              .add("config_source", source)
-                              .str()});
-      }
-      write_state = true;
-    }
-    // The settings are written only when they differ from the stored ones
-    // (an empty value keeps the column as it is).
-    if (write_state) {
-      state_writes.push_back(
-          {s.id, s.state && !s.state->finalized, sim, first_tick, now,
-           s.state && s.state->config_json == used ? "" : used});
-    }
-
-    const Display display = live_display(s.real, sim, simulate);
-    if (display != s.shown) display_writes.push_back({s.id, display});
-    if (log_.enabled(LogLevel::debug)) {
-      log_.debug(
-          "stream=" + std::to_string(s.id) + " real_viewers=" + std::to_string(s.real.viewers) +
-          " sim_viewers=" + std::to_string(sim.viewers) +
-          " target=" + std::to_string(simulate ? target_viewers(config, s.real.viewers) : 0) +
-          " viewers=" + std::to_string(display.viewers) +
-          " real_likes=" + std::to_string(s.real.likes) +
-          " sim_likes=" + std::to_string(sim.likes) + " likes=" + std::to_string(display.likes) +
-          " peak=" + std::to_string(display.max_viewers));
-    }
-  }
+    const auto c1 = Clock::now();
+    store_.insert_configs(config_inserts);
+    store_.write_states(state_writes);
+    store_.write_displays(display_writes);
+    store_.append_audit(audits);
+    report.live += live.size();
+    report.configs_created += config_inserts.size();
+    report.states_written += state_writes.size();
+    report.displays_written += display_writes.size();
+    config_inserts.clear();
+    state_writes.clear();
+    display_writes.clear();
+    audits.clear();
+    step_ms += ms_between(c0, c1);
+    write_ms += ms_between(c1, Clock::now());
+  };
+  const auto r0 = Clock::now();
+  store_.read_live_streams(settings.real_viewer_ttl, shard_, settings.chunk_rows, chunk);
+  const std::vector<EndedStream> ended = store_.read_ended_streams(shard_);
   const auto t2 = Clock::now();
-
-  store_.insert_configs(config_inserts);
-  store_.write_states(state_writes);
-  store_.write_displays(display_writes);
+  read_ms += ms_between(r0, t2) - step_ms - write_ms;
+  store_.finish_writes();
   const std::string notice = store_.take_notice();
   if (!notice.empty() && problems_.first("store:bulk", notice)) log_.warning(notice);
 
@@ -342,13 +373,10 @@ TickReport TickEngine::run(const TickSettings& settings) {
               " duration_s=" + std::to_string(f.duration_seconds));
   }
 
-  report.displays_written = display_writes.size();
-  report.states_written = state_writes.size();
-  report.configs_created = config_inserts.size();
   report.finalized = finals.size();
-  report.read_ms = ms_between(t0, t1);
-  report.step_ms = ms_between(t1, t2);
-  report.write_ms = ms_between(t2, t3);
+  report.read_ms = read_ms;
+  report.step_ms = step_ms;
+  report.write_ms = write_ms + ms_between(t2, t3);
   report.total_ms = ms_between(t0, t3);
   return report;
 }

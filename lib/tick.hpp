@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "log.hpp"
 #include "simulation.hpp"
@@ -15,6 +18,9 @@ struct TickSettings {
   std::chrono::milliseconds max_catchup{60'000};
   std::chrono::milliseconds real_viewer_ttl{60'000};
   std::chrono::milliseconds lease{15'000};  // leadership lease, renewed every tick
+  // Live streams read, stepped and written per chunk: the tick's memory is
+  // about this many streams' worth, whatever the number of live streams.
+  std::size_t chunk_rows = 5000;
 };
 
 struct TickReport {
@@ -29,10 +35,10 @@ struct TickReport {
   double read_ms = 0, step_ms = 0, write_ms = 0, total_ms = 0;
 };
 
-// One tick: the leadership lease locked and renewed, one read of every live
-// stream, the simulation step for each, and all writes (only changed rows,
-// multi-row) in one transaction; the streams that left 'live' are finalized
-// in the same transaction.
+// One tick: the leadership lease locked and renewed, every live stream read
+// (a chunk of streams per statement), the simulation step for each, and all
+// writes (only changed rows, in bulk) in one transaction; the streams that
+// left 'live' are finalized in the same transaction.
 //
 // Every tick is computed from what the database holds, never from memory:
 // the lease row's last_tick_ms, committed with the tick, is the time all
@@ -66,6 +72,13 @@ class TickEngine {
   bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
   // " of shard I/N" when there are several shards, for log lines.
   std::string shard_text() const;
+  // The step of one live stream: the rows to write and audit for it.
+  void step_stream(const LiveStream& s, const GlobalSettings& globals, bool simulate,
+                   std::int64_t now, const Lease& lease, double max_catchup_s,
+                   std::optional<std::pair<EngagementConfig, std::string>>& json_of,
+                   std::vector<ConfigInsert>& config_inserts,
+                   std::vector<StateWrite>& state_writes,
+                   std::vector<DisplayWrite>& display_writes, std::vector<AuditEvent>& audits);
 
   Store& store_;
   const Logger& log_;

@@ -450,8 +450,12 @@ TEST_CASE("many streams are written in batches, every row right, on each write p
            "live_streams";
   *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) SELECT id, "
            "'like', 0 FROM live_streams";
+  // Chunks of 100 streams, and one chunk of all.
+  TickSettings chunked = settings();
+  chunked.chunk_rows = GENERATE(100, 5000);
+  INFO("chunk_rows " << chunked.chunk_rows);
   TickEngine engine(*store, quiet_logger(), 12);
-  const TickReport r = engine.run(settings());
+  const TickReport r = engine.run(chunked);
   CHECK(r.live == static_cast<std::size_t>(n));
   CHECK(r.configs_created == static_cast<std::size_t>(n));
   CHECK(r.states_written == static_cast<std::size_t>(n));
@@ -478,7 +482,7 @@ TEST_CASE("many streams are written in batches, every row right, on each write p
   const long long added = add_stream(*site);
   *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 30000";
   *site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - 30000";
-  const TickReport next = engine.run(settings());
+  const TickReport next = engine.run(chunked);
   CHECK(next.live == static_cast<std::size_t>(n) + 1);
   CHECK(next.states_written >= static_cast<std::size_t>(n) / 3);
   CHECK(query_int(*site,
@@ -734,4 +738,50 @@ TEST_CASE("with a last_seen_at heartbeat column only sessions seen within the TT
   // A TTL of three hours counts the stale session too.
   CHECK(counted(store->read_live_streams(std::chrono::hours(3), Shard{0, 2})) ==
         std::vector<long long>{3, 3});
+}
+
+TEST_CASE("live streams read a chunk at a time are the same streams with the same counts") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  std::vector<long long> live_ids;
+  for (int i = 0; i < 25; ++i) {
+    const bool live = i % 4 != 3;
+    const long long id = add_stream(*site, live ? "live" : "archived");
+    if (live) live_ids.push_back(id);
+    const std::string sid = std::to_string(id);
+    for (int v = 0; v < i % 5; ++v) {
+      *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake) VALUES (" + sid +
+                   ", 's" + std::to_string(v) + "', 0)";
+    }
+    for (int l = 0; l < i % 7; ++l) {
+      *site << "INSERT INTO stream_interactions (stream_id, interaction_type, is_fake) VALUES (" +
+                   sid + ", 'like', 0)";
+    }
+  }
+  const auto ttl = std::chrono::seconds(60);
+  const auto key = [](const LiveStream& s) {
+    return std::vector<long long>{s.id, s.real.viewers, s.real.likes};
+  };
+  for (const Shard shard : {Shard{0, 1}, Shard{1, 3}}) {
+    std::vector<std::vector<long long>> whole;
+    for (const LiveStream& s : store->read_live_streams(ttl, shard)) whole.push_back(key(s));
+    std::size_t expected = 0;
+    for (long long id : live_ids) expected += id % shard.count == shard.index ? 1 : 0;
+    CHECK(whole.size() == expected);
+    for (const std::size_t chunk : {std::size_t{1}, std::size_t{4}, std::size_t{7},
+                                    std::size_t{100}}) {
+      INFO("shard " << shard.index << "/" << shard.count << ", chunk " << chunk);
+      std::vector<std::vector<long long>> parts;
+      std::size_t calls = 0;
+      store->read_live_streams(ttl, shard, chunk, [&](const std::vector<LiveStream>& part) {
+        CHECK(!part.empty());
+        CHECK(part.size() <= chunk);
+        ++calls;
+        for (const LiveStream& s : part) parts.push_back(key(s));
+      });
+      CHECK(parts == whole);
+      CHECK(calls == (whole.size() + chunk - 1) / chunk);
+    }
+  }
 }
