@@ -463,6 +463,9 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
       // after 5 s instead of holding it for the server's default 50 s; the
       // tick is then retried.
       *sql << "SET SESSION innodb_lock_wait_timeout = 5";
+      // Creating a stream's real counts row relies on locking reads taking
+      // gap locks (Store::count_real), whatever the server's default.
+      *sql << "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
     } else {
       // SOCI takes a connection string without '=' as the plain file name.
       if (db.path.find('=') != std::string::npos) {
@@ -663,11 +666,24 @@ std::string Store::live_streams_query(const Shard& shard) {
   for (const std::string_view key : kConfigKeys) {
     config_columns += " CAST(c." + std::string(key) + (mysql ? " AS CHAR)," : " AS TEXT),");
   }
-  // Real counts are aggregated in two derived tables over the chunk's live
-  // streams' own rows only (a range read per live stream on the (stream_id,
-  // is_fake, ...) indexes), so the cost follows the live streams' rows, never
-  // the whole history of the site's tables; one pass over a stream's
-  // interactions counts likes, dislikes and comments together.
+  // Real counts come from engagementd_real_counts, kept by the triggers of
+  // migration 006 as the site writes: one primary-key read per live stream,
+  // whatever the length of its history. A heartbeat column (time-based, no
+  // trigger can follow it) has open sessions counted here instead, in a
+  // derived table over the chunk's live streams' own rows (a range read per
+  // stream on the (stream_id, is_fake, left_at) index).
+  std::string viewers = "COALESCE(rc.viewers, 0)";
+  std::string heartbeat_join;
+  if (heartbeat_column_) {
+    viewers = "COALESCE(rv.viewers, 0)";
+    heartbeat_join =
+        " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
+        "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
+        "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
+        "   AND sv.is_fake = 0 AND sv.left_at IS NULL" +
+        ttl_filter + shard_filter("lv.id", shard, "_v") +
+        "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id";
+  }
   return "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
          " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0),"
          " COALESCE(ls.comment_count, 0), CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END," +
@@ -675,29 +691,17 @@ std::string Store::live_streams_query(const Shard& shard) {
          " CASE WHEN st.stream_id IS NULL THEN 0 ELSE 1 END,"
          " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
          " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0),"
-         " COALESCE(st.last_tick_ms, 0), CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END,"
-         " COALESCE(rv.viewers, 0), COALESCE(ri.likes, 0), COALESCE(ri.dislikes, 0),"
-         " COALESCE(ri.comments, 0),"
+         " COALESCE(st.last_tick_ms, 0), CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END, " +
+         viewers +
+         ", COALESCE(rc.likes, 0), COALESCE(rc.dislikes, 0), COALESCE(rc.comments, 0),"
          " COALESCE(ls.includes_simulated, 0), COALESCE(st.real_peak, 0),"
-         " COALESCE(st.sim_peak, 0), st.config_json"
+         " COALESCE(st.sim_peak, 0), CASE WHEN rc.stream_id IS NULL THEN 0 ELSE 1 END,"
+         " st.config_json"
          " FROM live_streams ls"
          " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
          " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-         " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
-         "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-         "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
-         "   AND sv.is_fake = 0 AND sv.left_at IS NULL" +
-         ttl_filter + shard_filter("lv.id", shard, "_v") +
-         "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
-         " LEFT JOIN (SELECT si.stream_id,"
-         "   SUM(CASE WHEN si.interaction_type = 'like' THEN 1 ELSE 0 END) AS likes,"
-         "   SUM(CASE WHEN si.interaction_type = 'dislike' THEN 1 ELSE 0 END) AS dislikes,"
-         "   SUM(CASE WHEN si.interaction_type = 'comment' THEN 1 ELSE 0 END) AS comments"
-         "   FROM live_streams li JOIN stream_interactions si ON si.stream_id = li.id"
-         "   WHERE li.status = 'live' AND li.id > :after_i AND li.id <= :upto_i"
-         "   AND si.is_fake = 0" +
-         shard_filter("li.id", shard, "_i") +
-         "   GROUP BY si.stream_id) ri ON ri.stream_id = ls.id"
+         " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id" +
+         heartbeat_join +
          " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
          shard_filter("ls.id", shard) + " ORDER BY ls.id";
 }
@@ -711,8 +715,9 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   // Bulk fetch: rows arrive in blocks into column vectors (at least 2 rows a
   // block: SOCI's SQLite backend returns no row into vectors of one).
   const std::size_t block = std::clamp<std::size_t>(chunk, 2, 1000);
-  // 7 before the config values, 8 state, 4 real counts, the badge flag, 2 peaks.
-  constexpr std::size_t kInts = 22;
+  // 7 before the config values, 8 state, 4 real counts, the badge flag, 2
+  // peaks, whether the counts row exists.
+  constexpr std::size_t kInts = 23;
   // Whole numbers arrive as text and are parsed here (see whole_number).
   std::array<std::vector<std::string>, kInts> ints;
   std::vector<std::string> config_json;
@@ -756,31 +761,31 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
   for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
   st.exchange(soci::into(config_json, config_json_ind));
-  // The placeholders in the order of the text: the id range, the TTL and the
-  // shard in the viewers' derived table, the range and the shard in the
-  // interactions' one, then in the outer WHERE.
-  const auto use_range_and_shard = [&] {
+  // The placeholders in the order of the text: with a heartbeat column the
+  // id range, the TTL and the shard in the viewers' derived table; then the
+  // range and the shard in the outer WHERE.
+  if (heartbeat_column_) {
     st.exchange(soci::use(after));
     st.exchange(soci::use(upto));
-    if (shard.count <= 1) return;
-    st.exchange(soci::use(shard_count));
-    st.exchange(soci::use(shard_index));
-  };
+    st.exchange(soci::use(ttl_seconds));
+    if (shard.count > 1) {
+      st.exchange(soci::use(shard_count));
+      st.exchange(soci::use(shard_index));
+    }
+  }
   st.exchange(soci::use(after));
   st.exchange(soci::use(upto));
-  if (heartbeat_column_) st.exchange(soci::use(ttl_seconds));
   if (shard.count > 1) {
     st.exchange(soci::use(shard_count));
     st.exchange(soci::use(shard_index));
   }
-  use_range_and_shard();
-  use_range_and_shard();
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
 
   std::vector<LiveStream> out;
   out.reserve(chunk);
+  std::vector<std::size_t> uncounted;  // streams of the chunk without a counts row
   for (bool last = false; !last;) {
     bound.execute(true);
     last = !bound.got_data() || next_upto_ind == soci::i_null;
@@ -808,12 +813,94 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
                           at(14) != 0, config_json_ind[r] == soci::i_null ? "" : config_json[r]};
         }
         s.real = RealCounts{at(15), at(16), at(17), at(18)};
+        if (at(22) == 0) uncounted.push_back(out.size());
         out.push_back(std::move(s));
       }
       more = st.fetch();
     }
+    if (!uncounted.empty()) {
+      count_real(out, uncounted);
+      uncounted.clear();
+    }
     if (!out.empty()) fn(out);
     after = upto;
+  }
+}
+
+void Store::count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which) {
+  const bool mysql = backend_ == Backend::mysql;
+  // Locking reads (MariaDB, REPEATABLE READ): a row the site inserts,
+  // updates or deletes for these streams meanwhile waits until this tick
+  // commits, and then its trigger finds the counts row; a row written before
+  // is counted here. Either way once. (SQLite: the tick holds the database's
+  // write lock from its start, see lock_lease.)
+  const std::string lock = mysql ? " LOCK IN SHARE MODE" : "";
+  for (std::size_t begin = 0; begin < which.size(); begin += kBatchRows) {
+    const std::size_t end = std::min(which.size(), begin + kBatchRows);
+    std::vector<long long> ids;
+    ids.reserve(end - begin);
+    std::string list;
+    std::map<long long, RealCounts> counts;
+    for (std::size_t i = begin; i < end; ++i) {
+      list += (i == begin ? ":i" : ", :i") + std::to_string(i - begin);
+      ids.push_back(streams[which[i]].id);
+      counts[ids.back()] = RealCounts{};
+    }
+    // Each row of a grouped count: the stream, a kind, how many.
+    const auto grouped = [&](const std::string& query, const auto& add) {
+      long long id = 0, n = 0;
+      std::string kind;
+      soci::statement st(*sql_);
+      st.exchange(soci::into(id));
+      st.exchange(soci::into(kind));
+      st.exchange(soci::into(n));
+      for (long long& v : ids) st.exchange(soci::use(v));
+      st.alloc();
+      st.prepare(query);
+      st.define_and_bind();
+      st.execute();
+      while (st.fetch()) add(counts[id], kind, n);
+    };
+    grouped("SELECT stream_id, 'viewers', COUNT(*) FROM stream_viewers WHERE stream_id IN (" +
+                list + ") AND is_fake = 0 AND left_at IS NULL GROUP BY stream_id" + lock,
+            [](RealCounts& c, const std::string&, long long n) { c.viewers = n; });
+    grouped(std::string("SELECT stream_id, ") + (mysql ? "CAST(interaction_type AS CHAR)"
+                                                       : "interaction_type") +
+                ", COUNT(*) FROM stream_interactions WHERE stream_id IN (" + list +
+                ") AND is_fake = 0 AND interaction_type IN ('like', 'dislike', 'comment')"
+                " GROUP BY stream_id, interaction_type" + lock,
+            [](RealCounts& c, const std::string& kind, long long n) {
+              if (kind == "like") c.likes = n;
+              if (kind == "dislike") c.dislikes = n;
+              if (kind == "comment") c.comments = n;
+            });
+    BoundSql q(*sql_);
+    q.text("INSERT INTO engagementd_real_counts (stream_id, viewers, likes, dislikes, comments)"
+           " VALUES ");
+    bool first = true;
+    for (const auto& [id, c] : counts) {
+      q.text(first ? "(" : ", (").value(id).text(", ");
+      q.value(static_cast<long long>(c.viewers)).text(", ");
+      q.value(static_cast<long long>(c.likes)).text(", ");
+      q.value(static_cast<long long>(c.dislikes)).text(", ");
+      q.value(static_cast<long long>(c.comments)).text(")");
+      first = false;
+    }
+    q.text(mysql ? " ON DUPLICATE KEY UPDATE viewers = VALUES(viewers), likes = VALUES(likes),"
+                   " dislikes = VALUES(dislikes), comments = VALUES(comments)"
+                 : " ON CONFLICT(stream_id) DO UPDATE SET viewers = excluded.viewers,"
+                   " likes = excluded.likes, dislikes = excluded.dislikes,"
+                   " comments = excluded.comments");
+    q.execute();
+    for (std::size_t i = begin; i < end; ++i) {
+      LiveStream& s = streams[which[i]];
+      const RealCounts& c = counts[s.id];
+      // With a heartbeat column the open sessions were counted by the read.
+      if (!heartbeat_column_) s.real.viewers = c.viewers;
+      s.real.likes = c.likes;
+      s.real.dislikes = c.dislikes;
+      s.real.comments = c.comments;
+    }
   }
 }
 
@@ -1014,6 +1101,12 @@ bool Store::finalize(const Finalization& f) {
         .value(id)
         .text(" AND finalized_ms IS NULL");
     if (q.execute() != 1) return false;
+  }
+  {
+    // The stream's counts row is no longer needed: the summary has them.
+    BoundSql q(*sql_);
+    q.text("DELETE FROM engagementd_real_counts WHERE stream_id = ").value(id);
+    q.execute();
   }
   if (f.stream_exists) {
     BoundSql q(*sql_);

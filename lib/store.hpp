@@ -234,6 +234,9 @@ class Store {
   bool write_displays_bulk(const std::vector<DisplayWrite>& rows);
   // Applies the rows sent since begin_writes() to the real tables.
   void apply_staged();
+  // Creates the engagementd_real_counts rows of streams[which[...]] by
+  // counting their rows, and sets their real counts.
+  void count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which);
 
   Backend backend_;
   std::unique_ptr<soci::session> sql_;

@@ -15,7 +15,8 @@
 -- grant: the sessions are the account's own.
 -- If stream_viewers has a last_seen_at heartbeat column, add it to that
 -- table's SELECT list, or the daemon cannot see it and counts every open
--- session.
+-- session. (The triggers of migration 006 need no grant for the site's
+-- account: they run as the account that ran the migration.)
 
 GRANT SELECT (id, status, started_at, ended_at, viewer_count, max_viewers, like_count,
               dislike_count, comment_count, includes_simulated, updated_at),
@@ -47,6 +48,8 @@ GRANT SELECT ON engagementd_schema_version TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_state TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_summary TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON engagementd_leader TO 'engagementd'@'localhost';
+-- Rows are created and deleted by the daemon, kept by the site's triggers.
+GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_real_counts TO 'engagementd'@'localhost';
 -- The audit trail is append-only (its triggers refuse UPDATE and DELETE).
 GRANT SELECT, INSERT ON engagementd_audit TO 'engagementd'@'localhost';
 -- Each tick sends its changed rows into temporary tables of its own session
