@@ -662,9 +662,14 @@ std::string Store::live_streams_query(const Shard& shard) {
               : " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
                 "datetime('now', '-' || :ttl || ' seconds')";
   }
+  // SQLite: every value as text, NULL kept (SOCI's SQLite backend reads a
+  // column declared INT through a 32-bit int, even into a string).
+  const auto value = [&](const std::string& column) {
+    return mysql ? column : "CAST(" + column + " AS TEXT)";
+  };
   std::string config_columns;
   for (const std::string_view key : kConfigKeys) {
-    config_columns += " CAST(c." + std::string(key) + (mysql ? " AS CHAR)," : " AS TEXT),");
+    config_columns += " " + value("c." + std::string(key)) + ",";
   }
   // Real counts come from engagementd_real_counts, kept by the triggers of
   // migration 006 as the site writes: one primary-key read per live stream,
@@ -672,10 +677,10 @@ std::string Store::live_streams_query(const Shard& shard) {
   // trigger can follow it) has open sessions counted here instead, in a
   // derived table over the chunk's live streams' own rows (a range read per
   // stream on the (stream_id, is_fake, left_at) index).
-  std::string viewers = "COALESCE(rc.viewers, 0)";
+  std::string viewers = "rc.viewers";
   std::string heartbeat_join;
   if (heartbeat_column_) {
-    viewers = "COALESCE(rv.viewers, 0)";
+    viewers = "rv.viewers";
     heartbeat_join =
         " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
         "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
@@ -684,19 +689,25 @@ std::string Store::live_streams_query(const Shard& shard) {
         ttl_filter + shard_filter("lv.id", shard, "_v") +
         "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id";
   }
-  return "SELECT ls.id, COALESCE(ls.viewer_count, 0), COALESCE(ls.max_viewers, 0),"
-         " COALESCE(ls.like_count, 0), COALESCE(ls.dislike_count, 0),"
-         " COALESCE(ls.comment_count, 0), CASE WHEN c.stream_id IS NULL THEN 0 ELSE 1 END," +
-         config_columns +
-         " CASE WHEN st.stream_id IS NULL THEN 0 ELSE 1 END,"
-         " COALESCE(st.sim_viewers, 0), COALESCE(st.sim_joins, 0), COALESCE(st.sim_likes, 0),"
-         " COALESCE(st.peak_viewers, 0), COALESCE(st.first_tick_ms, 0),"
-         " COALESCE(st.last_tick_ms, 0), CASE WHEN st.finalized_ms IS NULL THEN 0 ELSE 1 END, " +
-         viewers +
-         ", COALESCE(rc.likes, 0), COALESCE(rc.dislikes, 0), COALESCE(rc.comments, 0),"
-         " COALESCE(ls.includes_simulated, 0), COALESCE(st.real_peak, 0),"
-         " COALESCE(st.sim_peak, 0), CASE WHEN rc.stream_id IS NULL THEN 0 ELSE 1 END,"
-         " st.config_json"
+  // Plain columns, NULL for a missing row of a LEFT JOIN: no expression per
+  // value (COALESCE, CASE and CAST measured twice the server's time).
+  std::string columns;
+  for (const char* c : {"ls.id", "ls.viewer_count", "ls.max_viewers", "ls.like_count",
+                        "ls.dislike_count", "ls.comment_count", "ls.includes_simulated",
+                        "c.stream_id"}) {
+    columns += (columns.empty() ? "" : ", ") + value(c);
+  }
+  columns += "," + config_columns;
+  for (const std::string& c :
+       {std::string("st.stream_id"), std::string("st.sim_viewers"), std::string("st.sim_joins"),
+        std::string("st.sim_likes"), std::string("st.peak_viewers"),
+        std::string("st.first_tick_ms"), std::string("st.last_tick_ms"),
+        std::string("st.finalized_ms"), std::string("st.real_peak"), std::string("st.sim_peak"),
+        std::string("st.config_json"), viewers, std::string("rc.likes"),
+        std::string("rc.dislikes"), std::string("rc.comments"), std::string("rc.stream_id")}) {
+    columns += (columns.back() == ',' ? " " : ", ") + value(c);
+  }
+  return "SELECT " + columns +
          " FROM live_streams ls"
          " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
          " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
@@ -715,24 +726,23 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   // Bulk fetch: rows arrive in blocks into column vectors (at least 2 rows a
   // block: SOCI's SQLite backend returns no row into vectors of one).
   const std::size_t block = std::clamp<std::size_t>(chunk, 2, 1000);
-  // 7 before the config values, 8 state, 4 real counts, the badge flag, 2
-  // peaks, whether the counts row exists.
-  constexpr std::size_t kInts = 23;
-  // Whole numbers arrive as text and are parsed here (see whole_number).
-  std::array<std::vector<std::string>, kInts> ints;
-  std::vector<std::string> config_json;
-  std::vector<soci::indicator> config_json_ind;
-  // Config values are read as text and parsed here: a site whose columns are
-  // not numeric (or SQLite, which stores any type) must not fail the whole
-  // read over one row.
-  std::array<std::vector<std::string>, kConfigKeys.size()> cfg;
-  std::array<std::vector<soci::indicator>, kConfigKeys.size()> cfg_ind;
+  // Every column arrives as text with its indicator and is parsed here:
+  // whole numbers by whole_number (SOCI's MySQL backend would use a
+  // std::istringstream per value), config values by parse_number, so that a
+  // site whose columns are not numeric (or SQLite, which stores any type)
+  // cannot fail the whole read over one row. The columns, in query order:
+  enum : std::size_t {
+    kId, kShownViewers, kShownMax, kShownLikes, kShownDislikes, kShownComments, kShownSimulated,
+    kConfigRow, kConfig0,
+    kStateRow = kConfig0 + kConfigKeys.size(), kSimViewers, kSimJoins, kSimLikes, kPeak,
+    kFirstTick, kLastTick, kFinalized, kRealPeak, kSimPeak, kConfigJson,
+    kRealViewers, kRealLikes, kRealDislikes, kRealComments, kCountsRow, kColumns
+  };
+  std::array<std::vector<std::string>, kColumns> col;
+  std::array<std::vector<soci::indicator>, kColumns> ind;
   const auto resize = [&] {
-    for (auto& v : ints) v.resize(block);
-    for (auto& v : cfg) v.resize(block);
-    for (auto& v : cfg_ind) v.resize(block);
-    config_json.resize(block);
-    config_json_ind.resize(block);
+    for (auto& v : col) v.resize(block);
+    for (auto& v : ind) v.resize(block);
   };
   resize();
   long long ttl_seconds = real_viewer_ttl.count() / 1000;
@@ -755,12 +765,8 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
                 std::to_string(chunk - 1));
   bound.define_and_bind();
 
-  // Column order of the query: ints[0..6], the 8 config values, ints[7..19].
   soci::statement st(*sql_);
-  for (std::size_t k = 0; k < 7; ++k) st.exchange(soci::into(ints[k]));
-  for (std::size_t k = 0; k < cfg.size(); ++k) st.exchange(soci::into(cfg[k], cfg_ind[k]));
-  for (std::size_t k = 7; k < kInts; ++k) st.exchange(soci::into(ints[k]));
-  st.exchange(soci::into(config_json, config_json_ind));
+  for (std::size_t k = 0; k < kColumns; ++k) st.exchange(soci::into(col[k], ind[k]));
   // The placeholders in the order of the text: with a heartbeat column the
   // id range, the TTL and the shard in the viewers' derived table; then the
   // range and the shard in the outer WHERE.
@@ -794,26 +800,29 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
     resize();
     bool more = st.execute(true);
     while (more) {
-      const std::size_t rows = ints[0].size();
+      const std::size_t rows = col[kId].size();
       for (std::size_t r = 0; r < rows; ++r) {
-        const auto at = [&](std::size_t k) { return whole_number(ints[k][r]); };
+        const auto present = [&](std::size_t k) { return ind[k][r] != soci::i_null; };
+        const auto at = [&](std::size_t k) { return present(k) ? whole_number(col[k][r]) : 0; };
         LiveStream s;
-        s.id = at(0);
-        s.shown = Display{at(1), at(2), at(3), at(4), at(5), at(19) != 0};
-        if (at(6) != 0) {
+        s.id = at(kId);
+        s.shown = Display{at(kShownViewers), at(kShownMax),      at(kShownLikes),
+                          at(kShownDislikes), at(kShownComments), at(kShownSimulated) != 0};
+        if (present(kConfigRow)) {
           RawConfig raw;
-          for (std::size_t k = 0; k < cfg.size(); ++k) {
-            if (cfg_ind[k][r] != soci::i_null) raw[k] = parse_number(cfg[k][r]);
+          for (std::size_t k = 0; k < kConfigKeys.size(); ++k) {
+            if (present(kConfig0 + k)) raw[k] = parse_number(col[kConfig0 + k][r]);
           }
           s.config = raw;
         }
-        if (at(7) != 0) {
-          s.state =
-              StoredState{SimState{at(8), at(9), at(10), at(11), at(20), at(21)}, at(12), at(13),
-                          at(14) != 0, config_json_ind[r] == soci::i_null ? "" : config_json[r]};
+        if (present(kStateRow)) {
+          s.state = StoredState{SimState{at(kSimViewers), at(kSimJoins), at(kSimLikes), at(kPeak),
+                                         at(kRealPeak), at(kSimPeak)},
+                                at(kFirstTick), at(kLastTick), present(kFinalized),
+                                present(kConfigJson) ? col[kConfigJson][r] : std::string()};
         }
-        s.real = RealCounts{at(15), at(16), at(17), at(18)};
-        if (at(22) == 0) uncounted.push_back(out.size());
+        s.real = RealCounts{at(kRealViewers), at(kRealLikes), at(kRealDislikes), at(kRealComments)};
+        if (!present(kCountsRow)) uncounted.push_back(out.size());
         out.push_back(std::move(s));
       }
       more = st.fetch();
