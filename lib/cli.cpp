@@ -36,6 +36,7 @@ constexpr const char* kUsage =
     "  preview        simulate one stream, no database: a summary, --csv, --svg\n"
     "  config         show or change the engagement settings in the database\n"
     "  report         real vs simulated numbers per stream, from the database\n"
+    "  recount        check the kept real counts, or have them counted again\n"
     "\n"
     "preview [--preset conservative|moderate|aggressive] [--min N] [--max N]\n"
     "        [--increase N] [--decrease N] [--like-rate N] [--multiplier X]\n"
@@ -45,6 +46,7 @@ constexpr const char* kUsage =
     "config set [--stream ID | --global] KEY=VALUE... [-c FILE]\n"
     "config apply-preset NAME [--stream ID | --global] [-c FILE]\n"
     "report [--stream ID] [--since DATE] [--csv] [-c FILE]\n"
+    "recount [--stream ID] [--check] [-c FILE]\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   configuration file (default /etc/engagementd/engagementd.yaml)\n"
@@ -144,6 +146,7 @@ int main_cli(int argc, char** argv) {
       }
       if (args[k] == "config") return cmd_config(rest);
       if (args[k] == "report") return cmd_report(rest);
+      if (args[k] == "recount") return cmd_recount(rest);
     }
   }
   for (std::size_t i = 0; i < args.size(); ++i) {

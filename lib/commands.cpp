@@ -353,4 +353,60 @@ int cmd_report(const std::vector<std::string>& args) {
   }
 }
 
+int cmd_recount(const std::vector<std::string>& args) {
+  const std::string cmd = "recount";
+  bool check = false;
+  std::vector<std::string> rest;
+  for (const std::string& arg : args) {
+    if (arg == "--check") {
+      check = true;
+    } else {
+      rest.push_back(arg);
+    }
+  }
+  DbArgs a;
+  if (const auto rc = parse_db_args(cmd, rest, true, false, a)) return *rc;
+  if (a.global) return usage_error(cmd, "unknown option '--global'");
+  if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
+  try {
+    Config config;
+    auto store = open_store(a.config, config);
+    if (check) {
+      // Differences for a stream the site is writing to at this moment may
+      // be passing: a second run tells.
+      const auto rows = store->check_real_counts(a.stream);
+      std::size_t differ = 0;
+      for (const Store::CountsCheck& c : rows) {
+        const RealCounts& k = c.kept;
+        const RealCounts& n = c.counted;
+        if (k.viewers == n.viewers && k.likes == n.likes && k.dislikes == n.dislikes &&
+            k.comments == n.comments) {
+          continue;
+        }
+        ++differ;
+        std::cout << "stream=" << c.stream_id << " kept viewers=" << k.viewers
+                  << " likes=" << k.likes << " dislikes=" << k.dislikes
+                  << " comments=" << k.comments << "; counted viewers=" << n.viewers
+                  << " likes=" << n.likes << " dislikes=" << n.dislikes
+                  << " comments=" << n.comments << "\n";
+      }
+      std::cout << rows.size() << " stream(s) checked, " << differ << " differ"
+                << (differ ? "; 'engagementd recount' has them counted again at the next tick"
+                           : "")
+                << "\n";
+      return differ ? 1 : 0;
+    }
+    soci::transaction tx(store->session());
+    const long long dropped = store->drop_real_counts(a.stream);
+    tx.commit();
+    std::cout << dropped << " stream(s) will be counted again from the site's rows at the next "
+                            "tick\n";
+    return 0;
+  } catch (const soci::soci_error& e) {
+    return fail(cmd, e.get_error_message());
+  } catch (const std::exception& e) {
+    return fail(cmd, e.what());
+  }
+}
+
 }  // namespace engagementd

@@ -18,6 +18,9 @@ int cmd_config(const std::vector<std::string>& args);
 // engagementd report [--stream ID] [--since DATE] [--csv] [-c FILE]
 int cmd_report(const std::vector<std::string>& args);
 
+// engagementd recount [--stream ID] [--check] [-c FILE]
+int cmd_recount(const std::vector<std::string>& args);
+
 inline constexpr const char* kDefaultConfigPath = "/etc/engagementd/engagementd.yaml";
 
 }  // namespace engagementd

@@ -1262,6 +1262,40 @@ bool Store::is_retryable(const std::exception& e) {
          what.find("Lock wait timeout exceeded") != std::string::npos;
 }
 
+std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int64_t> stream) {
+  const std::string query =
+      "SELECT rc.stream_id, rc.viewers, rc.likes, rc.dislikes, rc.comments,"
+      " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = rc.stream_id"
+      "   AND sv.is_fake = 0 AND sv.left_at IS NULL),"
+      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = rc.stream_id"
+      "   AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = rc.stream_id"
+      "   AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = rc.stream_id"
+      "   AND si.is_fake = 0 AND si.interaction_type = 'comment')"
+      " FROM engagementd_real_counts rc" +
+      std::string(stream ? " WHERE rc.stream_id = :id" : "") + " ORDER BY rc.stream_id";
+  long long id = 0, kv = 0, kl = 0, kd = 0, kc = 0, cv = 0, cl = 0, cd = 0, cc = 0;
+  long long wanted = stream.value_or(0);
+  soci::statement st(*sql_);
+  for (long long* v : {&id, &kv, &kl, &kd, &kc, &cv, &cl, &cd, &cc}) st.exchange(soci::into(*v));
+  if (stream) st.exchange(soci::use(wanted));
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute();
+  std::vector<CountsCheck> out;
+  while (st.fetch()) out.push_back({id, RealCounts{kv, kl, kd, kc}, RealCounts{cv, cl, cd, cc}});
+  return out;
+}
+
+long long Store::drop_real_counts(std::optional<std::int64_t> stream) {
+  BoundSql q(*sql_);
+  q.text("DELETE FROM engagementd_real_counts");
+  if (stream) q.text(" WHERE stream_id = ").value(static_cast<long long>(*stream));
+  return q.execute();
+}
+
 void Store::append_audit(const std::vector<AuditEvent>& rows) {
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);

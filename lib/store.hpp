@@ -183,6 +183,19 @@ class Store {
   // False when the stream was already finalized (nothing written).
   bool finalize(const Finalization& f);
 
+  // A stream's real counts as kept in engagementd_real_counts and as counted
+  // from the site's rows now (recount --check).
+  struct CountsCheck {
+    std::int64_t stream_id = 0;
+    RealCounts kept;
+    RealCounts counted;
+  };
+  // Every kept row (or one stream's), with its counts taken again.
+  std::vector<CountsCheck> check_real_counts(std::optional<std::int64_t> stream);
+  // Drops the kept rows (or one stream's): the next tick counts those live
+  // streams again from the site's rows. Returns the rows dropped.
+  long long drop_real_counts(std::optional<std::int64_t> stream);
+
   void append_audit(const std::vector<AuditEvent>& rows);
   // The detail of the newest audit row of this event, if any.
   std::optional<std::string> last_audit_detail(const std::string& event);

@@ -269,3 +269,38 @@ TEST_CASE("end to end: report shows real and simulated apart per stream, as a ta
   CHECK(run_command({kBinary, "report", "--since", "yesterday", "-c", yaml}, out) == 2);
   CHECK_THAT(out, Catch::Contains("is not a date"));
 }
+
+TEST_CASE("end to end: recount --check finds kept real counts that drifted, recount fixes them") {
+  TestDatabase db;
+  const std::string yaml = yaml_with(db, true);
+  std::string out;
+  REQUIRE(run_command({kBinary, "migrate", "-c", yaml}, out) == 0);
+  auto sql = db.site();
+  const long long a = add_stream(*sql);
+  const long long b = add_stream(*sql);
+  for (const long long id : {a, b}) {
+    add_viewer(*sql, id, "s1");
+    add_interaction(*sql, id, "like");
+    add_interaction(*sql, id, "comment");
+  }
+  REQUIRE(run_command({kBinary, "run", "-c", yaml, "--duration", "500ms"}, out) == 0);
+  CHECK(run_command({kBinary, "recount", "--check", "-c", yaml}, out) == 0);
+  CHECK(out.find("2 stream(s) checked, 0 differ") != std::string::npos);
+
+  // What a TRUNCATE or a bulk load without triggers leaves behind.
+  const std::string sa = std::to_string(a);
+  *sql << "UPDATE engagementd_real_counts SET likes = 99, viewers = 5 WHERE stream_id = " + sa;
+  CHECK(run_command({kBinary, "recount", "--check", "-c", yaml}, out) == 1);
+  INFO(out);
+  CHECK(out.find("stream=" + sa + " kept viewers=5 likes=99 dislikes=0 comments=1; counted "
+                 "viewers=1 likes=1 dislikes=0 comments=1") != std::string::npos);
+  CHECK(out.find("stream=" + std::to_string(b)) == std::string::npos);
+  CHECK(run_command({kBinary, "recount", "--stream", sa, "-c", yaml}, out) == 0);
+  CHECK(out.find("1 stream(s) will be counted again") != std::string::npos);
+  REQUIRE(run_command({kBinary, "run", "-c", yaml, "--duration", "500ms"}, out) == 0);
+  CHECK(run_command({kBinary, "recount", "--check", "--stream", sa, "-c", yaml}, out) == 0);
+  CHECK(query_int(*sql, "SELECT like_count - (SELECT sim_likes FROM engagementd_stream_state "
+                        "WHERE stream_id = " + sa + ") FROM live_streams WHERE id = " + sa) == 1);
+  CHECK(run_command({kBinary, "recount", "--stream", "x", "-c", yaml}, out) == 2);
+  CHECK(run_command({kBinary, "recount", "--global", "-c", yaml}, out) == 2);
+}
