@@ -111,18 +111,16 @@ void TickEngine::release() {
   leader_ = false;
 }
 
-void TickEngine::step_stream(const LiveStream& s, const GlobalSettings& globals, bool simulate,
-                             std::int64_t now, const Lease& lease, double max_catchup_s,
-                             std::optional<std::pair<EngagementConfig, std::string>>& json_of,
-                             std::vector<ConfigInsert>& config_inserts,
-                             std::vector<StateWrite>& state_writes,
-                             std::vector<DisplayWrite>& display_writes,
-                             std::vector<AuditEvent>& audits) {
+void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& out) {
+  const GlobalSettings& globals = tick.globals;
+  const bool simulate = tick.simulate;
+  const std::int64_t now = tick.now;
+  auto& json_of = tick.json_of;
   const auto key = [&] { return "stream:" + std::to_string(s.id); };
   EngagementConfig config = globals.defaults;
   std::string source = "stream_engagement_config";
   if (!s.config) {
-    config_inserts.push_back({s.id, globals.defaults});
+    out.configs.push_back({s.id, globals.defaults});
     source = "global defaults (new stream_engagement_config row)";
   } else {
     std::string error;
@@ -155,7 +153,7 @@ void TickEngine::step_stream(const LiveStream& s, const GlobalSettings& globals,
   } else if (!s.state) {
     sim = first_sight(config, s.real, rng_);
     write_state = true;
-    audits.push_back({now, "first_simulated", s.id,
+    out.audits.push_back({now, "first_simulated", s.id,
                       JsonObject()
                           .raw("config", used)
                           .add("config_source", source)
@@ -165,8 +163,8 @@ void TickEngine::step_stream(const LiveStream& s, const GlobalSettings& globals,
   } else {
     // A stream whose numbers did not change last tick was not written,
     // but its time was spent: the lease row says until when.
-    const std::int64_t since = std::max(s.state->last_tick_ms, lease.last_tick_ms);
-    const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, max_catchup_s);
+    const std::int64_t since = std::max(s.state->last_tick_ms, tick.lease.last_tick_ms);
+    const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, tick.max_catchup_s);
     sim = step(config, s.state->sim, s.real, dt, rng_);
     // A finalized stream that is live again is simulated on from its totals.
     write_state = sim != s.state->sim || s.state->finalized;
@@ -175,7 +173,7 @@ void TickEngine::step_stream(const LiveStream& s, const GlobalSettings& globals,
     // Recorded with the state; a change is audited (a state from before
     // the column existed is just recorded).
     if (!s.state->config_json.empty()) {
-      audits.push_back({now, "config_changed", s.id,
+      out.audits.push_back({now, "config_changed", s.id,
                         JsonObject()
                             .raw("from", s.state->config_json)
                             .raw("to", used)
@@ -187,13 +185,13 @@ void TickEngine::step_stream(const LiveStream& s, const GlobalSettings& globals,
   // The settings are written only when they differ from the stored ones
   // (an empty value keeps the column as it is).
   if (write_state) {
-    state_writes.push_back(
+    out.states.push_back(
         {s.id, s.state && !s.state->finalized, sim, first_tick, now,
          s.state && s.state->config_json == used ? "" : used});
   }
 
   const Display display = live_display(s.real, sim, simulate);
-  if (display != s.shown) display_writes.push_back({s.id, display});
+  if (display != s.shown) out.displays.push_back({s.id, display});
   if (log_.enabled(LogLevel::debug)) {
     log_.debug(
         "stream=" + std::to_string(s.id) + " real_viewers=" + std::to_string(s.real.viewers) +
@@ -229,7 +227,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   const bool simulate = settings.simulation_enabled && globals.simulation_enabled;
   report.simulation_enabled = simulate;
-  std::vector<AuditEvent> audits;
+  // What is still to be written: the audit rows from here on, each chunk's rows.
+  Pending pending;
   // Flips are audited against the last audited state, not this process's
   // memory: a restart or a new leader records only real changes.
   const std::optional<std::string> last_switch = store_.last_audit_detail("kill_switch");
@@ -240,7 +239,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
     detail.add("simulation", simulate ? "on" : "off");
     if (!settings.simulation_enabled) detail.add("off_by_config_file", true);
     if (!globals.simulation_enabled) detail.add("off_by_global_setting", true);
-    audits.push_back({now, "kill_switch", std::nullopt, detail.str()});
+    pending.audits.push_back({now, "kill_switch", std::nullopt, detail.str()});
   }
   if (simulate != last_simulation_enabled_) {
     log_.notice(simulate ? "simulation on: display = real + simulated"
@@ -252,35 +251,26 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   // The live streams are read, stepped and written a chunk at a time, so
   // the memory a tick needs does not grow with the number of streams.
-  std::vector<ConfigInsert> config_inserts;
-  std::vector<StateWrite> state_writes;
-  std::vector<DisplayWrite> display_writes;
-  const double max_catchup_s = std::chrono::duration<double>(settings.max_catchup).count();
+  TickContext context{globals, simulate, now, lease,
+                      std::chrono::duration<double>(settings.max_catchup).count(), std::nullopt};
   double step_ms = 0, write_ms = 0;
   store_.begin_writes();
-
-  // Most streams share their settings: each distinct one is written as JSON
-  // once per tick, not once per stream.
-  std::optional<std::pair<EngagementConfig, std::string>> json_of;
   const auto chunk = [&](const std::vector<LiveStream>& live) {
     const auto c0 = Clock::now();
-    for (const LiveStream& s : live) {
-      step_stream(s, globals, simulate, now, lease, max_catchup_s, json_of, config_inserts,
-                  state_writes, display_writes, audits);
-    }
+    for (const LiveStream& s : live) step_stream(s, context, pending);
     const auto c1 = Clock::now();
-    store_.insert_configs(config_inserts);
-    store_.write_states(state_writes);
-    store_.write_displays(display_writes);
-    store_.append_audit(audits);
+    store_.insert_configs(pending.configs);
+    store_.write_states(pending.states);
+    store_.write_displays(pending.displays);
+    store_.append_audit(pending.audits);
     report.live += live.size();
-    report.configs_created += config_inserts.size();
-    report.states_written += state_writes.size();
-    report.displays_written += display_writes.size();
-    config_inserts.clear();
-    state_writes.clear();
-    display_writes.clear();
-    audits.clear();
+    report.configs_created += pending.configs.size();
+    report.states_written += pending.states.size();
+    report.displays_written += pending.displays.size();
+    pending.configs.clear();
+    pending.states.clear();
+    pending.displays.clear();
+    pending.audits.clear();
     step_ms += ms_between(c0, c1);
     write_ms += ms_between(c1, Clock::now());
   };
@@ -332,7 +322,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
                                          e.real.dislikes,      e.real.comments,      false};
     f.finalized_ms = now;
     if (!store_.finalize(f)) continue;
-    audits.push_back({now, "finalized", f.stream_id,
+    pending.audits.push_back({now, "finalized", f.stream_id,
                       JsonObject()
                           .add("status", f.final_status)
                           .add("duration_seconds", f.duration_seconds)
@@ -350,7 +340,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
     finals.push_back(std::move(f));
   }
 
-  store_.append_audit(audits);
+  store_.append_audit(pending.audits);
 
   // The fencing check: the row is still the one this tick locked and read.
   const Lease next{holder_, token_, store_.connection_id(),

@@ -72,13 +72,26 @@ class TickEngine {
   bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
   // " of shard I/N" when there are several shards, for log lines.
   std::string shard_text() const;
+  // What one chunk of streams has to write.
+  struct Pending {
+    std::vector<ConfigInsert> configs;
+    std::vector<StateWrite> states;
+    std::vector<DisplayWrite> displays;
+    std::vector<AuditEvent> audits;
+  };
+  // What every stream of a tick shares.
+  struct TickContext {
+    const GlobalSettings& globals;
+    bool simulate;
+    std::int64_t now;
+    const Lease& lease;
+    double max_catchup_s;
+    // Most streams share their settings: each distinct one is formatted as
+    // JSON once per tick, not once per stream.
+    std::optional<std::pair<EngagementConfig, std::string>> json_of;
+  };
   // The step of one live stream: the rows to write and audit for it.
-  void step_stream(const LiveStream& s, const GlobalSettings& globals, bool simulate,
-                   std::int64_t now, const Lease& lease, double max_catchup_s,
-                   std::optional<std::pair<EngagementConfig, std::string>>& json_of,
-                   std::vector<ConfigInsert>& config_inserts,
-                   std::vector<StateWrite>& state_writes,
-                   std::vector<DisplayWrite>& display_writes, std::vector<AuditEvent>& audits);
+  void step_stream(const LiveStream& s, TickContext& tick, Pending& out);
 
   Store& store_;
   const Logger& log_;
