@@ -739,6 +739,13 @@ TEST_CASE("with a last_seen_at heartbeat column only sessions seen within the TT
   // A TTL of three hours counts the stale session too.
   CHECK(counted(store->read_live_streams(std::chrono::hours(3), Shard{0, 2})) ==
         std::vector<long long>{3, 3});
+  // A chunk at a time: the derived table counts each chunk's own streams.
+  std::vector<LiveStream> parts;
+  store->read_live_streams(ttl, Shard{}, 1, [&](const std::vector<LiveStream>& part) {
+    CHECK(part.size() == 1);
+    parts.insert(parts.end(), part.begin(), part.end());
+  });
+  CHECK(counted(parts) == std::vector<long long>{2, 2, 2, 2});
 }
 
 TEST_CASE("live streams read a chunk at a time are the same streams with the same counts") {
