@@ -154,16 +154,17 @@ class Store {
   std::map<std::string, std::optional<std::string>> read_global_settings();
   // The live streams of the shard with config, state and real counts, in id
   // order, up to `chunk` per statement: fn is called once per chunk. Only the
-  // chunk's rows are held, on the client and in the server's derived tables.
+  // chunk's rows are held, on the client and in the server's result. Streams
+  // without a counts row yet are counted first (count_real).
   void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
                          std::size_t chunk,
                          const std::function<void(const std::vector<LiveStream>&)>& fn);
   // All of them at once.
   std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                             const Shard& shard = {});
-  // The SQL text of one chunk's read (placeholders: :ttl when stream_viewers
-  // has a heartbeat column, the id range and the shard in each derived table
-  // and in the outer query), e.g. for EXPLAIN.
+  // The SQL text of one chunk's read, e.g. for EXPLAIN. Placeholders: the id
+  // range (:after, :upto) and the shard's two; with a heartbeat column in
+  // stream_viewers also its derived table's range, :ttl and shard.
   std::string live_streams_query(const Shard& shard = {});
   // The shard's simulated streams that are no longer live and not finalized.
   std::vector<EndedStream> read_ended_streams(const Shard& shard = {});
@@ -238,7 +239,7 @@ class Store {
   Store(Backend backend, std::unique_ptr<soci::session> sql);
   void detect_columns();
   // Sends rows (tab-separated text) into one of the tick's temporary tables
-  // by LOAD DATA LOCAL INFILE, creating the tables first on this connection.
+  // (created by begin_writes) by LOAD DATA LOCAL INFILE.
   // False, with local_infile_ off from then on and notice_ set, when the
   // server or the account refuses it; throws on any other error.
   bool load_rows(const char* table, const std::string& tsv, std::size_t rows);

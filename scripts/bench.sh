@@ -4,7 +4,7 @@
 # one line per stream count and scenario with the floor measured in the same run,
 # then the daemon's resident memory per live stream (see README, Performance).
 # Usage (as root on Debian 12):
-#   bash scripts/bench.sh [--streams 1000,10000,100000] [--ticks 3] [--interval-ms 5000]
+#   bash scripts/bench.sh [--streams 1000,10000,100000] [--ticks 3] [--interval-ms 5000] [--chunk 5000]
 #                         [--explain] [--no-memory]
 set -euo pipefail
 cd "$(dirname "$0")/.."

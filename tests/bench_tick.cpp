@@ -210,6 +210,7 @@ int main(int argc, char** argv) {
   int interval_ms = 5000;
   bool with_explain = false;
   bool with_memory = true;
+  std::size_t chunk_rows = TickSettings{}.chunk_rows;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const std::string v = i + 1 < argc ? argv[i + 1] : "";
@@ -225,13 +226,16 @@ int main(int argc, char** argv) {
     } else if (a == "--interval-ms" && !v.empty()) {
       interval_ms = std::stoi(v);
       ++i;
+    } else if (a == "--chunk" && !v.empty()) {
+      chunk_rows = static_cast<std::size_t>(std::stoul(v));
+      ++i;
     } else if (a == "--explain") {
       with_explain = true;
     } else if (a == "--no-memory") {
       with_memory = false;
     } else {
-      std::cerr << "usage: tick_bench [--streams N,N] [--ticks K] [--interval-ms MS] [--explain]"
-                   " [--no-memory]\n";
+      std::cerr << "usage: tick_bench [--streams N,N] [--ticks K] [--interval-ms MS]"
+                   " [--chunk ROWS] [--explain] [--no-memory]\n";
       return 2;
     }
   }
@@ -243,8 +247,9 @@ int main(int argc, char** argv) {
       db.migrated();
       idle = daemon_memory(db, 0, 3);
     }
-    std::printf("# engagementd tick benchmark (MariaDB; medians of %d ticks; times in ms)\n",
-                ticks);
+    std::printf("# engagementd tick benchmark (MariaDB; medians of %d ticks; chunks of %zu"
+                " streams; times in ms)\n",
+                ticks, chunk_rows);
     std::printf("# rows: rows written per tick (displays + states + configs); floor: one\n"
                 "# UPDATE ... JOIN writing the same streams' display and state rows\n");
     std::printf("# %7s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %6s\n", "streams", "scenario",
@@ -258,6 +263,7 @@ int main(int argc, char** argv) {
       if (with_explain && n == sizes.back()) explain(*site, *store);
       TickSettings settings;
       settings.max_catchup = std::chrono::seconds(60);
+      settings.chunk_rows = chunk_rows;
 
       std::vector<TickReport> create, all, steady;
       std::vector<double> create_floor, all_floor, steady_floor;
