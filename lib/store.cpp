@@ -221,6 +221,26 @@ std::string shard_filter(const char* id_column, const Shard& shard, const char* 
   return std::string(" AND ") + id_column + " % :shard_count" + name + " = :shard_index" + name;
 }
 
+// Three subqueries counting a stream's real likes, dislikes and comments
+// (rows with is_fake = 0), for the stream whose id is in `stream_column`.
+std::string real_interaction_counts(const char* stream_column) {
+  std::string out;
+  for (const char* type : {"like", "dislike", "comment"}) {
+    out += std::string(out.empty() ? "" : ",") +
+           " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = " + stream_column +
+           " AND si.is_fake = 0 AND si.interaction_type = '" + type + "')";
+  }
+  return out;
+}
+
+// Binds the two placeholders of one shard_filter (nothing for a single
+// shard); count and index must live until the statement has run.
+void use_shard(soci::statement& st, const Shard& shard, long long& count, long long& index) {
+  if (shard.count <= 1) return;
+  st.exchange(soci::use(count));
+  st.exchange(soci::use(index));
+}
+
 long long seconds(std::chrono::milliseconds d) {
   return std::max<long long>(1, static_cast<long long>((d.count() + 999) / 1000));
 }
@@ -264,10 +284,7 @@ bool bulk_refused(int error) {
 }  // namespace
 
 void Store::begin_writes() {
-  staged_configs_.clear();
-  staged_states_ = 0;
-  staged_displays_ = 0;
-  staged_new_ = false;
+  clear_staged();
   if (!local_infile_) return;
   try {
     if (!tick_tables_ready_) {
@@ -298,21 +315,32 @@ void Store::begin_writes() {
     *sql_ << "DELETE FROM engagementd_tick_display";
   } catch (const soci::soci_error& e) {
     if (!bulk_refused(error_number(e))) throw;
-    local_infile_ = false;
-    notice_ = std::string("LOAD DATA LOCAL INFILE into temporary tables is not available (") +
-              e.get_error_message() +
-              "); writing multi-row statements instead, which is slower. Allow it (server "
-              "local_infile=ON, GRANT CREATE TEMPORARY TABLES) or set database.local_infile: "
-              "false";
+    stop_bulk_upload(e);
   }
 }
 
 void Store::finish_writes() {
   if (staged_states_ > 0 || staged_displays_ > 0) apply_staged();
+  clear_staged();
+}
+
+void Store::clear_staged() {
   staged_configs_.clear();
   staged_states_ = 0;
   staged_displays_ = 0;
   staged_new_ = false;
+}
+
+void Store::stop_bulk_upload(const soci::soci_error& e) {
+  // Rows sent before (not seen in practice: a server refuses the first
+  // statement) are applied now; from here on rows are written directly.
+  finish_writes();
+  local_infile_ = false;
+  notice_ = std::string("LOAD DATA LOCAL INFILE into temporary tables is not available (") +
+            e.get_error_message() +
+            "); writing multi-row statements instead, which is slower. Allow it (server "
+            "local_infile=ON, GRANT CREATE TEMPORARY TABLES) or set database.local_infile: "
+            "false";
 }
 
 bool Store::load_rows(const char* table, const std::string& tsv, std::size_t rows) {
@@ -325,15 +353,7 @@ bool Store::load_rows(const char* table, const std::string& tsv, std::size_t row
   } catch (const soci::soci_error& e) {
     infile_->text = nullptr;
     if (!bulk_refused(error_number(e))) throw;
-    // Rows sent before (not seen in practice: a server refuses the first
-    // one) are applied now; from here on rows are written directly.
-    if (staged_states_ > 0 || staged_displays_ > 0) apply_staged();
-    staged_states_ = 0;
-    staged_displays_ = 0;
-    local_infile_ = false;
-    notice_ = std::string("LOAD DATA LOCAL INFILE is not available (") + e.get_error_message() +
-              "); writing multi-row statements instead, which is slower. Allow it (server "
-              "local_infile=ON) or set database.local_infile: false";
+    stop_bulk_upload(e);
     return false;
   }
   MYSQL* conn = static_cast<soci::mysql_session_backend*>(sql_->get_backend())->conn_;
@@ -755,10 +775,7 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   soci::statement bound(*sql_);
   bound.exchange(soci::into(next_upto, next_upto_ind));
   bound.exchange(soci::use(after));
-  if (shard.count > 1) {
-    bound.exchange(soci::use(shard_count));
-    bound.exchange(soci::use(shard_index));
-  }
+  use_shard(bound, shard, shard_count, shard_index);
   bound.alloc();
   bound.prepare("SELECT id FROM live_streams WHERE status = 'live' AND id > :after" +
                 shard_filter("id", shard) + " ORDER BY id LIMIT 1 OFFSET " +
@@ -774,17 +791,11 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
     st.exchange(soci::use(after));
     st.exchange(soci::use(upto));
     st.exchange(soci::use(ttl_seconds));
-    if (shard.count > 1) {
-      st.exchange(soci::use(shard_count));
-      st.exchange(soci::use(shard_index));
-    }
+    use_shard(st, shard, shard_count, shard_index);
   }
   st.exchange(soci::use(after));
   st.exchange(soci::use(upto));
-  if (shard.count > 1) {
-    st.exchange(soci::use(shard_count));
-    st.exchange(soci::use(shard_index));
-  }
+  use_shard(st, shard, shard_count, shard_index);
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
@@ -934,13 +945,7 @@ std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
       " st.last_tick_ms, st.real_peak, st.sim_peak,"
       " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
       "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0),"
-      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
-      "   AND si.is_fake = 0 AND si.interaction_type = 'like'),"
-      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
-      "   AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
-      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
-      "   AND si.is_fake = 0 AND si.interaction_type = 'comment'), " +
-      duration +
+      + real_interaction_counts("st.stream_id") + ", " + duration +
       " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
       " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')" +
       shard_filter("st.stream_id", shard) + " ORDER BY st.stream_id";
@@ -956,10 +961,7 @@ std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
                        &dislikes, &comments, &duration_s}) {
     st.exchange(soci::into(*v));
   }
-  if (shard.count > 1) {
-    st.exchange(soci::use(shard_count));
-    st.exchange(soci::use(shard_index));
-  }
+  use_shard(st, shard, shard_count, shard_index);
   st.alloc();
   st.prepare(query);
   st.define_and_bind();
@@ -1267,13 +1269,7 @@ std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int6
       "SELECT rc.stream_id, rc.viewers, rc.likes, rc.dislikes, rc.comments,"
       " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = rc.stream_id"
       "   AND sv.is_fake = 0 AND sv.left_at IS NULL),"
-      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = rc.stream_id"
-      "   AND si.is_fake = 0 AND si.interaction_type = 'like'),"
-      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = rc.stream_id"
-      "   AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
-      " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = rc.stream_id"
-      "   AND si.is_fake = 0 AND si.interaction_type = 'comment')"
-      " FROM engagementd_real_counts rc" +
+      + real_interaction_counts("rc.stream_id") + " FROM engagementd_real_counts rc" +
       std::string(stream ? " WHERE rc.stream_id = :id" : "") + " ORDER BY rc.stream_id";
   long long id = 0, kv = 0, kl = 0, kd = 0, kc = 0, cv = 0, cl = 0, cd = 0, cc = 0;
   long long wanted = stream.value_or(0);

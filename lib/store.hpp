@@ -18,6 +18,7 @@
 
 namespace soci {
 class session;
+class soci_error;
 }
 
 namespace engagementd {
@@ -248,6 +249,11 @@ class Store {
   bool write_displays_bulk(const std::vector<DisplayWrite>& rows);
   // Applies the rows sent since begin_writes() to the real tables.
   void apply_staged();
+  void clear_staged();
+  // LOAD DATA LOCAL INFILE (or its temporary tables) refused, error e: the
+  // rows sent so far are applied, later ones written as multi-row
+  // statements, and notice_ says so.
+  void stop_bulk_upload(const soci::soci_error& e);
   // Creates the engagementd_real_counts rows of streams[which[...]] by
   // counting their rows, and sets their real counts.
   void count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which);
