@@ -39,6 +39,13 @@ void sample(std::string& out, const std::string& name, const std::string& value)
   out += '\n';
 }
 
+// A metric with a single sample and no labels.
+void metric(std::string& out, const char* name, const char* type, const char* help,
+            const std::string& value) {
+  header(out, name, type, help);
+  sample(out, name, value);
+}
+
 }  // namespace
 
 Metrics::Metrics(std::string version) : version_(std::move(version)) {
@@ -98,21 +105,18 @@ std::string Metrics::render() const {
   sample(out, "engagementd_tick_duration_seconds_sum", number(tick_seconds_sum_));
   sample(out, "engagementd_tick_duration_seconds_count", std::to_string(ticks_ok_));
 
-  header(out, "engagementd_live_streams", "gauge",
-         "Live streams seen by the last successful tick.");
-  sample(out, "engagementd_live_streams", std::to_string(live_streams_));
-  header(out, "engagementd_streams_simulated", "gauge",
-         "Streams given a simulated audience by the last successful tick.");
-  sample(out, "engagementd_streams_simulated", std::to_string(simulated_streams_));
-  header(out, "engagementd_streams_simulated_total", "counter",
-         "Streams simulated, summed over successful ticks.");
-  sample(out, "engagementd_streams_simulated_total", std::to_string(stream_ticks_));
-  header(out, "engagementd_streams_finalized_total", "counter",
-         "Streams finalized after leaving live.");
-  sample(out, "engagementd_streams_finalized_total", std::to_string(finalized_));
-  header(out, "engagementd_simulation_enabled", "gauge",
-         "1 when simulation is on (YAML kill switch and global setting), 0 when off.");
-  sample(out, "engagementd_simulation_enabled", simulation_enabled_ ? "1" : "0");
+  metric(out, "engagementd_live_streams", "gauge", "Live streams seen by the last successful tick.",
+         std::to_string(live_streams_));
+  metric(out, "engagementd_streams_simulated", "gauge",
+         "Streams given a simulated audience by the last successful tick.",
+         std::to_string(simulated_streams_));
+  metric(out, "engagementd_streams_simulated_total", "counter",
+         "Streams simulated, summed over successful ticks.", std::to_string(stream_ticks_));
+  metric(out, "engagementd_streams_finalized_total", "counter",
+         "Streams finalized after leaving live.", std::to_string(finalized_));
+  metric(out, "engagementd_simulation_enabled", "gauge",
+         "1 when simulation is on (YAML kill switch and global setting), 0 when off.",
+         simulation_enabled_ ? "1" : "0");
 
   header(out, "engagementd_rows_written_total", "counter",
          "Rows written by committed ticks, by table.");
@@ -124,15 +128,13 @@ std::string Metrics::render() const {
   for (const auto& [kind, n] : db_errors_) {
     sample(out, "engagementd_db_errors_total{kind=\"" + kind + "\"}", std::to_string(n));
   }
-  header(out, "engagementd_db_reconnects_total", "counter",
-         "Connections re-established after a lost or failed one.");
-  sample(out, "engagementd_db_reconnects_total", std::to_string(reconnects_));
-  header(out, "engagementd_last_successful_tick_timestamp_seconds", "gauge",
-         "Unix time of the last successful tick (0: none yet).");
-  sample(out, "engagementd_last_successful_tick_timestamp_seconds",
+  metric(out, "engagementd_db_reconnects_total", "counter",
+         "Connections re-established after a lost or failed one.", std::to_string(reconnects_));
+  metric(out, "engagementd_last_successful_tick_timestamp_seconds", "gauge",
+         "Unix time of the last successful tick (0: none yet).",
          number(last_success_unix_, "%.3f"));
-  header(out, "engagementd_leader", "gauge", "1 when this instance is the one writing ticks.");
-  sample(out, "engagementd_leader", std::to_string(leader_.load()));
+  metric(out, "engagementd_leader", "gauge", "1 when this instance is the one writing ticks.",
+         std::to_string(leader_.load()));
   return out;
 }
 

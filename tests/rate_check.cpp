@@ -43,17 +43,24 @@ struct Sample {
   }
 };
 
-// A Poisson count: variance = mean, so sd = sqrt(expected count).
-RateCheck poisson_check(const std::string& what, double rate, const Sample& s,
-                        std::size_t min_minutes) {
+// What both checks record before judging.
+RateCheck measured(const std::string& what, double rate, const Sample& s,
+                   std::size_t min_minutes) {
   RateCheck r;
   r.what = what;
   r.expected_per_minute = rate;
   r.minutes = static_cast<double>(s.minutes);
   r.count = s.count;
+  r.min_minutes = min_minutes;
+  return r;
+}
+
+// A Poisson count: variance = mean, so sd = sqrt(expected count).
+RateCheck poisson_check(const std::string& what, double rate, const Sample& s,
+                        std::size_t min_minutes) {
+  RateCheck r = measured(what, rate, s, min_minutes);
   r.measured_per_minute = s.minutes ? s.count / r.minutes : 0;
   r.tolerance = kSigmas * std::sqrt(rate * r.minutes);
-  r.min_minutes = min_minutes;
   r.ok = s.minutes >= min_minutes && std::abs(s.count - rate * r.minutes) <= r.tolerance;
   return r;
 }
@@ -66,12 +73,7 @@ RateCheck poisson_check(const std::string& what, double rate, const Sample& s,
 // wrong one is still many sd away.
 RateCheck sampled_check(const std::string& what, double rate, const Sample& s,
                         std::size_t min_minutes) {
-  RateCheck r;
-  r.what = what;
-  r.expected_per_minute = rate;
-  r.minutes = static_cast<double>(s.minutes);
-  r.count = s.count;
-  r.min_minutes = min_minutes;
+  RateCheck r = measured(what, rate, s, min_minutes);
   if (s.minutes < 2) return r;
   const double n = r.minutes;
   const double mean = s.count / n;
