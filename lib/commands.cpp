@@ -391,16 +391,16 @@ int cmd_recount(const std::vector<std::string>& args) {
                   << " comments=" << n.comments << "\n";
       }
       std::cout << rows.size() << " stream(s) checked, " << differ << " differ"
-                << (differ ? "; 'engagementd recount' has them counted again at the next tick"
-                           : "")
+                << (differ ? "; 'engagementd recount' has them counted again at the next tick" : "")
                 << "\n";
       return differ ? 1 : 0;
     }
     soci::transaction tx(store->session());
     const long long dropped = store->drop_real_counts(a.stream);
     tx.commit();
-    std::cout << dropped << " stream(s) will be counted again from the site's rows at the next "
-                            "tick\n";
+    std::cout << dropped
+              << " stream(s) will be counted again from the site's rows at the next "
+                 "tick\n";
     return 0;
   } catch (const soci::soci_error& e) {
     return fail(cmd, e.get_error_message());

@@ -318,8 +318,7 @@ class Parser {
     if (c.lease && *c.lease < 2 * c.tick_interval && problems_.empty()) {
       problem(lease_node, "leadership.lease",
               format_duration(*c.lease) + " is shorter than two ticks (tick.interval " +
-                  format_duration(c.tick_interval) +
-                  "): the lease would expire between renewals");
+                  format_duration(c.tick_interval) + "): the lease would expire between renewals");
     }
     if (c.shard.index >= c.shard.count && problems_.empty()) {
       problem(shard_index_node, "shard.index",
@@ -417,7 +416,7 @@ std::vector<std::string> permission_warnings(const Config& c) {
     std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
     return std::string(buf);
   };
-  struct stat st{};
+  struct stat st {};
   if (!c.source.empty() && ::stat(c.source.c_str(), &st) == 0 && (st.st_mode & S_IWOTH) != 0) {
     out.push_back("the config file " + c.source + " is writable by every user (mode " +
                   mode_text(st.st_mode) + "); run: chmod o-w " + c.source);

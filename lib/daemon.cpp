@@ -236,8 +236,8 @@ void Daemon::on_tick() {
         [&](const std::exception& e, int attempt, std::chrono::milliseconds pause) {
           metrics_.db_error(error_kind(e, false));
           log_.info("tick rolled back (err=\"" + std::string(e.what()) + "\"); retry " +
-                    std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) +
-                    " in " + format_duration(pause));
+                    std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) + " in " +
+                    format_duration(pause));
         });
     ++ticks_;
     last_success_ = Clock::now();

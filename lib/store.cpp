@@ -108,12 +108,23 @@ class TsvRows {
     }
     for (const char ch : *v) {
       switch (ch) {
-        case '\\': text_ += "\\\\"; break;
-        case '\t': text_ += "\\t"; break;
-        case '\n': text_ += "\\n"; break;
-        case '\r': text_ += "\\r"; break;
-        case '\0': text_ += "\\0"; break;
-        default: text_ += ch;
+        case '\\':
+          text_ += "\\\\";
+          break;
+        case '\t':
+          text_ += "\\t";
+          break;
+        case '\n':
+          text_ += "\\n";
+          break;
+        case '\r':
+          text_ += "\\r";
+          break;
+        case '\0':
+          text_ += "\\0";
+          break;
+        default:
+          text_ += ch;
       }
     }
     return *this;
@@ -384,15 +395,13 @@ bool Store::write_states_bulk(const std::vector<StateWrite>& rows) {
     state.add(static_cast<long long>(w.stream_id)).add(w.exists ? 0LL : 1LL);
     state.add(static_cast<long long>(w.sim.viewers)).add(static_cast<long long>(w.sim.joins));
     state.add(static_cast<long long>(w.sim.likes)).add(static_cast<long long>(w.sim.peak));
-    state.add(static_cast<long long>(w.first_tick_ms))
-        .add(static_cast<long long>(w.last_tick_ms));
+    state.add(static_cast<long long>(w.first_tick_ms)).add(static_cast<long long>(w.last_tick_ms));
     state.add(static_cast<long long>(w.sim.real_peak))
         .add(static_cast<long long>(w.sim.sim_peak))
         .add(config_id)
         .end_row();
   }
-  if (configs.rows() > 0 &&
-      !load_rows("engagementd_tick_config", configs.text(), configs.rows())) {
+  if (configs.rows() > 0 && !load_rows("engagementd_tick_config", configs.text(), configs.rows())) {
     return false;
   }
   if (!load_rows("engagementd_tick_state", state.text(), state.rows())) return false;
@@ -465,9 +474,7 @@ void Store::apply_staged() {
   }
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Store::Store(Backend backend, std::unique_ptr<soci::session> sql)
     : backend_(backend), sql_(std::move(sql)) {}
@@ -712,9 +719,9 @@ std::string Store::live_streams_query(const Shard& shard) {
   // Plain columns, NULL for a missing row of a LEFT JOIN: no expression per
   // value (COALESCE, CASE and CAST measured twice the server's time).
   std::string columns;
-  for (const char* c : {"ls.id", "ls.viewer_count", "ls.max_viewers", "ls.like_count",
-                        "ls.dislike_count", "ls.comment_count", "ls.includes_simulated",
-                        "c.stream_id"}) {
+  for (const char* c :
+       {"ls.id", "ls.viewer_count", "ls.max_viewers", "ls.like_count", "ls.dislike_count",
+        "ls.comment_count", "ls.includes_simulated", "c.stream_id"}) {
     columns += (columns.empty() ? "" : ", ") + value(c);
   }
   columns += "," + config_columns;
@@ -723,8 +730,8 @@ std::string Store::live_streams_query(const Shard& shard) {
         std::string("st.sim_likes"), std::string("st.peak_viewers"),
         std::string("st.first_tick_ms"), std::string("st.last_tick_ms"),
         std::string("st.finalized_ms"), std::string("st.real_peak"), std::string("st.sim_peak"),
-        std::string("st.config_json"), viewers, std::string("rc.likes"),
-        std::string("rc.dislikes"), std::string("rc.comments"), std::string("rc.stream_id")}) {
+        std::string("st.config_json"), viewers, std::string("rc.likes"), std::string("rc.dislikes"),
+        std::string("rc.comments"), std::string("rc.stream_id")}) {
     columns += (columns.back() == ',' ? " " : ", ") + value(c);
   }
   return "SELECT " + columns +
@@ -732,8 +739,7 @@ std::string Store::live_streams_query(const Shard& shard) {
          " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
          " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
          " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id" +
-         heartbeat_join +
-         " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
+         heartbeat_join + " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
          shard_filter("ls.id", shard) + " ORDER BY ls.id";
 }
 
@@ -752,11 +758,32 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   // site whose columns are not numeric (or SQLite, which stores any type)
   // cannot fail the whole read over one row. The columns, in query order:
   enum : std::size_t {
-    kId, kShownViewers, kShownMax, kShownLikes, kShownDislikes, kShownComments, kShownSimulated,
-    kConfigRow, kConfig0,
-    kStateRow = kConfig0 + kConfigKeys.size(), kSimViewers, kSimJoins, kSimLikes, kPeak,
-    kFirstTick, kLastTick, kFinalized, kRealPeak, kSimPeak, kConfigJson,
-    kRealViewers, kRealLikes, kRealDislikes, kRealComments, kCountsRow, kColumns
+    kId,
+    kShownViewers,
+    kShownMax,
+    kShownLikes,
+    kShownDislikes,
+    kShownComments,
+    kShownSimulated,
+    kConfigRow,
+    kConfig0,
+    kStateRow = kConfig0 + kConfigKeys.size(),
+    kSimViewers,
+    kSimJoins,
+    kSimLikes,
+    kPeak,
+    kFirstTick,
+    kLastTick,
+    kFinalized,
+    kRealPeak,
+    kSimPeak,
+    kConfigJson,
+    kRealViewers,
+    kRealLikes,
+    kRealDislikes,
+    kRealComments,
+    kCountsRow,
+    kColumns
   };
   std::array<std::vector<std::string>, kColumns> col;
   std::array<std::vector<soci::indicator>, kColumns> ind;
@@ -817,7 +844,7 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
         const auto at = [&](std::size_t k) { return present(k) ? whole_number(col[k][r]) : 0; };
         LiveStream s;
         s.id = at(kId);
-        s.shown = Display{at(kShownViewers), at(kShownMax),      at(kShownLikes),
+        s.shown = Display{at(kShownViewers),  at(kShownMax),      at(kShownLikes),
                           at(kShownDislikes), at(kShownComments), at(kShownSimulated) != 0};
         if (present(kConfigRow)) {
           RawConfig raw;
@@ -884,19 +911,21 @@ void Store::count_real(std::vector<LiveStream>& streams, const std::vector<std::
     grouped("SELECT stream_id, 'viewers', COUNT(*) FROM stream_viewers WHERE stream_id IN (" +
                 list + ") AND is_fake = 0 AND left_at IS NULL GROUP BY stream_id" + lock,
             [](RealCounts& c, const std::string&, long long n) { c.viewers = n; });
-    grouped(std::string("SELECT stream_id, ") + (mysql ? "CAST(interaction_type AS CHAR)"
-                                                       : "interaction_type") +
+    grouped(std::string("SELECT stream_id, ") +
+                (mysql ? "CAST(interaction_type AS CHAR)" : "interaction_type") +
                 ", COUNT(*) FROM stream_interactions WHERE stream_id IN (" + list +
                 ") AND is_fake = 0 AND interaction_type IN ('like', 'dislike', 'comment')"
-                " GROUP BY stream_id, interaction_type" + lock,
+                " GROUP BY stream_id, interaction_type" +
+                lock,
             [](RealCounts& c, const std::string& kind, long long n) {
               if (kind == "like") c.likes = n;
               if (kind == "dislike") c.dislikes = n;
               if (kind == "comment") c.comments = n;
             });
     BoundSql q(*sql_);
-    q.text("INSERT INTO engagementd_real_counts (stream_id, viewers, likes, dislikes, comments)"
-           " VALUES ");
+    q.text(
+        "INSERT INTO engagementd_real_counts (stream_id, viewers, likes, dislikes, comments)"
+        " VALUES ");
     bool first = true;
     for (const auto& [id, c] : counts) {
       q.text(first ? "(" : ", (").value(id).text(", ");
@@ -944,8 +973,8 @@ std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
       " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
       " st.last_tick_ms, st.real_peak, st.sim_peak,"
       " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
-      "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0),"
-      + real_interaction_counts("st.stream_id") + ", " + duration +
+      "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0)," +
+      real_interaction_counts("st.stream_id") + ", " + duration +
       " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
       " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')" +
       shard_filter("st.stream_id", shard) + " ORDER BY st.stream_id";
@@ -1164,8 +1193,9 @@ namespace {
 std::optional<Lease> select_lease(soci::session& sql, int shard, const char* lock) {
   std::string holder;
   long long token = 0, conn = 0, expires = 0, last = 0;
-  sql << std::string("SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM "
-                     "engagementd_leader WHERE shard = :s") +
+  sql << std::string(
+             "SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM "
+             "engagementd_leader WHERE shard = :s") +
              lock,
       soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
       soci::into(expires), soci::into(last);
@@ -1268,8 +1298,8 @@ std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int6
   const std::string query =
       "SELECT rc.stream_id, rc.viewers, rc.likes, rc.dislikes, rc.comments,"
       " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = rc.stream_id"
-      "   AND sv.is_fake = 0 AND sv.left_at IS NULL),"
-      + real_interaction_counts("rc.stream_id") + " FROM engagementd_real_counts rc" +
+      "   AND sv.is_fake = 0 AND sv.left_at IS NULL)," +
+      real_interaction_counts("rc.stream_id") + " FROM engagementd_real_counts rc" +
       std::string(stream ? " WHERE rc.stream_id = :id" : "") + " ORDER BY rc.stream_id";
   long long id = 0, kv = 0, kl = 0, kd = 0, kc = 0, cv = 0, cl = 0, cd = 0, cc = 0;
   long long wanted = stream.value_or(0);

@@ -19,7 +19,7 @@
 namespace soci {
 class session;
 class soci_error;
-}
+}  // namespace soci
 
 namespace engagementd {
 

@@ -154,17 +154,18 @@ void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& ou
     sim = first_sight(config, s.real, rng_);
     write_state = true;
     out.audits.push_back({now, "first_simulated", s.id,
-                      JsonObject()
-                          .raw("config", used)
-                          .add("config_source", source)
-                          .add("real_viewers", s.real.viewers)
-                          .add("sim_viewers", sim.viewers)
-                          .str()});
+                          JsonObject()
+                              .raw("config", used)
+                              .add("config_source", source)
+                              .add("real_viewers", s.real.viewers)
+                              .add("sim_viewers", sim.viewers)
+                              .str()});
   } else {
     // A stream whose numbers did not change last tick was not written,
     // but its time was spent: the lease row says until when.
     const std::int64_t since = std::max(s.state->last_tick_ms, tick.lease.last_tick_ms);
-    const double dt = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, tick.max_catchup_s);
+    const double dt =
+        std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, tick.max_catchup_s);
     sim = step(config, s.state->sim, s.real, dt, rng_);
     // A finalized stream that is live again is simulated on from its totals.
     write_state = sim != s.state->sim || s.state->finalized;
@@ -174,20 +175,19 @@ void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& ou
     // the column existed is just recorded).
     if (!s.state->config_json.empty()) {
       out.audits.push_back({now, "config_changed", s.id,
-                        JsonObject()
-                            .raw("from", s.state->config_json)
-                            .raw("to", used)
-                            .add("config_source", source)
-                            .str()});
+                            JsonObject()
+                                .raw("from", s.state->config_json)
+                                .raw("to", used)
+                                .add("config_source", source)
+                                .str()});
     }
     write_state = true;
   }
   // The settings are written only when they differ from the stored ones
   // (an empty value keeps the column as it is).
   if (write_state) {
-    out.states.push_back(
-        {s.id, s.state && !s.state->finalized, sim, first_tick, now,
-         s.state && s.state->config_json == used ? "" : used});
+    out.states.push_back({s.id, s.state && !s.state->finalized, sim, first_tick, now,
+                          s.state && s.state->config_json == used ? "" : used});
   }
 
   const Display display = live_display(s.real, sim, simulate);
@@ -198,9 +198,8 @@ void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& ou
         " sim_viewers=" + std::to_string(sim.viewers) +
         " target=" + std::to_string(simulate ? target_viewers(config, s.real.viewers) : 0) +
         " viewers=" + std::to_string(display.viewers) +
-        " real_likes=" + std::to_string(s.real.likes) +
-        " sim_likes=" + std::to_string(sim.likes) + " likes=" + std::to_string(display.likes) +
-        " peak=" + std::to_string(display.max_viewers));
+        " real_likes=" + std::to_string(s.real.likes) + " sim_likes=" + std::to_string(sim.likes) +
+        " likes=" + std::to_string(display.likes) + " peak=" + std::to_string(display.max_viewers));
   }
 }
 
@@ -251,8 +250,12 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   // The live streams are read, stepped and written a chunk at a time, so
   // the memory a tick needs does not grow with the number of streams.
-  TickContext context{globals, simulate, now, lease,
-                      std::chrono::duration<double>(settings.max_catchup).count(), std::nullopt};
+  TickContext context{globals,
+                      simulate,
+                      now,
+                      lease,
+                      std::chrono::duration<double>(settings.max_catchup).count(),
+                      std::nullopt};
   double step_ms = 0, write_ms = 0;
   store_.begin_writes();
   const auto chunk = [&](const std::vector<LiveStream>& live) {
@@ -323,20 +326,20 @@ TickReport TickEngine::run(const TickSettings& settings) {
     f.finalized_ms = now;
     if (!store_.finalize(f)) continue;
     pending.audits.push_back({now, "finalized", f.stream_id,
-                      JsonObject()
-                          .add("status", f.final_status)
-                          .add("duration_seconds", f.duration_seconds)
-                          .add("real_viewers_total", f.real_viewers_total)
-                          .add("sim_viewers_total", f.sim_viewers_total)
-                          .add("real_peak", f.real_peak)
-                          .add("sim_peak", f.sim_peak)
-                          .add("real_likes", f.real.likes)
-                          .add("sim_likes", f.sim_likes)
-                          .add("final_viewer_count", f.final_display.viewers)
-                          .add("final_like_count", f.final_display.likes)
-                          .add("final_max_viewers", f.final_display.max_viewers)
-                          .add("includes_simulated", f.final_display.simulated)
-                          .str()});
+                              JsonObject()
+                                  .add("status", f.final_status)
+                                  .add("duration_seconds", f.duration_seconds)
+                                  .add("real_viewers_total", f.real_viewers_total)
+                                  .add("sim_viewers_total", f.sim_viewers_total)
+                                  .add("real_peak", f.real_peak)
+                                  .add("sim_peak", f.sim_peak)
+                                  .add("real_likes", f.real.likes)
+                                  .add("sim_likes", f.sim_likes)
+                                  .add("final_viewer_count", f.final_display.viewers)
+                                  .add("final_like_count", f.final_display.likes)
+                                  .add("final_max_viewers", f.final_display.max_viewers)
+                                  .add("includes_simulated", f.final_display.simulated)
+                                  .str()});
     finals.push_back(std::move(f));
   }
 

@@ -101,7 +101,7 @@ double floor_ms(soci::session& sql, std::size_t streams) {
          " st.sim_likes = st.sim_likes + 1, st.peak_viewers = st.peak_viewers + 1,"
          " st.last_tick_ms = st.last_tick_ms + 1, st.sim_peak = st.sim_peak + 1"
          " WHERE ls.status = 'live' AND ls.id <= " +
-         std::to_string(last_id);
+             std::to_string(last_id);
   tx.commit();
   return ms_since(t);
 }
@@ -195,9 +195,8 @@ void explain(soci::session& sql, Store& store) {
       }
     };
     std::printf("# %-3s %-18s %-6s %-6s %-40s %-32s %-4s %-24s %-8s %s\n", text(0).c_str(),
-                text(1).c_str(), text(2).c_str(), text(3).c_str(), text(4).c_str(),
-                text(5).c_str(), text(6).c_str(), text(7).c_str(), text(8).c_str(),
-                text(9).c_str());
+                text(1).c_str(), text(2).c_str(), text(3).c_str(), text(4).c_str(), text(5).c_str(),
+                text(6).c_str(), text(7).c_str(), text(8).c_str(), text(9).c_str());
   }
   std::fflush(stdout);
 }
@@ -247,13 +246,15 @@ int main(int argc, char** argv) {
       db.migrated();
       idle = daemon_memory(db, 0, 3);
     }
-    std::printf("# engagementd tick benchmark (MariaDB; medians of %d ticks; chunks of %zu"
-                " streams; times in ms)\n",
-                ticks, chunk_rows);
-    std::printf("# rows: rows written per tick (displays + states + configs); floor: one\n"
-                "# UPDATE ... JOIN writing the same streams' display and state rows\n");
-    std::printf("# %7s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %6s\n", "streams", "scenario",
-                "read", "step", "write", "total", "rows", "floor", "ratio");
+    std::printf(
+        "# engagementd tick benchmark (MariaDB; medians of %d ticks; chunks of %zu"
+        " streams; times in ms)\n",
+        ticks, chunk_rows);
+    std::printf(
+        "# rows: rows written per tick (displays + states + configs); floor: one\n"
+        "# UPDATE ... JOIN writing the same streams' display and state rows\n");
+    std::printf("# %7s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %6s\n", "streams", "scenario", "read",
+                "step", "write", "total", "rows", "floor", "ratio");
     std::vector<std::string> memory_lines;
     for (const long long n : sizes) {
       TestDatabase db;
@@ -294,19 +295,18 @@ int main(int argc, char** argv) {
       if (with_memory) {
         const Memory m = daemon_memory(db, static_cast<std::size_t>(n), 3);
         char buf[256];
-        std::snprintf(buf, sizeof buf, "# %7lld  %9lld  %9lld  %9.0f  %9.0f", n, m.rss_kb,
-                      m.hwm_kb,
-                      static_cast<double>(m.rss_kb - idle.rss_kb) * 1024.0 /
-                          static_cast<double>(n),
-                      static_cast<double>(m.hwm_kb - idle.hwm_kb) * 1024.0 /
-                          static_cast<double>(n));
+        std::snprintf(
+            buf, sizeof buf, "# %7lld  %9lld  %9lld  %9.0f  %9.0f", n, m.rss_kb, m.hwm_kb,
+            static_cast<double>(m.rss_kb - idle.rss_kb) * 1024.0 / static_cast<double>(n),
+            static_cast<double>(m.hwm_kb - idle.hwm_kb) * 1024.0 / static_cast<double>(n));
         memory_lines.push_back(buf);
       }
     }
     if (with_memory) {
-      std::printf("# memory of the engagementd binary after 3 ticks (idle on an empty database:"
-                  " VmRSS %lld kB, VmHWM %lld kB)\n",
-                  idle.rss_kb, idle.hwm_kb);
+      std::printf(
+          "# memory of the engagementd binary after 3 ticks (idle on an empty database:"
+          " VmRSS %lld kB, VmHWM %lld kB)\n",
+          idle.rss_kb, idle.hwm_kb);
       std::printf("# %7s  %9s  %9s  %9s  %9s\n", "streams", "rss_kB", "peak_kB", "B/stream",
                   "peak_B/str");
       for (const auto& l : memory_lines) std::printf("%s\n", l.c_str());

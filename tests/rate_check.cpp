@@ -44,8 +44,7 @@ struct Sample {
 };
 
 // What both checks record before judging.
-RateCheck measured(const std::string& what, double rate, const Sample& s,
-                   std::size_t min_minutes) {
+RateCheck measured(const std::string& what, double rate, const Sample& s, std::size_t min_minutes) {
   RateCheck r;
   r.what = what;
   r.expected_per_minute = rate;

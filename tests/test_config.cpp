@@ -225,8 +225,8 @@ TEST_CASE("a password file others can read, or a config others can write, is war
 
   using std::filesystem::perms;
   std::filesystem::permissions(pw, perms::owner_read | perms::owner_write);
-  std::filesystem::permissions(yaml, perms::owner_read | perms::owner_write | perms::group_read |
-                                         perms::others_read);
+  std::filesystem::permissions(
+      yaml, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
   CHECK(permission_warnings(load_config(yaml)).empty());  // a readable config is fine
 
   std::filesystem::permissions(pw, perms::owner_read | perms::owner_write | perms::others_read);
@@ -234,15 +234,14 @@ TEST_CASE("a password file others can read, or a config others can write, is war
   const auto warnings = permission_warnings(load_config(yaml));
   REQUIRE(warnings.size() == 2);
   CHECK_THAT(warnings[0], Catch::Contains(yaml) && Catch::Contains("writable by every user"));
-  CHECK_THAT(warnings[1], Catch::Contains(pw) && Catch::Contains("mode 0604") &&
-                              Catch::Contains("chmod o-r"));
+  CHECK_THAT(warnings[1],
+             Catch::Contains(pw) && Catch::Contains("mode 0604") && Catch::Contains("chmod o-r"));
   for (const auto& w : warnings) CHECK_THAT(w, !Catch::Contains("secret\n"));
   std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a section with every key commented out is empty, an empty database section is not") {
-  const Config c =
-      parse_config(std::string(kGood) + "leadership:\n  # lease: 20s\n", "test.yaml");
+  const Config c = parse_config(std::string(kGood) + "leadership:\n  # lease: 20s\n", "test.yaml");
   CHECK_FALSE(c.lease.has_value());
   CHECK_THAT(problem("database:\ntick:\n  interval: 5s\n"),
              Catch::Contains("test.yaml:") && Catch::Contains("database: empty"));

@@ -43,7 +43,6 @@ Numbers read(soci::session& sql, long long id) {
   return n;
 }
 
-
 }  // namespace
 
 TEST_CASE("end to end: the PHP site's stream is simulated, finalized once, and stays final") {

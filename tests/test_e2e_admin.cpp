@@ -292,15 +292,18 @@ TEST_CASE("end to end: recount --check finds kept real counts that drifted, reco
   *sql << "UPDATE engagementd_real_counts SET likes = 99, viewers = 5 WHERE stream_id = " + sa;
   CHECK(run_command({kBinary, "recount", "--check", "-c", yaml}, out) == 1);
   INFO(out);
-  CHECK(out.find("stream=" + sa + " kept viewers=5 likes=99 dislikes=0 comments=1; counted "
+  CHECK(out.find("stream=" + sa +
+                 " kept viewers=5 likes=99 dislikes=0 comments=1; counted "
                  "viewers=1 likes=1 dislikes=0 comments=1") != std::string::npos);
   CHECK(out.find("stream=" + std::to_string(b)) == std::string::npos);
   CHECK(run_command({kBinary, "recount", "--stream", sa, "-c", yaml}, out) == 0);
   CHECK(out.find("1 stream(s) will be counted again") != std::string::npos);
   REQUIRE(run_command({kBinary, "run", "-c", yaml, "--duration", "500ms"}, out) == 0);
   CHECK(run_command({kBinary, "recount", "--check", "--stream", sa, "-c", yaml}, out) == 0);
-  CHECK(query_int(*sql, "SELECT like_count - (SELECT sim_likes FROM engagementd_stream_state "
-                        "WHERE stream_id = " + sa + ") FROM live_streams WHERE id = " + sa) == 1);
+  CHECK(query_int(*sql,
+                  "SELECT like_count - (SELECT sim_likes FROM engagementd_stream_state "
+                  "WHERE stream_id = " +
+                      sa + ") FROM live_streams WHERE id = " + sa) == 1);
   CHECK(run_command({kBinary, "recount", "--stream", "x", "-c", yaml}, out) == 2);
   CHECK(run_command({kBinary, "recount", "--global", "-c", yaml}, out) == 2);
 }

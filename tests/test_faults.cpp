@@ -3,9 +3,9 @@
 // a killed session, a stalled connection, concurrent writers, a second
 // instance, a crash loop, bad rows and bad YAML. Each test prints what it
 // measured (recovery times) as a Catch2 WARN line.
-#include <catch2/catch.hpp>
 #include <soci/mysql/soci-mysql.h>
 #include <sys/stat.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cmath>
@@ -45,8 +45,7 @@ double ms_since(Clock::time_point t) {
 
 // A live stream with its config row (none if config is empty), started at
 // `started` (SQL; default now).
-long long add_stream(soci::session& sql, const std::string& config,
-                     std::string started = "") {
+long long add_stream(soci::session& sql, const std::string& config, std::string started = "") {
   if (started.empty()) started = site::now_sql();
   sql << "INSERT INTO live_streams (vendor_id, title, status, started_at) VALUES (1, 'fault', "
          "'live', " +
@@ -80,8 +79,8 @@ void check_likes_match_time(soci::session& sql, long long id) {
   const Sim s = sim_of(sql, id);
   const double expected = kLikesPerMs * static_cast<double>(s.last - s.first);
   const double tolerance = 5 * std::sqrt(expected) + 2;
-  INFO("simulated likes " << s.likes << ", expected " << expected << " +- " << tolerance
-                          << " over " << (s.last - s.first) << " ms");
+  INFO("simulated likes " << s.likes << ", expected " << expected << " +- " << tolerance << " over "
+                          << (s.last - s.first) << " ms");
   CHECK(std::fabs(static_cast<double>(s.likes) - expected) <= tolerance);
 }
 
@@ -101,11 +100,11 @@ class PrivateServer {
     std::string out;
     REQUIRE(run_command({"/bin/bash", script_, "start", dir_}, out) == 0);
     port_ = std::stoi(out.substr(out.find_last_of('\n', out.size() - 2) + 1));
-    ::setenv("ENGAGEMENTD_TEST_MYSQL",
-             ("host=127.0.0.1 port=" + std::to_string(port_) +
-              " user=engagementd_test password=test")
-                 .c_str(),
-             1);
+    ::setenv(
+        "ENGAGEMENTD_TEST_MYSQL",
+        ("host=127.0.0.1 port=" + std::to_string(port_) + " user=engagementd_test password=test")
+            .c_str(),
+        1);
   }
   ~PrivateServer() {
     std::string out;
@@ -170,14 +169,14 @@ struct BusyDaemon {
 
 }  // namespace
 
-TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resumes, no tick "
-          "lost or applied twice",
-          "[mysql-only]") {
+TEST_CASE(
+    "restart: MariaDB stopped for 10 s and started again, the daemon resumes, no tick "
+    "lost or applied twice",
+    "[mysql-only]") {
   PrivateServer server;
   TestDatabase db;
-  const std::string cfg =
-      with_database_keys(db.write_yaml(daemon_yaml() + "simulation:\n  seed: 1\n"),
-                         "  reconnect_max: 2s\n");
+  const std::string cfg = with_database_keys(
+      db.write_yaml(daemon_yaml() + "simulation:\n  seed: 1\n"), "  reconnect_max: 2s\n");
   migrate(cfg);
   long long id = 0;
   {
@@ -187,7 +186,8 @@ TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resum
   Child daemon({kBinary, "run", "-c", cfg}, db.dir() + "/daemon.log");
   {
     auto site = db.site();
-    REQUIRE(eventually([&] { return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state") == 1; }));
+    REQUIRE(eventually(
+        [&] { return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state") == 1; }));
   }
   std::this_thread::sleep_for(2s);
   long long before = 0;
@@ -205,8 +205,8 @@ TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resum
   auto site = db.site();
   REQUIRE(eventually([&] { return lease_tick(*site) > before; }, 30s));
   const double recovery = ms_since(starting);
-  WARN("restart: MariaDB answered " << startup << " ms after its start, ticks resumed "
-                                    << recovery << " ms after its start (reconnect_max 2 s)");
+  WARN("restart: MariaDB answered " << startup << " ms after its start, ticks resumed " << recovery
+                                    << " ms after its start (reconnect_max 2 s)");
   // Start-up, then at most the backoff cap, one tick, and a second for the
   // connection and a loaded machine.
   CHECK(recovery <= startup + 2000 + 200 + 1000);
@@ -221,9 +221,10 @@ TEST_CASE("restart: MariaDB stopped for 10 s and started again, the daemon resum
   check_likes_match_time(*site, id);
 }
 
-TEST_CASE("kill-session: the daemon's connection is killed mid-run, it reconnects, no tick lost "
-          "or applied twice",
-          "[mysql-only]") {
+TEST_CASE(
+    "kill-session: the daemon's connection is killed mid-run, it reconnects, no tick lost "
+    "or applied twice",
+    "[mysql-only]") {
   BusyDaemon busy;
   auto& site = busy.site;
   const long long id = busy.id;
@@ -241,8 +242,8 @@ TEST_CASE("kill-session: the daemon's connection is killed mid-run, it reconnect
     REQUIRE(eventually(
         [&] {
           return lease_tick(*site) > before &&
-                 query_int(*site,
-                           "SELECT connection_id FROM engagementd_leader WHERE shard = 0") != conn;
+                 query_int(*site, "SELECT connection_id FROM engagementd_leader WHERE shard = 0") !=
+                     conn;
         },
         20s));
     const double recovery = ms_since(killed);
@@ -260,9 +261,10 @@ TEST_CASE("kill-session: the daemon's connection is killed mid-run, it reconnect
   check_likes_match_time(*site, id);
 }
 
-TEST_CASE("stall: a proxy stops forwarding, the query times out within read_timeout and the "
-          "daemon recovers when traffic flows",
-          "[mysql-only]") {
+TEST_CASE(
+    "stall: a proxy stops forwarding, the query times out within read_timeout and the "
+    "daemon recovers when traffic flows",
+    "[mysql-only]") {
   TestDatabase db;
   TcpProxy proxy(db.config().port);
   std::string text = read_file(db.write_yaml(daemon_yaml()));
@@ -305,9 +307,10 @@ TEST_CASE("stall: a proxy stops forwarding, the query times out within read_time
   check_likes_match_time(*site, id);
 }
 
-TEST_CASE("concurrent writers: 10,000 real likes from 4 clients during ticks are all shown, "
-          "exactly once",
-          "[mysql-only]") {
+TEST_CASE(
+    "concurrent writers: 10,000 real likes from 4 clients during ticks are all shown, "
+    "exactly once",
+    "[mysql-only]") {
   BusyDaemon busy;
   auto& site = busy.site;
   const long long id = busy.id;
@@ -365,9 +368,10 @@ TEST_CASE("concurrent writers: 10,000 real likes from 4 clients during ticks are
   (void)kViewersEach;
 }
 
-TEST_CASE("two instances: exactly one writes, kill -9 of the leader hands over within lease + "
-          "one tick, a leader paused past its lease commits nothing",
-          "[mysql-only]") {
+TEST_CASE(
+    "two instances: exactly one writes, kill -9 of the leader hands over within lease + "
+    "one tick, a leader paused past its lease commits nothing",
+    "[mysql-only]") {
   TestDatabase db;
   const std::string yaml = db.write_yaml(daemon_yaml());
   migrate(yaml);
@@ -415,7 +419,8 @@ TEST_CASE("two instances: exactly one writes, kill -9 of the leader hands over w
   const std::size_t ticks_before_stop = count_of(b.log(), "tick live=");
   REQUIRE(eventually([&] { return !holder_in(c.log()).empty(); }, 10s));
   WARN("two instances: takeover " << ms_since(stopped) << " ms after SIGSTOP of the leader");
-  std::this_thread::sleep_for(2500ms - std::chrono::milliseconds(static_cast<long long>(ms_since(stopped))));
+  std::this_thread::sleep_for(2500ms -
+                              std::chrono::milliseconds(static_cast<long long>(ms_since(stopped))));
   b.signal(SIGCONT);
   std::this_thread::sleep_for(2s);
   const std::string b_log = b.log();
@@ -432,13 +437,14 @@ TEST_CASE("two instances: exactly one writes, kill -9 of the leader hands over w
   CHECK(c.wait(20s) == 0);
 }
 
-TEST_CASE("two shards: every live stream is simulated by exactly one instance, each holds its "
-          "shard's lease, a second instance on a shard stands by and takes over",
-          "[mysql-only]") {
+TEST_CASE(
+    "two shards: every live stream is simulated by exactly one instance, each holds its "
+    "shard's lease, a second instance on a shard stands by and takes over",
+    "[mysql-only]") {
   TestDatabase db;
-  const std::string base = read_file(db.write_yaml(
-      "tick:\n  interval: 200ms\n  max_catchup: 60s\nleadership:\n  lease: 1s\n"
-      "log:\n  level: debug\n"));
+  const std::string base = read_file(
+      db.write_yaml("tick:\n  interval: 200ms\n  max_catchup: 60s\nleadership:\n  lease: 1s\n"
+                    "log:\n  level: debug\n"));
   auto yaml_for = [&](int index, const std::string& name) {
     const std::string path = db.dir() + "/" + name + ".yaml";
     std::ofstream(path, std::ios::trunc)
@@ -462,7 +468,8 @@ TEST_CASE("two shards: every live stream is simulated by exactly one instance, e
     return h;
   };
   auto holder_in = [](const std::string& log, int shard) {
-    const std::string mark = "took the leadership lease of shard " + std::to_string(shard) + "/2 as ";
+    const std::string mark =
+        "took the leadership lease of shard " + std::to_string(shard) + "/2 as ";
     const auto at = log.find(mark);
     if (at == std::string::npos) return std::string();
     const auto start = at + mark.size();
@@ -532,9 +539,10 @@ TEST_CASE("two shards: every live stream is simulated by exactly one instance, e
   CHECK(c.wait(20s) == 0);
 }
 
-TEST_CASE("crash loop: kill -9 at random moments over 50 restarts while streams end, every ended "
-          "stream has one summary and consistent final numbers",
-          "[mysql-only]") {
+TEST_CASE(
+    "crash loop: kill -9 at random moments over 50 restarts while streams end, every ended "
+    "stream has one summary and consistent final numbers",
+    "[mysql-only]") {
   TestDatabase db;
   const std::string yaml = db.write_yaml(
       "tick:\n  interval: 100ms\n  max_catchup: 60s\nleadership:\n  lease: 300ms\n"
@@ -623,9 +631,10 @@ TEST_CASE("crash loop: kill -9 at random moments over 50 restarts while streams 
   }
 }
 
-TEST_CASE("lock wait: a site transaction holding a stream's row past the lock-wait timeout makes "
-          "the tick retry, not fail",
-          "[mysql-only]") {
+TEST_CASE(
+    "lock wait: a site transaction holding a stream's row past the lock-wait timeout makes "
+    "the tick retry, not fail",
+    "[mysql-only]") {
   BusyDaemon busy;
   auto& site = busy.site;
   const long long id = busy.id;
@@ -649,9 +658,10 @@ TEST_CASE("lock wait: a site transaction holding a stream's row past the lock-wa
   check_likes_match_time(*site, id);
 }
 
-TEST_CASE("bad rows: NULL, negative, huge, non-numeric config values, unknown status, NULL "
-          "started_at, a deleted stream, each logged once with its id, the others tick on",
-          "[both]") {
+TEST_CASE(
+    "bad rows: NULL, negative, huge, non-numeric config values, unknown status, NULL "
+    "started_at, a deleted stream, each logged once with its id, the others tick on",
+    "[both]") {
   TestDatabase db;
   const std::string yaml = db.write_yaml(daemon_yaml());
   migrate(yaml);
@@ -680,8 +690,7 @@ TEST_CASE("bad rows: NULL, negative, huge, non-numeric config values, unknown st
 
   Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/daemon.log");
   REQUIRE(eventually([&] {
-    return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state") ==
-           (mysql ? 8 : 7);
+    return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state") == (mysql ? 8 : 7);
   }));
   // Mid-run: a status the daemon does not know, an end without started_at, a deletion.
   *site << "UPDATE live_streams SET status = 'paused' WHERE id = " + std::to_string(paused);
@@ -719,9 +728,10 @@ TEST_CASE("bad rows: NULL, negative, huge, non-numeric config values, unknown st
   CHECK(count_of(log, "database error") == 0);
 }
 
-TEST_CASE("bad YAML of every kind: a clear error with file:line and exit 1 at start, kept-old on "
-          "reload",
-          "[both]") {
+TEST_CASE(
+    "bad YAML of every kind: a clear error with file:line and exit 1 at start, kept-old on "
+    "reload",
+    "[both]") {
   TestDatabase db;
   const std::string base = read_file(db.write_yaml(""));  // the database section only
   const std::string good_text = base + daemon_yaml();
@@ -740,8 +750,7 @@ TEST_CASE("bad YAML of every kind: a clear error with file:line and exit 1 at st
       {"duplicate key", base + "log:\n  level: info\n  level: debug\n", "given twice"},
       {"wrong type", base + "tick: 5s\n", "expected a mapping"},
       {"list for scalar", base + "log:\n  level: [info]\n", "expected a single value"},
-      {"huge number", base + "simulation:\n  seed: 99999999999999999999999\n",
-       "simulation.seed"},
+      {"huge number", base + "simulation:\n  seed: 99999999999999999999999\n", "simulation.seed"},
       {"inline password", "database:\n  password: hunter2\n" + base.substr(10),
        "passwords are not read from this file"},
       {"empty", "", "empty"},
@@ -769,9 +778,8 @@ TEST_CASE("bad YAML of every kind: a clear error with file:line and exit 1 at st
   REQUIRE(eventually([&] { return lease_tick(*site) > 0; }));
   std::ofstream(live, std::ios::trunc) << good_text << "tick:\n  interval: fast\n";
   daemon.signal(SIGHUP);
-  REQUIRE(eventually([&] {
-    return count_of(daemon.log(), "keeping the current configuration") == 1;
-  }));
+  REQUIRE(
+      eventually([&] { return count_of(daemon.log(), "keeping the current configuration") == 1; }));
   const long long before = lease_tick(*site);
   REQUIRE(eventually([&] { return lease_tick(*site) > before; }));
   CHECK(daemon.running());
@@ -780,9 +788,10 @@ TEST_CASE("bad YAML of every kind: a clear error with file:line and exit 1 at st
   CHECK(count_of(daemon.log(), "reload failed: " + live + ":") >= 1);
 }
 
-TEST_CASE("least privilege: the daemon runs on schema/mysql/grants.sql alone and cannot read "
-          "stream keys",
-          "[mysql-only]") {
+TEST_CASE(
+    "least privilege: the daemon runs on schema/mysql/grants.sql alone and cannot read "
+    "stream keys",
+    "[mysql-only]") {
   TestDatabase db;
   const std::string admin_yaml = db.write_yaml(daemon_yaml());
   migrate(admin_yaml);
@@ -817,22 +826,20 @@ TEST_CASE("least privilege: the daemon runs on schema/mysql/grants.sql alone and
   std::ofstream(pw) << "lp-secret\n";
   ::chmod(pw.c_str(), 0600);
   std::string yaml_text = read_file(admin_yaml);
-  yaml_text.replace(yaml_text.find("user: " + db.config().user),
-                    6 + db.config().user.size(), "user: engagementd_lp");
+  yaml_text.replace(yaml_text.find("user: " + db.config().user), 6 + db.config().user.size(),
+                    "user: engagementd_lp");
   yaml_text.replace(yaml_text.find("password_file: "), std::string("password_file: ").size(),
                     "password_file: " + pw + "\n  # was: ");
   const std::string yaml = db.dir() + "/lp.yaml";
   std::ofstream(yaml) << yaml_text;
 
   Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/daemon.log");
-  REQUIRE(eventually([&] {
-    return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state") == 2;
-  }));
+  REQUIRE(eventually(
+      [&] { return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state") == 2; }));
   *site << "UPDATE live_streams SET status = 'ended', ended_at = NOW() WHERE id = " +
                std::to_string(saved);
-  REQUIRE(eventually([&] {
-    return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary") == 1;
-  }));
+  REQUIRE(eventually(
+      [&] { return query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary") == 1; }));
   std::this_thread::sleep_for(500ms);
   // A clean stop releases the lease: an UPDATE too.
   daemon.signal(SIGTERM);
@@ -844,17 +851,16 @@ TEST_CASE("least privilege: the daemon runs on schema/mysql/grants.sql alone and
   CHECK(count_of(log, "released the leadership lease") == 1);
   CHECK(count_of(log, "lp-secret") == 0);
   CHECK(count_of(log, "LOAD DATA LOCAL INFILE") == 0);
-  CHECK(query_int(*site, "SELECT like_count FROM saved_streams WHERE stream_id = " +
-                             std::to_string(saved)) ==
-        query_int(*site, "SELECT like_count FROM live_streams WHERE id = " +
-                             std::to_string(saved)));
+  CHECK(
+      query_int(*site, "SELECT like_count FROM saved_streams WHERE stream_id = " +
+                           std::to_string(saved)) ==
+      query_int(*site, "SELECT like_count FROM live_streams WHERE id = " + std::to_string(saved)));
 
   // What the account must not do.
-  soci::session lp(soci::mysql, "db=" + db.config().name + " host=127.0.0.1 port=" +
-                                    std::to_string(db.config().port) +
+  soci::session lp(soci::mysql, "db=" + db.config().name +
+                                    " host=127.0.0.1 port=" + std::to_string(db.config().port) +
                                     " user=engagementd_lp password=lp-secret");
-  CHECK_THROWS_WITH(lp << "SELECT stream_key FROM live_streams",
-                    Catch::Contains("denied"));
+  CHECK_THROWS_WITH(lp << "SELECT stream_key FROM live_streams", Catch::Contains("denied"));
   CHECK_THROWS_WITH(lp << "SELECT title FROM live_streams", Catch::Contains("denied"));
   CHECK_THROWS_WITH(lp << "INSERT INTO stream_interactions (stream_id, interaction_type) "
                           "VALUES (1, 'like')",
@@ -871,15 +877,16 @@ TEST_CASE("least privilege: the daemon runs on schema/mysql/grants.sql alone and
   REQUIRE(again.wait(20s) == 0);
   const std::string again_log = again.log();
   INFO(again_log);
-  CHECK(count_of(again_log, "LOAD DATA LOCAL INFILE into temporary tables is not available") ==
-        1);
+  CHECK(count_of(again_log, "LOAD DATA LOCAL INFILE into temporary tables is not available") == 1);
   CHECK(count_of(again_log, "err=") == 0);
   CHECK(query_int(*site, "SELECT MAX(last_tick_ms) FROM engagementd_leader") > before);
-  CHECK(query_int(*site, "SELECT viewer_count - sim_viewers FROM live_streams ls JOIN "
-                         "engagementd_stream_state st ON st.stream_id = ls.id WHERE ls.id = " +
-                             std::to_string(id)) ==
-        query_int(*site, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS "
-                         "NULL AND stream_id = " +
-                             std::to_string(id)));
+  CHECK(query_int(*site,
+                  "SELECT viewer_count - sim_viewers FROM live_streams ls JOIN "
+                  "engagementd_stream_state st ON st.stream_id = ls.id WHERE ls.id = " +
+                      std::to_string(id)) ==
+        query_int(*site,
+                  "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS "
+                  "NULL AND stream_id = " +
+                      std::to_string(id)));
   *site << "DROP USER " + test_account;
 }

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <soci/mysql/soci-mysql.h>
+#include <catch2/catch.hpp>
 
 #include <stdexcept>
 
@@ -19,7 +19,8 @@ TEST_CASE("deadlocks and lock-wait timeouts are retried with backoff, other erro
   // Two deadlocks, then success.
   const int v = with_retries(
       [&] {
-        if (++calls <= 2) throw soci::mysql_soci_error("Deadlock found when trying to get lock", 1213);
+        if (++calls <= 2)
+          throw soci::mysql_soci_error("Deadlock found when trying to get lock", 1213);
         return 42;
       },
       5, std::chrono::milliseconds(1), retryable, note);

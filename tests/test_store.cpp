@@ -467,8 +467,9 @@ TEST_CASE("many streams are written in batches, every row right, on each write p
                   " AND ls.like_count = 1 + st.sim_likes AND ls.max_viewers = st.peak_viewers") ==
         n);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config") == n);
-  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state WHERE config_json LIKE "
-                         "'{%}'") == n);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM engagementd_stream_state WHERE config_json LIKE "
+                  "'{%}'") == n);
   CHECK(store->bulk_upload() == local_infile);
   CHECK(store->take_notice().empty());
   WARN("first tick of " << n << " streams on " << (is_mysql() ? "MariaDB" : "SQLite") << ": "
@@ -495,8 +496,9 @@ TEST_CASE("many streams are written in batches, every row right, on each write p
   const long long seven = query_int(*site,
                                     "SELECT COUNT(*) FROM engagementd_stream_state WHERE "
                                     "config_json LIKE '%\"like_rate\":7%'");
-  CHECK(seven == query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config WHERE "
-                                  "like_rate = 7"));
+  CHECK(seven == query_int(*site,
+                           "SELECT COUNT(*) FROM stream_engagement_config WHERE "
+                           "like_rate = 7"));
   CHECK(seven > 0);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_state WHERE stream_id = " +
                              std::to_string(added) + " AND config_json IS NOT NULL") == 1);
@@ -703,8 +705,9 @@ TEST_CASE(
   CHECK(e1.run(settings()).finalized == 0);
 }
 
-TEST_CASE("with a last_seen_at heartbeat column only sessions seen within the TTL count, on one "
-          "shard and on two") {
+TEST_CASE(
+    "with a last_seen_at heartbeat column only sessions seen within the TTL count, on one "
+    "shard and on two") {
   TestDatabase db;
   db.migrated();
   auto site = db.site();
@@ -720,9 +723,9 @@ TEST_CASE("with a last_seen_at heartbeat column only sessions seen within the TT
     const std::string sid = std::to_string(id);
     // Seen now, seen two hours ago, never seen but joined now: 2 open sessions.
     *site << "INSERT INTO stream_viewers (stream_id, session_id, is_fake, joined_at, last_seen_at)"
-             " VALUES (" + sid + ", 'fresh', 0, " + now + ", " + now + "), (" + sid +
-                 ", 'stale', 0, " + long_ago + ", " + long_ago + "), (" + sid + ", 'new', 0, " +
-                 now + ", NULL)";
+             " VALUES (" +
+                 sid + ", 'fresh', 0, " + now + ", " + now + "), (" + sid + ", 'stale', 0, " +
+                 long_ago + ", " + long_ago + "), (" + sid + ", 'new', 0, " + now + ", NULL)";
   }
   auto store = db.open();
   store->check_schema();
@@ -777,8 +780,8 @@ TEST_CASE("live streams read a chunk at a time are the same streams with the sam
     std::size_t expected = 0;
     for (long long id : live_ids) expected += id % shard.count == shard.index ? 1 : 0;
     CHECK(whole.size() == expected);
-    for (const std::size_t chunk : {std::size_t{1}, std::size_t{4}, std::size_t{7},
-                                    std::size_t{100}}) {
+    for (const std::size_t chunk :
+         {std::size_t{1}, std::size_t{4}, std::size_t{7}, std::size_t{100}}) {
       INFO("shard " << shard.index << "/" << shard.count << ", chunk " << chunk);
       std::vector<std::vector<long long>> parts;
       std::size_t calls = 0;
@@ -818,8 +821,9 @@ std::vector<long long> kept_real(soci::session& sql, long long id) {
 
 }  // namespace
 
-TEST_CASE("real counts are kept exact through every insert, update and delete of the site's "
-          "rows, and shown") {
+TEST_CASE(
+    "real counts are kept exact through every insert, update and delete of the site's "
+    "rows, and shown") {
   TestDatabase db;
   auto store = db.migrated();
   auto site = db.site();
@@ -883,21 +887,21 @@ TEST_CASE("real counts are kept exact through every insert, update and delete of
   for (const long long id : {a, b}) {
     const std::vector<long long> real = counted_real(*site, id);
     const std::string sid = std::to_string(id);
-    CHECK(query_int(*site, "SELECT viewer_count - (SELECT sim_viewers FROM "
-                           "engagementd_stream_state WHERE stream_id = " + sid +
-                               ") FROM live_streams WHERE id = " + sid) == real[0]);
-    CHECK(query_int(*site, "SELECT like_count - (SELECT sim_likes FROM "
-                           "engagementd_stream_state WHERE stream_id = " + sid +
-                               ") FROM live_streams WHERE id = " + sid) == real[1]);
-    CHECK(query_int(*site, "SELECT dislike_count FROM live_streams WHERE id = " + sid) ==
-          real[2]);
-    CHECK(query_int(*site, "SELECT comment_count FROM live_streams WHERE id = " + sid) ==
-          real[3]);
+    CHECK(query_int(*site,
+                    "SELECT viewer_count - (SELECT sim_viewers FROM "
+                    "engagementd_stream_state WHERE stream_id = " +
+                        sid + ") FROM live_streams WHERE id = " + sid) == real[0]);
+    CHECK(query_int(*site,
+                    "SELECT like_count - (SELECT sim_likes FROM "
+                    "engagementd_stream_state WHERE stream_id = " +
+                        sid + ") FROM live_streams WHERE id = " + sid) == real[1]);
+    CHECK(query_int(*site, "SELECT dislike_count FROM live_streams WHERE id = " + sid) == real[2]);
+    CHECK(query_int(*site, "SELECT comment_count FROM live_streams WHERE id = " + sid) == real[3]);
   }
 
   // Finalized: the row goes; live again, the stream is counted anew.
-  *site << "UPDATE live_streams SET status = 'ended', ended_at = " + now_sql() + " WHERE id = " +
-               sa;
+  *site << "UPDATE live_streams SET status = 'ended', ended_at = " + now_sql() +
+               " WHERE id = " + sa;
   engine.run(settings());
   CHECK(kept_real(*site, a) == std::vector<long long>{-1, -1, -1, -1});
   add_interaction(*site, a, "like");
@@ -940,7 +944,9 @@ TEST_CASE("a like written while a stream is first counted is counted once", "[my
   *open_tx << "COMMIT";
   CHECK(kept_real(*site, id)[1] == 3);
   engine.run(settings());
-  CHECK(query_int(*site, "SELECT like_count - (SELECT sim_likes FROM engagementd_stream_state "
-                         "WHERE stream_id = " + std::to_string(id) +
-                             ") FROM live_streams WHERE id = " + std::to_string(id)) == 3);
+  CHECK(query_int(*site,
+                  "SELECT like_count - (SELECT sim_likes FROM engagementd_stream_state "
+                  "WHERE stream_id = " +
+                      std::to_string(id) +
+                      ") FROM live_streams WHERE id = " + std::to_string(id)) == 3);
 }
