@@ -10,7 +10,7 @@ packages=(build-essential cmake pkg-config libboost-dev libsoci-dev libmariadb-d
           libyaml-cpp-dev libsqlite3-dev libsystemd-dev sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev curl systemd clang-14
-               libclang-rt-14-dev)
+               libclang-rt-14-dev php-cli php-mysql)
 fi
 
 missing=()
@@ -38,7 +38,11 @@ if [[ ! -e $policy ]]; then
   chmod 755 "$policy"
   added_policy=1
 fi
-cleanup() { [[ $added_policy -eq 1 ]] && rm -f "$policy"; }
+# An EXIT trap's last status becomes the script's: keep it 0 when there is
+# nothing to remove (images that ship their own policy-rc.d).
+cleanup() {
+  if [[ $added_policy -eq 1 ]]; then rm -f "$policy"; fi
+}
 trap cleanup EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
