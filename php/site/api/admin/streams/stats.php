@@ -1,0 +1,60 @@
+<?php
+/**
+ * Admin API: streaming dashboard statistics.
+ *
+ * The engagementd kit's version: total_viewers is the sum of the live
+ * streams' display viewer counts (live_streams.viewer_count, written by
+ * engagementd), not a count of session rows; includes_simulated is 1 when
+ * any of them includes a simulated audience.
+ */
+
+require_once __DIR__ . '/../../../includes/init.php';
+require_once __DIR__ . '/../../../includes/engagementd.php';
+
+header('Content-Type: application/json');
+
+if (!isset($_SESSION['user_role']) || $_SESSION['user_role'] !== 'admin') {
+    http_response_code(403);
+    echo json_encode(['success' => false, 'error' => 'Access denied']);
+    exit;
+}
+
+try {
+    $pdo = db();
+    $flag = engagementd_has_column('live_streams', 'includes_simulated')
+        ? "MAX(CASE WHEN status = 'live' THEN includes_simulated ELSE 0 END)" : '0';
+    $row = $pdo->query("
+        SELECT COUNT(*) AS total_streams,
+               SUM(status = 'live') AS live_streams,
+               SUM(status = 'scheduled') AS scheduled_streams,
+               SUM(status = 'ended') AS completed_streams,
+               SUM(status = 'cancelled') AS cancelled_streams,
+               COALESCE(SUM(CASE WHEN status = 'live' THEN viewer_count ELSE 0 END), 0) AS total_viewers,
+               COALESCE($flag, 0) AS includes_simulated
+          FROM live_streams
+    ")->fetch(PDO::FETCH_ASSOC);
+    $totalRevenue = (float)$pdo->query('SELECT COALESCE(SUM(amount), 0) FROM stream_orders')
+                               ->fetchColumn();
+    $totalStreams = (int)$row['total_streams'];
+
+    echo json_encode([
+        'success' => true,
+        'stats' => [
+            'total_streams' => $totalStreams,
+            'live_streams' => (int)$row['live_streams'],
+            'scheduled_streams' => (int)$row['scheduled_streams'],
+            'completed_streams' => (int)$row['completed_streams'],
+            'cancelled_streams' => (int)$row['cancelled_streams'],
+            'total_viewers' => (int)$row['total_viewers'],
+            'includes_simulated' => (int)$row['includes_simulated'],
+            'total_revenue' => $totalRevenue,
+            'avg_revenue' => $totalStreams > 0 ? $totalRevenue / $totalStreams : 0
+        ]
+    ]);
+} catch (Exception $e) {
+    http_response_code(500);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

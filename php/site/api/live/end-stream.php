@@ -1,0 +1,81 @@
+<?php
+/**
+ * End a live stream (the older endpoint; api/streams/end.php is the one the
+ * seller's page calls). Same behaviour as end.php since the engagementd kit:
+ * the status and the linked replay row in one transaction, the numbers left
+ * to engagementd. JSON as before.
+ */
+
+require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
+
+header('Content-Type: application/json');
+
+try {
+    if (!Session::isLoggedIn()) {
+        http_response_code(401);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Authentication required'
+        ]);
+        exit;
+    }
+
+    $vendorInfo = (new Vendor())->findByUserId(Session::getUserId());
+    if (!$vendorInfo) {
+        http_response_code(403);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Vendor access required'
+        ]);
+        exit;
+    }
+
+    $data = json_decode(file_get_contents('php://input'), true);
+    if (!is_array($data) || !isset($data['stream_id'])) {
+        throw new Exception('Stream ID is required');
+    }
+    $streamId = (int)$data['stream_id'];
+    $action = $data['action'] ?? 'save';
+
+    try {
+        [$stream, $display, $duration, $videoUrl, $orders] =
+            engagementd_end_stream($streamId, $vendorInfo, $action, $data['video_url'] ?? null);
+    } catch (EngagementdAccessDenied $e) {
+        http_response_code(403);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Access denied'
+        ]);
+        exit;
+    }
+
+    if ($action === 'save') {
+        echo json_encode([
+            'success' => true,
+            'message' => 'Stream ended and saved successfully',
+            'action' => 'saved',
+            'stats' => [
+                'duration' => $duration,
+                'viewers' => $display['viewer_count'],
+                'revenue' => $orders['total_revenue'],
+                'likes' => $display['like_count'],
+                'comments' => $display['comment_count'],
+                'orders' => $orders['orders_count'],
+                'includes_simulated' => $display['includes_simulated']
+            ]
+        ]);
+    } else {
+        echo json_encode([
+            'success' => true,
+            'message' => 'Stream ended successfully',
+            'action' => 'deleted'
+        ]);
+    }
+} catch (Exception $e) {
+    http_response_code(400);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

@@ -1,0 +1,113 @@
+<?php
+/**
+ * Stream statistics for the seller's dashboard.
+ *
+ * The engagement figures are live_streams' display numbers (written by
+ * engagementd: real plus simulated viewers and likes, real dislikes and
+ * comments), not counted rows; the viewer names are the real viewers
+ * watching now. includes_simulated tells the page to show the badge.
+ *   current_viewers = viewer_count
+ *   viewers         = the peak while live, the final audience once ended
+ *   duration        = seconds on the database's clock
+ */
+
+require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
+
+header('Content-Type: application/json');
+
+try {
+    if (!Session::isLoggedIn()) {
+        http_response_code(401);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Authentication required'
+        ]);
+        exit;
+    }
+
+    $vendorInfo = (new Vendor())->findByUserId(Session::getUserId());
+    if (!$vendorInfo) {
+        http_response_code(403);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Vendor access required'
+        ]);
+        exit;
+    }
+
+    if (!isset($_GET['stream_id'])) {
+        throw new Exception('Stream ID is required');
+    }
+    $streamId = (int)$_GET['stream_id'];
+
+    $display = engagementd_display($streamId);
+    if ($display === null || (int)$display['vendor_id'] !== (int)$vendorInfo['id']) {
+        http_response_code(403);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Access denied'
+        ]);
+        exit;
+    }
+    $stats = engagementd_stats($display);
+
+    $stmt = db()->prepare("
+        SELECT sv.id, sv.joined_at, u.username
+          FROM stream_viewers sv LEFT JOIN users u ON sv.user_id = u.id
+         WHERE sv.stream_id = ? AND sv.left_at IS NULL AND sv.is_fake = 0
+         ORDER BY sv.joined_at ASC
+    ");
+    $stmt->execute([$streamId]);
+    $viewers = $stmt->fetchAll(PDO::FETCH_ASSOC);
+
+    $recentComments = (new StreamInteraction())->getStreamComments($streamId, 50);
+    $orders = (new StreamOrder())->getStreamOrders($streamId);
+
+    echo json_encode([
+        'success' => true,
+        'stats' => [
+            'likes' => $stats['likes_count'],
+            'dislikes' => $stats['dislikes_count'],
+            'comments' => $stats['comments_count'],
+            'viewers' => $stats['total_viewers'],
+            'current_viewers' => $stats['current_viewers'],
+            'peak_viewers' => $display['max_viewers'],
+            'includes_simulated' => $display['includes_simulated'],
+            'orders' => $stats['orders_count'],
+            'revenue' => $stats['total_revenue'],
+            'duration' => engagementd_live_seconds($streamId)
+        ],
+        'viewers' => array_map(function($viewer) {
+            return [
+                'id' => $viewer['id'],
+                'username' => $viewer['username'] ?? 'Guest',
+                'joined_at' => $viewer['joined_at']
+            ];
+        }, $viewers),
+        'comments' => array_map(function($comment) {
+            return [
+                'id' => $comment['id'],
+                'username' => $comment['username'] ?? 'Guest',
+                'text' => $comment['comment_text'],
+                'created_at' => $comment['created_at']
+            ];
+        }, $recentComments),
+        'orders' => array_map(function($order) {
+            return [
+                'id' => $order['id'],
+                'product_name' => $order['product_name'],
+                'username' => $order['username'] ?? 'Guest',
+                'amount' => (float)$order['amount'],
+                'status' => $order['order_status'],
+                'created_at' => $order['created_at']
+            ];
+        }, $orders)
+    ]);
+} catch (Exception $e) {
+    http_response_code(400);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

@@ -1,0 +1,67 @@
+<?php
+/**
+ * Live streams for the public page: list, one stream, its products.
+ *
+ * Every number is live_streams' display numbers (engagementd writes them:
+ * real plus simulated audience), with includes_simulated for the badge;
+ * nothing is counted here.
+ */
+
+require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
+
+header('Content-Type: application/json');
+
+try {
+    $liveStream = new LiveStream();
+    $action = $_GET['action'] ?? 'list';
+
+    switch ($action) {
+        case 'list':
+            $limit = isset($_GET['limit']) ? (int)$_GET['limit'] : 10;
+            $streams = engagementd_rows_display($liveStream->getActiveStreams($limit));
+            echo json_encode([
+                'success' => true,
+                'streams' => $streams,
+                'count' => count($streams)
+            ]);
+            break;
+
+        case 'get':
+            if (!isset($_GET['stream_id'])) {
+                throw new Exception('Stream ID is required');
+            }
+            $streamId = (int)$_GET['stream_id'];
+            $stream = $liveStream->getStreamById($streamId);
+            if (!$stream) {
+                throw new Exception('Stream not found');
+            }
+            $stream = engagementd_with_display($stream);
+            echo json_encode([
+                'success' => true,
+                'stream' => $stream,
+                'stats' => array_merge($stream, engagementd_stats($stream)),
+                'products' => $liveStream->getStreamProducts($streamId)
+            ]);
+            break;
+
+        case 'products':
+            if (!isset($_GET['stream_id'])) {
+                throw new Exception('Stream ID is required');
+            }
+            echo json_encode([
+                'success' => true,
+                'products' => $liveStream->getStreamProducts((int)$_GET['stream_id'])
+            ]);
+            break;
+
+        default:
+            throw new Exception('Invalid action');
+    }
+} catch (Exception $e) {
+    http_response_code(400);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

@@ -1,0 +1,118 @@
+<?php
+/**
+ * Stream viewers: a real viewer's session (join, leave, heartbeat) and the
+ * stream's viewer count.
+ *
+ * Since the engagementd kit this endpoint writes only the caller's own
+ * stream_viewers row; the count it returns is live_streams.viewer_count,
+ * written by engagementd (real viewers plus the simulated audience).
+ *   join  -> the session row's id as viewer_id (a second join by the same
+ *            user reopens the same row)
+ *   leave -> closes the caller's row (viewer_id from join)
+ *   count -> the display count; also the page's heartbeat
+ *   list  -> the real viewers watching now (names for the seller)
+ */
+
+require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
+
+header('Content-Type: application/json');
+
+try {
+    // sendBeacon posts the JSON as text/plain: read the body either way.
+    $data = json_decode(file_get_contents('php://input'), true);
+    if (!is_array($data)) $data = [];
+    $action = $data['action'] ?? $_GET['action'] ?? '';
+
+    if (!isset($data['stream_id']) && !isset($_GET['stream_id'])) {
+        throw new Exception('Stream ID is required');
+    }
+
+    $streamId = (int)($data['stream_id'] ?? $_GET['stream_id']);
+    [$userId, $sessionId] = engagementd_caller();
+
+    switch ($action) {
+        case 'join':
+            $display = engagementd_display($streamId);
+            if ($display === null) {
+                throw new Exception('Stream not found');
+            }
+            if ($display['status'] !== 'live') {
+                throw new Exception('Stream is not live');
+            }
+            $viewerId = engagementd_viewer_join($streamId, $userId, $sessionId,
+                                                $_SERVER['REMOTE_ADDR'] ?? null,
+                                                $_SERVER['HTTP_USER_AGENT'] ?? null);
+            echo json_encode([
+                'success' => true,
+                'viewer_id' => $viewerId,
+                'viewer_count' => $display['viewer_count'],
+                'includes_simulated' => $display['includes_simulated']
+            ]);
+            break;
+
+        case 'leave':
+            if (!isset($data['viewer_id'])) {
+                throw new Exception('Viewer ID is required');
+            }
+            engagementd_viewer_leave($streamId, $data['viewer_id'], $userId, $sessionId);
+            $display = engagementd_display($streamId);
+            echo json_encode([
+                'success' => true,
+                'viewer_count' => $display['viewer_count'] ?? 0
+            ]);
+            break;
+
+        case 'list':
+            if (!Session::isLoggedIn()) {
+                http_response_code(401);
+                echo json_encode([
+                    'success' => false,
+                    'error' => 'Authentication required'
+                ]);
+                exit;
+            }
+            $stmt = db()->prepare("
+                SELECT sv.id, sv.joined_at, u.username
+                  FROM stream_viewers sv LEFT JOIN users u ON sv.user_id = u.id
+                 WHERE sv.stream_id = ? AND sv.left_at IS NULL AND sv.is_fake = 0
+                 ORDER BY sv.joined_at ASC
+            ");
+            $stmt->execute([$streamId]);
+            $viewers = $stmt->fetchAll(PDO::FETCH_ASSOC);
+            $display = engagementd_display($streamId);
+            echo json_encode([
+                'success' => true,
+                'viewers' => array_map(function($viewer) {
+                    return [
+                        'id' => $viewer['id'],
+                        'username' => $viewer['username'] ?? 'Guest',
+                        'joined_at' => $viewer['joined_at']
+                    ];
+                }, $viewers),
+                'count' => $display['viewer_count'] ?? 0,
+                'includes_simulated' => $display['includes_simulated'] ?? 0
+            ]);
+            break;
+
+        case 'count':
+            // The page polls this while it is open: that is the heartbeat.
+            engagementd_heartbeat($streamId, $userId, $sessionId);
+            $display = engagementd_display($streamId);
+            echo json_encode([
+                'success' => true,
+                'count' => $display['viewer_count'] ?? 0,
+                'includes_simulated' => $display['includes_simulated'] ?? 0
+            ]);
+            break;
+
+        default:
+            throw new Exception('Invalid action');
+    }
+} catch (Exception $e) {
+    http_response_code(400);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

@@ -1,0 +1,83 @@
+<?php
+/**
+ * End a live stream: 'save' archives it for replay (and writes its
+ * saved_streams row), 'delete' only ends it.
+ *
+ * The engagementd kit's version: the stream's status changes and its replay
+ * row is written in one transaction, the replay row linked to the stream
+ * (saved_streams.stream_id, added by `engagementd migrate`). The numbers
+ * are not counted here: the response and the replay row carry the display
+ * numbers of the moment, and engagementd, at its next tick, finalizes the
+ * stream and writes the final numbers into live_streams and into the linked
+ * replay row. The duration is measured on the database's clock, so it is
+ * right whatever the database's time zone.
+ */
+
+require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
+
+header('Content-Type: application/json');
+
+try {
+    if (!Session::isLoggedIn()) {
+        http_response_code(401);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Authentication required'
+        ]);
+        exit;
+    }
+
+    $vendorInfo = (new Vendor())->findByUserId(Session::getUserId());
+    if (!$vendorInfo) {
+        http_response_code(403);
+        echo json_encode([
+            'success' => false,
+            'error' => 'Vendor access required'
+        ]);
+        exit;
+    }
+
+    $data = json_decode(file_get_contents('php://input'), true);
+    if (!is_array($data) || !isset($data['stream_id'])) {
+        throw new Exception('Stream ID is required');
+    }
+    $streamId = (int)$data['stream_id'];
+    $action = $data['action'] ?? 'save';
+
+    try {
+        [$stream, $display, $duration, $videoUrl, $orders] =
+            engagementd_end_stream($streamId, $vendorInfo, $action, $data['video_url'] ?? null);
+    } catch (EngagementdAccessDenied $e) {
+        http_response_code(403);
+        echo json_encode([
+            'success' => false,
+            'error' => $e->getMessage()
+        ]);
+        exit;
+    }
+
+    echo json_encode([
+        'success' => true,
+        'message' => $action === 'save' ? 'Stream ended and saved successfully'
+                                        : 'Stream ended successfully',
+        'action' => $action,
+        'stats' => [
+            'duration' => $duration,
+            'viewers' => $display['viewer_count'],
+            'likes' => $display['like_count'],
+            'dislikes' => $display['dislike_count'],
+            'comments' => $display['comment_count'],
+            'peak_viewers' => $display['max_viewers'],
+            'includes_simulated' => $display['includes_simulated'],
+            'orders' => $orders['orders_count'],
+            'revenue' => $orders['total_revenue']
+        ]
+    ]);
+} catch (Exception $e) {
+    http_response_code(400);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

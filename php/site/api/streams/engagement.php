@@ -1,0 +1,62 @@
+<?php
+/**
+ * Stream engagement (read-only since the engagementd kit).
+ *
+ * Pages poll this for a stream's current numbers. It used to generate fake
+ * viewers and likes and recount the display columns on every poll; now
+ * engagementd writes the display numbers once per tick and this endpoint
+ * only reads them. Same JSON as before; current_stats also carries
+ * includes_simulated.
+ */
+
+require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
+require_once __DIR__ . '/../live/fake-engagement.php';
+
+header('Content-Type: application/json');
+
+try {
+    if (isset($_GET['stream_id']) || isset($_POST['stream_id'])) {
+        $streamId = (int)($_GET['stream_id'] ?? $_POST['stream_id']);
+        $display = engagementd_display($streamId);
+        if ($display === null) {
+            throw new Exception('Stream not found');
+        }
+        if ($display['status'] !== 'live') {
+            throw new Exception('Stream is not live');
+        }
+        // The page polling this is watching: keep its session counted.
+        [$userId, $sessionId] = engagementd_caller();
+        engagementd_heartbeat($streamId, $userId, $sessionId);
+
+        echo json_encode([
+            'success' => true,
+            'stream_id' => $streamId,
+            'engagement' => [
+                'viewers_change' => 0,
+                'likes_added' => 0
+            ],
+            'current_stats' => [
+                'viewer_count' => $display['viewer_count'],
+                'like_count' => $display['like_count'],
+                'dislike_count' => $display['dislike_count'],
+                'comment_count' => $display['comment_count'],
+                'max_viewers' => $display['max_viewers'],
+                'includes_simulated' => $display['includes_simulated']
+            ]
+        ]);
+    } else {
+        $results = (new FakeEngagementGenerator())->processAllActiveStreams();
+        echo json_encode([
+            'success' => true,
+            'streams_processed' => count($results),
+            'results' => $results
+        ]);
+    }
+} catch (Exception $e) {
+    http_response_code(400);
+    echo json_encode([
+        'success' => false,
+        'error' => $e->getMessage()
+    ]);
+}

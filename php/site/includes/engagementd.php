@@ -1,0 +1,419 @@
+<?php
+/**
+ * engagementd integration kit: the one place where the site's pages read a
+ * stream's display numbers and keep real viewer sessions.
+ *
+ * engagementd (the daemon) writes the display numbers into live_streams
+ * (viewer_count, like_count, dislike_count, comment_count, max_viewers and
+ * includes_simulated) once per tick. The site only reads them. The site
+ * writes only its real rows: stream_viewers (one session per viewer) and
+ * stream_interactions (likes, dislikes, comments), never with is_fake = 1.
+ *
+ * Works before and after `engagementd migrate`: columns the daemon adds
+ * (live_streams.includes_simulated, stream_viewers.last_seen_at,
+ * saved_streams.stream_id) are looked up once per request and used when
+ * present.
+ *
+ * Installed by engagementd's php/install.sh; removed by --uninstall.
+ */
+
+/** The display columns, in the order pages show them. */
+define('ENGAGEMENTD_DISPLAY_COLUMNS', ['viewer_count', 'like_count', 'dislike_count',
+                                     'comment_count', 'max_viewers']);
+
+/**
+ * The columns of one of the site's tables (names, lower case), read once per
+ * request from information_schema.
+ */
+function engagementd_columns(string $table): array {
+    static $cache = [];
+    if (!isset($cache[$table])) {
+        $stmt = db()->prepare("
+            SELECT LOWER(COLUMN_NAME) FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
+        ");
+        $stmt->execute([$table]);
+        $cache[$table] = array_flip($stmt->fetchAll(PDO::FETCH_COLUMN));
+    }
+    return $cache[$table];
+}
+
+function engagementd_has_column(string $table, string $column): bool {
+    return isset(engagementd_columns($table)[strtolower($column)]);
+}
+
+/**
+ * A row read from live_streams (ls.* or the display columns) with the
+ * display numbers as integers and includes_simulated always present (0
+ * before `engagementd migrate` added the column).
+ */
+function engagementd_with_display(array $row): array {
+    foreach (ENGAGEMENTD_DISPLAY_COLUMNS as $c) {
+        if (array_key_exists($c, $row)) $row[$c] = (int)$row[$c];
+    }
+    $row['includes_simulated'] = (int)($row['includes_simulated'] ?? 0);
+    return $row;
+}
+
+/**
+ * A stream's display numbers: id, status, started_at, ended_at, the display
+ * columns and includes_simulated; null when the stream does not exist.
+ * Nothing is counted here: these are the numbers engagementd wrote.
+ */
+function engagementd_display(int $streamId): ?array {
+    $flag = engagementd_has_column('live_streams', 'includes_simulated')
+        ? 'includes_simulated' : '0 AS includes_simulated';
+    $stmt = db()->prepare("
+        SELECT id, vendor_id, status, started_at, ended_at,
+               viewer_count, like_count, dislike_count, comment_count, max_viewers,
+               $flag
+          FROM live_streams WHERE id = ?
+    ");
+    $stmt->execute([$streamId]);
+    $row = $stmt->fetch(PDO::FETCH_ASSOC);
+    if (!$row) return null;
+    $row = engagementd_with_display($row);
+    $row['id'] = (int)$row['id'];
+    return $row;
+}
+
+/** Seconds since the stream started, on the database's clock (any time zone). */
+function engagementd_live_seconds(int $streamId): int {
+    $stmt = db()->prepare("
+        SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, started_at, COALESCE(ended_at, NOW())))
+          FROM live_streams WHERE id = ? AND started_at IS NOT NULL
+    ");
+    $stmt->execute([$streamId]);
+    return (int)$stmt->fetchColumn();
+}
+
+/** The "Includes simulated audience" badge, or '' when the numbers are all real. */
+function engagementd_badge($row): string {
+    if (!is_array($row) || empty($row['includes_simulated'])) return '';
+    return ' <span class="engagementd-simulated-badge" title="These numbers include a'
+         . ' simulated audience" style="display:inline-block;margin-left:6px;padding:1px 6px;'
+         . 'border-radius:8px;background:rgba(0,0,0,.55);color:#fff;font-size:11px;'
+         . 'font-weight:600;vertical-align:middle">Includes simulated audience</span>';
+}
+
+/** Text fields of stream_viewers this installation has (the dump lacks some). */
+function engagementd_viewer_extra_columns(array $values): array {
+    $out = [];
+    foreach ($values as $column => $value) {
+        if (engagementd_has_column('stream_viewers', $column)) $out[$column] = $value;
+    }
+    return $out;
+}
+
+/**
+ * A real viewer joins: opens (or reopens) the viewer's session row and
+ * returns its id. One row per logged-in user and stream (the site's unique
+ * key on stream_id, user_id): joining again reopens it. A guest's row is
+ * found by the PHP session id.
+ */
+function engagementd_viewer_join(int $streamId, ?int $userId, string $sessionId,
+                                 ?string $ip, ?string $userAgent): int {
+    $db = db();
+    $heartbeat = engagementd_has_column('stream_viewers', 'last_seen_at');
+    $active = engagementd_has_column('stream_viewers', 'is_active');
+    $extra = engagementd_viewer_extra_columns([
+        'session_id' => $sessionId,
+        'ip_address' => $ip,
+        'user_agent' => $userAgent !== null ? substr($userAgent, 0, 500) : null,
+    ]);
+    $reopen = 'left_at = NULL, is_fake = 0' . ($active ? ', is_active = 1' : '')
+        . ($heartbeat ? ', last_seen_at = NOW()' : '');
+
+    if ($userId === null && $sessionId !== '' && isset($extra['session_id'])) {
+        // A guest: reopen the row of this browser session, if any.
+        $stmt = $db->prepare("
+            SELECT id FROM stream_viewers
+             WHERE stream_id = ? AND user_id IS NULL AND session_id = ? AND is_fake = 0
+             ORDER BY id DESC LIMIT 1
+        ");
+        $stmt->execute([$streamId, $sessionId]);
+        $id = $stmt->fetchColumn();
+        if ($id !== false) {
+            $db->prepare("UPDATE stream_viewers SET $reopen WHERE id = ?")->execute([(int)$id]);
+            return (int)$id;
+        }
+    }
+
+    $columns = array_merge(['stream_id', 'user_id', 'is_fake', 'joined_at'], array_keys($extra));
+    $marks = array_merge(['?', '?', '0', 'NOW()'], array_fill(0, count($extra), '?'));
+    if ($active) {
+        $columns[] = 'is_active';
+        $marks[] = '1';
+    }
+    if ($heartbeat) {
+        $columns[] = 'last_seen_at';
+        $marks[] = 'NOW()';
+    }
+    foreach (array_keys($extra) as $c) $reopen .= ", $c = VALUES($c)";
+    // On the site's (stream_id, user_id) unique key the user's existing row is
+    // reopened, and LAST_INSERT_ID() names it.
+    $stmt = $db->prepare('INSERT INTO stream_viewers (' . implode(', ', $columns) . ')'
+        . ' VALUES (' . implode(', ', $marks) . ')'
+        . " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), $reopen");
+    $stmt->execute(array_merge([$streamId, $userId], array_values($extra)));
+    return (int)$db->lastInsertId();
+}
+
+/**
+ * The condition that a session row belongs to the caller: the logged-in
+ * user's row, or a guest row of this PHP session.
+ */
+function engagementd_owner_condition(?int $userId, string $sessionId, array &$params): string {
+    if ($userId !== null) {
+        $params[] = $userId;
+        return 'user_id = ?';
+    }
+    if ($sessionId === '' || !engagementd_has_column('stream_viewers', 'session_id')) return '0';
+    $params[] = $sessionId;
+    return '(user_id IS NULL AND session_id = ?)';
+}
+
+/**
+ * A real viewer leaves: closes the caller's own open session row. $viewerId
+ * is the id join returned; pages cached from before the kit send
+ * "viewer_id": true, in which case the caller's open row for the stream is
+ * closed. Returns the number of rows closed.
+ */
+function engagementd_viewer_leave(int $streamId, $viewerId, ?int $userId, string $sessionId): int {
+    $params = [];
+    $owner = engagementd_owner_condition($userId, $sessionId, $params);
+    $set = 'left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))'
+        . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '');
+    $where = "stream_id = ? AND left_at IS NULL AND is_fake = 0 AND $owner";
+    array_unshift($params, $streamId);
+    if (is_int($viewerId) || (is_string($viewerId) && ctype_digit($viewerId))) {
+        $where .= ' AND id = ?';
+        $params[] = (int)$viewerId;
+    }
+    $stmt = db()->prepare("UPDATE stream_viewers SET $set WHERE $where");
+    $stmt->execute($params);
+    return $stmt->rowCount();
+}
+
+/**
+ * The page's poll says the caller is still watching: refreshes
+ * last_seen_at of the caller's open session rows for the stream (when the
+ * column exists), so a closed tab stops counting after engagementd's
+ * simulation.real_viewer_ttl.
+ */
+function engagementd_heartbeat(int $streamId, ?int $userId, string $sessionId): void {
+    if (!engagementd_has_column('stream_viewers', 'last_seen_at')) return;
+    $params = [];
+    $owner = engagementd_owner_condition($userId, $sessionId, $params);
+    if ($owner === '0') return;
+    array_unshift($params, $streamId);
+    db()->prepare("
+        UPDATE stream_viewers SET last_seen_at = NOW()
+         WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0 AND $owner
+    ")->execute($params);
+}
+
+/** The caller's identity for session rows: [user id or null, PHP session id]. */
+function engagementd_caller(): array {
+    $userId = Session::isLoggedIn() ? (int)Session::getUserId() : null;
+    return [$userId, (string)session_id()];
+}
+
+/** Revenue and orders of a stream (the site's own figures, not engagement). */
+function engagementd_orders(int $streamId): array {
+    $stmt = db()->prepare("
+        SELECT COUNT(*) AS orders_count, COALESCE(SUM(amount), 0) AS total_revenue
+          FROM stream_orders WHERE stream_id = ?
+    ");
+    $stmt->execute([$streamId]);
+    $row = $stmt->fetch(PDO::FETCH_ASSOC) ?: [];
+    return ['orders_count' => (int)($row['orders_count'] ?? 0),
+            'total_revenue' => (float)($row['total_revenue'] ?? 0)];
+}
+
+/**
+ * The statistics keys the site's LiveStream::getStreamStats() returned
+ * (likes_count, dislikes_count, comments_count, total_viewers, orders_count,
+ * total_revenue), taken from the display numbers instead of counted rows.
+ * total_viewers is the peak while live and the final audience once ended
+ * (engagementd's finalization writes the distinct total into viewer_count).
+ */
+function engagementd_stats(array $display): array {
+    $live = ($display['status'] ?? '') === 'live';
+    return array_merge([
+        'likes_count' => $display['like_count'],
+        'dislikes_count' => $display['dislike_count'],
+        'comments_count' => $display['comment_count'],
+        'total_viewers' => $live ? max($display['max_viewers'], $display['viewer_count'])
+                                 : $display['viewer_count'],
+        'current_viewers' => $live ? $display['viewer_count'] : 0,
+        'includes_simulated' => $display['includes_simulated'],
+    ], engagementd_orders((int)$display['id']));
+}
+
+/** Which saved_streams this installation has: 'A' (stream_id, vendor_id, title...), 'B' (seller_id, stream_title...), or null. */
+function engagementd_saved_shape(): ?string {
+    if (engagementd_has_column('saved_streams', 'seller_id')
+        && engagementd_has_column('saved_streams', 'stream_title')) return 'B';
+    if (engagementd_has_column('saved_streams', 'vendor_id')
+        && engagementd_has_column('saved_streams', 'title')) return 'A';
+    return null;
+}
+
+/**
+ * Ends a live stream of $vendor. 'save' archives it and writes its replay
+ * row into saved_streams, linked to the stream by saved_streams.stream_id
+ * (present after `engagementd migrate`); 'delete' only ends it. The status
+ * change and the replay row are one transaction, so engagementd finalizes a
+ * stream whose replay row already exists and writes the final numbers into
+ * it. The numbers written now are the display numbers; engagementd replaces
+ * them with the final ones. Durations come from the database's clock.
+ *
+ * Returns [stream row before the end, display after, duration seconds,
+ * video url]. Throws on a stream that is not the vendor's or not live.
+ */
+function engagementd_end_stream(int $streamId, array $vendor, string $action, ?string $videoUrl): array {
+    if ($action !== 'save' && $action !== 'delete') {
+        throw new Exception('Invalid action. Use "save" or "delete"');
+    }
+    $db = db();
+    $db->beginTransaction();
+    try {
+        $stmt = $db->prepare("
+            SELECT ls.*, v.user_id AS seller_user_id,
+                   GREATEST(0, LEAST(172800, TIMESTAMPDIFF(SECOND, ls.started_at, NOW())))
+                     AS engagementd_duration
+              FROM live_streams ls JOIN vendors v ON ls.vendor_id = v.id
+             WHERE ls.id = ? AND ls.vendor_id = ?
+               FOR UPDATE
+        ");
+        $stmt->execute([$streamId, (int)$vendor['id']]);
+        $stream = $stmt->fetch(PDO::FETCH_ASSOC);
+        if (!$stream) {
+            throw new EngagementdAccessDenied('Stream not found or access denied');
+        }
+        if ($stream['status'] !== 'live') {
+            throw new Exception('Stream is not currently live');
+        }
+        $duration = (int)$stream['engagementd_duration'];
+        $orders = engagementd_orders($streamId);
+
+        if ($action === 'save') {
+            if ($videoUrl === null || $videoUrl === '') {
+                $videoUrl = $stream['stream_url'] ?? null;
+            }
+            if ($videoUrl === null || $videoUrl === '') {
+                $videoUrl = '/uploads/streams/' . (int)$vendor['id'] . '/' . $streamId . '.mp4';
+            }
+            $set = "status = 'archived', ended_at = NOW(), total_revenue = ?";
+            $params = [$orders['total_revenue']];
+            if (engagementd_has_column('live_streams', 'video_path')) {
+                $set .= ', video_path = ?';
+                $params[] = $videoUrl;
+            }
+            if (engagementd_has_column('live_streams', 'duration_seconds')) {
+                $set .= ', duration_seconds = ?';
+                $params[] = $duration;
+            }
+        } else {
+            $set = "status = 'ended', ended_at = NOW(), total_revenue = ?";
+            $params = [$orders['total_revenue']];
+        }
+        $params[] = $streamId;
+        $db->prepare("UPDATE live_streams SET $set WHERE id = ?")->execute($params);
+
+        $display = engagementd_display($streamId);
+        if ($action === 'save') {
+            engagementd_write_saved_stream($stream, $display, $duration, $videoUrl,
+                                           $orders['total_revenue']);
+        }
+        $db->commit();
+    } catch (Throwable $e) {
+        if ($db->inTransaction()) $db->rollBack();
+        throw $e;
+    }
+    return [$stream, $display, $duration, $videoUrl, $orders];
+}
+
+/** The replay row, in this installation's saved_streams shape. */
+function engagementd_write_saved_stream(array $stream, array $display, int $duration,
+                                        string $videoUrl, float $revenue): void {
+    $shape = engagementd_saved_shape();
+    $linked = engagementd_has_column('saved_streams', 'stream_id');
+    if ($shape === 'B') {
+        $row = [
+            'seller_id' => (int)$stream['seller_user_id'],
+            'stream_title' => $stream['title'],
+            'stream_description' => $stream['description'],
+            'video_url' => $videoUrl,
+            'thumbnail_url' => $stream['thumbnail_url'],
+            'duration' => $duration,
+            'views' => $display['viewer_count'],
+            'likes' => $display['like_count'],
+            'dislikes' => $display['dislike_count'],
+            'streamed_at' => $stream['started_at'],
+        ];
+    } elseif ($shape === 'A') {
+        $row = [
+            'vendor_id' => (int)$stream['vendor_id'],
+            'title' => $stream['title'],
+            'description' => $stream['description'],
+            'video_url' => $videoUrl,
+            'thumbnail_url' => $stream['thumbnail_url'],
+            'duration' => $duration,
+            'viewer_count' => $display['viewer_count'],
+            'like_count' => $display['like_count'],
+            'total_revenue' => $revenue,
+            'streamed_at' => $stream['started_at'],
+        ];
+    } else {
+        error_log('engagementd kit: saved_streams has neither known shape; no replay row written');
+        return;
+    }
+    if ($linked) $row = ['stream_id' => (int)$stream['id']] + $row;
+    $row = array_filter($row, fn($c) => engagementd_has_column('saved_streams', $c),
+                        ARRAY_FILTER_USE_KEY);
+    $columns = array_keys($row);
+    $sql = 'INSERT INTO saved_streams (' . implode(', ', $columns) . ') VALUES ('
+         . implode(', ', array_fill(0, count($columns), '?')) . ')';
+    if ($linked) {
+        // Shape A's stream_id is unique: saving again updates the replay row.
+        $updates = array_map(fn($c) => "$c = VALUES($c)",
+                             array_diff($columns, ['stream_id']));
+        $sql .= ' ON DUPLICATE KEY UPDATE ' . implode(', ', $updates);
+    }
+    db()->prepare($sql)->execute(array_values($row));
+}
+
+/** A stream that is not the caller's: the endpoints answer 403. */
+class EngagementdAccessDenied extends Exception {}
+
+/**
+ * A logged-in user's display name (the site's Session has no getUsername()).
+ */
+function engagementd_username(int $userId): string {
+    $stmt = db()->prepare('SELECT username FROM users WHERE id = ?');
+    $stmt->execute([$userId]);
+    $name = $stmt->fetchColumn();
+    return $name !== false && $name !== null ? (string)$name : 'Guest';
+}
+
+/** For live.php: its statistics from the display numbers. */
+function engagementd_page_stats(int $streamId, $siteStats): array {
+    $display = engagementd_display($streamId);
+    if ($display === null) return is_array($siteStats) ? $siteStats : [];
+    return array_merge(is_array($siteStats) ? $siteStats : [], engagementd_stats($display));
+}
+
+/** For list pages: each row's current_viewers is its display viewer_count. */
+function engagementd_rows_display(array $rows): array {
+    foreach ($rows as &$row) {
+        $row = engagementd_with_display($row);
+        if (array_key_exists('viewer_count', $row)) {
+            $row['current_viewers'] = ($row['status'] ?? 'live') === 'live' ? $row['viewer_count'] : 0;
+        }
+    }
+    unset($row);
+    return $rows;
+}
+
