@@ -5,6 +5,8 @@
 #   mariadb-test.sh stop DIR    stop the server started from DIR, by its PID
 #   mariadb-test.sh resume DIR  start it again on its datadir and port (after stop)
 # MARIADB_TEST_PORTS=FIRST-LAST picks the port range (default 33306-33399).
+# MARIADB_TEST_ARGS adds server options, split on blanks (e.g.
+# "--default-time-zone=+05:00"); resume needs them again.
 set -euo pipefail
 
 cmd=${1:?usage: mariadb-test.sh start|stop|resume DIR}
@@ -61,7 +63,7 @@ launch() {
     --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
     --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
-    --max-connections=200 >/dev/null 2>&1 &
+    --max-connections=200 ${MARIADB_TEST_ARGS:-} >/dev/null 2>&1 &
   launched=$!
   for _ in $(seq 1 120); do
     if mariadb-admin --no-defaults --socket="$dir/mysqld.sock" -uroot ping >/dev/null 2>&1; then
