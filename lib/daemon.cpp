@@ -265,28 +265,38 @@ void Daemon::on_tick() {
                (r.simulation_enabled ? "" : " (simulation off)") + ", " + fixed(r.total_ms) +
                " ms");
   } catch (const soci::soci_error& e) {
-    // The connection may be gone, or in a state not worth trusting: open a
-    // new one (and prepare every statement again) after the backoff.
-    ++failed_ticks_;
-    metrics_.tick_failed(error_kind(e, false));
-    connection_lost(e.get_error_message());
-  } catch (const std::exception& e) {
-    ++failed_ticks_;
-    metrics_.tick_failed(error_kind(e, false));
-    const std::string what = e.what();
-    last_error_ = what;
-    const RepeatLog::Decision d = repeated_errors_.occurred(what, Clock::now());
-    if (d.action == RepeatLog::Action::log) {
-      log_.error("tick failed " + kv("err", what) + "; retrying at the next tick");
-    } else if (d.action == RepeatLog::Action::summarize) {
-      log_.warning("tick still failing " + kv("err", what) +
-                   " failed_ticks=" + std::to_string(d.repeats + 1) + " in the last " +
-                   seconds_text(kErrorSummaryEvery));
+    if (!Store::is_statement_error(e)) {
+      // The connection may be gone, or in a state not worth trusting: open
+      // a new one (and prepare every statement again) after the backoff.
+      ++failed_ticks_;
+      metrics_.tick_failed(error_kind(e, false));
+      connection_lost(e.get_error_message());
+    } else {
+      // The statement failed, not the connection (a table or column of the
+      // site's missing or changed): a new connection would fail the same
+      // way. The tick was rolled back; the next one tries again.
+      tick_failed(e, "statement error: " + e.get_error_message());
     }
-    set_status("tick failed: " + what);
+  } catch (const std::exception& e) {
+    tick_failed(e, e.what());
   }
   last_tick_done_ = Clock::now();
   schedule_next();
+}
+
+void Daemon::tick_failed(const std::exception& e, const std::string& what) {
+  ++failed_ticks_;
+  metrics_.tick_failed(error_kind(e, false));
+  last_error_ = what;
+  const RepeatLog::Decision d = repeated_errors_.occurred(what, Clock::now());
+  if (d.action == RepeatLog::Action::log) {
+    log_.error("tick failed " + kv("err", what) + "; retrying at the next tick");
+  } else if (d.action == RepeatLog::Action::summarize) {
+    log_.warning("tick still failing " + kv("err", what) +
+                 " failed_ticks=" + std::to_string(d.repeats + 1) + " in the last " +
+                 seconds_text(kErrorSummaryEvery));
+  }
+  set_status("tick failed: " + what);
 }
 
 void Daemon::schedule_next() {

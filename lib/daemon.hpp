@@ -55,6 +55,9 @@ class Daemon {
   void reload();
   void ensure_store();
   void connection_lost(const std::string& what);
+  // A tick that failed without losing the connection: logged (once per
+  // distinct error, then summarized), retried at the next tick.
+  void tick_failed(const std::exception& e, const std::string& what);
   void stop(const std::string& why);
   TickSettings settings() const;
   void arm_watchdog();

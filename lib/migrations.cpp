@@ -2,6 +2,8 @@
 
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace engagementd {
 namespace {
@@ -13,24 +15,71 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+// "table.column" of a directive.
+std::pair<std::string, std::string> table_column(const std::string& target, const Migration& m,
+                                                 const std::string& line) {
+  const auto dot = target.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == target.size()) {
+    throw std::runtime_error(m.name + ": bad directive '" + line + "' (want table.column)");
+  }
+  return {target.substr(0, dot), target.substr(dot + 1)};
+}
+
 Migration parse_one(const MigrationFile& file) {
+  using Condition = MigrationStatement::Condition;
   Migration m;
   m.name = file.name;
   m.version = std::stoi(m.name.substr(0, 3));
   std::istringstream in(file.sql);
   std::string line;
   MigrationStatement current;
-  const std::string directive = "-- if-missing-column:";
+  const auto directive = [](const std::string& t, const char* name, std::string& arg) {
+    const std::string prefix = std::string("-- ") + name + ":";
+    if (t.rfind(prefix, 0) != 0) return false;
+    arg = trim(t.substr(prefix.size()));
+    return true;
+  };
   while (std::getline(in, line)) {
     const std::string t = trim(line);
-    if (t.rfind(directive, 0) == 0) {
-      const std::string target = trim(t.substr(directive.size()));
-      const auto dot = target.find('.');
-      if (dot == std::string::npos) {
-        throw std::runtime_error(m.name + ": bad directive '" + t + "' (want table.column)");
+    std::string arg;
+    if (directive(t, "if-missing-column", arg)) {
+      current.condition = Condition::missing_column;
+      std::tie(current.table, current.column) = table_column(arg, m, t);
+      continue;
+    }
+    if (directive(t, "if-no-unique-index", arg)) {
+      current.condition = Condition::no_unique_index;
+      std::tie(current.table, current.column) = table_column(arg, m, t);
+      continue;
+    }
+    if (directive(t, "if-table", arg)) {
+      if (arg.empty() || arg.find_first_of(" .") != std::string::npos) {
+        throw std::runtime_error(m.name + ": bad directive '" + t + "' (want a table name)");
       }
-      current.if_missing_table = target.substr(0, dot);
-      current.if_missing_column = target.substr(dot + 1);
+      current.condition = Condition::table_exists;
+      current.table = arg;
+      continue;
+    }
+    if (directive(t, "widen-decimal", arg)) {
+      MigrationStatement widen;
+      widen.condition = Condition::widen_decimal;
+      const auto space = arg.find(' ');
+      const auto comma = arg.find(',', space == std::string::npos ? 0 : space);
+      if (space == std::string::npos || comma == std::string::npos) {
+        throw std::runtime_error(m.name + ": bad directive '" + t + "' (want table.column P,S)");
+      }
+      std::tie(widen.table, widen.column) = table_column(arg.substr(0, space), m, t);
+      try {
+        widen.precision = std::stoi(arg.substr(space + 1, comma - space - 1));
+        widen.scale = std::stoi(arg.substr(comma + 1));
+      } catch (const std::exception&) {
+        throw std::runtime_error(m.name + ": bad directive '" + t + "' (want table.column P,S)");
+      }
+      if (widen.precision < 1 || widen.precision > 65 || widen.scale < 0 ||
+          widen.scale > widen.precision) {
+        throw std::runtime_error(m.name + ": bad directive '" + t + "' (P,S out of range)");
+      }
+      m.statements.push_back(std::move(widen));
       continue;
     }
     if (t.empty() || t.rfind("--", 0) == 0) continue;
@@ -45,6 +94,9 @@ Migration parse_one(const MigrationFile& file) {
   }
   if (!trim(current.sql).empty()) {
     throw std::runtime_error(m.name + ": the last statement does not end with ';'");
+  }
+  if (current.condition != Condition::always) {
+    throw std::runtime_error(m.name + ": a directive at the end applies to no statement");
   }
   return m;
 }

@@ -340,6 +340,7 @@ void Store::clear_staged() {
   staged_states_ = 0;
   staged_displays_ = 0;
   staged_new_ = false;
+  staged_ids_.clear();
 }
 
 void Store::stop_bulk_upload(const soci::soci_error& e) {
@@ -406,6 +407,7 @@ bool Store::write_states_bulk(const std::vector<StateWrite>& rows) {
   }
   if (!load_rows("engagementd_tick_state", state.text(), state.rows())) return false;
   staged_states_ += rows.size();
+  for (const StateWrite& w : rows) staged_ids_.push_back(w.stream_id);
   staged_new_ = staged_new_ || any_new;
   return true;
 }
@@ -421,25 +423,61 @@ bool Store::write_displays_bulk(const std::vector<DisplayWrite>& rows) {
   }
   if (!load_rows("engagementd_tick_display", tsv.text(), tsv.rows())) return false;
   staged_displays_ += rows.size();
+  for (const DisplayWrite& w : rows) staged_ids_.push_back(w.stream_id);
   return true;
 }
 
 void Store::apply_staged() {
+  *sql_ << "SAVEPOINT engagementd_rows";
+  try {
+    apply_staged_range(0, 0, true);
+    *sql_ << "RELEASE SAVEPOINT engagementd_rows";
+    return;
+  } catch (const soci::soci_error& e) {
+    if (!is_statement_error(e)) throw;
+    *sql_ << "ROLLBACK TO SAVEPOINT engagementd_rows";
+    *sql_ << "RELEASE SAVEPOINT engagementd_rows";
+  }
+  // Some stream's rows fail: the staged streams are applied by id ranges,
+  // halved until the failing ones are found (the temporary tables are not
+  // transactional: a rollback leaves the staged rows in them).
+  std::sort(staged_ids_.begin(), staged_ids_.end());
+  staged_ids_.erase(std::unique(staged_ids_.begin(), staged_ids_.end()), staged_ids_.end());
+  isolating(
+      0, staged_ids_.size(),
+      [&](std::size_t begin, std::size_t end) {
+        apply_staged_range(staged_ids_[begin], staged_ids_[end - 1], false);
+      },
+      [&](std::size_t i) { return staged_ids_[i]; });
+}
+
+void Store::apply_staged_range(long long lo, long long hi, bool whole) {
+  // Every statement over all staged rows; a part of them when a failing
+  // stream is looked for.
+  const std::string range =
+      whole ? std::string()
+            : " AND t.stream_id BETWEEN " + std::to_string(lo) + " AND " + std::to_string(hi);
+  const std::string display_range =
+      whole ? std::string()
+            : " AND d.stream_id BETWEEN " + std::to_string(lo) + " AND " + std::to_string(hi);
   const bool configs = !staged_configs_.empty();
   if (staged_states_ > 0) {
     // Only the columns that change every tick: assigning a text column to
     // itself in the same statement measured 5 times slower.
-    *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
-             " ON t.stream_id = st.stream_id"
-             " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
-             " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
-             " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
-             " st.sim_peak = t.sim_peak WHERE t.is_new = 0";
+    *sql_ << std::string(
+                 "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+                 " ON t.stream_id = st.stream_id"
+                 " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
+                 " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
+                 " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
+                 " st.sim_peak = t.sim_peak WHERE t.is_new = 0") +
+                 range;
     if (configs) {
       *sql_ << "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
                " ON t.stream_id = st.stream_id JOIN engagementd_tick_config j"
                " ON j.config_id = t.config_id SET st.config_json = j.config_json"
-               " WHERE t.is_new = 0";
+               " WHERE t.is_new = 0" +
+                   range;
     }
   }
   if (staged_new_) {
@@ -453,7 +491,7 @@ void Store::apply_staged() {
                  (configs ? "j.config_json" : "NULL") + " FROM engagementd_tick_state t" +
                  (configs ? " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id"
                           : "") +
-                 " WHERE t.is_new = 1"
+                 " WHERE t.is_new = 1" + range +
                  " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
                  " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
                  " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
@@ -470,8 +508,32 @@ void Store::apply_staged() {
                  " ls.includes_simulated = d.includes_simulated") +
                  // Display numbers are not an edit of the stream: keep updated_at.
                  (updated_at_column_ ? ", ls.updated_at = ls.updated_at" : "") +
-                 " WHERE ls.status = 'live'";
+                 " WHERE ls.status = 'live'" + display_range;
   }
+}
+
+void Store::isolating(std::size_t begin, std::size_t end,
+                      const std::function<void(std::size_t, std::size_t)>& write,
+                      const std::function<std::int64_t(std::size_t)>& stream_of) {
+  if (begin >= end) return;
+  *sql_ << "SAVEPOINT engagementd_rows";
+  try {
+    write(begin, end);
+    *sql_ << "RELEASE SAVEPOINT engagementd_rows";
+    return;
+  } catch (const soci::soci_error& e) {
+    if (!is_statement_error(e)) throw;
+    *sql_ << "ROLLBACK TO SAVEPOINT engagementd_rows";
+    *sql_ << "RELEASE SAVEPOINT engagementd_rows";
+    if (end - begin == 1) {
+      problems_.push_back(
+          {stream_of(begin), "its rows fail a statement (" + e.get_error_message() + ")", true});
+      return;
+    }
+  }
+  const std::size_t middle = begin + (end - begin) / 2;
+  isolating(begin, middle, write, stream_of);
+  isolating(middle, end, write, stream_of);
 }
 
 namespace {}  // namespace
@@ -536,6 +598,102 @@ bool Store::has_column(const std::string& table, const std::string& column) {
   return n > 0;
 }
 
+bool Store::has_table(const std::string& table) {
+  long long n = 0;
+  if (backend_ == Backend::mysql) {
+    *sql_ << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+             "AND table_name = :t",
+        soci::use(table), soci::into(n);
+  } else {
+    *sql_ << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :t",
+        soci::use(table), soci::into(n);
+  }
+  return n > 0;
+}
+
+bool Store::has_unique_index_on(const std::string& table, const std::string& column) {
+  long long n = 0;
+  if (backend_ == Backend::mysql) {
+    // An index whose only column is `column`, unique (the primary key too).
+    *sql_ << "SELECT COUNT(*) FROM (SELECT index_name FROM information_schema.statistics"
+             " WHERE table_schema = DATABASE() AND table_name = :t AND non_unique = 0"
+             " GROUP BY index_name HAVING COUNT(*) = 1 AND MAX(column_name) = :c) u",
+        soci::use(table), soci::use(column), soci::into(n);
+  } else {
+    *sql_ << "SELECT COUNT(*) FROM pragma_index_list(:t) il"
+             " WHERE il.\"unique\" = 1 AND (SELECT COUNT(*) FROM pragma_index_info(il.name)) = 1"
+             " AND (SELECT name FROM pragma_index_info(il.name)) = :c",
+        soci::use(table), soci::use(column), soci::into(n);
+  }
+  return n > 0;
+}
+
+std::string Store::statement_to_apply(const MigrationStatement& s) {
+  using Condition = MigrationStatement::Condition;
+  switch (s.condition) {
+    case Condition::always:
+      return s.sql;
+    case Condition::missing_column:
+      return has_table(s.table) && !has_column(s.table, s.column) ? s.sql : std::string();
+    case Condition::table_exists:
+      return has_table(s.table) ? s.sql : std::string();
+    case Condition::no_unique_index:
+      return has_unique_index_on(s.table, s.column) ? std::string() : s.sql;
+    case Condition::widen_decimal:
+      return widen_decimal(s.table, s.column, s.precision, s.scale);
+  }
+  return s.sql;
+}
+
+std::string Store::widen_decimal(const std::string& table, const std::string& column, int precision,
+                                 int scale) {
+  // SQLite keeps any DECIMAL value as it is: nothing to widen.
+  if (backend_ != Backend::mysql) return {};
+  std::string data_type, column_type, nullable, comment_literal;
+  std::string default_value;
+  soci::indicator default_ind = soci::i_ok;
+  long long have_precision = 0, have_scale = 0;
+  *sql_ << "SELECT data_type, column_type, is_nullable, column_default,"
+           " COALESCE(numeric_precision, 0), COALESCE(numeric_scale, 0), QUOTE(column_comment)"
+           " FROM information_schema.columns WHERE table_schema = DATABASE()"
+           " AND table_name = :t AND column_name = :c",
+      soci::use(table), soci::use(column), soci::into(data_type), soci::into(column_type),
+      soci::into(nullable), soci::into(default_value, default_ind), soci::into(have_precision),
+      soci::into(have_scale), soci::into(comment_literal);
+  if (!sql_->got_data()) return {};  // no such column: nothing of ours to widen
+  if (data_type != "decimal") {
+    throw SchemaError(table + "." + column + " is " + column_type +
+                      ", not a DECIMAL; left as it is (engagementd reads any number)");
+  }
+  // Wide enough already: as many places before and after the point.
+  if (have_precision - have_scale >= precision - scale && have_scale >= scale) return {};
+  const long long want_scale = std::max<long long>(scale, have_scale);
+  const long long want_precision =
+      std::max<long long>(precision - scale, have_precision - have_scale) + want_scale;
+  // The same column otherwise: its sign, nullability, default and comment
+  // are the site's (a MODIFY restates them all, so each is written back).
+  std::string text = "ALTER TABLE " + table + " MODIFY " + column + " DECIMAL(" +
+                     std::to_string(want_precision) + "," + std::to_string(want_scale) + ")";
+  if (column_type.find("unsigned") != std::string::npos) text += " UNSIGNED";
+  text += nullable == "YES" ? " NULL" : " NOT NULL";
+  if (default_ind != soci::i_null) {
+    // MariaDB shows a missing default of a NULL column as the text NULL.
+    if (default_value == "NULL") {
+      text += " DEFAULT NULL";
+    } else if (!default_value.empty() &&
+               default_value.find_first_not_of("0123456789.-") == std::string::npos) {
+      text += " DEFAULT " + default_value;
+    } else {
+      throw SchemaError(table + "." + column + " has the default '" + default_value +
+                        "', which engagementd cannot restate; widen it to DECIMAL(" +
+                        std::to_string(precision) + "," + std::to_string(scale) +
+                        ") by hand, keeping the default");
+    }
+  }
+  if (comment_literal != "''") text += " COMMENT " + comment_literal;
+  return text;
+}
+
 int Store::schema_version() {
   long long tables = 0;
   if (backend_ == Backend::mysql) {
@@ -573,7 +731,83 @@ void Store::check_schema() {
 void Store::detect_columns() {
   heartbeat_column_ = has_column("stream_viewers", "last_seen_at");
   updated_at_column_ = has_column("live_streams", "updated_at");
+  const auto has = [&](std::initializer_list<const char*> columns) {
+    for (const char* c : columns) {
+      if (!has_column("saved_streams", c)) return false;
+    }
+    return true;
+  };
+  if (!has_table("saved_streams")) {
+    saved_shape_ = SavedStreamsShape::absent;
+  } else if (has({"stream_id", "viewer_count", "like_count"})) {
+    saved_shape_ = SavedStreamsShape::with_ids;
+  } else if (has({"views", "likes", "dislikes"})) {
+    saved_shape_ = has({"stream_id"}) ? SavedStreamsShape::linked : SavedStreamsShape::unlinked;
+  } else {
+    saved_shape_ = SavedStreamsShape::unknown;
+  }
+  std::vector<std::pair<const char*, const char*>> columns = {{"live_streams", "viewer_count"},
+                                                              {"live_streams", "max_viewers"},
+                                                              {"live_streams", "like_count"},
+                                                              {"live_streams", "dislike_count"},
+                                                              {"live_streams", "comment_count"}};
+  if (saved_shape_ == SavedStreamsShape::with_ids) {
+    columns.insert(columns.end(),
+                   {{"saved_streams", "viewer_count"}, {"saved_streams", "like_count"}});
+  } else if (saved_shape_ == SavedStreamsShape::linked) {
+    columns.insert(
+        columns.end(),
+        {{"saved_streams", "views"}, {"saved_streams", "likes"}, {"saved_streams", "dislikes"}});
+  }
+  display_limit_ = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [table, column] : columns) {
+    display_limit_ = std::min<std::int64_t>(display_limit_, column_limit(table, column));
+  }
   columns_detected_ = true;
+}
+
+long long Store::column_limit(const std::string& table, const std::string& column) {
+  if (backend_ != Backend::mysql) return std::numeric_limits<long long>::max();
+  std::string type;
+  *sql_ << "SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE()"
+           " AND table_name = :t AND column_name = :c",
+      soci::use(table), soci::use(column), soci::into(type);
+  if (!sql_->got_data()) return std::numeric_limits<long long>::max();
+  const bool is_unsigned = type.find("unsigned") != std::string::npos;
+  const auto starts = [&](const char* prefix) { return type.rfind(prefix, 0) == 0; };
+  if (starts("tinyint")) return is_unsigned ? 255 : 127;
+  if (starts("smallint")) return is_unsigned ? 65535 : 32767;
+  if (starts("mediumint")) return is_unsigned ? 16777215 : 8388607;
+  if (starts("int")) return is_unsigned ? 4294967295LL : 2147483647LL;
+  return std::numeric_limits<long long>::max();  // bigint, decimal, text: far enough
+}
+
+SavedStreamsShape Store::saved_streams_shape() {
+  if (!columns_detected_) detect_columns();
+  return saved_shape_;
+}
+
+std::int64_t Store::display_limit() {
+  if (!columns_detected_) detect_columns();
+  return display_limit_;
+}
+
+const char* describe(SavedStreamsShape shape) {
+  switch (shape) {
+    case SavedStreamsShape::absent:
+      return "absent (no replay list; nothing to write there)";
+    case SavedStreamsShape::with_ids:
+      return "stream_id, viewer_count, like_count (final numbers written there)";
+    case SavedStreamsShape::linked:
+      return "views, likes, dislikes, linked by stream_id (final numbers written there)";
+    case SavedStreamsShape::unlinked:
+      return "views, likes, dislikes without stream_id: run 'engagementd migrate' to add the "
+             "link, until then final numbers are not written there";
+    case SavedStreamsShape::unknown:
+      return "unknown (neither viewer_count/like_count nor views/likes/dislikes): final numbers "
+             "are not written there";
+  }
+  return "unknown";
 }
 
 std::vector<int> Store::migrate(const Logger& log) {
@@ -627,13 +861,16 @@ std::vector<int> Store::migrate(const Logger& log) {
     if (!mysql) sql_->begin();
     try {
       for (const MigrationStatement& s : m.statements) {
-        if (!s.if_missing_column.empty() && has_column(s.if_missing_table, s.if_missing_column)) {
-          continue;
-        }
+        std::string text;
         try {
-          *sql_ << s.sql;
+          text = statement_to_apply(s);
+          if (text.empty()) continue;
+          *sql_ << text;
         } catch (const soci::soci_error& e) {
-          throw std::runtime_error(m.name + ": " + e.get_error_message() + "\n  in: " + s.sql);
+          throw std::runtime_error(m.name + ": " + e.get_error_message() +
+                                   "\n  in: " + (text.empty() ? s.table + "." + s.column : text));
+        } catch (const SchemaError& e) {
+          throw SchemaError(m.name + ": " + e.what());
         }
       }
       *sql_ << "INSERT INTO engagementd_schema_version (version, name) VALUES (:v, :n)",
@@ -860,7 +1097,18 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
                                 present(kConfigJson) ? col[kConfigJson][r] : std::string()};
         }
         s.real = RealCounts{at(kRealViewers), at(kRealLikes), at(kRealDislikes), at(kRealComments)};
-        if (!present(kCountsRow)) uncounted.push_back(out.size());
+        if (!present(kCountsRow)) {
+          uncounted.push_back(out.size());
+        } else if (s.real.viewers < 0 || s.real.likes < 0 || s.real.dislikes < 0 ||
+                   s.real.comments < 0) {
+          // Only a change that bypassed the triggers (a restore, a TRUNCATE,
+          // rows deleted by hand) makes a kept count negative: count again.
+          problems_.push_back({s.id,
+                               "kept real counts were negative (rows changed without the "
+                               "triggers, e.g. a restore); counted again from the site's rows",
+                               false});
+          uncounted.push_back(out.size());
+        }
         out.push_back(std::move(s));
       }
       more = st.fetch();
@@ -1040,45 +1288,52 @@ void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
 void Store::write_states(const std::vector<StateWrite>& rows) {
   if (rows.empty()) return;
   if (local_infile_ && write_states_bulk(rows)) return;
-  in_batches(rows, [&](std::size_t begin, std::size_t end) {
-    BoundSql q(*sql_);
-    q.text(
-        "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins, sim_likes, "
-        "peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak, sim_peak, "
-        "config_json) VALUES ");
-    for (std::size_t i = begin; i < end; ++i) {
-      const StateWrite& w = rows[i];
-      q.text(i == begin ? "(" : ", (").value(static_cast<long long>(w.stream_id));
-      q.text(", ").value(static_cast<long long>(w.sim.viewers));
-      q.text(", ").value(static_cast<long long>(w.sim.joins));
-      q.text(", ").value(static_cast<long long>(w.sim.likes));
-      q.text(", ").value(static_cast<long long>(w.sim.peak));
-      q.text(", ").value(static_cast<long long>(w.first_tick_ms));
-      q.text(", ").value(static_cast<long long>(w.last_tick_ms)).text(", NULL");
-      q.text(", ").value(static_cast<long long>(w.sim.real_peak));
-      q.text(", ").value(static_cast<long long>(w.sim.sim_peak)).text(", ");
-      if (w.config_json.empty()) {
-        q.text("NULL)");
-      } else {
-        q.value(w.config_json).text(")");
-      }
-    }
-    if (backend_ == Backend::mysql) {
-      q.text(
-          " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers), sim_joins = "
-          "VALUES(sim_joins), sim_likes = VALUES(sim_likes), peak_viewers = VALUES(peak_viewers), "
-          "last_tick_ms = VALUES(last_tick_ms), finalized_ms = NULL, real_peak = "
-          "VALUES(real_peak), sim_peak = VALUES(sim_peak), config_json = "
-          "COALESCE(VALUES(config_json), config_json)");
-    } else {
-      q.text(
-          " ON CONFLICT(stream_id) DO UPDATE SET sim_viewers = excluded.sim_viewers, sim_joins = "
-          "excluded.sim_joins, sim_likes = excluded.sim_likes, peak_viewers = "
-          "excluded.peak_viewers, last_tick_ms = excluded.last_tick_ms, finalized_ms = NULL, "
-          "real_peak = excluded.real_peak, sim_peak = excluded.sim_peak, config_json = "
-          "COALESCE(excluded.config_json, engagementd_stream_state.config_json)");
-    }
-    q.execute();
+  in_batches(rows, [&](std::size_t first, std::size_t last) {
+    isolating(
+        first, last,
+        [&](std::size_t begin, std::size_t end) {
+          BoundSql q(*sql_);
+          q.text(
+              "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins, sim_likes, "
+              "peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak, sim_peak, "
+              "config_json) VALUES ");
+          for (std::size_t i = begin; i < end; ++i) {
+            const StateWrite& w = rows[i];
+            q.text(i == begin ? "(" : ", (").value(static_cast<long long>(w.stream_id));
+            q.text(", ").value(static_cast<long long>(w.sim.viewers));
+            q.text(", ").value(static_cast<long long>(w.sim.joins));
+            q.text(", ").value(static_cast<long long>(w.sim.likes));
+            q.text(", ").value(static_cast<long long>(w.sim.peak));
+            q.text(", ").value(static_cast<long long>(w.first_tick_ms));
+            q.text(", ").value(static_cast<long long>(w.last_tick_ms)).text(", NULL");
+            q.text(", ").value(static_cast<long long>(w.sim.real_peak));
+            q.text(", ").value(static_cast<long long>(w.sim.sim_peak)).text(", ");
+            if (w.config_json.empty()) {
+              q.text("NULL)");
+            } else {
+              q.value(w.config_json).text(")");
+            }
+          }
+          if (backend_ == Backend::mysql) {
+            q.text(
+                " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers), sim_joins = "
+                "VALUES(sim_joins), sim_likes = VALUES(sim_likes), peak_viewers = "
+                "VALUES(peak_viewers), "
+                "last_tick_ms = VALUES(last_tick_ms), finalized_ms = NULL, real_peak = "
+                "VALUES(real_peak), sim_peak = VALUES(sim_peak), config_json = "
+                "COALESCE(VALUES(config_json), config_json)");
+          } else {
+            q.text(
+                " ON CONFLICT(stream_id) DO UPDATE SET sim_viewers = excluded.sim_viewers, "
+                "sim_joins = "
+                "excluded.sim_joins, sim_likes = excluded.sim_likes, peak_viewers = "
+                "excluded.peak_viewers, last_tick_ms = excluded.last_tick_ms, finalized_ms = NULL, "
+                "real_peak = excluded.real_peak, sim_peak = excluded.sim_peak, config_json = "
+                "COALESCE(excluded.config_json, engagementd_stream_state.config_json)");
+          }
+          q.execute();
+        },
+        [&](std::size_t i) { return rows[i].stream_id; });
   });
 }
 
@@ -1086,50 +1341,65 @@ void Store::write_displays(const std::vector<DisplayWrite>& rows) {
   if (rows.empty()) return;
   if (local_infile_ && write_displays_bulk(rows)) return;
   const bool mysql = backend_ == Backend::mysql;
-  in_batches(rows, [&](std::size_t begin, std::size_t end) {
-    BoundSql q(*sql_);
-    auto row = [&](std::size_t i, bool named) {
-      const DisplayWrite& w = rows[i];
-      const Display& d = w.display;
-      q.value(static_cast<long long>(w.stream_id)).text(named ? " AS id, " : ", ");
-      q.value(static_cast<long long>(d.viewers)).text(named ? " AS vc, " : ", ");
-      q.value(static_cast<long long>(d.max_viewers)).text(named ? " AS mv, " : ", ");
-      q.value(static_cast<long long>(d.likes)).text(named ? " AS lc, " : ", ");
-      q.value(static_cast<long long>(d.dislikes)).text(named ? " AS dc, " : ", ");
-      q.value(static_cast<long long>(d.comments)).text(named ? " AS cc, " : ", ");
-      q.value(d.simulated ? 1LL : 0LL).text(named ? " AS sf" : "");
-    };
-    if (mysql) {
-      q.text("UPDATE live_streams ls JOIN (");
-      for (std::size_t i = begin; i < end; ++i) {
-        q.text(i == begin ? "SELECT " : " UNION ALL SELECT ");
-        row(i, i == begin);
-      }
-      q.text(
-          ") d ON ls.id = d.id SET ls.viewer_count = d.vc, ls.max_viewers = d.mv, "
-          "ls.like_count = d.lc, ls.dislike_count = d.dc, ls.comment_count = d.cc, "
-          "ls.includes_simulated = d.sf");
-      // Display numbers are not an edit of the stream: keep updated_at.
-      if (updated_at_column_) q.text(", ls.updated_at = ls.updated_at");
-      q.text(" WHERE ls.status = 'live'");
-    } else {
-      q.text(
-          "UPDATE live_streams SET viewer_count = d.column2, max_viewers = d.column3, "
-          "like_count = d.column4, dislike_count = d.column5, comment_count = d.column6, "
-          "includes_simulated = d.column7 "
-          "FROM (VALUES ");
-      for (std::size_t i = begin; i < end; ++i) {
-        q.text(i == begin ? "(" : ", (");
-        row(i, false);
-        q.text(")");
-      }
-      q.text(") AS d WHERE live_streams.id = d.column1 AND live_streams.status = 'live'");
-    }
-    q.execute();
+  in_batches(rows, [&](std::size_t first, std::size_t last) {
+    isolating(
+        first, last,
+        [&](std::size_t begin, std::size_t end) {
+          BoundSql q(*sql_);
+          auto row = [&](std::size_t i, bool named) {
+            const DisplayWrite& w = rows[i];
+            const Display& d = w.display;
+            q.value(static_cast<long long>(w.stream_id)).text(named ? " AS id, " : ", ");
+            q.value(static_cast<long long>(d.viewers)).text(named ? " AS vc, " : ", ");
+            q.value(static_cast<long long>(d.max_viewers)).text(named ? " AS mv, " : ", ");
+            q.value(static_cast<long long>(d.likes)).text(named ? " AS lc, " : ", ");
+            q.value(static_cast<long long>(d.dislikes)).text(named ? " AS dc, " : ", ");
+            q.value(static_cast<long long>(d.comments)).text(named ? " AS cc, " : ", ");
+            q.value(d.simulated ? 1LL : 0LL).text(named ? " AS sf" : "");
+          };
+          if (mysql) {
+            q.text("UPDATE live_streams ls JOIN (");
+            for (std::size_t i = begin; i < end; ++i) {
+              q.text(i == begin ? "SELECT " : " UNION ALL SELECT ");
+              row(i, i == begin);
+            }
+            q.text(
+                ") d ON ls.id = d.id SET ls.viewer_count = d.vc, ls.max_viewers = d.mv, "
+                "ls.like_count = d.lc, ls.dislike_count = d.dc, ls.comment_count = d.cc, "
+                "ls.includes_simulated = d.sf");
+            // Display numbers are not an edit of the stream: keep updated_at.
+            if (updated_at_column_) q.text(", ls.updated_at = ls.updated_at");
+            q.text(" WHERE ls.status = 'live'");
+          } else {
+            q.text(
+                "UPDATE live_streams SET viewer_count = d.column2, max_viewers = d.column3, "
+                "like_count = d.column4, dislike_count = d.column5, comment_count = d.column6, "
+                "includes_simulated = d.column7 "
+                "FROM (VALUES ");
+            for (std::size_t i = begin; i < end; ++i) {
+              q.text(i == begin ? "(" : ", (");
+              row(i, false);
+              q.text(")");
+            }
+            q.text(") AS d WHERE live_streams.id = d.column1 AND live_streams.status = 'live'");
+          }
+          q.execute();
+        },
+        [&](std::size_t i) { return rows[i].stream_id; });
   });
 }
 
 bool Store::finalize(const Finalization& f) {
+  // One stream's statements in a savepoint: a failure of its own (a value,
+  // a constraint, a trigger of the site's) sets it aside, not the tick.
+  bool done = false;
+  isolating(
+      0, 1, [&](std::size_t, std::size_t) { done = finalize_rows(f); },
+      [&](std::size_t) { return f.stream_id; });
+  return done;
+}
+
+bool Store::finalize_rows(const Finalization& f) {
   const long long id = f.stream_id;
   const Display& d = f.final_display;
   // The guard: whoever turns finalized_ms from NULL does the rest, once.
@@ -1159,9 +1429,20 @@ bool Store::finalize(const Finalization& f) {
     if (updated_at_column_) q.text(", updated_at = updated_at");
     q.text(" WHERE id = ").value(id).text(" AND status <> 'live'");
     q.execute();
+  }
+  // The replay row, in its shape's own columns, if it is there already (one
+  // written later gets them from sync_saved_streams).
+  if (saved_shape_ == SavedStreamsShape::with_ids || saved_shape_ == SavedStreamsShape::linked) {
     BoundSql saved(*sql_);
-    saved.text("UPDATE saved_streams SET viewer_count = ").value(static_cast<long long>(d.viewers));
-    saved.text(", like_count = ").value(static_cast<long long>(d.likes));
+    if (saved_shape_ == SavedStreamsShape::with_ids) {
+      saved.text("UPDATE saved_streams SET viewer_count = ")
+          .value(static_cast<long long>(d.viewers));
+      saved.text(", like_count = ").value(static_cast<long long>(d.likes));
+    } else {
+      saved.text("UPDATE saved_streams SET views = ").value(static_cast<long long>(d.viewers));
+      saved.text(", likes = ").value(static_cast<long long>(d.likes));
+      saved.text(", dislikes = ").value(static_cast<long long>(d.dislikes));
+    }
     saved.text(" WHERE stream_id = ").value(id);
     saved.execute();
   }
@@ -1292,6 +1573,100 @@ bool Store::is_retryable(const std::exception& e) {
   const std::string what = e.what();
   return what.find("Deadlock found") != std::string::npos ||
          what.find("Lock wait timeout exceeded") != std::string::npos;
+}
+
+bool Store::is_statement_error(const std::exception& e) {
+  if (is_retryable(e)) return false;
+  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
+    const int n = static_cast<int>(m->err_num_);
+    if (n >= 2000 && n < 3000) return false;  // client errors: the connection
+    switch (n) {
+      case 1040:  // too many connections
+      case 1053:  // server shutdown in progress
+      case 1077:
+      case 1078:
+      case 1079:
+      case 1080:  // shutdown
+      case 1152:  // aborted connection
+      case 1153:  // packet too large
+      case 1154:
+      case 1155:
+      case 1156:
+      case 1157:
+      case 1158:
+      case 1159:
+      case 1160:
+      case 1161:  // network read/write errors
+      case 1184:  // aborted new connection
+      case 1290:  // --read-only: another server may be the primary after a reconnect
+      case 1836:  // read-only mode
+      case 1927:  // connection killed
+      case 4031:  // disconnected by the server (MySQL 8)
+        return false;
+      default:
+        return true;
+    }
+  }
+  if (const auto* l = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    switch (l->result()) {
+      case 1:   // SQLITE_ERROR: the SQL (no such table or column)
+      case 19:  // SQLITE_CONSTRAINT
+      case 20:  // SQLITE_MISMATCH
+      case 25:  // SQLITE_RANGE
+        return true;
+      default:
+        return false;  // busy, locked, I/O, full, corrupt: the database
+    }
+  }
+  // SOCI's own errors (a conversion of a value): about the statement.
+  return dynamic_cast<const soci::soci_error*>(&e) != nullptr;
+}
+
+long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) {
+  if (!columns_detected_) detect_columns();
+  const bool mysql = backend_ == Backend::mysql;
+  std::string set, differs;
+  if (saved_shape_ == SavedStreamsShape::with_ids) {
+    set = mysql ? "sv.viewer_count = s.final_viewer_count, sv.like_count = s.final_like_count"
+                : "viewer_count = s.final_viewer_count, like_count = s.final_like_count";
+    differs =
+        " AND (sv.viewer_count <> s.final_viewer_count OR sv.like_count <> "
+        "s.final_like_count)";
+  } else if (saved_shape_ == SavedStreamsShape::linked) {
+    set = mysql ? "sv.views = s.final_viewer_count, sv.likes = s.final_like_count,"
+                  " sv.dislikes = s.real_dislikes"
+                : "views = s.final_viewer_count, likes = s.final_like_count,"
+                  " dislikes = s.real_dislikes";
+    differs =
+        " AND (sv.views IS NULL OR sv.likes IS NULL OR sv.dislikes IS NULL"
+        " OR sv.views <> s.final_viewer_count OR sv.likes <> s.final_like_count"
+        " OR sv.dislikes <> s.real_dislikes)";
+  } else {
+    return 0;
+  }
+  long long since = now_ms - window_ms;
+  long long limit = display_limit_;
+  soci::statement st(*sql_);
+  st.exchange(soci::use(since));
+  st.alloc();
+  if (mysql) {
+    st.prepare("UPDATE saved_streams sv JOIN (SELECT stream_id, LEAST(final_viewer_count, " +
+               std::to_string(limit) + ") AS final_viewer_count, LEAST(final_like_count, " +
+               std::to_string(limit) + ") AS final_like_count, LEAST(real_dislikes, " +
+               std::to_string(limit) +
+               ") AS real_dislikes FROM engagementd_stream_summary WHERE finalized_ms >= :since) s"
+               " ON s.stream_id = sv.stream_id SET " +
+               set + " WHERE sv.stream_id IS NOT NULL" + differs);
+  } else {
+    st.prepare("UPDATE saved_streams AS sv SET " + set +
+               " FROM (SELECT stream_id, final_viewer_count, final_like_count, real_dislikes"
+               " FROM engagementd_stream_summary WHERE finalized_ms >= :since) s"
+               " WHERE s.stream_id = sv.stream_id" +
+               differs);
+  }
+  st.define_and_bind();
+  st.execute(true);
+  return st.get_affected_rows();
 }
 
 std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int64_t> stream) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,8 @@ class soci_error;
 }  // namespace soci
 
 namespace engagementd {
+
+struct MigrationStatement;
 
 // The numbers the PHP pages show, columns of live_streams.
 struct Display {
@@ -122,6 +125,27 @@ struct Lease {
   std::int64_t last_tick_ms = 0;  // when the holder's last committed tick ran
 };
 
+// The replay table the site writes when a seller ends a stream with "save",
+// in one of the shapes it has (DESIGN.md): the final numbers go into the
+// shape's own columns of the row linked to the stream.
+enum class SavedStreamsShape {
+  absent,    // no saved_streams table
+  with_ids,  // stream_id, viewer_count, like_count (the site's migration)
+  linked,    // views, likes, dislikes, and the stream_id that migrate adds
+  unlinked,  // views, likes, dislikes, but no stream_id yet: run migrate
+  unknown,   // none of these: nothing is written into it
+};
+const char* describe(SavedStreamsShape shape);
+
+// A stream the tick could not write (its rows fail a statement: a value out
+// of a column's range, a constraint, a trigger of the site's) or a fact
+// about one stream worth a log line; set_aside: its rows were not written.
+struct StreamProblem {
+  std::int64_t stream_id = 0;
+  std::string what;
+  bool set_aside = false;
+};
+
 class SchemaError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -148,6 +172,9 @@ class Store {
   void check_schema();
 
   bool has_column(const std::string& table, const std::string& column);
+  bool has_table(const std::string& table);
+  // A unique index (or the primary key) on exactly this one column.
+  bool has_unique_index_on(const std::string& table, const std::string& column);
 
   // The database clock, milliseconds since the epoch.
   std::int64_t now_ms();
@@ -221,6 +248,22 @@ class Store {
 
   // The MariaDB/MySQL error number of a database error (0 if none).
   static int error_number(const std::exception& e);
+  // A failure of the statement itself (its SQL, a value, a constraint, a
+  // missing table or column), as opposed to the connection or the server:
+  // reconnecting would not help, and other statements still work.
+  static bool is_statement_error(const std::exception& e);
+
+  // The site's saved_streams as found (check_schema / migrate).
+  SavedStreamsShape saved_streams_shape();
+  // The largest number every display column (live_streams' and the
+  // saved_streams shape's) holds: display numbers are clamped to it.
+  std::int64_t display_limit();
+  // Final numbers into saved_streams rows linked to streams finalized in the
+  // last `window_ms` whose numbers differ (a row written after its stream was
+  // finalized); returns the rows updated.
+  long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms);
+  // The problems met by the writes since the last call.
+  std::vector<StreamProblem> take_problems() { return std::exchange(problems_, {}); }
   // A deadlock or lock-wait timeout: the transaction can simply be retried.
   static bool is_retryable(const std::exception& e);
 
@@ -238,6 +281,13 @@ class Store {
   struct InfileSource;
 
   Store(Backend backend, std::unique_ptr<soci::session> sql);
+  // The text of a migration statement as it applies to this database, per
+  // its directive; empty when there is nothing to run.
+  std::string statement_to_apply(const MigrationStatement& s);
+  // The ALTER that widens a DECIMAL column to at least (precision, scale)
+  // and keeps everything else about it; empty when it is wide enough.
+  std::string widen_decimal(const std::string& table, const std::string& column, int precision,
+                            int scale);
   void detect_columns();
   // Sends rows (tab-separated text) into one of the tick's temporary tables
   // (created by begin_writes) by LOAD DATA LOCAL INFILE.
@@ -258,8 +308,26 @@ class Store {
   // counting their rows, and sets their real counts.
   void count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which);
 
+  // Runs write(begin, end) for rows [begin, end) inside a savepoint. When a
+  // statement error fails it, the range is halved until the failing rows
+  // are found: those are rolled back and reported in problems_ (set aside),
+  // the others written. Lost connections and lock conflicts are thrown.
+  void isolating(std::size_t begin, std::size_t end,
+                 const std::function<void(std::size_t, std::size_t)>& write,
+                 const std::function<std::int64_t(std::size_t)>& stream_of);
+  // finalize's statements, without the savepoint.
+  bool finalize_rows(const Finalization& f);
+  // apply_staged for the staged streams with ids in [lo, hi] only.
+  void apply_staged_range(long long lo, long long hi, bool whole);
+  long long column_limit(const std::string& table, const std::string& column);
+
   Backend backend_;
   std::unique_ptr<soci::session> sql_;
+  SavedStreamsShape saved_shape_ = SavedStreamsShape::absent;
+  std::int64_t display_limit_ = std::numeric_limits<std::int64_t>::max();
+  std::vector<StreamProblem> problems_;
+  // The ids of the streams whose rows were staged since begin_writes().
+  std::vector<long long> staged_ids_;
   bool heartbeat_column_ = false;   // stream_viewers.last_seen_at
   bool updated_at_column_ = false;  // live_streams.updated_at
   bool columns_detected_ = false;

@@ -16,6 +16,24 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
+// A failing stream is left out this long, then tried again (its row may
+// have been mended); the log names it once per distinct error.
+constexpr std::int64_t kSetAsideForMs = 10 * 60 * 1000;
+
+// How long after a stream's finalization a replay row linked to it still
+// gets the final numbers (end.php writes it seconds later; a week also
+// covers a row added by hand).
+constexpr std::int64_t kSavedStreamsWindowMs = 7LL * 24 * 60 * 60 * 1000;
+
+// Within what every display column holds: a number above it would fail the
+// whole write (MariaDB strict mode) or be cut by the server.
+Display clamped(Display d, std::int64_t limit) {
+  for (std::int64_t* v : {&d.viewers, &d.max_viewers, &d.likes, &d.dislikes, &d.comments}) {
+    *v = std::clamp<std::int64_t>(*v, 0, limit);
+  }
+  return d;
+}
+
 Display live_display(const RealCounts& real, const SimState& sim, bool simulated) {
   if (!simulated)
     return Display{real.viewers, real.viewers, real.likes, real.dislikes, real.comments, false};
@@ -190,7 +208,13 @@ void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& ou
                           s.state && s.state->config_json == used ? "" : used});
   }
 
-  const Display display = live_display(s.real, sim, simulate);
+  const Display wanted = live_display(s.real, sim, simulate);
+  const Display display = clamped(wanted, tick.display_limit);
+  if (display != wanted && problems_.first("clamp:" + std::to_string(s.id), "clamped")) {
+    log_.warning("stream=" + std::to_string(s.id) +
+                 " display numbers above what the columns hold (" +
+                 std::to_string(tick.display_limit) + "); shown clamped to it");
+  }
   if (display != s.shown) out.displays.push_back({s.id, display});
   if (log_.enabled(LogLevel::debug)) {
     log_.debug(
@@ -200,6 +224,27 @@ void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& ou
         " viewers=" + std::to_string(display.viewers) +
         " real_likes=" + std::to_string(s.real.likes) + " sim_likes=" + std::to_string(sim.likes) +
         " likes=" + std::to_string(display.likes) + " peak=" + std::to_string(display.max_viewers));
+  }
+}
+
+bool TickEngine::set_aside(std::int64_t stream_id, std::int64_t now) const {
+  const auto it = set_aside_until_.find(stream_id);
+  return it != set_aside_until_.end() && now < it->second;
+}
+
+void TickEngine::take_store_problems(std::int64_t now) {
+  for (const StreamProblem& p : store_.take_problems()) {
+    const std::string id = std::to_string(p.stream_id);
+    if (p.set_aside) {
+      set_aside_until_[p.stream_id] = now + kSetAsideForMs;
+      if (problems_.first("set-aside:" + id, p.what)) {
+        log_.error("stream=" + id + " set aside: " + p.what + "; its numbers are not written, " +
+                   "the other streams tick on; tried again every " +
+                   std::to_string(kSetAsideForMs / 60000) + " min");
+      }
+    } else {
+      log_.warning("stream=" + id + " " + p.what);
+    }
   }
 }
 
@@ -255,12 +300,19 @@ TickReport TickEngine::run(const TickSettings& settings) {
                       now,
                       lease,
                       std::chrono::duration<double>(settings.max_catchup).count(),
+                      store_.display_limit(),
                       std::nullopt};
   double step_ms = 0, write_ms = 0;
   store_.begin_writes();
   const auto chunk = [&](const std::vector<LiveStream>& live) {
     const auto c0 = Clock::now();
-    for (const LiveStream& s : live) step_stream(s, context, pending);
+    for (const LiveStream& s : live) {
+      if (set_aside(s.id, now)) {
+        ++report.set_aside;
+        continue;
+      }
+      step_stream(s, context, pending);
+    }
     const auto c1 = Clock::now();
     store_.insert_configs(pending.configs);
     store_.write_states(pending.states);
@@ -288,6 +340,10 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   std::vector<Finalization> finals;
   for (const EndedStream& e : ended) {
+    if (set_aside(e.id, now)) {
+      ++report.set_aside;
+      continue;
+    }
     if (e.exists && !is_known_status(e.status)) {
       // Not 'live', but not a status that ends a stream either: leave it be.
       const std::string key = "status:" + std::to_string(e.id);
@@ -324,6 +380,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
                                : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
                                          e.real.dislikes,      e.real.comments,      false};
     f.finalized_ms = now;
+    f.final_display = clamped(f.final_display, context.display_limit);
     if (!store_.finalize(f)) continue;
     pending.audits.push_back({now, "finalized", f.stream_id,
                               JsonObject()
@@ -342,6 +399,11 @@ TickReport TickEngine::run(const TickSettings& settings) {
                                   .str()});
     finals.push_back(std::move(f));
   }
+
+  // Replay rows written after their stream was finalized (end.php may save
+  // the replay a moment after the stream ended) get the final numbers.
+  store_.sync_saved_streams(now, kSavedStreamsWindowMs);
+  take_store_problems(now);
 
   store_.append_audit(pending.audits);
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct TickSettings {
 
 struct TickReport {
   std::size_t live = 0;
+  std::size_t set_aside = 0;  // live or ended streams left out: their rows fail
   std::size_t displays_written = 0;
   std::size_t states_written = 0;
   std::size_t configs_created = 0;
@@ -86,12 +88,18 @@ class TickEngine {
     std::int64_t now;
     const Lease& lease;
     double max_catchup_s;
+    std::int64_t display_limit;  // the largest number the display columns hold
     // Most streams share their settings: each distinct one is formatted as
     // JSON once per tick, not once per stream.
     std::optional<std::pair<EngagementConfig, std::string>> json_of;
   };
   // The step of one live stream: the rows to write and audit for it.
   void step_stream(const LiveStream& s, TickContext& tick, Pending& out);
+
+  // Logs the problems the store met with single streams; the streams whose
+  // rows could not be written are set aside for kSetAsideFor.
+  void take_store_problems(std::int64_t now);
+  bool set_aside(std::int64_t stream_id, std::int64_t now) const;
 
   Store& store_;
   const Logger& log_;
@@ -103,6 +111,9 @@ class TickEngine {
   std::string standby_reason_;
   OnceLog problems_;
   bool last_simulation_enabled_ = true;
+  // Streams whose rows fail a statement, until when (database clock, ms)
+  // they are left out; then they are tried again.
+  std::unordered_map<std::int64_t, std::int64_t> set_aside_until_;
 };
 
 }  // namespace engagementd

@@ -21,6 +21,8 @@ UPDATE live_streams s
 
 ALTER TABLE live_streams MODIFY stream_key VARCHAR(128) NOT NULL DEFAULT '';
 
+-- The site's own unique index on stream_key, where there is one, serves.
+-- if-no-unique-index: live_streams.stream_key
 CREATE UNIQUE INDEX IF NOT EXISTS uq_live_streams_stream_key ON live_streams (stream_key);
 
 -- An omitted (or empty) key becomes a fresh one before the row is written.
@@ -29,7 +31,9 @@ DROP TRIGGER IF EXISTS live_streams_stream_key;
 CREATE TRIGGER live_streams_stream_key BEFORE INSERT ON live_streams FOR EACH ROW SET NEW.stream_key = IF(NEW.stream_key IS NULL OR NEW.stream_key = '', LOWER(HEX(RANDOM_BYTES(24))), NEW.stream_key);
 
 -- The documented maximum multiplier is 10.0; DECIMAL(3,2) stops at 9.99.
-ALTER TABLE stream_engagement_config MODIFY engagement_multiplier DECIMAL(4,2) NOT NULL DEFAULT 2.00;
+-- Only the width changes: the column keeps the site's default (1.00 on the
+-- production schema), nullability and comment.
+-- widen-decimal: stream_engagement_config.engagement_multiplier 4,2
 
 -- Real counts are aggregated per live stream every tick: index the columns.
 CREATE INDEX IF NOT EXISTS idx_stream_viewers_stream ON stream_viewers (stream_id, is_fake, left_at);

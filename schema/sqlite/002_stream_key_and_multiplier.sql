@@ -14,6 +14,7 @@ UPDATE live_streams SET stream_key = lower(hex(randomblob(24)))
 UPDATE live_streams SET stream_key = lower(hex(randomblob(24)))
  WHERE id NOT IN (SELECT MIN(id) FROM live_streams GROUP BY stream_key);
 
+-- if-no-unique-index: live_streams.stream_key
 CREATE UNIQUE INDEX IF NOT EXISTS uq_live_streams_stream_key ON live_streams (stream_key);
 
 DROP TRIGGER IF EXISTS live_streams_stream_key;
