@@ -37,6 +37,7 @@ constexpr const char* kUsage =
     "  config         show or change the engagement settings in the database\n"
     "  report         real vs simulated numbers per stream, from the database\n"
     "  recount        check the kept real counts, or have them counted again\n"
+    "  doctor         what engagementd finds in the database and will do (read-only)\n"
     "\n"
     "preview [--preset conservative|moderate|aggressive] [--min N] [--max N]\n"
     "        [--increase N] [--decrease N] [--like-rate N] [--multiplier X]\n"
@@ -47,6 +48,7 @@ constexpr const char* kUsage =
     "config apply-preset NAME [--stream ID | --global] [-c FILE]\n"
     "report [--stream ID] [--since DATE] [--csv] [-c FILE]\n"
     "recount [--stream ID] [--check] [-c FILE]\n"
+    "doctor [-c FILE]                         (exit 1: something stops engagementd)\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   configuration file (default /etc/engagementd/engagementd.yaml)\n"
@@ -147,6 +149,7 @@ int main_cli(int argc, char** argv) {
       if (args[k] == "config") return cmd_config(rest);
       if (args[k] == "report") return cmd_report(rest);
       if (args[k] == "recount") return cmd_recount(rest);
+      if (args[k] == "doctor") return cmd_doctor(rest);
     }
   }
   for (std::size_t i = 0; i < args.size(); ++i) {

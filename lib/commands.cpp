@@ -14,6 +14,7 @@
 
 #include "admin.hpp"
 #include "config.hpp"
+#include "doctor.hpp"
 #include "duration.hpp"
 #include "presets.hpp"
 #include "preview.hpp"
@@ -402,6 +403,39 @@ int cmd_recount(const std::vector<std::string>& args) {
               << " stream(s) will be counted again from the site's rows at the next "
                  "tick\n";
     return 0;
+  } catch (const soci::soci_error& e) {
+    return fail(cmd, e.get_error_message());
+  } catch (const std::exception& e) {
+    return fail(cmd, e.what());
+  }
+}
+
+int cmd_doctor(const std::vector<std::string>& args) {
+  const std::string cmd = "doctor";
+  DbArgs a;
+  if (const auto rc = parse_db_args(cmd, args, false, false, a)) return *rc;
+  if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
+  try {
+    Config config;
+    try {
+      config = load_config(a.config);
+    } catch (const ConfigError& e) {
+      std::string all;
+      for (const auto& p : e.problems()) all += (all.empty() ? "" : "\n") + p;
+      return fail(cmd, all);
+    }
+    // Any schema version: telling what is missing is the point.
+    auto store = Store::open(config.database, read_password(config.database));
+    std::cout << "database: " << describe(config.database) << "\n";
+    bool problem = false;
+    for (const Finding& f : inspect_site(*store, config.real_viewer_ttl)) {
+      std::cout << level_name(f.level) << ": " << f.text << "\n";
+      problem = problem || f.level == Finding::Level::problem;
+    }
+    std::cout << (problem ? "engagementd cannot work on this database until the PROBLEM lines "
+                            "are fixed\n"
+                          : "engagementd can work on this database\n");
+    return problem ? 1 : 0;
   } catch (const soci::soci_error& e) {
     return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {

@@ -21,6 +21,10 @@ int cmd_report(const std::vector<std::string>& args);
 // engagementd recount [--stream ID] [--check] [-c FILE]
 int cmd_recount(const std::vector<std::string>& args);
 
+// engagementd doctor [-c FILE]: what engagementd finds in the database
+// (read-only); exit 1 when something stops it from working.
+int cmd_doctor(const std::vector<std::string>& args);
+
 inline constexpr const char* kDefaultConfigPath = "/etc/engagementd/engagementd.yaml";
 
 }  // namespace engagementd

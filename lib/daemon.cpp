@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <random>
 
+#include "doctor.hpp"
 #include "duration.hpp"
 #include "retry.hpp"
 
@@ -86,6 +87,17 @@ void Daemon::ensure_store() {
     log_.notice("connected to " + describe(config_.database) + ", schema version " +
                 std::to_string(Store::latest_schema_version(config_.database.backend)) +
                 ", instance " + holder_);
+    // What 'engagementd doctor' would say, once at start.
+    for (const Finding& f : inspect_site(*store_, config_.real_viewer_ttl)) {
+      const std::string line = "doctor: " + f.text;
+      if (f.level == Finding::Level::ok) {
+        log_.info(line);
+      } else if (f.level == Finding::Level::warning) {
+        log_.warning(line);
+      } else {
+        log_.error(line);
+      }
+    }
   }
   connection_down_ = false;
   failed_connects_ = 0;

@@ -232,12 +232,13 @@ bool TickEngine::set_aside(std::int64_t stream_id, std::int64_t now) const {
   return it != set_aside_until_.end() && now < it->second;
 }
 
-void TickEngine::take_store_problems(std::int64_t now) {
+void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& audits) {
   for (const StreamProblem& p : store_.take_problems()) {
     const std::string id = std::to_string(p.stream_id);
     if (p.set_aside) {
       set_aside_until_[p.stream_id] = now + kSetAsideForMs;
       if (problems_.first("set-aside:" + id, p.what)) {
+        audits.push_back({now, "set_aside", p.stream_id, JsonObject().add("cause", p.what).str()});
         log_.error("stream=" + id + " set aside: " + p.what + "; its numbers are not written, " +
                    "the other streams tick on; tried again every " +
                    std::to_string(kSetAsideForMs / 60000) + " min");
@@ -403,7 +404,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   // Replay rows written after their stream was finalized (end.php may save
   // the replay a moment after the stream ended) get the final numbers.
   store_.sync_saved_streams(now, kSavedStreamsWindowMs);
-  take_store_problems(now);
+  take_store_problems(now, pending.audits);
 
   store_.append_audit(pending.audits);
 

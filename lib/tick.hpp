@@ -98,7 +98,7 @@ class TickEngine {
 
   // Logs the problems the store met with single streams; the streams whose
   // rows could not be written are set aside for kSetAsideFor.
-  void take_store_problems(std::int64_t now);
+  void take_store_problems(std::int64_t now, std::vector<AuditEvent>& audits);
   bool set_aside(std::int64_t stream_id, std::int64_t now) const;
 
   Store& store_;

@@ -5,6 +5,7 @@
 // SQLite and on MariaDB.
 #include <catch2/catch.hpp>
 
+#include "doctor.hpp"
 #include "site.hpp"
 #include "test_db.hpp"
 #include "tick.hpp"
@@ -154,8 +155,27 @@ TEST_CASE("a saved_streams of a shape engagementd does not know is left alone, t
                          " seller_id INT NOT NULL, title VARCHAR(255) NOT NULL)"
                        : "CREATE TABLE saved_streams (id INTEGER PRIMARY KEY AUTOINCREMENT,"
                          " seller_id INTEGER NOT NULL, title TEXT NOT NULL)");
+  {
+    // Before migrate, doctor names what stops engagementd.
+    auto fresh = db.open();
+    bool behind = false;
+    for (const Finding& f : inspect_site(*fresh, std::chrono::seconds(60))) {
+      behind = behind || (f.level == Finding::Level::problem &&
+                          f.text.find("run 'engagementd migrate'") != std::string::npos);
+    }
+    CHECK(behind);
+  }
   auto store = db.migrated();
   CHECK(store->saved_streams_shape() == SavedStreamsShape::unknown);
+  std::size_t problems = 0, unknown_named = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    INFO(f.text);
+    problems += f.level == Finding::Level::problem;
+    unknown_named += f.level == Finding::Level::warning &&
+                     f.text.find("saved_streams: unknown") != std::string::npos;
+  }
+  CHECK(problems == 0);
+  CHECK(unknown_named == 1);
   const long long ending = add_stream(*site);
   const long long going_on = add_stream(*site);
   TickEngine engine(*store, quiet_logger(), 42);
