@@ -512,6 +512,8 @@ say(sprintf('  end.php: duration %d s (database clock %d s, test clock %.0f s); 
 expect($r['stats']['duration'] > 0 && abs($r['stats']['duration'] - $elapsed) <= 3,
        "end.php's duration {$r['stats']['duration']} s, the stream was live {$elapsed} s");
 unwatch($buyers[1]); unwatch($buyers[2]); unwatch($buyers[4]);
+expect((int)value('SELECT COUNT(*) FROM stream_viewers WHERE stream_id = ? AND left_at IS NULL', [$s]) === 0,
+       "end.php left the ended stream's sessions open");
 $r2 = $seller2->json('POST', 'api/live/end-stream.php', ['stream_id' => $s2, 'action' => 'save']);
 expect(($r2['success'] ?? false) === true, 'end-stream.php: ' . json_encode($r2));
 

@@ -238,4 +238,5 @@ if grep -E 'PHP (Fatal|Warning|Parse)' "$work/php.log"; then
   echo "FAIL: PHP errors in the server log (above)" >&2
   exit 1
 fi
-echo "PASS: the real site on ${tz:-the server's time zone} shows the daemon's numbers"
+where=${tz:-the server default}
+echo "PASS: the real site, database time zone $where, shows the daemon's numbers"

@@ -267,7 +267,8 @@ function engagementd_saved_shape(): ?string {
  * change and the replay row are one transaction, so engagementd finalizes a
  * stream whose replay row already exists and writes the final numbers into
  * it. The numbers written now are the display numbers; engagementd replaces
- * them with the final ones. Durations come from the database's clock.
+ * them with the final ones. The stream's open real sessions are closed.
+ * Durations come from the database's clock.
  *
  * Returns [stream row before the end, display after, duration seconds,
  * video url]. Throws on a stream that is not the vendor's or not live.
@@ -321,6 +322,13 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
         }
         $params[] = $streamId;
         $db->prepare("UPDATE live_streams SET $set WHERE id = ?")->execute($params);
+        // Nobody watches an ended stream: its open real sessions end with it.
+        $db->prepare("
+            UPDATE stream_viewers
+               SET left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))"
+            . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '') . "
+             WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0
+        ")->execute([$streamId]);
 
         $display = engagementd_display($streamId);
         if ($action === 'save') {
