@@ -35,6 +35,8 @@ long long count(soci::session& sql, const std::string& query) {
   return n;
 }
 
+void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out);
+
 }  // namespace
 
 const char* level_name(Level level) {
@@ -51,6 +53,19 @@ const char* level_name(Level level) {
 
 std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_viewer_ttl) {
   std::vector<Finding> out;
+  try {
+    inspect(store, real_viewer_ttl, out);
+  } catch (const soci::soci_error& e) {
+    // An account without the rights to look (the daemon's own, least
+    // privilege) still runs: say what could not be checked.
+    out.push_back({Level::warning, "could not check the rest: " + e.get_error_message()});
+  }
+  return out;
+}
+
+namespace {
+
+void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out) {
   const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
   const bool mysql = store.backend() == Backend::mysql;
   soci::session& sql = store.session();
@@ -107,10 +122,29 @@ std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_v
           count(sql,
                 "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
                 " AND last_seen_at IS NOT NULL");
+      // Sessions opened in the last hour, long enough ago that a page that
+      // keeps the heartbeat has set it (two TTLs): none of them with one
+      // means the site does not keep it. Older sessions may predate migrate.
+      const long long ttl_s = std::max<long long>(1, real_viewer_ttl.count() / 1000);
+      const std::string window =
+          mysql
+              ? " AND joined_at >= NOW() - INTERVAL 1 HOUR AND joined_at < NOW() - INTERVAL " +
+                    std::to_string(2 * ttl_s) + " SECOND"
+              : " AND joined_at >= datetime('now', '-1 hour') AND joined_at < datetime('now', '-" +
+                    std::to_string(2 * ttl_s) + " seconds')";
+      const long long settled =
+          count(sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL" +
+                         window);
+      const long long settled_beating =
+          count(sql,
+                "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
+                " AND last_seen_at IS NOT NULL" +
+                    window);
       const std::string ttl = std::to_string(real_viewer_ttl.count() / 1000) + " s";
-      if (open > 0 && beating == 0) {
+      if (settled > 0 && settled_beating == 0) {
         add(Level::warning,
-            "stream_viewers.last_seen_at is there but no open session has a heartbeat: a real "
+            "stream_viewers.last_seen_at is there but no session opened in the last hour has a "
+            "heartbeat: a real "
             "viewer counts for " +
                 ttl +
                 " after joining only. Install the PHP kit (php/install.sh), whose pages keep it");
@@ -187,7 +221,8 @@ std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_v
           "stream=" + std::to_string(stream) + " was set aside in the last 24 h: " + detail);
     }
   }
-  return out;
 }
+
+}  // namespace
 
 }  // namespace engagementd

@@ -1665,7 +1665,19 @@ long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms)
                differs);
   }
   st.define_and_bind();
-  st.execute(true);
+  // In a savepoint: a failure (the account may not read the table) must not
+  // take the tick's other writes with it.
+  *sql_ << "SAVEPOINT engagementd_saved";
+  try {
+    st.execute(true);
+  } catch (const soci::soci_error& e) {
+    if (is_statement_error(e)) {
+      *sql_ << "ROLLBACK TO SAVEPOINT engagementd_saved";
+      *sql_ << "RELEASE SAVEPOINT engagementd_saved";
+    }
+    throw;
+  }
+  *sql_ << "RELEASE SAVEPOINT engagementd_saved";
   return st.get_affected_rows();
 }
 

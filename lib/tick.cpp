@@ -403,7 +403,18 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   // Replay rows written after their stream was finalized (end.php may save
   // the replay a moment after the stream ended) get the final numbers.
-  store_.sync_saved_streams(now, kSavedStreamsWindowMs);
+  try {
+    store_.sync_saved_streams(now, kSavedStreamsWindowMs);
+    if (problems_.clear("saved_streams")) log_.notice("final numbers reach saved_streams again");
+  } catch (const soci::soci_error& e) {
+    if (!Store::is_statement_error(e)) throw;
+    if (problems_.first("saved_streams", e.get_error_message())) {
+      log_.error(
+          "final numbers cannot be written into saved_streams rows written after their "
+          "stream ended: " +
+          kv("err", e.get_error_message()) + "; the ticks go on ('engagementd doctor' tells more)");
+    }
+  }
   take_store_problems(now, pending.audits);
 
   store_.append_audit(pending.audits);

@@ -13,10 +13,8 @@
 -- saved_streams and the includes_simulated badge flag, creates missing
 -- stream_engagement_config rows, and owns its engagementd_* tables. Ending a stalled instance's session (KILL) needs no
 -- grant: the sessions are the account's own.
--- If stream_viewers has a last_seen_at heartbeat column, add it to that
--- table's SELECT list, or the daemon cannot see it and counts every open
--- session. (The triggers of migration 006 need no grant for the site's
--- account: they run as the account that ran the migration.)
+-- (The triggers of migration 006 need no grant for the site's account:
+-- they run as the account that ran the migration.)
 
 GRANT SELECT (id, status, started_at, ended_at, viewer_count, max_viewers, like_count,
               dislike_count, comment_count, includes_simulated, updated_at),
@@ -24,7 +22,7 @@ GRANT SELECT (id, status, started_at, ended_at, viewer_count, max_viewers, like_
               includes_simulated, updated_at)
   ON live_streams TO 'engagementd'@'localhost';
 
-GRANT SELECT (stream_id, session_id, is_fake, joined_at, left_at)
+GRANT SELECT (stream_id, session_id, is_fake, joined_at, left_at, last_seen_at)
   ON stream_viewers TO 'engagementd'@'localhost';
 
 GRANT SELECT (stream_id, is_fake, interaction_type)
@@ -41,8 +39,10 @@ GRANT SELECT (stream_id, fake_viewers_enabled, fake_likes_enabled, min_fake_view
 GRANT SELECT (setting_key, setting_value)
   ON global_stream_settings TO 'engagementd'@'localhost';
 
-GRANT SELECT (stream_id), UPDATE (viewer_count, like_count)
-  ON saved_streams TO 'engagementd'@'localhost';
+-- The replay list comes in two shapes (final numbers in viewer_count and
+-- like_count, or in views, likes and dislikes: see 'engagementd doctor'), so
+-- the grant is on the table; it holds the public replays' titles and links.
+GRANT SELECT, UPDATE ON saved_streams TO 'engagementd'@'localhost';
 
 GRANT SELECT ON engagementd_schema_version TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_state TO 'engagementd'@'localhost';
