@@ -99,6 +99,14 @@ int cmd_migrate(const Args& a) {
     } else {
       log.notice("schema migrated to version " + std::to_string(version));
     }
+    // What the site's shape means for engagementd; 'doctor' tells the rest.
+    const SavedStreamsShape shape = store->saved_streams_shape();
+    const std::string saved = std::string("saved_streams: ") + describe(shape);
+    if (shape == SavedStreamsShape::unlinked || shape == SavedStreamsShape::unknown) {
+      log.warning(saved);
+    } else {
+      log.notice(saved);
+    }
     return 0;
   } catch (const std::exception& e) {
     log.error(std::string("migrate failed: ") + e.what());
