@@ -1064,6 +1064,7 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   st.prepare(query);
   st.define_and_bind();
 
+  fold_real_deltas(shard);
   std::vector<LiveStream> out;
   out.reserve(chunk);
   std::vector<std::size_t> uncounted;  // streams of the chunk without a counts row
@@ -1122,14 +1123,90 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   }
 }
 
+void Store::fold_real_deltas(const Shard& shard) {
+  const bool mysql = backend_ == Backend::mysql;
+  // The changes the triggers appended, as this tick's snapshot shows them.
+  std::vector<long long> ids;
+  std::map<long long, RealCounts> sums;
+  {
+    long long id = 0, stream = 0, v = 0, l = 0, d = 0, c = 0;
+    long long shard_count = shard.count, shard_index = shard.index;
+    soci::statement st(*sql_);
+    for (long long* x : {&id, &stream, &v, &l, &d, &c}) st.exchange(soci::into(*x));
+    use_shard(st, shard, shard_count, shard_index);
+    st.alloc();
+    st.prepare(
+        "SELECT id, stream_id, viewers, likes, dislikes, comments FROM engagementd_real_deltas"
+        " WHERE 1 = 1" +
+        shard_filter("stream_id", shard) + " ORDER BY id");
+    st.define_and_bind();
+    st.execute();
+    while (st.fetch()) {
+      ids.push_back(id);
+      RealCounts& sum = sums[stream];
+      sum.viewers += v;
+      sum.likes += l;
+      sum.dislikes += d;
+      sum.comments += c;
+    }
+  }
+  if (ids.empty()) return;
+  // Added to the kept counts that exist; a stream without one is counted
+  // from its rows (in this same snapshot) when it is seen live.
+  std::vector<std::pair<long long, RealCounts>> rows(sums.begin(), sums.end());
+  in_batches(rows, [&](std::size_t begin, std::size_t end) {
+    BoundSql q(*sql_);
+    const auto row = [&](std::size_t i, bool named) {
+      const RealCounts& r = rows[i].second;
+      q.value(rows[i].first).text(named ? " AS stream_id, " : ", ");
+      q.value(static_cast<long long>(r.viewers)).text(named ? " AS viewers, " : ", ");
+      q.value(static_cast<long long>(r.likes)).text(named ? " AS likes, " : ", ");
+      q.value(static_cast<long long>(r.dislikes)).text(named ? " AS dislikes, " : ", ");
+      q.value(static_cast<long long>(r.comments)).text(named ? " AS comments" : "");
+    };
+    if (mysql) {
+      q.text("UPDATE engagementd_real_counts rc JOIN (");
+      for (std::size_t i = begin; i < end; ++i) {
+        q.text(i == begin ? "SELECT " : " UNION ALL SELECT ");
+        row(i, i == begin);
+      }
+      q.text(
+          ") d ON rc.stream_id = d.stream_id"
+          " SET rc.viewers = rc.viewers + d.viewers, rc.likes = rc.likes + d.likes,"
+          " rc.dislikes = rc.dislikes + d.dislikes, rc.comments = rc.comments + d.comments");
+    } else {
+      q.text(
+          "UPDATE engagementd_real_counts SET viewers = viewers + d.column2, likes = likes +"
+          " d.column3, dislikes = dislikes + d.column4, comments = comments + d.column5 FROM"
+          " (VALUES ");
+      for (std::size_t i = begin; i < end; ++i) {
+        q.text(i == begin ? "(" : ", (");
+        row(i, false);
+        q.text(")");
+      }
+      q.text(") AS d WHERE engagementd_real_counts.stream_id = d.column1");
+    }
+    q.execute();
+  });
+  // Exactly the rows read: one appended meanwhile (not in the snapshot) stays.
+  in_batches(ids, [&](std::size_t begin, std::size_t end) {
+    BoundSql q(*sql_);
+    q.text("DELETE FROM engagementd_real_deltas WHERE id IN (");
+    for (std::size_t i = begin; i < end; ++i) q.text(i == begin ? "" : ", ").value(ids[i]);
+    q.text(")");
+    q.execute();
+  });
+}
+
 void Store::count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which) {
   const bool mysql = backend_ == Backend::mysql;
-  // Locking reads (MariaDB, REPEATABLE READ): a row the site inserts,
-  // updates or deletes for these streams meanwhile waits until this tick
-  // commits, and then its trigger finds the counts row; a row written before
-  // is counted here. Either way once. (SQLite: the tick holds the database's
-  // write lock from its start, see lock_lease.)
-  const std::string lock = mysql ? " LOCK IN SHARE MODE" : "";
+  // Consistent reads, in the tick's snapshot (REPEATABLE READ): the site's
+  // writes never wait for them. A change the snapshot shows is counted here
+  // and its delta, visible in the same snapshot, was left out by
+  // fold_real_deltas (the stream had no counts row); a change it does not
+  // show has a delta it does not show either, added at a later tick. Either
+  // way once. (SQLite: the tick holds the database's write lock.)
+  const std::string lock;
   for (std::size_t begin = 0; begin < which.size(); begin += kBatchRows) {
     const std::size_t end = std::min(which.size(), begin + kBatchRows);
     std::vector<long long> ids;
@@ -1683,7 +1760,13 @@ long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms)
 
 std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int64_t> stream) {
   const std::string query =
-      "SELECT rc.stream_id, rc.viewers, rc.likes, rc.dislikes, rc.comments,"
+      "SELECT rc.stream_id, rc.viewers + COALESCE((SELECT SUM(d.viewers) FROM"
+      " engagementd_real_deltas d WHERE d.stream_id = rc.stream_id), 0), rc.likes +"
+      " COALESCE((SELECT SUM(d.likes) FROM engagementd_real_deltas d WHERE d.stream_id ="
+      " rc.stream_id), 0), rc.dislikes + COALESCE((SELECT SUM(d.dislikes) FROM"
+      " engagementd_real_deltas d WHERE d.stream_id = rc.stream_id), 0), rc.comments +"
+      " COALESCE((SELECT SUM(d.comments) FROM engagementd_real_deltas d WHERE d.stream_id ="
+      " rc.stream_id), 0),"
       " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = rc.stream_id"
       "   AND sv.is_fake = 0 AND sv.left_at IS NULL)," +
       real_interaction_counts("rc.stream_id") + " FROM engagementd_real_counts rc" +

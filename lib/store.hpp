@@ -304,6 +304,10 @@ class Store {
   // rows sent so far are applied, later ones written as multi-row
   // statements, and notice_ says so.
   void stop_bulk_upload(const soci::soci_error& e);
+  // Adds the changes the triggers appended to engagementd_real_deltas (for
+  // the shard's streams, as the tick's snapshot shows them) to the kept
+  // counts, and deletes exactly those rows.
+  void fold_real_deltas(const Shard& shard);
   // Creates the engagementd_real_counts rows of streams[which[...]] by
   // counting their rows, and sets their real counts.
   void count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which);

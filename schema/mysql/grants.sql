@@ -48,8 +48,11 @@ GRANT SELECT ON engagementd_schema_version TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_state TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_summary TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON engagementd_leader TO 'engagementd'@'localhost';
--- Rows are created and deleted by the daemon, kept by the site's triggers.
+-- Rows are created, kept and deleted by the daemon, from the rows the
+-- site's triggers append to engagementd_real_deltas (which it reads and
+-- deletes once added up).
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_real_counts TO 'engagementd'@'localhost';
+GRANT SELECT, DELETE ON engagementd_real_deltas TO 'engagementd'@'localhost';
 -- The audit trail is append-only (its triggers refuse UPDATE and DELETE).
 GRANT SELECT, INSERT ON engagementd_audit TO 'engagementd'@'localhost';
 -- Each tick sends its changed rows into temporary tables of its own session
