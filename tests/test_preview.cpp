@@ -190,6 +190,10 @@ TEST_CASE("preview refuses bad settings with the rule that is broken") {
   CHECK_THAT(out, Catch::Contains("engagement_multiplier 12 is outside 0.5..10"));
   CHECK(run_command({kBinary, "preview", "--increase", "-1"}, out) == 2);
   CHECK_THAT(out, Catch::Contains("viewer_increase_rate -1"));
+  CHECK(run_command({kBinary, "preview", "--watch-minutes", "0.1"}, out) == 2);
+  CHECK_THAT(out, Catch::Contains("sim_watch_minutes 0.1 is outside 0.5..600"));
+  CHECK(run_command({kBinary, "preview", "--watch-minutes", "12", "--minutes", "5"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("watch time 12 min"));
   CHECK(run_command({kBinary, "preview", "--tick", "5 seconds"}, out) == 2);
   CHECK(run_command({kBinary, "preview", "--real-viewers", "5,3@0"}, out) == 2);
   CHECK_THAT(out, Catch::Contains("minutes must increase"));
