@@ -181,3 +181,22 @@ TEST_CASE("a fixed seed repeats a run exactly, at every tick", "[rates]") {
     CHECK(run(99) != run(100));
   }
 }
+
+// The figures quoted in the README: run with
+//   unit_tests "[.report]" -s
+TEST_CASE("rate figures, 1 s and 60 s ticks", "[.report]") {
+  for (const EngagementConfig& c : {find_preset("moderate")->config, kWide}) {
+    for (double tick : {1.0, 60.0}) {
+      const RateReport r = measure_rates(c, tick, 2000, 77, right_step);
+      std::string sds;
+      for (const RateCheck& check : r.checks) {
+        sds += check.what + ": sd of the measured rate " +
+               std::to_string(check.tolerance / 5 / std::max(check.minutes, 1.0)) + "/min\n";
+      }
+      WARN("min " << c.min_viewers << ", max " << c.max_viewers << ", " << tick
+                  << " s ticks, 2000 h:\n"
+                  << r.describe() << sds);
+      CHECK(r.ok());
+    }
+  }
+}
