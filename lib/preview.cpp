@@ -338,7 +338,7 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
       {"#1f77b4", "display viewers (real + simulated)", ""},
       {"#9ecae1", "simulated viewers", ""},
       {"#2ca02c", "real viewers", ""},
-      {"#ff7f0e", "target T, band T +- 2 sqrt(T) (95 % of a natural audience)", "6 4"},
+      {"#ff7f0e", "target T of the simulated viewers, band T +- 2 sqrt(T) (95 %)", "6 4"},
       {"#d62728", "simulated likes, cumulative (right axis)", ""}};
   double lx = left, ly = bottom + 66;
   for (std::size_t i = 0; i < std::size(entries); ++i) {
