@@ -22,8 +22,8 @@ constexpr double kSigmas = 5.0;
 constexpr double kRegionSigmas = 5.0;
 
 // A region the configuration gives fewer minutes than this over the run is
-// not measured (e.g. the conservative preset: its natural band reaches from
-// its min to below... its whole range); the check says so instead.
+// not measured (e.g. below the band of the conservative preset, whose band
+// at its max of 30 reaches down past its min of 5); the check says so.
 constexpr double kFewestMinutes = 8;
 
 std::string fixed(double v, int digits = 3) {
@@ -119,19 +119,6 @@ std::string RateReport::describe() const {
   std::string out;
   for (const RateCheck& c : checks) out += c.describe() + "\n";
   return out;
-}
-
-std::int64_t poisson_quantile(double mean, double p) {
-  // P(X >= n) = 1 - sum_{k<n} e^-mean mean^k / k!
-  double term = std::exp(-mean);
-  double cdf = 0;
-  std::int64_t n = 0;
-  while (1.0 - cdf >= p && n < 1'000'000) {
-    cdf += term;
-    ++n;
-    term *= mean / static_cast<double>(n);
-  }
-  return n;
 }
 
 RateReport measure_rates(const EngagementConfig& c, double tick_seconds, double hours,

@@ -46,7 +46,4 @@ struct RateReport {
 RateReport measure_rates(const EngagementConfig& c, double tick_seconds, double hours,
                          std::uint64_t seed, const StepFn& step_fn);
 
-// Smallest n with P(Poisson(mean) >= n) < p.
-std::int64_t poisson_quantile(double mean, double p);
-
 }  // namespace engagementd::test
