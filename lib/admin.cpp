@@ -35,7 +35,7 @@ std::string value_text(double v) {
 std::string known_keys(bool global) {
   std::string out;
   for (const auto& k : kConfigKeys) out += (out.empty() ? "" : ", ") + std::string(k);
-  if (global) out += ", " + std::string(kKillSwitchKey);
+  if (global) out += ", " + std::string(kKillSwitchKey) + ", " + std::string(kWatchMinutesKey);
   return out;
 }
 
@@ -131,14 +131,19 @@ bool stream_exists(soci::session& sql, std::int64_t stream) {
 
 std::string describe_rates(const EngagementConfig& c) {
   std::ostringstream out;
-  out << "  per minute: " << value_text(c.increase_rate) << " joins while below the target, "
-      << value_text(c.decrease_rate) << " leaves while above it, "
+  out << "  per minute: " << value_text(c.increase_rate)
+      << " joins while below the target's natural band, " << value_text(c.decrease_rate)
+      << " leaves while above it (net of the comings and goings), "
       << value_text(like_rate_per_minute(c)) << " likes while anyone watches ("
       << value_text(c.like_rate) << " x min(1, 0.1 x " << value_text(c.multiplier) << "))\n"
       << "  target: max(" << c.min_viewers << ", min(" << c.max_viewers << ", floor(real x "
       << value_text(c.multiplier) << ")))"
       << (c.viewers_enabled ? "" : "; simulated viewers OFF (they drain at the leave rate)")
-      << (c.likes_enabled ? "" : "; simulated likes OFF") << "\n";
+      << (c.likes_enabled ? "" : "; simulated likes OFF") << "\n"
+      << "  within the band T -+ (4 sqrt(T) + 2 + (T/W)/rate), a natural audience: each "
+         "simulated viewer watches W = "
+      << value_text(c.watch_minutes) << " min on average, T/W join and as many leave a minute, "
+      << "sd sqrt(T)\n";
   return out.str();
 }
 
@@ -176,6 +181,7 @@ std::vector<std::string> apply_settings(
   }
   RawConfig after = before;
   std::optional<bool> kill_switch;
+  std::optional<double> watch_minutes;
   std::map<std::string, bool> seen;
   std::vector<std::string> report;
   JsonObject detail_changes;
@@ -196,6 +202,24 @@ std::vector<std::string> apply_settings(
                                   .str());
       continue;
     }
+    if (key == kWatchMinutesKey) {
+      if (target.stream) {
+        throw AdminError(std::string(kWatchMinutesKey) +
+                         " is global (there is no column for it per stream): use --global");
+      }
+      watch_minutes = parse_value(key, text, false);
+      if (const std::string error = validate_watch_minutes(*watch_minutes); !error.empty()) {
+        throw AdminError("refused, nothing changed: " + error);
+      }
+      const auto row = global_rows.find(key);
+      report.push_back(key + ": " +
+                       (row != global_rows.end() && row->second ? *row->second : "not set") +
+                       " -> " + value_text(*watch_minutes));
+      detail_changes.raw(
+          key,
+          JsonObject().add("from", globals.defaults.watch_minutes).add("to", *watch_minutes).str());
+      continue;
+    }
     const std::size_t f = field_of(key);
     if (f == kNoField) {
       throw AdminError("unknown setting '" + key + "' (known: " + known_keys(!target.stream) + ")");
@@ -208,7 +232,7 @@ std::vector<std::string> apply_settings(
   }
 
   std::string error;
-  const auto config = config_from_raw(after, error);
+  auto config = config_from_raw(after, error);
   if (!config) throw AdminError("refused, nothing changed: " + error);
 
   if (target.stream) {
@@ -229,6 +253,8 @@ std::vector<std::string> apply_settings(
     for (const auto& [key, text] : changes) {
       if (key == kKillSwitchKey) {
         write_global(sql, mysql, key, *kill_switch ? "1" : "0");
+      } else if (key == kWatchMinutesKey) {
+        write_global(sql, mysql, key, value_text(*watch_minutes));
       } else {
         write_global(sql, mysql, key, value_text(*after[field_of(key)]));
       }
@@ -236,6 +262,7 @@ std::vector<std::string> apply_settings(
     std::vector<std::string> left;
     const GlobalSettings result = resolve_global_settings(store.read_global_settings(), left);
     if (!left.empty()) throw AdminError("refused, nothing changed: " + left.front());
+    config->watch_minutes = watch_minutes.value_or(result.defaults.watch_minutes);
     if (result.defaults != *config) {
       throw AdminError("refused, nothing changed: global_stream_settings did not read back as set");
     }
@@ -252,11 +279,11 @@ std::vector<std::string> apply_settings(
 }
 
 void show_settings(Store& store, std::optional<std::int64_t> stream, bool config_file_enabled,
-                   std::ostream& out) {
+                   std::ostream& out, double file_watch_minutes) {
   soci::session& sql = store.session();
   std::vector<std::string> problems;
   const auto rows = store.read_global_settings();
-  const GlobalSettings g = resolve_global_settings(rows, problems);
+  const GlobalSettings g = resolve_global_settings(rows, problems, file_watch_minutes);
   const bool on = config_file_enabled && g.simulation_enabled;
   out << "simulation (kill switch): " << (on ? "ON" : "OFF, display = real numbers only")
       << "  [simulation.enabled in the config file: " << (config_file_enabled ? "true" : "false")
@@ -271,6 +298,10 @@ void show_settings(Store& store, std::optional<std::int64_t> stream, bool config
     out << "  " << kConfigKeys[i] << std::string(24 - kConfigKeys[i].size(), ' ')
         << value_text(*raw[i]) << (has_row ? "" : " *") << "\n";
   }
+  out << "  " << kWatchMinutesKey << std::string(24 - kWatchMinutesKey.size(), ' ')
+      << value_text(g.defaults.watch_minutes)
+      << (rows.count(std::string(kWatchMinutesKey)) ? "" : " * (simulation.watch_time)")
+      << "  (every stream)\n";
   out << describe_rates(g.defaults);
   for (const auto& p : problems) out << "  problem: " << p << "\n";
 
@@ -300,7 +331,8 @@ void show_settings(Store& store, std::optional<std::int64_t> stream, bool config
       continue;
     }
     std::string error;
-    const auto c = config_from_raw(*row, error);
+    auto c = config_from_raw(*row, error);
+    if (c) c->watch_minutes = g.defaults.watch_minutes;
     if (!c) {
       out << "stream_engagement_config is INVALID (" << error
           << "); the daemon uses the global defaults until it is fixed\n";

@@ -27,18 +27,20 @@ struct SettingsTarget {
 
 // Applies KEY=VALUE changes with the daemon's rules (multiplier 0.5-10,
 // min <= max, rates >= 0, enabled flags 0/1; simulation_enabled, the kill
-// switch, only globally), all in one transaction, and records them in the
-// audit trail. The whole resulting configuration is validated and read back
-// before the commit; on any problem nothing is written and AdminError says
-// why. Returns a line per change ("key: old -> new").
+// switch, and sim_watch_minutes 0.5-600 only globally), all in one
+// transaction, and records them in the audit trail. The whole resulting
+// configuration is validated and read back before the commit; on any
+// problem nothing is written and AdminError says why. Returns a line per
+// change ("key: old -> new").
 std::vector<std::string> apply_settings(
     Store& store, const SettingsTarget& target,
     const std::vector<std::pair<std::string, std::string>>& changes, const std::string& origin);
 
 // "config show": the kill switch, the global defaults and, with a stream,
 // its row and what the daemon uses; without one, every live stream's row.
+// file_watch_minutes: the config file's simulation.watch_time, in minutes.
 void show_settings(Store& store, std::optional<std::int64_t> stream, bool config_file_enabled,
-                   std::ostream& out);
+                   std::ostream& out, double file_watch_minutes = kDefaultWatchMinutes);
 
 // One stream's real and simulated numbers (live ones as of now).
 struct ReportRow {

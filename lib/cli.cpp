@@ -41,6 +41,7 @@ constexpr const char* kUsage =
     "\n"
     "preview [--preset conservative|moderate|aggressive] [--min N] [--max N]\n"
     "        [--increase N] [--decrease N] [--like-rate N] [--multiplier X]\n"
+    "        [--watch-minutes X]\n"
     "        [--real-viewers N|N,N@MINUTE,...] [--minutes N] [--tick D] [--seed N]\n"
     "        [--csv FILE] [--svg FILE]          (FILE '-': standard output)\n"
     "config show [--stream ID] [-c FILE]\n"

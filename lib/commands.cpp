@@ -82,7 +82,7 @@ int cmd_preview(const std::vector<std::string>& args) {
   std::string csv, svg;
   std::optional<std::uint64_t> seed;
   // Individual settings, applied over the preset.
-  std::optional<double> min, max, increase, decrease, like_rate, multiplier;
+  std::optional<double> min, max, increase, decrease, like_rate, multiplier, watch_minutes;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string error;
     const std::string arg = args[i];
@@ -113,6 +113,8 @@ int cmd_preview(const std::vector<std::string>& args) {
       number(like_rate);
     } else if (name == "--multiplier") {
       number(multiplier);
+    } else if (name == "--watch-minutes") {
+      number(watch_minutes);
     } else if (name == "--real-viewers") {
       try {
         o.real = parse_real_viewers(*value);
@@ -169,6 +171,7 @@ int cmd_preview(const std::vector<std::string>& args) {
   if (decrease) c.decrease_rate = *decrease;
   if (like_rate) c.like_rate = *like_rate;
   if (multiplier) c.multiplier = *multiplier;
+  if (watch_minutes) c.watch_minutes = *watch_minutes;
   if (error.empty()) error = validate(c);
   if (!error.empty()) return usage_error(cmd, "invalid settings: " + error);
   if (seed) {
@@ -187,8 +190,9 @@ int cmd_preview(const std::vector<std::string>& args) {
   }
   if (csv != "-" && svg != "-") {
     std::cout << "preset " << preset
-              << (min || max || increase || decrease || like_rate || multiplier ? " with changes"
-                                                                                : "")
+              << (min || max || increase || decrease || like_rate || multiplier || watch_minutes
+                      ? " with changes"
+                      : "")
               << "\n";
     write_preview_summary(r, std::cout);
     if (!csv.empty()) std::cout << "wrote " << csv << " (one row per minute)\n";
@@ -309,7 +313,8 @@ int cmd_config(const std::vector<std::string>& args) {
     Config config;
     auto store = open_store(a.config, config);
     if (sub == "show") {
-      show_settings(*store, a.stream, config.simulation_enabled, std::cout);
+      show_settings(*store, a.stream, config.simulation_enabled, std::cout,
+                    std::chrono::duration<double, std::ratio<60>>(config.watch_time).count());
       return 0;
     }
     const auto done = apply_settings(*store, SettingsTarget{a.stream}, changes, origin);

@@ -241,6 +241,14 @@ class Parser {
                     duration_value(v, k, c.real_viewer_ttl, std::chrono::seconds(1),
                                    std::chrono::hours(24));
                   }},
+                 {"watch_time",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    duration_value(v, k, c.watch_time,
+                                   std::chrono::milliseconds(
+                                       static_cast<std::int64_t>(kMinWatchMinutes * 60'000)),
+                                   std::chrono::milliseconds(
+                                       static_cast<std::int64_t>(kMaxWatchMinutes * 60'000)));
+                  }},
                  {"seed", [&](const YAML::Node& v, const std::string& k) {
                     std::uint64_t seed = 0;
                     const auto before = problems_.size();

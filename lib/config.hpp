@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engagement.hpp"
 #include "log.hpp"
 
 namespace engagementd {
@@ -63,6 +64,9 @@ struct Config {
   std::chrono::milliseconds max_catchup{60'000};
   bool simulation_enabled = true;
   std::chrono::milliseconds real_viewer_ttl{60'000};
+  // Mean watch time of a simulated viewer, unless the global setting
+  // sim_watch_minutes gives one.
+  std::chrono::milliseconds watch_time{static_cast<std::int64_t>(kDefaultWatchMinutes * 60'000)};
   std::optional<std::uint64_t> seed;
   LogLevel log_level = LogLevel::info;
   // Leadership lease; unset: lease_for() picks max(15 s, 3 x tick interval).

@@ -96,7 +96,15 @@ bool EngagementConfig::operator==(const EngagementConfig& o) const {
   return viewers_enabled == o.viewers_enabled && likes_enabled == o.likes_enabled &&
          min_viewers == o.min_viewers && max_viewers == o.max_viewers &&
          increase_rate == o.increase_rate && decrease_rate == o.decrease_rate &&
-         like_rate == o.like_rate && multiplier == o.multiplier;
+         like_rate == o.like_rate && multiplier == o.multiplier && watch_minutes == o.watch_minutes;
+}
+
+std::string validate_watch_minutes(double minutes) {
+  if (std::isfinite(minutes) && minutes >= kMinWatchMinutes && minutes <= kMaxWatchMinutes) {
+    return {};
+  }
+  return std::string(kWatchMinutesKey) + " " + number_text(minutes) + " is outside " +
+         number_text(kMinWatchMinutes) + ".." + number_text(kMaxWatchMinutes);
 }
 
 std::string validate(const EngagementConfig& c) {
@@ -122,7 +130,7 @@ std::string validate(const EngagementConfig& c) {
     return "engagement_multiplier " + number_text(c.multiplier) + " is outside " +
            number_text(kMinMultiplier) + ".." + number_text(kMaxMultiplier);
   }
-  return {};
+  return validate_watch_minutes(c.watch_minutes);
 }
 
 std::optional<EngagementConfig> config_from_raw(const RawConfig& raw, std::string& error) {
@@ -152,8 +160,23 @@ RawConfig to_raw(const EngagementConfig& c) {
 
 GlobalSettings resolve_global_settings(
     const std::map<std::string, std::optional<std::string>>& rows,
-    std::vector<std::string>& problems) {
+    std::vector<std::string>& problems, double watch_minutes) {
   GlobalSettings g;
+  // The file's default first: a bad row falls back to it, not to the built-in one.
+  if (validate_watch_minutes(watch_minutes).empty()) g.defaults.watch_minutes = watch_minutes;
+  const double file_watch_minutes = g.defaults.watch_minutes;
+  if (const auto it = rows.find(std::string(kWatchMinutesKey)); it != rows.end() && it->second) {
+    const auto value = parse_setting(*it->second);
+    std::string error =
+        value ? validate_watch_minutes(*value)
+              : std::string(kWatchMinutesKey) + " '" + *it->second + "' is not a number";
+    if (error.empty()) {
+      g.defaults.watch_minutes = *value;
+    } else {
+      problems.push_back("global setting " + error + "; using " + number_text(file_watch_minutes) +
+                         " minutes");
+    }
+  }
   for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
     const auto it = rows.find(std::string(kConfigKeys[i]));
     if (it == rows.end() || !it->second) continue;
@@ -171,7 +194,9 @@ GlobalSettings resolve_global_settings(
   if (const std::string error = validate(g.defaults); !error.empty()) {
     problems.push_back("global settings are inconsistent (" + error +
                        "); using the built-in defaults");
+    const double watch = g.defaults.watch_minutes;  // valid on its own: checked above
     g.defaults = EngagementConfig{};
+    g.defaults.watch_minutes = watch;
   }
   if (const auto it = rows.find(std::string(kKillSwitchKey)); it != rows.end() && it->second) {
     const auto value = parse_setting(*it->second);

@@ -74,7 +74,8 @@ std::string config_text(const EngagementConfig& c) {
   return "min " + std::to_string(c.min_viewers) + ", max " + std::to_string(c.max_viewers) +
          ", joins " + rate(c.increase_rate) + "/min, leaves " + rate(c.decrease_rate) +
          "/min, likes " + num(like_rate_per_minute(c), 2) + "/min, multiplier " +
-         rate(c.multiplier) + (c.viewers_enabled ? "" : ", simulated viewers off") +
+         rate(c.multiplier) + ", watch time " + rate(c.watch_minutes) + " min" +
+         (c.viewers_enabled ? "" : ", simulated viewers off") +
          (c.likes_enabled ? "" : ", simulated likes off");
 }
 
@@ -172,13 +173,59 @@ void write_preview_summary(const PreviewResult& r, std::ostream& out) {
   const PreviewMinute& last = r.rows.back();
   out << "minute 0: simulated viewers " << r.start.sim_viewers << " (target " << r.start.target
       << ")\n";
-  out << "minute " << last.minute << ": target " << last.target << " (band +-"
-      << (last.target > 0 ? churn_band(last.target) : 0) << "), simulated viewers "
-      << last.sim_viewers << ", display viewers " << last.display_viewers << " (real "
-      << last.real_viewers << ")\n";
+  out << "minute " << last.minute << ": target " << last.target << " (natural spread +-"
+      << num(expected_spread(last.target)) << "), simulated viewers " << last.sim_viewers
+      << ", display viewers " << last.display_viewers << " (real " << last.real_viewers << ")\n";
   out << "simulated viewers ranged " << lo << ".." << hi << "; simulated joins " << last.sim_joins
       << "; simulated likes " << last.sim_likes << " (expected about "
       << num(c.likes_enabled ? like_rate_per_minute(c) * o.minutes : 0) << ")\n";
+  if (const auto p = plateau_stats(r)) {
+    const double t = static_cast<double>(p->target);
+    out << "plateau, minutes " << p->from_minute << ".." << p->to_minute << " at target "
+        << p->target << ": mean " << num(p->mean) << ", sd " << num(p->sd)
+        << ", lag-1-minute autocorrelation " << num(p->lag1, 2) << ", joins "
+        << num(p->joins_per_minute) << "/min, leaves " << num(p->leaves_per_minute)
+        << "/min\n  (a natural audience: mean " << num(t) << ", sd " << num(natural_sd(p->target))
+        << ", autocorrelation " << num(std::exp(-1.0 / c.watch_minutes), 2) << ", joins and leaves "
+        << num(t / c.watch_minutes) << "/min)\n";
+  }
+}
+
+std::optional<PlateauStats> plateau_stats(const PreviewResult& r) {
+  const std::vector<PreviewMinute>& rows = r.rows;
+  if (rows.empty()) return std::nullopt;
+  const std::int64_t target = rows.back().target;
+  std::size_t first = rows.size();
+  while (first > 0 && rows[first - 1].target == target) --first;
+  while (first < rows.size() &&
+         std::abs(static_cast<double>(rows[first].sim_viewers - target)) > natural_sd(target)) {
+    ++first;
+  }
+  first += static_cast<std::size_t>(std::ceil(2 * r.options.config.watch_minutes));
+  if (first >= rows.size() || rows.size() - first < kMinPlateauMinutes) return std::nullopt;
+  PlateauStats p;
+  p.target = target;
+  p.from_minute = rows[first].minute;
+  p.to_minute = rows.back().minute;
+  p.samples = rows.size() - first;
+  const double n = static_cast<double>(p.samples);
+  for (std::size_t i = first; i < rows.size(); ++i)
+    p.mean += static_cast<double>(rows[i].sim_viewers);
+  p.mean /= n;
+  double sq = 0, lagged = 0;
+  for (std::size_t i = first; i < rows.size(); ++i) {
+    const double d = static_cast<double>(rows[i].sim_viewers) - p.mean;
+    sq += d * d;
+    if (i + 1 < rows.size()) lagged += d * (static_cast<double>(rows[i + 1].sim_viewers) - p.mean);
+  }
+  p.sd = std::sqrt(sq / (n - 1));
+  p.lag1 = sq > 0 ? lagged / sq : 0;
+  // The minutes between the first and the last sample: n - 1 of them.
+  const double joins = static_cast<double>(rows.back().sim_joins - rows[first].sim_joins);
+  const double change = static_cast<double>(rows.back().sim_viewers - rows[first].sim_viewers);
+  p.joins_per_minute = joins / (n - 1);
+  p.leaves_per_minute = (joins - change) / (n - 1);
+  return p;
 }
 
 void write_preview_svg(const PreviewResult& r, std::ostream& out) {
@@ -192,9 +239,8 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
 
   double max_viewers = 1, max_likes = 1;
   for (const PreviewMinute& m : points) {
-    const double band = m.target > 0 ? static_cast<double>(churn_band(m.target)) : 0;
     max_viewers = std::max({max_viewers, static_cast<double>(m.display_viewers),
-                            static_cast<double>(m.target) + band});
+                            static_cast<double>(m.target) + expected_spread(m.target)});
     max_likes = std::max(max_likes, static_cast<double>(m.sim_likes));
   }
   const double vstep = nice_step(max_viewers, 6);
@@ -262,16 +308,17 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
       << ") rotate(90)\" text-anchor=\"middle\" fill=\"#d62728\">simulated likes "
          "(cumulative)</text>\n";
 
-  // The target band T +- max(1, 5 % of T), then the lines.
+  // Where a natural audience around T is 95 % of the time, T +- 2 sqrt(T);
+  // then the lines.
   out << "<polygon fill=\"#ff7f0e\" fill-opacity=\"0.18\" stroke=\"none\" points=\"";
   for (const PreviewMinute& m : points) {
-    const double band = m.target > 0 ? static_cast<double>(churn_band(m.target)) : 0;
-    out << num(x(m.minute)) << ',' << num(yv(static_cast<double>(m.target) + band)) << ' ';
+    out << num(x(m.minute)) << ','
+        << num(yv(static_cast<double>(m.target) + expected_spread(m.target))) << ' ';
   }
   for (auto it = points.rbegin(); it != points.rend(); ++it) {
-    const double band = it->target > 0 ? static_cast<double>(churn_band(it->target)) : 0;
     out << num(x(it->minute)) << ','
-        << num(yv(std::max(0.0, static_cast<double>(it->target) - band))) << ' ';
+        << num(yv(std::max(0.0, static_cast<double>(it->target) - expected_spread(it->target))))
+        << ' ';
   }
   out << "\"/>\n";
   polyline([](const PreviewMinute& m) { return m.target; }, yv, "#ff7f0e", 1.5,
@@ -291,7 +338,7 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
       {"#1f77b4", "display viewers (real + simulated)", ""},
       {"#9ecae1", "simulated viewers", ""},
       {"#2ca02c", "real viewers", ""},
-      {"#ff7f0e", "target T of the simulated viewers, band +-max(1, 5 % of T)", "6 4"},
+      {"#ff7f0e", "target T of the simulated viewers, band T +- 2 sqrt(T) (95 %)", "6 4"},
       {"#d62728", "simulated likes, cumulative (right axis)", ""}};
   double lx = left, ly = bottom + 66;
   for (std::size_t i = 0; i < std::size(entries); ++i) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -51,11 +52,32 @@ std::vector<RealViewersAt> parse_real_viewers(const std::string& text);
 // No database; the same options and seed give the same result.
 PreviewResult run_preview(const PreviewOptions& options);
 
+// The simulated audience at the plateau the preview ends on: the last run
+// of minutes with one target, from W x 2 minutes after the audience first
+// came within sqrt(T) of it (when its start is forgotten: the correlation
+// has fallen to exp(-2)). Compared in the summary with a natural audience's
+// mean T, sd sqrt(T), lag-1-minute autocorrelation exp(-1/W), T/W joins.
+struct PlateauStats {
+  int from_minute = 0;
+  int to_minute = 0;
+  std::int64_t target = 0;
+  std::size_t samples = 0;  // minutes
+  double mean = 0;
+  double sd = 0;
+  double lag1 = 0;  // autocorrelation of the simulated viewers one minute apart
+  double joins_per_minute = 0;
+  double leaves_per_minute = 0;
+};
+// Empty when the plateau is shorter than kMinPlateauMinutes.
+inline constexpr std::size_t kMinPlateauMinutes = 20;
+std::optional<PlateauStats> plateau_stats(const PreviewResult& r);
+
 // minute,real_viewers,target,sim_viewers,display_viewers,sim_likes
 void write_preview_csv(const PreviewResult& r, std::ostream& out);
 
 // A self-contained SVG chart: display, simulated and real viewers, the
-// target and its churn band, cumulative simulated likes on a second axis.
+// target with the expected spread of a natural audience around it
+// (T +- 2 sqrt(T)), cumulative simulated likes on a second axis.
 void write_preview_svg(const PreviewResult& r, std::ostream& out);
 
 // A few lines for a person: the settings in per-minute terms and the outcome.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace engagementd {
 
@@ -11,10 +12,6 @@ std::int64_t target_viewers(const EngagementConfig& c, std::int64_t real_viewers
   const auto capped =
       static_cast<std::int64_t>(std::min(scaled, static_cast<double>(c.max_viewers)));
   return std::max(c.min_viewers, capped);
-}
-
-std::int64_t churn_band(std::int64_t target) {
-  return std::max<std::int64_t>(1, target / 20);
 }
 
 std::int64_t poisson(double mean, Rng& rng) {
@@ -38,13 +35,28 @@ SimState first_sight(const EngagementConfig& c, const RealCounts& real, Rng& rng
 
 namespace {
 
-// The k-th smallest of n uniform points on [0, 1): Beta(k, n - k + 1).
-double order_statistic(std::int64_t k, std::int64_t n, Rng& rng) {
-  std::gamma_distribution<double> a(static_cast<double>(k), 1.0);
-  std::gamma_distribution<double> b(static_cast<double>(n - k + 1), 1.0);
-  const double x = a(rng);
-  const double y = b(rng);
-  return x / (x + y);
+// Half-width of the natural band beyond the configured rates' share, in
+// standard deviations of a natural audience, plus a few viewers for small
+// counts. Checked against the exact stationary distribution of the process
+// (detailed balance) for T 1..5000, W 0.5..120 min and rates 0.5..600 per
+// minute: the mean stays within 0.03 % of T and the variance within 0.3 %.
+constexpr double kNaturalBandSigmas = 4;
+constexpr double kNaturalBandViewers = 2;
+
+// The M/M/inf transition over the rest of a step is drawn at once only when
+// the count stays in the natural band (and above 0, for the likes) except
+// with a probability below 1e-8: at least this many standard deviations of
+// its change over that time, sqrt((T + V)/W x t), from either edge.
+constexpr double kSettledSigmas = 6;
+
+// Leaps that finish a step past kMaxEventsPerStep.
+constexpr int kMaxLeaps = 8;
+
+double watch_of(const EngagementConfig& c) {
+  // validate() keeps it within range; a config that was not validated must
+  // not divide by zero.
+  if (!(c.watch_minutes >= kMinWatchMinutes)) return kMinWatchMinutes;
+  return std::min(c.watch_minutes, kMaxWatchMinutes);
 }
 
 double exponential(double rate, Rng& rng) {
@@ -52,109 +64,145 @@ double exponential(double rate, Rng& rng) {
   return dist(rng);
 }
 
+std::int64_t binomial(std::int64_t n, double p, Rng& rng) {
+  if (n <= 0 || !(p > 0)) return 0;
+  if (p >= 1) return n;
+  std::binomial_distribution<std::int64_t> dist(n, p);
+  return dist(rng);
+}
+
+AudienceRates rates_at(const EngagementConfig& c, const NaturalBand& band, std::int64_t target,
+                       double w, std::int64_t viewers) {
+  const double t = static_cast<double>(target), v = static_cast<double>(viewers);
+  if (band.contains(viewers)) return {t / w, v / w};
+  if (v < band.low) return {std::max(0.0, c.increase_rate) + v / w, v / w};
+  return {t / w, t / w + std::max(0.0, c.decrease_rate)};
+}
+
+// Each viewer present still watches after t minutes with probability
+// exp(-t/W); arrivals come as a Poisson process of rate T/W, and one
+// arriving at a uniform time in [0, t] still watches at t with probability
+// (1 - exp(-t/W)) W/t. Exact for any t: ticks compose like one long step.
+void natural_transition(SimState& n, std::int64_t target, double w, double minutes, Rng& rng) {
+  const double x = minutes / w;
+  const std::int64_t stayed = binomial(n.viewers, std::exp(-x), rng);
+  const std::int64_t arrived = poisson(static_cast<double>(target) * x, rng);
+  const std::int64_t still = binomial(arrived, -std::expm1(-x) / x, rng);
+  n.viewers = stayed + still;
+  n.joins += arrived;
+}
+
+bool well_inside(const NaturalBand& band, std::int64_t target, std::int64_t viewers, double w,
+                 double minutes) {
+  const double v = static_cast<double>(viewers);
+  const double margin =
+      kSettledSigmas * std::sqrt(static_cast<double>(target + viewers) / w * minutes) + 1;
+  return v - margin >= std::max(band.low, 0.0) && v + margin <= band.high;
+}
+
+// Past the event budget: the rest of the step in a few leaps, each up to
+// the natural band at the configured rate, with Poisson joins and leaves at
+// the leap's mean rates; inside the band, the exact transition.
+void leap(const EngagementConfig& c, const NaturalBand& band, std::int64_t target, double w,
+          double minutes, SimState& n, Rng& rng) {
+  for (int i = 0; i < kMaxLeaps && minutes > 0; ++i) {
+    if (band.contains(n.viewers)) {
+      natural_transition(n, target, w, minutes, rng);
+      return;
+    }
+    const double v = static_cast<double>(n.viewers), t = static_cast<double>(target);
+    const bool below = v < band.low;
+    const double rate = std::max(0.0, below ? c.increase_rate : c.decrease_rate);
+    const double distance = below ? band.low - v : v - band.high;
+    const double h =
+        (i + 1 == kMaxLeaps || !(rate > 0)) ? minutes : std::min(minutes, distance / rate);
+    const double mid = std::max(0.0, v + (below ? 0.5 : -0.5) * rate * h);
+    const double joins = below ? (rate + mid / w) * h : t / w * h;
+    const double leaves = below ? mid / w * h : (t / w + rate) * h;
+    const std::int64_t arrived = poisson(joins, rng);
+    const std::int64_t left = std::min(n.viewers + arrived, poisson(leaves, rng));
+    n.viewers += arrived - left;
+    n.joins += arrived;
+    minutes -= h;
+  }
+}
+
 }  // namespace
+
+double natural_sd(std::int64_t target) {
+  return std::sqrt(static_cast<double>(std::max<std::int64_t>(0, target)));
+}
+
+double expected_spread(std::int64_t target) {
+  return 2 * natural_sd(target);
+}
+
+NaturalBand natural_band(const EngagementConfig& c, std::int64_t target) {
+  const double w = watch_of(c);
+  const double t = static_cast<double>(target);
+  const double core =
+      target > 0 ? kNaturalBandSigmas * natural_sd(target) + kNaturalBandViewers : 0;
+  const double inf = std::numeric_limits<double>::infinity();
+  NaturalBand band;
+  band.low = c.increase_rate > 0 ? t - core - t / w / c.increase_rate : -inf;
+  band.high = c.decrease_rate > 0 ? t + core + t / w / c.decrease_rate : inf;
+  return band;
+}
+
+AudienceRates audience_rates(const EngagementConfig& c, std::int64_t target, std::int64_t viewers) {
+  return rates_at(c, natural_band(c, target), target, watch_of(c), viewers);
+}
 
 SimState step(const EngagementConfig& c, const SimState& s, const RealCounts& real,
               double dt_seconds, Rng& rng) {
-  // The audience is a continuous-time process: below the target, joins
-  // arrive at increase_rate per minute; above it, leaves at decrease_rate; at
-  // the target, joins and leaves at half those rates. Simulating its events
-  // exactly over dt (instead of drawing one batch per tick) is what makes the
-  // statistics identical for every tick length: splitting an interval into
-  // ticks splits the same process at more points, nothing else.
+  // The audience is a continuous-time birth-death process (audience_rates).
+  // Simulating it exactly over dt, instead of one batch of joins and leaves
+  // per tick, is what makes the statistics identical for every tick length:
+  // splitting an interval into ticks splits the same process at more
+  // points, nothing else.
   SimState n = s;
   const double total = std::max(0.0, dt_seconds) / 60.0;  // minutes
   const std::int64_t target = target_viewers(c, real.viewers);
+  const NaturalBand band = natural_band(c, target);
+  const double w = watch_of(c);
   const bool real_audience = real.viewers > 0;
-  const double inc = std::max(0.0, c.increase_rate);
-  const double dec = std::max(0.0, c.decrease_rate);
-  const double churn_in = inc * 0.5;
-  const double churn_out = dec * 0.5;
 
   double t = 0;
   double audience = 0;  // minutes of this step with anyone watching
   int events = 0;
   while (t < total) {
     const double rem = total - t;
-    if (++events > kMaxEventsPerStep) {
-      // Only absurd rates get here. The plateau (T, T+1 or T-1) has long
-      // reached its stationary regime: finish with its long-run join rate.
-      n.viewers = target;
-      if (target > 0 && inc > 0 && dec > 0) {
-        const double p_target = 1.0 / (1.0 + churn_in / dec + churn_out / inc);
-        n.joins += poisson(p_target * (churn_in + churn_out) * rem, rng);
-      }
-      audience += (real_audience || n.viewers > 0) ? rem : 0;
+    const bool watched = real_audience || n.viewers > 0;
+    if (band.contains(n.viewers) && well_inside(band, target, n.viewers, w, rem)) {
+      // It stays in the band, and above 0, for the rest of the step.
+      natural_transition(n, target, w, rem, rng);
+      audience += rem;
       break;
     }
-    if (n.viewers < target) {
-      if (!(inc > 0)) {
-        audience += (real_audience || n.viewers > 0) ? rem : 0;
-        break;
-      }
-      if (n.viewers == 0 && !real_audience) {
-        // Nobody watches until the first join: time it.
-        const double wait = exponential(inc, rng);
-        if (wait >= rem) break;
-        t += wait;
-        n.viewers = 1;
-        n.joins += 1;
-        continue;
-      }
-      // Joins in the rest of the step; if there are at least enough to
-      // reach T, T is reached at the k-th of them and the plateau follows.
-      const std::int64_t room = target - n.viewers;
-      const std::int64_t arrivals = poisson(inc * rem, rng);
-      if (arrivals < room) {
-        n.viewers += arrivals;
-        n.joins += arrivals;
-        audience += rem;
-        break;
-      }
-      const double reached = rem * order_statistic(room, arrivals, rng);
-      n.viewers = target;
-      n.joins += room;
-      audience += reached;
-      t += reached;
-    } else if (n.viewers > target) {
-      if (!(dec > 0)) {
-        audience += rem;
-        break;
-      }
-      const std::int64_t excess = n.viewers - target;
-      const std::int64_t departures = poisson(dec * rem, rng);
-      if (departures < excess) {
-        n.viewers -= departures;
-        audience += rem;
-        break;
-      }
-      const double reached = rem * order_statistic(excess, departures, rng);
-      n.viewers = target;
-      audience += reached;  // V > T >= 0 until then
-      t += reached;
+    if (++events > kMaxEventsPerStep) {
+      leap(c, band, target, w, rem, n, rng);
+      audience += watched ? rem : 0;
+      break;
+    }
+    const AudienceRates r = rates_at(c, band, target, w, n.viewers);
+    const double rate = r.joins + r.leaves;
+    if (!(rate > 0)) {
+      audience += watched ? rem : 0;
+      break;
+    }
+    const double wait = exponential(rate, rng);
+    if (wait >= rem) {
+      audience += watched ? rem : 0;
+      break;
+    }
+    t += wait;
+    audience += watched ? wait : 0;
+    std::uniform_real_distribution<double> pick(0.0, rate);
+    if (pick(rng) < r.joins) {
+      n.viewers += 1;
+      n.joins += 1;
     } else {
-      // V = T: natural churn, one viewer at a time. A join takes V to T+1
-      // and a leave to T-1, from where the branches above bring it back at
-      // the full rates, so V stays within max(1, 5 % of T) of T.
-      const double rate = churn_in + churn_out;
-      if (target == 0 || !(rate > 0)) {
-        audience += (real_audience || n.viewers > 0) ? rem : 0;
-        break;
-      }
-      const double wait = exponential(rate, rng);
-      if (wait >= rem) {
-        audience += rem;
-        break;
-      }
-      t += wait;
-      audience += wait;
-      std::uniform_real_distribution<double> pick(0.0, rate);
-      if (pick(rng) < churn_in) {
-        n.viewers += 1;
-        n.joins += 1;
-      } else {
-        n.viewers -= 1;
-      }
+      n.viewers -= 1;
     }
   }
 

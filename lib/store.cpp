@@ -907,7 +907,7 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
                         "WHERE setting_key IN ('fake_viewers_enabled', 'fake_likes_enabled', "
                         "'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate', "
                         "'viewer_decrease_rate', 'like_rate', 'engagement_multiplier', "
-                        "'simulation_enabled')",
+                        "'simulation_enabled', 'sim_watch_minutes')",
        soci::into(key), soci::into(value, value_ind));
   st.execute();
   while (st.fetch()) {

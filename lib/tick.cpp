@@ -144,6 +144,7 @@ void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& ou
     std::string error;
     if (const auto parsed = config_from_raw(*s.config, error)) {
       config = *parsed;
+      config.watch_minutes = globals.defaults.watch_minutes;  // global only: no column
       if (!problems_.empty() && problems_.clear(key())) {
         log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
       }
@@ -263,8 +264,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
     return report;
   }
   std::vector<std::string> global_problems;
-  const GlobalSettings globals =
-      resolve_global_settings(store_.read_global_settings(), global_problems);
+  const GlobalSettings globals = resolve_global_settings(store_.read_global_settings(),
+                                                         global_problems, settings.watch_minutes);
   for (const std::string& p : global_problems) {
     if (problems_.first("global:" + p, p)) log_.warning(p);
   }

@@ -18,6 +18,9 @@ struct TickSettings {
   bool simulation_enabled = true;  // the YAML kill switch
   std::chrono::milliseconds max_catchup{60'000};
   std::chrono::milliseconds real_viewer_ttl{60'000};
+  // Mean watch time of a simulated viewer (YAML simulation.watch_time), for
+  // every stream, unless the global setting sim_watch_minutes gives one.
+  double watch_minutes = kDefaultWatchMinutes;
   std::chrono::milliseconds lease{15'000};  // leadership lease, renewed every tick
   // Live streams read, stepped and written per chunk: the tick's memory is
   // about this many streams' worth, whatever the number of live streams.

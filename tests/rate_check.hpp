@@ -32,22 +32,18 @@ struct RateReport {
 };
 
 // Simulates `hours` of one stream whose real audience alternates between 0
-// and enough viewers for T = max (so the simulated audience climbs, plateaus,
-// falls and plateaus again), advancing it with `step_fn` in ticks of
-// tick_seconds, and measures from the state at every minute boundary:
-//   joins per minute in minutes spent wholly below T (approach),
-//   leaves per minute in minutes spent wholly above T,
-//   likes per minute over the whole run,
-//   joins and leaves per minute at the plateau,
-// each against its formula.
+// and enough viewers for T = max (so the simulated audience climbs, settles,
+// falls and settles again), advancing it with `step_fn` in ticks of
+// tick_seconds, and measures from the state at every minute boundary, each
+// against its formula (audience_rates() in simulation.hpp; W the watch time):
+//   below the natural band (whole minutes): net joins increase_rate per
+//     minute, leaves V/W;
+//   above it: net leaves decrease_rate per minute, joins T/W;
+//   inside it: joins T/W, leaves V/W;
+//   likes per minute over the whole run.
+// A minute counts for a region only when it starts so far inside it that it
+// leaves it with a probability below 1e-6 (5 sd of the minute's movement).
 RateReport measure_rates(const EngagementConfig& c, double tick_seconds, double hours,
                          std::uint64_t seed, const StepFn& step_fn);
-
-// The long-run joins (= leaves) per minute at the plateau: the chain T ->
-// T+1 (rate i/2), T -> T-1 (rate d/2), T+1 -> T (rate d), T-1 -> T (rate i).
-double plateau_rate_per_minute(const EngagementConfig& c);
-
-// Smallest n with P(Poisson(mean) >= n) < p.
-std::int64_t poisson_quantile(double mean, double p);
 
 }  // namespace engagementd::test

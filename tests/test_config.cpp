@@ -52,6 +52,16 @@ TEST_CASE("the documented example config is valid") {
   CHECK(c.real_viewer_ttl == std::chrono::seconds(60));
   CHECK(c.seed == std::uint64_t{42});
   CHECK(c.log_level == LogLevel::info);
+  CHECK(c.watch_time == std::chrono::minutes(6));  // not in the file: the default
+}
+
+TEST_CASE("simulation.watch_time is a duration of 30s..10h") {
+  const std::string base = "database:\n  backend: sqlite3\n  path: /x.db\nsimulation:\n";
+  CHECK(parse_config(base + "  watch_time: 90s\n", "test.yaml").watch_time ==
+        std::chrono::seconds(90));
+  CHECK_THAT(problem(base + "  watch_time: 10s\n"),
+             Catch::StartsWith("test.yaml:5:15: simulation.watch_time: '10s' is outside 30s..10h"));
+  CHECK_THAT(problem(base + "  watch_time: 6\n"), Catch::Contains("needs a unit"));
 }
 
 TEST_CASE("the shipped etc/engagementd.yaml is valid") {
@@ -185,6 +195,7 @@ TEST_CASE("a reload reports the settings that need a restart") {
   b.simulation_enabled = false;
   b.log_level = LogLevel::debug;
   b.real_viewer_ttl = std::chrono::seconds(30);
+  b.watch_time = std::chrono::minutes(3);
   CHECK(restart_needed(a, b).empty());  // all of these apply at the next tick
   b.database.host = "10.0.0.2";
   b.database.read_timeout = std::chrono::seconds(5);

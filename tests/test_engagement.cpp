@@ -99,6 +99,36 @@ TEST_CASE("bad global settings are reported and replaced") {
   CHECK(g.defaults == EngagementConfig{});
 }
 
+TEST_CASE("sim_watch_minutes: the global row, else the config file's, else 6 minutes") {
+  std::vector<std::string> problems;
+  CHECK(resolve_global_settings({}, problems).defaults.watch_minutes == kDefaultWatchMinutes);
+  CHECK(resolve_global_settings({}, problems, 4).defaults.watch_minutes == 4);
+  CHECK(
+      resolve_global_settings({{"sim_watch_minutes", "2.5"}}, problems, 4).defaults.watch_minutes ==
+      2.5);
+  CHECK(problems.empty());
+  // A bad row falls back to the file's value, and says so.
+  GlobalSettings g = resolve_global_settings({{"sim_watch_minutes", "0.1"}}, problems, 4);
+  CHECK(g.defaults.watch_minutes == 4);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0],
+             Catch::Contains("sim_watch_minutes 0.1 is outside 0.5..600; using 4 minutes"));
+  problems.clear();
+  g = resolve_global_settings({{"sim_watch_minutes", "long"}}, problems);
+  CHECK(g.defaults.watch_minutes == kDefaultWatchMinutes);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0], Catch::Contains("sim_watch_minutes 'long' is not a number"));
+  // Inconsistent other settings do not take the watch time with them.
+  problems.clear();
+  g = resolve_global_settings({{"min_fake_viewers", "500"}, {"sim_watch_minutes", "9"}}, problems);
+  CHECK(g.defaults.min_viewers == 15);
+  CHECK(g.defaults.watch_minutes == 9);
+  // validate() checks it too.
+  EngagementConfig c;
+  c.watch_minutes = 0;
+  CHECK(validate(c) == "sim_watch_minutes 0 is outside 0.5..600");
+}
+
 TEST_CASE("the simulation_enabled row is the kill switch, unreadable means off") {
   std::vector<std::string> problems;
   CHECK_FALSE(resolve_global_settings({{"simulation_enabled", "0"}}, problems).simulation_enabled);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "process.hpp"
@@ -110,12 +111,27 @@ TEST_CASE("preview writes a per-minute CSV whose numbers follow the algorithm") 
     CHECK(r.real == 10);
     CHECK(r.target == 20);  // max(15, min(100, floor(10 x 2.0)))
     CHECK(r.display == r.real + r.sim);
-    CHECK(r.sim <= 21);  // never past T on the way up; plateau within its band of 1
+    // A natural audience around 20: sd sqrt(20) = 4.5; 5 sd + 2.
+    CHECK(std::abs(r.sim - 20) <= 25);
     CHECK(r.likes >= likes);
     likes = r.likes;
   }
-  // First sight is 8..15, then 5 joins a minute: T = 20 is reached well within 10 minutes.
-  for (std::size_t i = 10; i < rows.size(); ++i) CHECK(std::abs(rows[i].sim - 20) <= 1);
+  // First sight is 8..15; from there the audience settles around T = 20 in
+  // a few watch times (6 minutes each) and keeps moving: its mean over
+  // minutes 20..60 is near 20 (41 minutes one minute apart weigh as 3.5
+  // independent ones, autocorrelation exp(-1/6): sd 2.4, 5 sd 12), and it is
+  // not pinned to a value or two.
+  double sum = 0;
+  std::set<long long> values;
+  for (std::size_t i = 19; i < rows.size(); ++i) {
+    sum += static_cast<double>(rows[i].sim);
+    values.insert(rows[i].sim);
+  }
+  CHECK(std::abs(sum / 41 - 20) <= 12);
+  CHECK(values.size() >= 5);
+  CHECK_THAT(out,
+             Catch::Contains("natural spread +-8.9") && Catch::Contains("watch time 6 min") &&
+                 Catch::Contains("(a natural audience: mean 20.0, sd 4.5, autocorrelation 0.85"));
   // 60 minutes x 3 x min(1, 0.2) = 36 likes, Poisson: sd 6, 5 sd = 30.
   CHECK(std::abs(likes - 36) <= 30);
 
@@ -144,9 +160,24 @@ TEST_CASE("preview follows a changing real audience and custom settings") {
     CHECK(r.real == real);
     CHECK(r.target == std::max(5LL, std::min(40LL, static_cast<long long>(real * 1.5))));
     CHECK(r.likes == 0);
-    // 30 a minute: every change of target is reached within 2 minutes.
-    if (r.minute % 10 >= 2 || r.minute < 10) CHECK(std::abs(r.sim - r.target) <= 1);
+    // Coming from below, never beyond the natural band on the far side:
+    // T + 4 sqrt(T) + 2 + (T/6)/30 is 16 for T = 5 and 54 for T = 30.
+    if (r.minute < 30) CHECK(r.sim <= (r.target == 5 ? 16 : 54));
   }
+  // T 5 -> 30 at minute 10: up to the natural band (6) at 30 a minute, then
+  // natural, a sixth of the remaining way a minute: about 27 on average
+  // over minutes 20..29. T 30 -> 5 at minute 30: down to 16 at 30 a minute
+  // within the first minute, then natural: about 6 over minutes 40..49.
+  // Ten minutes one minute apart weigh as about one independent sample, so
+  // each mean has an sd of about sqrt(T): 5.5 and 2.5; 3 sd and more.
+  auto mean = [&](int from, int to) {
+    double sum = 0;
+    for (int m = from; m <= to; ++m) sum += static_cast<double>(rows[m - 1].sim);
+    return sum / (to - from + 1);
+  };
+  CHECK(mean(20, 29) > 12);
+  CHECK(rows[30].sim <= 17);  // minute 31, a minute after the drop
+  CHECK(mean(40, 49) < 15);
 }
 
 TEST_CASE("preview refuses bad settings with the rule that is broken") {
@@ -159,6 +190,10 @@ TEST_CASE("preview refuses bad settings with the rule that is broken") {
   CHECK_THAT(out, Catch::Contains("engagement_multiplier 12 is outside 0.5..10"));
   CHECK(run_command({kBinary, "preview", "--increase", "-1"}, out) == 2);
   CHECK_THAT(out, Catch::Contains("viewer_increase_rate -1"));
+  CHECK(run_command({kBinary, "preview", "--watch-minutes", "0.1"}, out) == 2);
+  CHECK_THAT(out, Catch::Contains("sim_watch_minutes 0.1 is outside 0.5..600"));
+  CHECK(run_command({kBinary, "preview", "--watch-minutes", "12", "--minutes", "5"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("watch time 12 min"));
   CHECK(run_command({kBinary, "preview", "--tick", "5 seconds"}, out) == 2);
   CHECK(run_command({kBinary, "preview", "--real-viewers", "5,3@0"}, out) == 2);
   CHECK_THAT(out, Catch::Contains("minutes must increase"));

@@ -199,6 +199,11 @@ TEST_CASE(
   set_global(*site, "max_fake_viewers", "40");
   set_global(*site, "viewer_increase_rate", "6");
   set_global(*site, "like_rate", "0");
+  set_global(*site, "sim_watch_minutes", "9");
+  set_global(*site, "rtmp_secret", "s3cret");  // not the daemon's business
+  const auto globals = store->read_global_settings();
+  CHECK(globals.at("sim_watch_minutes") == std::optional<std::string>("9"));
+  CHECK(globals.count("rtmp_secret") == 0);
   const long long a = add_stream(*site);
   const long long b = add_stream(*site);
   const long long scheduled = add_stream(*site, "scheduled");
