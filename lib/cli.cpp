@@ -38,6 +38,7 @@ constexpr const char* kUsage =
     "  report         real vs simulated numbers per stream, from the database\n"
     "  recount        check the kept real counts, or have them counted again\n"
     "  doctor         what engagementd finds in the database and will do (read-only)\n"
+    "  uninstall      remove everything engagementd created in the database\n"
     "\n"
     "preview [--preset conservative|moderate|aggressive] [--min N] [--max N]\n"
     "        [--increase N] [--decrease N] [--like-rate N] [--multiplier X]\n"
@@ -50,6 +51,7 @@ constexpr const char* kUsage =
     "report [--stream ID] [--since DATE] [--csv] [-c FILE]\n"
     "recount [--stream ID] [--check] [-c FILE]\n"
     "doctor [-c FILE]                         (exit 1: something stops engagementd)\n"
+    "uninstall [--yes] [-c FILE]              (asks before dropping data, unless --yes)\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   configuration file (default /etc/engagementd/engagementd.yaml)\n"
@@ -159,6 +161,7 @@ int main_cli(int argc, char** argv) {
       if (args[k] == "report") return cmd_report(rest);
       if (args[k] == "recount") return cmd_recount(rest);
       if (args[k] == "doctor") return cmd_doctor(rest);
+      if (args[k] == "uninstall") return cmd_uninstall(rest);
     }
   }
   for (std::size_t i = 0; i < args.size(); ++i) {

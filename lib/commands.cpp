@@ -12,6 +12,8 @@
 #include <optional>
 #include <random>
 
+#include <unistd.h>
+
 #include "admin.hpp"
 #include "config.hpp"
 #include "doctor.hpp"
@@ -19,6 +21,7 @@
 #include "presets.hpp"
 #include "preview.hpp"
 #include "store.hpp"
+#include "uninstall.hpp"
 
 namespace engagementd {
 namespace {
@@ -441,6 +444,65 @@ int cmd_doctor(const std::vector<std::string>& args) {
                             "are fixed\n"
                           : "engagementd can work on this database\n");
     return problem ? 1 : 0;
+  } catch (const soci::soci_error& e) {
+    return fail(cmd, e.get_error_message());
+  } catch (const std::exception& e) {
+    return fail(cmd, e.what());
+  }
+}
+
+int cmd_uninstall(const std::vector<std::string>& args) {
+  const std::string cmd = "uninstall";
+  bool yes = false;
+  std::vector<std::string> rest;
+  for (const std::string& arg : args) {
+    if (arg == "--yes") {
+      yes = true;
+    } else {
+      rest.push_back(arg);
+    }
+  }
+  DbArgs a;
+  if (const auto rc = parse_db_args(cmd, rest, false, false, a)) return *rc;
+  if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
+  try {
+    Config config;
+    try {
+      config = load_config(a.config);
+    } catch (const ConfigError& e) {
+      std::string all;
+      for (const auto& p : e.problems()) all += (all.empty() ? "" : "\n") + p;
+      return fail(cmd, all);
+    }
+    auto store = Store::open(config.database, read_password(config.database));
+    const UninstallPlan plan = plan_uninstall(*store);
+    if (plan.steps.empty()) {
+      std::cout << "nothing of engagementd's is left in " << describe(config.database) << "\n";
+      return 0;
+    }
+    std::cout << "engagementd uninstall removes from " << describe(config.database) << ":\n";
+    for (const auto& s : plan.steps) std::cout << "  " << s.what << "\n";
+    for (const auto& c : plan.consequences) std::cout << "note: " << c << "\n";
+    std::cout << "kept: the site's own tables, rows and columns (the widened "
+                 "engagement_multiplier and stream_key's NOT NULL DEFAULT '' stay as they are)\n";
+    if (!plan.data.empty() && !yes) {
+      std::cout << "this drops data that cannot be made again:";
+      for (const auto& [table, rows] : plan.data)
+        std::cout << " " << table << " (" << rows << " rows)";
+      std::cout << "\n";
+      if (!::isatty(STDIN_FILENO)) {
+        return fail(cmd,
+                    "not confirmed: run again with --yes to drop it (back it up first, e.g. "
+                    "mariadb-dump DB engagementd_stream_summary engagementd_audit)");
+      }
+      std::cout << "type 'yes' to go on: " << std::flush;
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "yes") return fail(cmd, "not confirmed; nothing was changed");
+    }
+    const std::size_t done = run_uninstall(*store, plan);
+    std::cout << done << " object(s) removed; 'engagementd migrate' puts them back\n";
+    return 0;
   } catch (const soci::soci_error& e) {
     return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {

@@ -25,6 +25,10 @@ int cmd_recount(const std::vector<std::string>& args);
 // (read-only); exit 1 when something stops it from working.
 int cmd_doctor(const std::vector<std::string>& args);
 
+// engagementd uninstall [--yes] [-c FILE]: removes every object engagementd
+// created in the database (asks before dropping data unless --yes).
+int cmd_uninstall(const std::vector<std::string>& args);
+
 inline constexpr const char* kDefaultConfigPath = "/etc/engagementd/engagementd.yaml";
 
 }  // namespace engagementd

@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include <set>
+
 namespace engagementd {
 namespace {
 
@@ -194,10 +196,43 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
          soci::into(name), soci::into(table), soci::into(definer));
     st.execute();
     std::size_t triggers = 0;
+    std::set<std::string> definers;
     while (st.fetch()) {
       ++triggers;
+      definers.insert(definer);
       add(Level::ok, "trigger " + name + " on " + table + ", DEFINER " + definer +
                          " (keep that account: the site's writes to " + table + " need it)");
+    }
+    // A trigger whose table is gone, or whose DEFINER account is gone, fails
+    // the site's own writes (MariaDB opens a trigger's tables with the
+    // statement): only 'engagementd uninstall' (or migrate) mends that.
+    if (triggers > 0 && have >= 8 && !store.has_table("engagementd_real_deltas")) {
+      add(Level::problem,
+          "engagementd_real_deltas is missing while engagementd's triggers are on the site's "
+          "tables: the site's writes to stream_viewers and stream_interactions fail. Rename it "
+          "back, or run 'engagementd uninstall' (it removes the triggers first; 'engagementd "
+          "migrate' then puts everything back)");
+    }
+    try {
+      std::string missing;
+      for (const std::string& d : definers) {
+        const auto at = d.rfind('@');
+        if (at == std::string::npos) continue;
+        long long n = 0;
+        sql << "SELECT COUNT(*) FROM mysql.user WHERE user = :u AND host = :h",
+            soci::use(d.substr(0, at)), soci::use(d.substr(at + 1)), soci::into(n);
+        if (n == 0) missing += (missing.empty() ? "" : ", ") + d;
+      }
+      if (!missing.empty()) {
+        add(Level::problem, "the triggers' DEFINER account " + missing +
+                                " does not exist: the site's writes to those tables fail. "
+                                "Recreate that account, or run 'engagementd uninstall' "
+                                "then 'engagementd migrate' as an existing account");
+      }
+    } catch (const soci::soci_error&) {
+      add(Level::ok,
+          "the triggers' DEFINER accounts were not checked (this account cannot "
+          "read mysql.user)");
     }
     if (triggers == 0 && have >= 6) {
       add(Level::warning,

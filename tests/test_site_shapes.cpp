@@ -9,6 +9,7 @@
 #include "site.hpp"
 #include "test_db.hpp"
 #include "tick.hpp"
+#include "uninstall.hpp"
 
 using namespace engagementd;
 using namespace engagementd::test;
@@ -324,4 +325,96 @@ TEST_CASE(
   REQUIRE_NOTHROW(engine.run(settings()));
   CHECK(query_int(*site, "SELECT likes FROM engagementd_real_counts WHERE stream_id = " +
                              std::to_string(other)) == 0);
+}
+
+namespace {
+
+// Every object engagementd may have left: tables, triggers, added columns.
+long long engagementd_objects(soci::session& sql) {
+  if (is_mysql()) {
+    return query_int(sql,
+                     "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                     "DATABASE() AND table_name LIKE 'engagementd%') + (SELECT COUNT(*) FROM "
+                     "information_schema.triggers WHERE trigger_schema = DATABASE()) + (SELECT "
+                     "COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+                     "(column_name IN ('includes_simulated', 'last_seen_at') OR column_comment "
+                     "LIKE '%engagementd%'))");
+  }
+  return query_int(sql,
+                   "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'engagementd%' OR "
+                   "type = 'trigger') + (SELECT COUNT(*) FROM pragma_table_info('live_streams') "
+                   "WHERE name = 'includes_simulated') + (SELECT COUNT(*) FROM "
+                   "pragma_table_info('stream_viewers') WHERE name = 'last_seen_at') + (SELECT "
+                   "COUNT(*) FROM pragma_table_info('saved_streams') WHERE name = 'stream_id')");
+}
+
+}  // namespace
+
+TEST_CASE("uninstall removes every object engagementd created, the site works, migrate restores") {
+  TestDatabase db;
+  auto site = db.site();
+  create_saved_streams_without_id(*site);  // so that migrate adds the link column
+  auto store = db.migrated();
+  const long long id = add_stream(*site);
+  add_viewer(*site, id, "buyer");
+  add_interaction(*site, id, "like");
+  {
+    TickEngine engine(*store, quiet_logger(), 42);
+    engine.run(settings());
+    end_stream(*site, id);
+    engine.run(settings());
+  }
+  REQUIRE(engagementd_objects(*site) > 0);
+  const UninstallPlan plan = plan_uninstall(*store);
+  // The summary and the audit trail hold data: the command asks first.
+  CHECK(plan.data.size() == 2);
+  CHECK(plan.consequences.size() == 1);
+  run_uninstall(*store, plan);
+  CHECK(engagementd_objects(*site) == 0);
+  CHECK(plan_uninstall(*store).steps.empty());
+
+  // The site's own writes work without engagementd.
+  const long long next = add_stream(*site);
+  add_viewer(*site, next, "after");
+  add_interaction(*site, next, "like");
+  *site << "UPDATE stream_viewers SET left_at = " + now_sql() +
+               " WHERE stream_id = " + std::to_string(next);
+  *site << "DELETE FROM stream_interactions WHERE stream_id = " + std::to_string(next);
+
+  // migrate puts everything back, and ticks run.
+  store = db.migrated();
+  CHECK(store->schema_version() == Store::latest_schema_version(backend()));
+  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  TickEngine engine(*store, quiet_logger(), 43);
+  CHECK(engine.run(settings()).live == 1);
+}
+
+TEST_CASE(
+    "a trigger whose table is gone fails the site's writes (the engine opens it with the "
+    "statement): doctor names it, uninstall mends it",
+    "[mysql-only]") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long id = add_stream(*site);
+  *site << "RENAME TABLE engagementd_real_deltas TO engagementd_real_deltas_gone";
+  // MariaDB opens (prelocks) every table a trigger uses with the site's
+  // statement: no handler inside the trigger can catch a missing one.
+  CHECK_THROWS_WITH(add_interaction(*site, id, "like"), Catch::Contains("doesn't exist"));
+  std::size_t named = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    named += f.level == Finding::Level::problem &&
+             f.text.find("engagementd_real_deltas is missing") != std::string::npos;
+  }
+  CHECK(named == 1);
+  run_uninstall(*store, plan_uninstall(*store));
+  REQUIRE_NOTHROW(add_interaction(*site, id, "like"));
+  REQUIRE_NOTHROW(add_viewer(*site, id, "buyer"));
+  *site << "DROP TABLE engagementd_real_deltas_gone";
+  store = db.migrated();
+  REQUIRE_NOTHROW(add_interaction(*site, id, "dislike"));
+  TickEngine engine(*store, quiet_logger(), 1);
+  engine.run(settings());
+  CHECK(query_int(*site,
+                  "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
 }
