@@ -83,7 +83,7 @@ TEST_CASE("run refuses an unmigrated database, migrate creates the schema and is
   CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("engagementd migrate"));
 
   const auto applied = store->migrate(quiet_logger());
-  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
+  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8});
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
   CHECK_NOTHROW(store->check_schema());
   CHECK(store->migrate(quiet_logger()).empty());
@@ -664,8 +664,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a lock holder of another account is not ended; after a clean release the takeover says "
-    "so") {
+    "a lock holder of another account is not ended, and after a clean release the takeover "
+    "says so") {
   TestDatabase db;
   auto store = db.migrated();
   auto other = db.open();
