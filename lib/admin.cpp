@@ -1,6 +1,8 @@
 #include "admin.hpp"
 
+#include <pwd.h>
 #include <soci/soci.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -157,6 +159,24 @@ void print_config(std::ostream& out, const EngagementConfig& c) {
 
 }  // namespace
 
+std::string command_actor(Store& store) {
+  JsonObject actor;
+  const uid_t uid = ::geteuid();
+  const passwd* pw = ::getpwuid(uid);
+  actor.add("os_user", pw != nullptr ? std::string(pw->pw_name) : std::to_string(uid));
+  actor.add("uid", static_cast<std::int64_t>(uid));
+  // Who ran sudo, when it was used.
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
+    actor.add("sudo_user", sudo);
+  }
+  if (store.backend() == Backend::mysql) {
+    std::string account;
+    store.session() << "SELECT CURRENT_USER()", soci::into(account);
+    actor.add("db_account", account);
+  }
+  return actor.str();
+}
+
 std::vector<std::string> apply_settings(
     Store& store, const SettingsTarget& target,
     const std::vector<std::pair<std::string, std::string>>& changes, const std::string& origin) {
@@ -271,6 +291,7 @@ std::vector<std::string> apply_settings(
                        target.stream ? std::optional<std::int64_t>(*target.stream) : std::nullopt,
                        JsonObject()
                            .add("origin", origin)
+                           .raw("actor", command_actor(store))
                            .add("target", target.stream ? "stream" : "global")
                            .raw("changes", detail_changes.str())
                            .str()}});

@@ -25,6 +25,10 @@ struct SettingsTarget {
   std::optional<std::int64_t> stream;  // none: global
 };
 
+// Who runs a command, for its audit row: a JSON object with the OS user
+// (and SUDO_USER when set) and, on MariaDB/MySQL, the database account.
+std::string command_actor(Store& store);
+
 // Applies KEY=VALUE changes with the daemon's rules (multiplier 0.5-10,
 // min <= max, rates >= 0, enabled flags 0/1; simulation_enabled, the kill
 // switch, and sim_watch_minutes 0.5-600 only globally), all in one

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "admin.hpp"
+#include "audit.hpp"
 #include "config.hpp"
 #include "doctor.hpp"
 #include "duration.hpp"
@@ -288,7 +289,12 @@ int cmd_config(const std::vector<std::string>& args) {
   if (sub == "show") {
     if (a.global) return usage_error(cmd, "--global does not apply (show prints both)");
     if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
-  } else if (sub == "set") {
+  } else if (!a.stream && !a.global) {
+    // The global defaults apply to every stream without its own row: never
+    // changed by leaving an option out.
+    return usage_error(cmd, "needs --stream ID or --global");
+  }
+  if (sub == "set") {
     if (a.rest.empty()) return usage_error(cmd, "needs KEY=VALUE arguments");
     for (const std::string& kv : a.rest) {
       const auto eq = kv.find('=');
@@ -297,7 +303,7 @@ int cmd_config(const std::vector<std::string>& args) {
       }
       changes.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
-  } else {
+  } else if (sub == "apply-preset") {
     if (a.rest.size() != 1) return usage_error(cmd, "needs one preset name");
     const Preset* p = find_preset(a.rest[0]);
     if (!p) {
@@ -406,6 +412,10 @@ int cmd_recount(const std::vector<std::string>& args) {
     }
     soci::transaction tx(store->session());
     const long long dropped = store->drop_real_counts(a.stream);
+    JsonObject detail;
+    detail.add("origin", "engagementd recount").raw("actor", command_actor(*store));
+    detail.add("target", a.stream ? "stream" : "all").add("dropped", std::int64_t{dropped});
+    store->append_audit({{store->now_ms(), "recount", a.stream, detail.str()}});
     tx.commit();
     std::cout << dropped
               << " stream(s) will be counted again from the site's rows at the next "

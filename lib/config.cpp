@@ -186,6 +186,13 @@ class Parser {
                   [&](const YAML::Node& v, const std::string& k) {
                     string_value(v, k, db.password_file);
                   }},
+                 {"password_credential",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    string_value(v, k, db.password_credential);
+                    if (db.password_credential.find('/') != std::string::npos) {
+                      problem(v, k, "a credential name, not a path");
+                    }
+                  }},
                  {"path",
                   [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.path); }},
                  {"connect_timeout",
@@ -391,16 +398,32 @@ Config load_config(const std::string& path) {
   return parse_config(text.str(), path);
 }
 
-std::string read_password(const DatabaseConfig& db) {
-  // Under systemd the unit hands password_file over as the credential
-  // "db-password" (LoadCredential=), readable by the service user even where
-  // the original file is not.
-  std::string file;
-  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr) {
-    const std::string credential = std::string(dir) + "/db-password";
-    if (std::ifstream(credential)) file = credential;
+namespace {
+
+// The file the password comes from: the named systemd credential when the
+// config names one and systemd passes credentials, else password_file.
+std::string password_path(const DatabaseConfig& db) {
+  if (!db.password_credential.empty()) {
+    if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr && *dir != '\0') {
+      return std::string(dir) + "/" + db.password_credential;
+    }
   }
-  if (file.empty()) file = db.password_file;
+  return db.password_file;
+}
+
+}  // namespace
+
+std::string password_source(const DatabaseConfig& db) {
+  const std::string path = password_path(db);
+  if (path.empty()) return "no password";
+  if (path != db.password_file || db.password_file.empty()) {
+    return "the systemd credential " + db.password_credential;
+  }
+  return "password_file " + path;
+}
+
+std::string read_password(const DatabaseConfig& db) {
+  const std::string file = password_path(db);
   if (file.empty()) return {};
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -429,11 +452,9 @@ std::vector<std::string> permission_warnings(const Config& c) {
     out.push_back("the config file " + c.source + " is writable by every user (mode " +
                   mode_text(st.st_mode) + "); run: chmod o-w " + c.source);
   }
-  std::string pw = c.database.password_file;
-  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr) {
-    const std::string credential = std::string(dir) + "/db-password";
-    if (::stat(credential.c_str(), &st) == 0) pw.clear();  // systemd's copy is private
-  }
+  // systemd's copy of a credential is private to the service.
+  const std::string pw =
+      password_path(c.database) == c.database.password_file ? c.database.password_file : "";
   if (!pw.empty() && ::stat(pw.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
     out.push_back("the database password file " + pw + " is readable by every user (mode " +
                   mode_text(st.st_mode) + "); run: chmod o-r " + pw);
@@ -455,6 +476,7 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(x.name != y.name, "database.name");
   differs(x.user != y.user, "database.user");
   differs(x.password_file != y.password_file, "database.password_file");
+  differs(x.password_credential != y.password_credential, "database.password_credential");
   differs(x.path != y.path, "database.path");
   differs(x.connect_timeout != y.connect_timeout, "database.connect_timeout");
   differs(x.read_timeout != y.read_timeout, "database.read_timeout");

@@ -21,8 +21,12 @@ struct DatabaseConfig {
   int port = 3306;
   std::string name;
   std::string user;
-  std::string password_file;  // empty: $CREDENTIALS_DIRECTORY/db-password if present
-  std::string path;           // sqlite3 only
+  std::string password_file;
+  // The name of a systemd credential holding the password, read from
+  // $CREDENTIALS_DIRECTORY when systemd passes credentials (else
+  // password_file is read). Empty: no credential is ever read.
+  std::string password_credential;
+  std::string path;  // sqlite3 only
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
@@ -99,12 +103,16 @@ class ConfigError : public std::runtime_error {
 Config load_config(const std::string& path);
 Config parse_config(const std::string& text, const std::string& source);
 
-// The database password: the systemd credential "db-password"
-// ($CREDENTIALS_DIRECTORY/db-password, from LoadCredential=) if present, else
+// The database password: from the systemd credential named by
+// password_credential if the config names one and $CREDENTIALS_DIRECTORY is
+// set (a credential the config does not name is never read), else from
 // password_file, else empty (e.g. unix_socket authentication). A trailing
 // newline is not part of it. Throws std::runtime_error naming the file, never
 // the content.
 std::string read_password(const DatabaseConfig& db);
+// Where read_password takes it from, for the log ("password_file PATH",
+// "the systemd credential NAME", "no password").
+std::string password_source(const DatabaseConfig& db);
 
 // Warnings about file modes: the password file must not be readable, nor
 // the config file writable, by other users. One line per problem.

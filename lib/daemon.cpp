@@ -149,6 +149,7 @@ TickSettings Daemon::settings() const {
 
 int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
   for (const std::string& w : permission_warnings(config_)) log_.warning(w);
+  log_.info("database password from " + password_source(config_.database));
   // Ready means: the config parsed (the caller did that), the database
   // answers and its schema is the one this build knows.
   try {
@@ -417,7 +418,9 @@ HttpResponse Daemon::health() {
   std::string body = stopping_ ? "unhealthy: stopping\n"
                                : "unhealthy: no successful tick for " + seconds_text(age) +
                                      " (limit " + format_duration(limit) + ")";
-  if (!stopping_) body += last_error_.empty() ? "\n" : "; " + kv("err", last_error_) + "\n";
+  // The database error itself stays in the log: the body is for anyone who
+  // can reach the port, and an error may name hosts, accounts or tables.
+  if (!stopping_) body += last_error_.empty() ? "\n" : "; the log says why\n";
   return {503, "text/plain; charset=utf-8", body};
 }
 

@@ -16,7 +16,9 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-constexpr std::chrono::seconds kRequestTimeout{10};
+// A whole request (headers and body) must arrive within this from the
+// moment the connection is opened or the previous response was sent.
+constexpr std::chrono::seconds kRequestTimeout{5};
 constexpr std::size_t kMaxConnections = 32;
 constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
 constexpr std::uint64_t kMaxBodyBytes = 1024;
@@ -121,13 +123,14 @@ void accept(const std::shared_ptr<HttpServer::State>& state) {
     }
     state->sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
     if (state->sessions.size() >= kMaxConnections) {
-      beast::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto session = std::make_shared<Session>(std::move(socket), state);
-      state->sessions.push_back(session);
-      session->start();
+      // Full: the oldest connection makes room, so idle or slow clients
+      // can never keep a health check out (they only push each other out).
+      if (const auto oldest = state->sessions.front().lock()) oldest->close();
+      state->sessions.pop_front();
     }
+    auto session = std::make_shared<Session>(std::move(socket), state);
+    state->sessions.push_back(session);
+    session->start();
     accept(state);
   });
 }

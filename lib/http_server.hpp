@@ -21,7 +21,8 @@ using HttpHandler = std::function<HttpResponse(const std::string& target)>;
 
 // A small HTTP/1.1 server (Boost.Beast) on the daemon's io_context, for
 // metrics and health checks: GET and HEAD only, small requests, a timeout per
-// request and a cap on open connections. Handlers run on the io thread, so
+// request and a cap on open connections (when it is reached, the oldest
+// connection is closed to make room for the new one). Handlers run on the io thread, so
 // they see the daemon's state between ticks.
 class HttpServer {
  public:

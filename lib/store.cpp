@@ -545,9 +545,27 @@ Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& password) {
   auto sql = std::make_unique<soci::session>();
+  std::unique_ptr<InfileSource> infile;
   try {
     if (db.backend == Backend::mysql) {
       sql->open(soci::mysql, mysql_connection_string(db, password));
+      // The LOAD DATA LOCAL handler before any statement runs: from the
+      // connection's first statement on, a request for a local file gets
+      // the tick's own rows or a refusal, never the client library's
+      // default (reading the named file).
+      if (db.local_infile) {
+        infile = std::make_unique<InfileSource>();
+        MYSQL* conn = static_cast<soci::mysql_session_backend*>(sql->get_backend())->conn_;
+        mysql_set_local_infile_handler(conn, &InfileSource::init, &InfileSource::read,
+                                       &InfileSource::end, &InfileSource::error_text, infile.get());
+      }
+      // The database clock in UTC, whatever the server's time_zone: in a
+      // zone with daylight saving time NOW() repeats an hour at the change
+      // back, and UNIX_TIMESTAMP(NOW()) with it (Store::now_ms). TIMESTAMP
+      // columns are stored in UTC and converted to the session's zone, so
+      // comparing them with NOW() stays right whatever zone the site's own
+      // sessions use.
+      *sql << "SET SESSION time_zone = '+00:00'";
       // A row lock held by the site (or a stalled instance) fails the tick
       // after 5 s instead of holding it for the server's default 50 s; the
       // tick is then retried.
@@ -570,12 +588,8 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
     throw std::runtime_error("cannot connect to " + describe(db) + ": " + e.get_error_message());
   }
   std::unique_ptr<Store> store(new Store(db.backend, std::move(sql)));
-  if (db.backend == Backend::mysql && db.local_infile) {
-    store->infile_ = std::make_unique<InfileSource>();
-    MYSQL* conn = static_cast<soci::mysql_session_backend*>(store->sql_->get_backend())->conn_;
-    mysql_set_local_infile_handler(conn, &InfileSource::init, &InfileSource::read,
-                                   &InfileSource::end, &InfileSource::error_text,
-                                   store->infile_.get());
+  if (infile) {
+    store->infile_ = std::move(infile);
     store->local_infile_ = true;
   }
   return store;
@@ -889,6 +903,7 @@ std::vector<int> Store::migrate(const Logger& log) {
 std::int64_t Store::now_ms() {
   long long now = 0;
   if (backend_ == Backend::mysql) {
+    // The session's zone is UTC (Store::open): no hour repeats.
     *sql_ << "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)", soci::into(now);
   } else {
     *sql_ << "SELECT CAST(strftime('%s','now') AS INTEGER) * 1000"
@@ -1549,16 +1564,16 @@ namespace {
 // The lease row of a shard, read plainly or with a locking clause; nullopt
 // if there is no row.
 std::optional<Lease> select_lease(soci::session& sql, int shard, const char* lock) {
-  std::string holder;
-  long long token = 0, conn = 0, expires = 0, last = 0;
+  std::string holder, server_host;
+  long long token = 0, conn = 0, expires = 0, last = 0, started = 0;
   sql << std::string(
-             "SELECT holder, token, connection_id, expires_ms, last_tick_ms FROM "
-             "engagementd_leader WHERE shard = :s") +
+             "SELECT holder, token, connection_id, expires_ms, last_tick_ms, server_host,"
+             " server_started_s FROM engagementd_leader WHERE shard = :s") +
              lock,
       soci::use(shard), soci::into(holder), soci::into(token), soci::into(conn),
-      soci::into(expires), soci::into(last);
+      soci::into(expires), soci::into(last), soci::into(server_host), soci::into(started);
   if (!sql.got_data()) return std::nullopt;
-  return Lease{holder, token, conn, expires, last};
+  return Lease{holder, token, conn, expires, last, server_host, started};
 }
 
 }  // namespace
@@ -1589,13 +1604,63 @@ std::optional<Lease> Store::lock_lease(int shard) {
       if (n == 1205 || n == 3572) return std::nullopt;
       throw;
     }
-    if (lease) return lease;
+    if (lease) {
+      // The stamp of the lock's holder (lease_lock_holder): uncommitted
+      // until the tick commits, visible to a standby's dirty read only
+      // while this transaction holds the row.
+      *sql_ << "UPDATE engagementd_leader SET connection_id = CONNECTION_ID(),"
+               " lock_account = CURRENT_USER(), lock_nonce = lock_nonce + 1 WHERE shard = :s",
+          soci::use(shard);
+      return lease;
+    }
     if (attempt > 0) throw std::runtime_error("the engagementd_leader row cannot be created");
     // A shard seen for the first time: an empty, expired row to lock.
     *sql_ << "INSERT IGNORE INTO engagementd_leader (shard, holder, token, expires_ms)"
              " VALUES (:s, '', 0, 0)",
         soci::use(shard);
   }
+}
+
+std::optional<LeaseLockHolder> Store::lease_lock_holder(int shard) {
+  if (backend_ != Backend::mysql) return std::nullopt;
+  long long conn = 0, dirty_nonce = 0, committed_nonce = 0;
+  std::string account;
+  bool found = false;
+  // The newest version of the row, committed or not.
+  *sql_ << "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED";
+  try {
+    *sql_ << "SELECT connection_id, lock_nonce, lock_account FROM engagementd_leader"
+             " WHERE shard = :s",
+        soci::use(shard), soci::into(conn), soci::into(dirty_nonce), soci::into(account);
+    found = sql_->got_data();
+  } catch (...) {
+    *sql_ << "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    throw;
+  }
+  *sql_ << "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+  if (!found) return std::nullopt;
+  // The committed version, read after it: a holder that committed in
+  // between shows the same nonce both ways, and proves nothing.
+  *sql_ << "SELECT lock_nonce FROM engagementd_leader WHERE shard = :s", soci::use(shard),
+      soci::into(committed_nonce);
+  if (dirty_nonce == committed_nonce || conn <= 0) return std::nullopt;
+  std::string own;
+  *sql_ << "SELECT CURRENT_USER()", soci::into(own);
+  return LeaseLockHolder{conn, account, account == own};
+}
+
+std::pair<std::string, std::int64_t> Store::server_identity() {
+  if (backend_ != Backend::mysql) return {};
+  if (!server_identity_) {
+    std::string host, name, uptime;
+    long long port = 0, now = 0;
+    *sql_ << "SELECT @@hostname, @@port, UNIX_TIMESTAMP()", soci::into(host), soci::into(port),
+        soci::into(now);
+    // SHOW STATUS: the one form MariaDB and MySQL 8 both have, no privilege needed.
+    *sql_ << "SHOW GLOBAL STATUS LIKE 'Uptime'", soci::into(name), soci::into(uptime);
+    server_identity_.emplace(host + ":" + std::to_string(port), now - std::stoll(uptime));
+  }
+  return *server_identity_;
 }
 
 bool Store::write_lease(int shard, const Lease& read, const Lease& next) {
@@ -1605,6 +1670,8 @@ bool Store::write_lease(int shard, const Lease& read, const Lease& next) {
   q.text(", connection_id = ").value(static_cast<long long>(next.connection_id));
   q.text(", expires_ms = ").value(static_cast<long long>(next.expires_ms));
   q.text(", last_tick_ms = ").value(static_cast<long long>(next.last_tick_ms));
+  q.text(", server_host = ").value(next.server_host);
+  q.text(", server_started_s = ").value(static_cast<long long>(next.server_started_s));
   q.text(" WHERE shard = ").value(static_cast<long long>(shard));
   q.text(" AND token = ").value(static_cast<long long>(read.token));
   q.text(" AND last_tick_ms = ").value(static_cast<long long>(read.last_tick_ms));

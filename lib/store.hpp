@@ -123,6 +123,18 @@ struct Lease {
   std::int64_t connection_id = 0;  // the holder's database connection (MariaDB/MySQL)
   std::int64_t expires_ms = 0;
   std::int64_t last_tick_ms = 0;  // when the holder's last committed tick ran
+  // The server the holder's last tick ran on (@@hostname:@@port) and when
+  // that server started (seconds since the epoch; MariaDB/MySQL).
+  std::string server_host;
+  std::int64_t server_started_s = 0;
+};
+
+// The session whose transaction holds a lease row's lock, as proven by the
+// stamp it made in the row (Store::lease_lock_holder).
+struct LeaseLockHolder {
+  std::int64_t connection_id = 0;
+  std::string account;       // its CURRENT_USER()
+  bool own_account = false;  // the same account as this session's
 };
 
 // The replay table the site writes when a seller ends a stream with "save",
@@ -236,6 +248,17 @@ class Store {
   std::optional<Lease> lock_lease(int shard);
   // The lease as last committed, without locking (a consistent read).
   std::optional<Lease> peek_lease(int shard);
+  // The session whose open transaction holds the lease row's lock, proven
+  // by the stamp lock_lease makes right after locking the row (an
+  // uncommitted version of the row seen by a dirty read, with another
+  // lock_nonce than the committed row): only the transaction holding the
+  // row's lock can have one, and only on this server in its current life.
+  // nullopt when nothing proves it (no stamp, a holder that has just
+  // committed, SQLite). Runs outside any transaction (it switches the
+  // session's isolation level for one read).
+  std::optional<LeaseLockHolder> lease_lock_holder(int shard);
+  // The server this session is on: @@hostname:@@port and its start time.
+  std::pair<std::string, std::int64_t> server_identity();
   // Writes the lease; only if the row still has the token and last tick that
   // were read (false otherwise: the transaction must not commit).
   bool write_lease(int shard, const Lease& read, const Lease& next);
@@ -336,7 +359,8 @@ class Store {
   bool updated_at_column_ = false;  // live_streams.updated_at
   bool columns_detected_ = false;
   std::int64_t connection_id_ = -1;  // cached: a session's id never changes
-  bool local_infile_ = false;        // LOAD DATA LOCAL INFILE in use (MariaDB/MySQL)
+  std::optional<std::pair<std::string, std::int64_t>> server_identity_;  // cached too
+  bool local_infile_ = false;  // LOAD DATA LOCAL INFILE in use (MariaDB/MySQL)
   std::unique_ptr<InfileSource> infile_;
   bool tick_tables_ready_ = false;  // the temporary tables exist on this connection
   // Rows sent since begin_writes(): each distinct settings text's id, and

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <utility>
 
 #include "audit.hpp"
 
@@ -19,6 +21,10 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 // A failing stream is left out this long, then tried again (its row may
 // have been mended); the log names it once per distinct error.
 constexpr std::int64_t kSetAsideForMs = 10 * 60 * 1000;
+
+// A server's start time is taken as now minus its uptime, both in whole
+// seconds: two readings of one server's differ by up to a second.
+constexpr std::int64_t kServerStartSlackS = 2;
 
 // How long after a stream's finalization a replay row linked to it still
 // gets the final numbers (end.php writes it seconds later; a week also
@@ -70,22 +76,11 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
   if (!lease) {
     // Another instance holds the row lock, normally for the length of its
     // tick. If its lease has run out meanwhile, it has stalled (paused,
-    // partitioned) in the middle of a tick: end its session, so its
-    // transaction is rolled back and it can never commit.
+    // partitioned) in the middle of a tick: end_stalled_holder ends its
+    // session once the transaction is over, if that session is proven to
+    // hold the lock.
     const std::optional<Lease> seen = store_.peek_lease(shard_.index);
-    if (seen && seen->expires_ms < now && seen->connection_id > 0 &&
-        seen->connection_id != store_.connection_id()) {
-      log_.warning("lease holder " + seen->holder + " stalled " +
-                   std::to_string(now - seen->expires_ms) +
-                   " ms past its lease with the lease row locked; ending its connection " +
-                   std::to_string(seen->connection_id));
-      try {
-        store_.kill_connection(seen->connection_id);
-      } catch (const std::exception& e) {
-        log_.warning(std::string("cannot end the stalled holder's connection: err=\"") + e.what() +
-                     "\"");
-      }
-    }
+    if (seen && seen->expires_ms < now) stalled_ = *seen;
     reason = (seen ? seen->holder : std::string("another instance")) + " is ticking";
   } else if (lease->holder == holder_ || lease->expires_ms <= now || lease->holder.empty()) {
     read = *lease;
@@ -94,14 +89,23 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
       token_ = lease->token;
     } else {
       token_ = lease->token + 1;
-      log_.notice("took the leadership lease" + shard_text() + " as " + holder_ + " (token " +
-                  std::to_string(token_) +
-                  (lease->holder.empty()
-                       ? std::string()
-                       : ", after " + lease->holder + "'s expired " +
-                             std::to_string(now - lease->expires_ms) + " ms ago") +
-                  ")");
+      std::string after;
+      if (lease->expires_ms == 0 && !lease->holder.empty()) {
+        after = ", after " + lease->holder + "'s clean release";
+      } else if (!lease->holder.empty()) {
+        after = ", after " + lease->holder + "'s expired " +
+                std::to_string(now - lease->expires_ms) + " ms ago";
+      }
+      const auto [host, started] = store_.server_identity();
+      if (!lease->holder.empty() && lease->server_started_s > 0 && lease->server_host == host &&
+          std::llabs(lease->server_started_s - started) > kServerStartSlackS) {
+        after += "; the database server restarted since its last tick";
+      }
+      // Said once the tick that takes it has committed.
+      took_notice_ = "took the leadership lease" + shard_text() + " as " + holder_ + " (token " +
+                     std::to_string(token_) + after + ")";
     }
+    problems_.clear("lease-holder");
     if (!leader_) standby_reason_.clear();
     leader_ = true;
     return true;
@@ -119,6 +123,45 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
   leader_ = false;
   standby_reason_ = reason;
   return false;
+}
+
+void TickEngine::end_stalled_holder(std::int64_t now) {
+  const Lease seen = std::move(*stalled_);
+  stalled_.reset();
+  const std::string what = "lease holder " + seen.holder + shard_text() + " (token " +
+                           std::to_string(seen.token) + ") ran past its lease with the row locked";
+  const std::optional<LeaseLockHolder> locker = store_.lease_lock_holder(shard_.index);
+  if (!locker || locker->connection_id == store_.connection_id()) {
+    // Perhaps an older engagementd, a person's session, or a holder that
+    // has just committed: nothing proves which session holds the lock, so
+    // none is ended.
+    if (problems_.first("lease-holder", what + "; no session is proven to hold the lock")) {
+      log_.warning(what +
+                   ", but no session is proven to hold the lock; ending none, waiting "
+                   "for the lock to be released");
+    }
+    return;
+  }
+  if (!locker->own_account) {
+    if (problems_.first("lease-holder", what + "; other account " + locker->account)) {
+      log_.warning(what + "; its session " + std::to_string(locker->connection_id) + " runs as " +
+                   locker->account +
+                   ", not this instance's account: not ending it, waiting for the lock to be "
+                   "released");
+    }
+    return;
+  }
+  log_.warning(what + " " + std::to_string(now - seen.expires_ms) +
+               " ms past its lease; ending its connection " +
+               std::to_string(locker->connection_id) + ", proven to hold the lock");
+  try {
+    store_.kill_connection(locker->connection_id);
+  } catch (const std::exception& e) {
+    if (problems_.first("lease-holder", what + "; KILL failed")) {
+      log_.warning(std::string("cannot end the stalled holder's connection: err=\"") + e.what() +
+                   "\"");
+    }
+  }
 }
 
 void TickEngine::release() {
@@ -259,6 +302,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   Lease lease;
   if (!take_lease(now, settings, lease)) {
     tx.rollback();
+    if (stalled_) end_stalled_holder(now);
     report.standby = true;
     report.total_ms = ms_between(t0, Clock::now());
     return report;
@@ -421,13 +465,20 @@ TickReport TickEngine::run(const TickSettings& settings) {
   store_.append_audit(pending.audits);
 
   // The fencing check: the row is still the one this tick locked and read.
-  const Lease next{holder_, token_, store_.connection_id(),
-                   now + static_cast<std::int64_t>(settings.lease.count()), now};
+  const auto [server_host, server_started] = store_.server_identity();
+  const Lease next{holder_,
+                   token_,
+                   store_.connection_id(),
+                   now + static_cast<std::int64_t>(settings.lease.count()),
+                   now,
+                   server_host,
+                   server_started};
   if (!store_.write_lease(shard_.index, lease, next)) {
     throw std::runtime_error("the leadership lease changed during the tick; rolled back");
   }
   tx.commit();
   const auto t3 = Clock::now();
+  if (!took_notice_.empty()) log_.notice(std::exchange(took_notice_, std::string()));
 
   last_simulation_enabled_ = simulate;
   for (const Finalization& f : finals) {

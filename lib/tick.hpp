@@ -75,6 +75,11 @@ class TickEngine {
  private:
   // Locks and renews the lease; false (standby) when another holder has it.
   bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
+  // After a tick that found the lease row locked past the holder's lease:
+  // ends the session holding the lock if it is proven to (see
+  // Store::lease_lock_holder) and runs as this instance's account; else
+  // waits, saying so once.
+  void end_stalled_holder(std::int64_t now);
   // " of shard I/N" when there are several shards, for log lines.
   std::string shard_text() const;
   // What one chunk of streams has to write.
@@ -112,6 +117,8 @@ class TickEngine {
   std::int64_t token_ = 0;  // the lease token this instance holds, when leader_
   bool leader_ = false;
   std::string standby_reason_;
+  std::optional<Lease> stalled_;  // the expired lease seen with its row locked, this tick
+  std::string took_notice_;       // "took the leadership lease", said after the commit
   OnceLog problems_;
   bool last_simulation_enabled_ = true;
   // Streams whose rows fail a statement, until when (database clock, ms)

@@ -17,6 +17,10 @@ grep -q '^ExecStart=/usr/sbin/engagementd ' "$unit" || {
   echo "FAIL: ExecStart does not run /usr/sbin/engagementd (where the package installs it)"
   exit 1
 }
+grep -q '^LimitCORE=0$' "$unit" || {
+  echo "FAIL: no LimitCORE=0 (a core dump would hold the database password)"
+  exit 1
+}
 sed "s#/usr/sbin/engagementd#$binary#g" "$unit" >"$dir/engagementd.service"
 
 rc=0

@@ -142,14 +142,28 @@ TEST_CASE("the password comes from its file or from systemd credentials") {
   db.password_file = (dir / "pw").string();
   CHECK(read_password(db) == "s3cret");
 
-  // Under systemd the credential wins: it is password_file handed over.
+  // Under systemd a credential is read only when the config names it.
   std::ofstream(dir / "db-password") << "from-cred";
   setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
-  CHECK(read_password(db) == "from-cred");
+  CHECK(read_password(db) == "s3cret");
+  CHECK(password_source(db) == "password_file " + db.password_file);
   DatabaseConfig no_file;
+  CHECK(read_password(no_file).empty());
+  CHECK(password_source(no_file) == "no password");
+  db.password_credential = "db-password";
+  CHECK(read_password(db) == "from-cred");
+  CHECK(password_source(db) == "the systemd credential db-password");
+  no_file.password_credential = "db-password";
   CHECK(read_password(no_file) == "from-cred");
   unsetenv("CREDENTIALS_DIRECTORY");
+  // Outside systemd the named credential falls back to password_file.
+  CHECK(read_password(db) == "s3cret");
   CHECK(read_password(no_file).empty());
+  db.password_credential.clear();
+  CHECK_THROWS_WITH(parse_config("database:\n  backend: mysql\n  name: x\n"
+                                 "  password_credential: /etc/x\n",
+                                 "t.yaml"),
+                    Catch::Contains("t.yaml:4:") && Catch::Contains("not a path"));
 
   db.password_file = (dir / "missing").string();
   CHECK_THROWS_WITH(read_password(db), Catch::Contains("missing"));

@@ -130,6 +130,13 @@ TEST_CASE(
   CHECK(global_value(*sql, "min_fake_viewers") == "20");
   CHECK(global_value(*sql, "max_fake_viewers") == "60");
   CHECK(global_value(*sql, "like_rate") == "2.5");
+  // The audit row says who: the OS user and, on MariaDB, the account.
+  CHECK(audit_count(*sql, "config_command", "%\"actor\":{\"os_user\":%") == 1);
+  if (is_mysql()) CHECK(audit_count(*sql, "config_command", "%\"db_account\":\"%") == 1);
+  // The global defaults are never changed by leaving --stream out.
+  CHECK(config({"set", "like_rate=7"}) == 2);
+  CHECK_THAT(out, Catch::Contains("needs --stream ID or --global"));
+  CHECK(global_value(*sql, "like_rate") == "2.5");
 
   // Refused with the rule, and nothing of a refused command is written.
   CHECK(config({"set", "--global", "max_fake_viewers=5"}) == 1);
@@ -311,6 +318,8 @@ TEST_CASE("end to end: recount --check finds kept real counts that drifted, reco
   CHECK(out.find("stream=" + std::to_string(b)) == std::string::npos);
   CHECK(run_command({kBinary, "recount", "--stream", sa, "-c", yaml}, out) == 0);
   CHECK(out.find("1 stream(s) will be counted again") != std::string::npos);
+  // Recorded in the audit trail, with who ran it.
+  CHECK(audit_count(*sql, "recount", "%\"actor\":{\"os_user\":%\"dropped\":1}") == 1);
   REQUIRE(run_command({kBinary, "run", "-c", yaml, "--duration", "500ms"}, out) == 0);
   CHECK(run_command({kBinary, "recount", "--check", "--stream", sa, "-c", yaml}, out) == 0);
   CHECK(query_int(*sql,

@@ -890,3 +890,71 @@ TEST_CASE(
                       std::to_string(id)));
   *site << "DROP USER " + test_account;
 }
+
+TEST_CASE(
+    "time zone: with the server's zone Europe/Berlin the database clock runs on UTC through "
+    "the change back from summer time, and the heartbeat TTL stays right",
+    "[mysql-only]") {
+  PrivateServer server;
+  TestDatabase db;
+  {
+    // The server's time zone tables for Europe/Berlin, then its global zone:
+    // every new session, the daemon's included, starts in it.
+    const std::string conf = std::getenv("ENGAGEMENTD_TEST_MYSQL");
+    const std::string port = conf.substr(
+        conf.find("port=") + 5, conf.find(' ', conf.find("port=")) - conf.find("port=") - 5);
+    std::string out;
+    REQUIRE(run_command({"/bin/bash", "-c",
+                         "mariadb-tzinfo-to-sql /usr/share/zoneinfo/Europe/Berlin Europe/Berlin | "
+                         "mariadb --no-defaults -h127.0.0.1 -P" +
+                             port + " -uengagementd_test -ptest mysql"},
+                        out) == 0);
+    auto admin = db.site();
+    *admin << "SET GLOBAL time_zone = 'Europe/Berlin'";
+  }
+  auto store = db.migrated();
+  auto berlin = db.site();  // a session of the site's, in the server's zone
+  std::string zone;
+  *berlin << "SELECT @@session.time_zone", soci::into(zone);
+  REQUIRE(zone == "Europe/Berlin");
+  store->session() << "SELECT @@session.time_zone", soci::into(zone);
+  CHECK(zone == "+00:00");
+
+  // 2026-10-25 00:30 and 01:30 UTC are both 02:30 in Berlin (CEST, then CET).
+  const long long before = 1792888200, after = before + 3600;
+  const auto clock_at = [](soci::session& sql, long long t) {
+    sql << "SET timestamp = " + std::to_string(t);
+    return query_int(sql, "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)");
+  };
+  // What a session in the server's zone makes of it: the hour repeats.
+  CHECK(clock_at(*berlin, after) == clock_at(*berlin, before));
+  // The daemon's clock moves on by the hour.
+  store->session() << "SET timestamp = " + std::to_string(before);
+  const std::int64_t t1 = store->now_ms();
+  store->session() << "SET timestamp = " + std::to_string(after);
+  const std::int64_t t2 = store->now_ms();
+  CHECK(t1 == before * 1000);
+  CHECK(t2 - t1 == 3'600'000);
+  store->session() << "SET timestamp = DEFAULT";
+  *berlin << "SET timestamp = DEFAULT";
+  // And it is the epoch time of the client's clock (same machine).
+  const auto client_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  CHECK(std::llabs(store->now_ms() - client_ms) < 5000);
+
+  // The site writes its viewer rows from Berlin sessions; the daemon's UTC
+  // session counts those seen within the TTL, and only those.
+  REQUIRE(store->has_column("stream_viewers", "last_seen_at"));
+  const long long id = add_stream(*berlin, "1, 1, 0, 0, 5, 3, 3, 1.0");
+  *berlin << "INSERT INTO stream_viewers (stream_id, session_id, is_fake, last_seen_at) VALUES (" +
+                 std::to_string(id) + ", 'fresh', 0, NOW())";
+  *berlin << "INSERT INTO stream_viewers (stream_id, session_id, is_fake, joined_at, last_seen_at)"
+             " VALUES (" +
+                 std::to_string(id) +
+                 ", 'gone', 0, NOW() - INTERVAL 10 MINUTE, NOW() - INTERVAL 2 MINUTE)";
+  const std::vector<LiveStream> live = store->read_live_streams(std::chrono::seconds(60));
+  REQUIRE(live.size() == 1);
+  CHECK(live[0].real.viewers == 1);
+  *berlin << "SET GLOBAL time_zone = SYSTEM";
+}

@@ -1,5 +1,7 @@
 // Store contract tests: the same bodies run on SQLite and on MariaDB
 // (db_tests --backend sqlite3|mysql, registered twice in CTest).
+#include <fcntl.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -595,25 +597,125 @@ TEST_CASE("a stalled holder that keeps the lease row locked past its lease is cu
           "[mysql-only]") {
   TestDatabase db;
   auto store = db.migrated();
-  auto stalled = db.site();
-  // A holder whose lease ran out, stuck in the middle of its tick with the row locked.
-  const long long conn = query_int(*stalled, "SELECT CONNECTION_ID()");
-  *stalled << "UPDATE engagementd_leader SET holder = 'host-x:9:stalled', token = 7,"
-              " connection_id = " +
-                  std::to_string(conn) + ", expires_ms = 0 WHERE shard = 0";
-  stalled->begin();
-  *stalled << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1 WHERE shard = 0";
+  // A holder whose lease ran out, stuck in the middle of its tick with the
+  // row locked (and stamped, as every holder's tick does).
+  auto stalled = db.open();
+  {
+    auto site = db.site();
+    *site << "UPDATE engagementd_leader SET holder = 'host-x:9:stalled', token = 7,"
+             " expires_ms = 0 WHERE shard = 0";
+  }
+  stalled->session().begin();
+  REQUIRE(stalled->lock_lease(0));
+  stalled->session() << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1"
+                        " WHERE shard = 0";
 
   TickEngine engine(*store, quiet_logger(), 4, "host-y:1:fresh");
   TickReport r = engine.run(settings());
   CHECK(r.standby);  // the row was locked: no waiting, no writing
   // Its connection was ended: it can never commit that tick.
-  CHECK_THROWS(stalled->commit());
+  CHECK_THROWS(stalled->session().commit());
   // The server ends the session and releases its locks asynchronously: the
   // next tick, or one soon after, takes the lease.
   CHECK(eventually([&] { return !engine.run(settings()).standby; }, std::chrono::seconds(10)));
   auto site = db.site();
   CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == 8);
+}
+
+TEST_CASE(
+    "a standby ends no session that is not proven to hold the lease row: an idle session "
+    "with the recorded id survives, the refusal is logged once",
+    "[mysql-only]") {
+  TestDatabase db;
+  auto store = db.migrated();
+  // An idle session of the same account whose id the lease row names (as
+  // after a server restart, when ids start again), while another session,
+  // not an engagementd tick (no stamp), holds the row's lock.
+  auto idle = db.site();
+  const long long idle_id = query_int(*idle, "SELECT CONNECTION_ID()");
+  auto locker = db.site();
+  *locker << "UPDATE engagementd_leader SET holder = 'host-x:9:old', token = 7, connection_id = " +
+                 std::to_string(idle_id) + ", expires_ms = 1 WHERE shard = 0";
+  locker->begin();
+  query_int(*locker, "SELECT token FROM engagementd_leader WHERE shard = 0 FOR UPDATE");
+
+  const std::string log_path = db.dir() + "/standby.log";
+  const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  {
+    Logger log(LogLevel::info, fd);
+    TickEngine engine(*store, log, 5, "host-y:1:standby");
+    for (int i = 0; i < 5; ++i) CHECK(engine.run(settings()).standby);
+    // The idle session and the locker are both alive.
+    CHECK(query_int(*idle, "SELECT 1") == 1);
+    CHECK(query_int(*locker, "SELECT token FROM engagementd_leader WHERE shard = 0") == 7);
+    // The lock goes: the standby takes over without ending anything.
+    locker->rollback();
+    CHECK_FALSE(engine.run(settings()).standby);
+    CHECK(query_int(*idle, "SELECT 1") == 1);
+  }
+  ::close(fd);
+  const std::string text = read_file(log_path);
+  INFO(text);
+  CHECK(count_of(text, "no session is proven to hold the lock") == 1);
+  CHECK(count_of(text, "ending its connection") == 0);
+  // Taking the lease is said once, after the tick committed.
+  CHECK(count_of(text, "took the leadership lease") == 1);
+  auto site = db.site();
+  CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == 8);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM engagementd_leader WHERE shard = 0 AND"
+                  " server_started_s > 0 AND server_host <> ''") == 1);
+}
+
+TEST_CASE(
+    "a lock holder of another account is not ended, and after a clean release the takeover "
+    "says so") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto other = db.open();
+  TickEngine first(*other, quiet_logger(), 6, "host-a:1:first");
+  REQUIRE_FALSE(first.run(settings()).standby);
+  first.release();
+  const std::string log_path = db.dir() + "/takeover.log";
+  const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  {
+    Logger log(LogLevel::info, fd);
+    TickEngine second(*store, log, 7, "host-b:2:second");
+    CHECK_FALSE(second.run(settings()).standby);
+  }
+  ::close(fd);
+  const std::string text = read_file(log_path);
+  INFO(text);
+  CHECK(count_of(text, "after host-a:1:first's clean release") == 1);
+  CHECK(count_of(text, "expired") == 0);
+  if (!is_mysql()) return;
+
+  // The lock held by a stamped transaction of another account.
+  auto site = db.site();
+  *site << "CREATE USER IF NOT EXISTS 'engagementd_other'@'127.0.0.1' IDENTIFIED BY 'other'";
+  *site << "GRANT ALL PRIVILEGES ON *.* TO 'engagementd_other'@'127.0.0.1'";
+  DatabaseConfig cfg = db.config();
+  cfg.user = "engagementd_other";
+  auto foreign = Store::open(cfg, "other");
+  *site << "UPDATE engagementd_leader SET expires_ms = 1 WHERE shard = 0";
+  foreign->session().begin();
+  REQUIRE(foreign->lock_lease(0));
+  const int fd2 = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  {
+    Logger log(LogLevel::info, fd2);
+    TickEngine third(*store, log, 8, "host-c:3:third");
+    for (int i = 0; i < 3; ++i) CHECK(third.run(settings()).standby);
+  }
+  ::close(fd2);
+  CHECK(query_int(foreign->session(), "SELECT 1") == 1);
+  foreign->session().rollback();
+  foreign.reset();
+  *site << "DROP USER 'engagementd_other'@'127.0.0.1'";
+  const std::string text2 = read_file(log_path);
+  INFO(text2);
+  CHECK(count_of(text2, "runs as engagementd_other@127.0.0.1") == 1);
 }
 
 TEST_CASE(
