@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <unistd.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
@@ -83,6 +85,13 @@ class Parser {
     out = n.Scalar();
   }
 
+  // A file the daemon must be able to read (certificates, keys).
+  void readable_file(const YAML::Node& n, const std::string& key, const std::string& path) {
+    if (!path.empty() && ::access(path.c_str(), R_OK) != 0) {
+      problem(n, key, "cannot read '" + path + "': " + std::strerror(errno));
+    }
+  }
+
   void duration_value(const YAML::Node& n, const std::string& key, std::chrono::milliseconds& out,
                       std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
     if (!scalar(n, key)) return;
@@ -134,6 +143,8 @@ class Parser {
     c.source = source_;
     bool has_database = false;
     YAML::Node backend_node;
+    YAML::Node ssl_node;
+    bool has_ssl_node = false;
     YAML::Node lease_node;
     YAML::Node shard_index_node;
     if (root.IsNull()) {
@@ -215,9 +226,58 @@ class Parser {
                     duration_value(v, k, db.reconnect_max, std::chrono::milliseconds(100),
                                    std::chrono::hours(1));
                   }},
-                 {"local_infile", [&](const YAML::Node& v, const std::string& k) {
-                    bool_value(v, k, db.local_infile);
+                 {"local_infile", [&](const YAML::Node& v,
+                                      const std::string& k) { bool_value(v, k, db.local_infile); }},
+                 {"ssl_mode",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    if (!scalar(v, k)) return;
+                    ssl_node = v;
+                    has_ssl_node = true;
+                    const std::string m = v.Scalar();
+                    if (m == "disabled") {
+                      db.ssl_mode = SslMode::disabled;
+                    } else if (m == "required") {
+                      db.ssl_mode = SslMode::required;
+                    } else if (m == "verify_ca") {
+                      db.ssl_mode = SslMode::verify_ca;
+                    } else if (m == "verify_identity") {
+                      db.ssl_mode = SslMode::verify_identity;
+                    } else {
+                      problem(
+                          v, k,
+                          "'" + m + "' is not disabled, required, verify_ca or verify_identity");
+                    }
+                  }},
+                 {"ssl_ca",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    string_value(v, k, db.ssl_ca);
+                    readable_file(v, k, db.ssl_ca);
+                  }},
+                 {"ssl_cert",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    string_value(v, k, db.ssl_cert);
+                    readable_file(v, k, db.ssl_cert);
+                  }},
+                 {"ssl_key", [&](const YAML::Node& v, const std::string& k) {
+                    string_value(v, k, db.ssl_key);
+                    readable_file(v, k, db.ssl_key);
                   }}});
+            if (n.IsMap() && db.backend == Backend::mysql) {
+              const SslMode mode = db.effective_ssl_mode();
+              if ((mode == SslMode::verify_ca || mode == SslMode::verify_identity) &&
+                  db.ssl_ca.empty()) {
+                problem(has_ssl_node ? ssl_node : n, p + ".ssl_mode",
+                        std::string(ssl_mode_name(mode)) + " needs ssl_ca (the CA's PEM file)");
+              }
+              if (db.ssl_cert.empty() != db.ssl_key.empty()) {
+                problem(n, p, "ssl_cert and ssl_key go together");
+              }
+              if (db.ssl_mode == SslMode::disabled &&
+                  (!db.ssl_ca.empty() || !db.ssl_cert.empty())) {
+                problem(has_ssl_node ? ssl_node : n, p + ".ssl_mode",
+                        "disabled, but ssl_ca/ssl_cert are set: choose one");
+              }
+            }
             if (n.IsMap() && db.backend == Backend::sqlite3 && db.path.empty()) {
               problem(n, p, "backend sqlite3 needs path");
             }
@@ -482,6 +542,10 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(x.read_timeout != y.read_timeout, "database.read_timeout");
   differs(x.write_timeout != y.write_timeout, "database.write_timeout");
   differs(x.local_infile != y.local_infile, "database.local_infile");
+  differs(x.ssl_mode != y.ssl_mode, "database.ssl_mode");
+  differs(x.ssl_ca != y.ssl_ca, "database.ssl_ca");
+  differs(x.ssl_cert != y.ssl_cert, "database.ssl_cert");
+  differs(x.ssl_key != y.ssl_key, "database.ssl_key");
   differs(a.seed != b.seed, "simulation.seed");
   differs(a.metrics.enabled != b.metrics.enabled, "metrics.enabled");
   differs(a.metrics.listen != b.metrics.listen, "metrics.listen");
@@ -489,6 +553,34 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(a.shard.index != b.shard.index, "shard.index");
   differs(a.shard.count != b.shard.count, "shard.count");
   return keys;
+}
+
+const char* ssl_mode_name(SslMode mode) {
+  switch (mode) {
+    case SslMode::automatic:
+      return "automatic";
+    case SslMode::disabled:
+      return "disabled";
+    case SslMode::required:
+      return "required";
+    case SslMode::verify_ca:
+      return "verify_ca";
+    case SslMode::verify_identity:
+      return "verify_identity";
+  }
+  return "?";
+}
+
+SslMode DatabaseConfig::effective_ssl_mode() const {
+  if (ssl_mode != SslMode::automatic) return ssl_mode;
+  // A CA given means the certificate is to be checked; a client
+  // certificate, that the connection is to be encrypted.
+  if (!ssl_ca.empty()) return SslMode::verify_identity;
+  if (!ssl_cert.empty()) return SslMode::required;
+  // The password crosses a network only on a host that is not this one.
+  const bool local =
+      !socket.empty() || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  return local ? SslMode::disabled : SslMode::required;
 }
 
 std::string describe(const DatabaseConfig& db) {

@@ -14,6 +14,16 @@ namespace engagementd {
 
 enum class Backend { mysql, sqlite3 };
 
+// TLS to the MySQL/MariaDB server (database.ssl_mode).
+enum class SslMode {
+  automatic,        // not set: disabled on loopback and sockets, required elsewhere
+  disabled,         // plain connection (only when chosen for a remote host)
+  required,         // encrypted; the server's certificate is not checked
+  verify_ca,        // encrypted, the certificate signed by ssl_ca
+  verify_identity,  // and issued to the host connected to
+};
+const char* ssl_mode_name(SslMode mode);
+
 struct DatabaseConfig {
   Backend backend = Backend::mysql;
   std::string host = "127.0.0.1";
@@ -35,6 +45,12 @@ struct DatabaseConfig {
   // MariaDB/MySQL: send each tick's changed rows by LOAD DATA LOCAL INFILE
   // (from memory, into temporary tables) instead of multi-row statements.
   bool local_infile = true;
+  SslMode ssl_mode = SslMode::automatic;
+  std::string ssl_ca;    // PEM file of the CA(s) the server's certificate must chain to
+  std::string ssl_cert;  // client certificate and key, for servers that ask for one
+  std::string ssl_key;
+  // The mode in force: automatic resolved by the host.
+  SslMode effective_ssl_mode() const;
 };
 
 // The optional HTTP listener for /metrics and /healthz.

@@ -219,8 +219,11 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
         const auto at = d.rfind('@');
         if (at == std::string::npos) continue;
         long long n = 0;
-        sql << "SELECT COUNT(*) FROM mysql.user WHERE user = :u AND host = :h",
-            soci::use(d.substr(0, at)), soci::use(d.substr(at + 1)), soci::into(n);
+        const std::string user = d.substr(0, at), host = d.substr(at + 1);
+        // mysql.user's columns are utf8mb3: compared in the connection's set.
+        sql << "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :u AND "
+               "CONVERT(host USING utf8mb4) = :h",
+            soci::use(user), soci::use(host), soci::into(n);
         if (n == 0) missing += (missing.empty() ? "" : ", ") + d;
       }
       if (!missing.empty()) {

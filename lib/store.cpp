@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "migrations.hpp"
+#include "mysql_connect.hpp"
 
 namespace engagementd {
 namespace {
@@ -548,16 +549,51 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
   std::unique_ptr<InfileSource> infile;
   try {
     if (db.backend == Backend::mysql) {
-      sql->open(soci::mysql, mysql_connection_string(db, password));
-      // The LOAD DATA LOCAL handler before any statement runs: from the
-      // connection's first statement on, a request for a local file gets
-      // the tick's own rows or a refusal, never the client library's
-      // default (reading the named file).
+      // Set before the connection is made (mysql_connect.cpp): TLS as
+      // configured, only authentication methods that never send the
+      // password in clear, and the LOAD DATA LOCAL handler, so that from
+      // the connection's first statement on (SOCI's own SET NAMES
+      // included) a request for a local file gets the tick's own rows or a
+      // refusal, never the client library's default (reading the file).
+      ConnectOptions options;
+      options.ssl_mode = db.effective_ssl_mode();
+      options.ssl_ca = db.ssl_ca;
+      options.ssl_cert = db.ssl_cert;
+      options.ssl_key = db.ssl_key;
       if (db.local_infile) {
         infile = std::make_unique<InfileSource>();
-        MYSQL* conn = static_cast<soci::mysql_session_backend*>(sql->get_backend())->conn_;
-        mysql_set_local_infile_handler(conn, &InfileSource::init, &InfileSource::read,
-                                       &InfileSource::end, &InfileSource::error_text, infile.get());
+        options.infile_init = &InfileSource::init;
+        options.infile_read = &InfileSource::read;
+        options.infile_end = &InfileSource::end;
+        options.infile_error = &InfileSource::error_text;
+        options.infile_data = infile.get();
+      }
+      {
+        ArmConnect arm(options);
+        try {
+          sql->open(soci::mysql, mysql_connection_string(db, password));
+        } catch (const soci::soci_error&) {
+          if (!arm.applied()) {
+            throw std::runtime_error("cannot connect to " + describe(db) +
+                                     ": the MySQL client library did not take the connection's "
+                                     "TLS and authentication options");
+          }
+          throw;
+        }
+        if (!arm.applied()) {
+          throw std::runtime_error("cannot connect to " + describe(db) +
+                                   ": the connection was made without its TLS and "
+                                   "authentication options");
+        }
+      }
+      if (options.ssl_mode != SslMode::disabled) {
+        std::string name, cipher;
+        *sql << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name), soci::into(cipher);
+        if (cipher.empty()) {
+          throw std::runtime_error("cannot connect to " + describe(db) + ": database.ssl_mode " +
+                                   ssl_mode_name(options.ssl_mode) +
+                                   " but the connection is not encrypted");
+        }
       }
       // The database clock in UTC, whatever the server's time_zone: in a
       // zone with daylight saving time NOW() repeats an hour at the change
@@ -570,8 +606,9 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
       // after 5 s instead of holding it for the server's default 50 s; the
       // tick is then retried.
       *sql << "SET SESSION innodb_lock_wait_timeout = 5";
-      // Creating a stream's real counts row relies on locking reads taking
-      // gap locks (Store::count_real), whatever the server's default.
+      // One snapshot for the whole tick, whatever the server's default:
+      // folding the appended real-count rows and a stream's first count
+      // rely on it (Store::fold_real_deltas, Store::count_real).
       *sql << "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
     } else {
       // SOCI takes a connection string without '=' as the plain file name.

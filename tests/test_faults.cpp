@@ -958,3 +958,67 @@ TEST_CASE(
   CHECK(live[0].real.viewers == 1);
   *berlin << "SET GLOBAL time_zone = SYSTEM";
 }
+
+TEST_CASE(
+    "TLS: verify_identity works with the test CA, a wrong CA or another name is refused, "
+    "required and verify_ca encrypt",
+    "[mysql-only]") {
+  // A CA, a server certificate for 127.0.0.1 only, and a CA that signed nothing.
+  const std::string dir = kBuildDir + "/tls-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string out;
+  REQUIRE(
+      run_command({"/bin/bash", "-c",
+                   "set -e; cd '" + dir +
+                       "'; openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca"
+                       " -keyout ca.key -out ca.pem 2>/dev/null;"
+                       " openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=wrong-ca"
+                       " -keyout wrong.key -out wrong.pem 2>/dev/null;"
+                       " openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key"
+                       " -out server.csr 2>/dev/null;"
+                       " printf 'subjectAltName=IP:127.0.0.1\\n' > ext;"
+                       " openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+                       " -days 2 -extfile ext -out server.pem 2>/dev/null"},
+                  out) == 0);
+  // Listening on two loopback addresses; the certificate names one.
+  ::setenv("MARIADB_TEST_ARGS",
+           ("--ssl-ca=" + dir + "/ca.pem --ssl-cert=" + dir + "/server.pem --ssl-key=" + dir +
+            "/server.key --bind-address=127.0.0.1,127.0.0.2")
+               .c_str(),
+           1);
+  PrivateServer server;
+  ::unsetenv("MARIADB_TEST_ARGS");
+  TestDatabase db;
+  *db.site() << "CREATE USER IF NOT EXISTS 'engagementd_test'@'127.0.0.2' IDENTIFIED BY 'test'";
+  *db.site() << "GRANT ALL PRIVILEGES ON *.* TO 'engagementd_test'@'127.0.0.2'";
+
+  const auto cipher = [&](SslMode mode, const std::string& host, const std::string& ca) {
+    DatabaseConfig c = db.config();
+    c.host = host;
+    c.ssl_mode = mode;
+    c.ssl_ca = ca;
+    auto store = Store::open(c, "test");
+    std::string name, value;
+    store->session() << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name),
+        soci::into(value);
+    return value;
+  };
+  const std::string ca = dir + "/ca.pem", wrong = dir + "/wrong.pem";
+  CHECK_FALSE(cipher(SslMode::verify_identity, "127.0.0.1", ca).empty());
+  CHECK_FALSE(cipher(SslMode::verify_ca, "127.0.0.2", ca).empty());
+  CHECK_FALSE(cipher(SslMode::required, "127.0.0.1", "").empty());
+  CHECK(cipher(SslMode::disabled, "127.0.0.1", "").empty());
+  // A server whose certificate another CA signed, or that is not the host
+  // connected to, gets no connection (and so no password).
+  CHECK_THROWS_WITH(cipher(SslMode::verify_identity, "127.0.0.1", wrong),
+                    Catch::Contains("cannot connect"));
+  CHECK_THROWS_WITH(cipher(SslMode::verify_ca, "127.0.0.1", wrong),
+                    Catch::Contains("cannot connect"));
+  CHECK_THROWS_WITH(cipher(SslMode::verify_identity, "127.0.0.2", ca),
+                    Catch::Contains("cannot connect"));
+  // The daemon itself, on verify_identity: it ticks.
+  const std::string yaml = with_database_keys(
+      db.write_yaml(daemon_yaml()), "  ssl_mode: verify_identity\n  ssl_ca: " + ca + "\n");
+  migrate(yaml);
+  std::filesystem::remove_all(dir);
+}
