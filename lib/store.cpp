@@ -1240,10 +1240,15 @@ void Store::fold_real_deltas(const Shard& shard) {
     }
     q.execute();
   });
-  // Exactly the rows read: one appended meanwhile (not in the snapshot) stays.
+  // Exactly the rows read: one appended meanwhile (not in the snapshot)
+  // stays. By primary key, one point each: a scan (the optimizer's choice
+  // when the list covers most of the table) would lock the gaps up to the
+  // table's end until the tick commits, and the triggers' inserts would
+  // wait for it; a point on a unique key locks that row alone.
   in_batches(ids, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);
-    q.text("DELETE FROM engagementd_real_deltas WHERE id IN (");
+    q.text(mysql ? "DELETE d FROM engagementd_real_deltas d FORCE INDEX (PRIMARY) WHERE d.id IN ("
+                 : "DELETE FROM engagementd_real_deltas WHERE id IN (");
     for (std::size_t i = begin; i < end; ++i) q.text(i == begin ? "" : ", ").value(ids[i]);
     q.text(")");
     q.execute();
