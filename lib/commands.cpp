@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -253,7 +254,10 @@ std::optional<int> parse_db_args(const std::string& cmd, const std::vector<std::
 }
 
 // Opens the database of the config file, on a schema this build knows.
-std::unique_ptr<Store> open_store(const std::string& path, Config& config) {
+// Loads the config and connects; check_schema: refuse a schema this build
+// does not know (doctor and uninstall work on any).
+std::unique_ptr<Store> open_store(const std::string& path, Config& config,
+                                  bool check_schema = true) {
   try {
     config = load_config(path);
   } catch (const ConfigError& e) {
@@ -262,8 +266,15 @@ std::unique_ptr<Store> open_store(const std::string& path, Config& config) {
     throw std::runtime_error(all);
   }
   auto store = Store::open(config.database, read_password(config.database));
-  store->check_schema();
+  if (check_schema) store->check_schema();
   return store;
+}
+
+// Removes every `flag` from args; true if there was one.
+bool take_flag(std::vector<std::string>& args, const std::string& flag) {
+  const auto before = args.size();
+  args.erase(std::remove(args.begin(), args.end(), flag), args.end());
+  return args.size() != before;
 }
 
 int fail(const std::string& cmd, const std::string& what) {
@@ -370,15 +381,8 @@ int cmd_report(const std::vector<std::string>& args) {
 
 int cmd_recount(const std::vector<std::string>& args) {
   const std::string cmd = "recount";
-  bool check = false;
-  std::vector<std::string> rest;
-  for (const std::string& arg : args) {
-    if (arg == "--check") {
-      check = true;
-    } else {
-      rest.push_back(arg);
-    }
-  }
+  std::vector<std::string> rest = args;
+  const bool check = take_flag(rest, "--check");
   DbArgs a;
   if (const auto rc = parse_db_args(cmd, rest, true, false, a)) return *rc;
   if (a.global) return usage_error(cmd, "unknown option '--global'");
@@ -435,15 +439,8 @@ int cmd_doctor(const std::vector<std::string>& args) {
   if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
   try {
     Config config;
-    try {
-      config = load_config(a.config);
-    } catch (const ConfigError& e) {
-      std::string all;
-      for (const auto& p : e.problems()) all += (all.empty() ? "" : "\n") + p;
-      return fail(cmd, all);
-    }
     // Any schema version: telling what is missing is the point.
-    auto store = Store::open(config.database, read_password(config.database));
+    auto store = open_store(a.config, config, false);
     std::cout << "database: " << describe(config.database) << "\n";
     bool problem = false;
     for (const Finding& f : inspect_site(*store, config.real_viewer_ttl)) {
@@ -463,28 +460,14 @@ int cmd_doctor(const std::vector<std::string>& args) {
 
 int cmd_uninstall(const std::vector<std::string>& args) {
   const std::string cmd = "uninstall";
-  bool yes = false;
-  std::vector<std::string> rest;
-  for (const std::string& arg : args) {
-    if (arg == "--yes") {
-      yes = true;
-    } else {
-      rest.push_back(arg);
-    }
-  }
+  std::vector<std::string> rest = args;
+  const bool yes = take_flag(rest, "--yes");
   DbArgs a;
   if (const auto rc = parse_db_args(cmd, rest, false, false, a)) return *rc;
   if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
   try {
     Config config;
-    try {
-      config = load_config(a.config);
-    } catch (const ConfigError& e) {
-      std::string all;
-      for (const auto& p : e.problems()) all += (all.empty() ? "" : "\n") + p;
-      return fail(cmd, all);
-    }
-    auto store = Store::open(config.database, read_password(config.database));
+    auto store = open_store(a.config, config, false);
     const UninstallPlan plan = plan_uninstall(*store);
     if (plan.steps.empty()) {
       std::cout << "nothing of engagementd's is left in " << describe(config.database) << "\n";

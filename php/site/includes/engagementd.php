@@ -396,6 +396,51 @@ function engagementd_write_saved_stream(array $stream, array $display, int $dura
 /** A stream that is not the caller's: the endpoints answer 403. */
 class EngagementdAccessDenied extends Exception {}
 
+/** Ends the request with a JSON error, as the site's endpoints answer one. */
+function engagementd_fail(int $status, string $message): void {
+    http_response_code($status);
+    echo json_encode(['success' => false, 'error' => $message]);
+    exit;
+}
+
+/**
+ * The logged-in user's vendor row; otherwise the request ends with 401 (no
+ * login) or 403 (no vendor row, or with $approved no approved one).
+ */
+function engagementd_require_vendor(bool $approved = false): array {
+    if (!Session::isLoggedIn()) {
+        engagementd_fail(401, 'Authentication required');
+    }
+    $vendor = (new Vendor())->findByUserId(Session::getUserId());
+    if (!$vendor || ($approved && $vendor['status'] !== 'approved')) {
+        engagementd_fail(403, $approved ? 'Approved vendor access required'
+                                        : 'Vendor access required');
+    }
+    return $vendor;
+}
+
+/**
+ * The request of end.php and end-stream.php ({"stream_id", "action",
+ * "video_url"}) carried out by engagementd_end_stream(). Returns
+ * [action, stream, display, duration, video_url, orders]. A stream of
+ * another seller ends the request with 403 and $denied (default: the reason).
+ */
+function engagementd_end_stream_request(?string $denied = null): array {
+    $vendor = engagementd_require_vendor();
+    $data = json_decode(file_get_contents('php://input'), true);
+    if (!is_array($data) || !isset($data['stream_id'])) {
+        throw new Exception('Stream ID is required');
+    }
+    $action = $data['action'] ?? 'save';
+    try {
+        $ended = engagementd_end_stream((int)$data['stream_id'], $vendor, $action,
+                                        $data['video_url'] ?? null);
+    } catch (EngagementdAccessDenied $e) {
+        engagementd_fail(403, $denied ?? $e->getMessage());
+    }
+    return array_merge([$action], $ended);
+}
+
 /**
  * A logged-in user's display name (the site's Session has no getUsername()).
  */

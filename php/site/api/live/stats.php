@@ -17,24 +17,7 @@ require_once __DIR__ . '/../../includes/engagementd.php';
 header('Content-Type: application/json');
 
 try {
-    if (!Session::isLoggedIn()) {
-        http_response_code(401);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Authentication required'
-        ]);
-        exit;
-    }
-
-    $vendorInfo = (new Vendor())->findByUserId(Session::getUserId());
-    if (!$vendorInfo) {
-        http_response_code(403);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Vendor access required'
-        ]);
-        exit;
-    }
+    $vendorInfo = engagementd_require_vendor();
 
     if (!isset($_GET['stream_id'])) {
         throw new Exception('Stream ID is required');

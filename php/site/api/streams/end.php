@@ -19,43 +19,8 @@ require_once __DIR__ . '/../../includes/engagementd.php';
 header('Content-Type: application/json');
 
 try {
-    if (!Session::isLoggedIn()) {
-        http_response_code(401);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Authentication required'
-        ]);
-        exit;
-    }
-
-    $vendorInfo = (new Vendor())->findByUserId(Session::getUserId());
-    if (!$vendorInfo) {
-        http_response_code(403);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Vendor access required'
-        ]);
-        exit;
-    }
-
-    $data = json_decode(file_get_contents('php://input'), true);
-    if (!is_array($data) || !isset($data['stream_id'])) {
-        throw new Exception('Stream ID is required');
-    }
-    $streamId = (int)$data['stream_id'];
-    $action = $data['action'] ?? 'save';
-
-    try {
-        [$stream, $display, $duration, $videoUrl, $orders] =
-            engagementd_end_stream($streamId, $vendorInfo, $action, $data['video_url'] ?? null);
-    } catch (EngagementdAccessDenied $e) {
-        http_response_code(403);
-        echo json_encode([
-            'success' => false,
-            'error' => $e->getMessage()
-        ]);
-        exit;
-    }
+    [$action, $stream, $display, $duration, $videoUrl, $orders] =
+        engagementd_end_stream_request();
 
     echo json_encode([
         'success' => true,

@@ -9,28 +9,12 @@
  */
 
 require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
 try {
-    if (!Session::isLoggedIn()) {
-        http_response_code(401);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Authentication required'
-        ]);
-        exit;
-    }
-
-    $vendorInfo = (new Vendor())->findByUserId(Session::getUserId());
-    if (!$vendorInfo || $vendorInfo['status'] !== 'approved') {
-        http_response_code(403);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Approved vendor access required'
-        ]);
-        exit;
-    }
+    $vendorInfo = engagementd_require_vendor(true);
 
     $data = json_decode(file_get_contents('php://input'), true);
     if (!is_array($data) || !isset($data['title'])) {
