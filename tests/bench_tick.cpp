@@ -493,7 +493,7 @@ void hot_stream(int likes, int clients) {
 
   std::printf(
       "# site writes, hot stream: %d likes into one live stream (of 1,000) from %d connections at"
-      " once\n# (the site's INSERT: one row, autocommit; ms per INSERT, failed ones included;"
+      " once\n# (the site's INSERT: one row, autocommit; ms per INSERT, failed ones included;\n#"
       " lock waits: InnoDB row lock waits meanwhile, and their ms; waits for a table's\n#"
       " AUTO-INC lock are not among them)\n",
       likes, clients);
