@@ -6,6 +6,10 @@
 # Usage (as root on Debian 12):
 #   bash scripts/bench.sh [--streams 1000,10000,100000] [--ticks 3] [--interval-ms 5000] [--chunk 5000]
 #                         [--explain] [--no-memory]
+#                         [--site-writes | --site-writes-only] [--hot-likes 10000] [--hot-clients 16]
+#                         [--tick-writers 4]
+# --site-writes adds, after that, the site's INSERT latency on one hot stream
+# (with the current triggers, none, and migration 006's) and during the first tick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
