@@ -3,7 +3,8 @@
 -- missing. Afterwards every row, old and new, has a unique non-empty key of
 -- 192 bits from the server's CSPRNG (RANDOM_BYTES, OpenSSL), existing keys are
 -- kept, and the site's INSERT that omits stream_key works. Needs MariaDB 10.10+
--- for RANDOM_BYTES. Every statement is safe to rerun.
+-- or MySQL 8.0+ for RANDOM_BYTES (migrate checks the server first). Every
+-- statement is safe to rerun.
 
 -- if-missing-column: live_streams.stream_key
 ALTER TABLE live_streams ADD COLUMN stream_key VARCHAR(128) NULL;
