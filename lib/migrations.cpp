@@ -43,26 +43,34 @@ Migration parse_one(const MigrationFile& file) {
     const std::string t = trim(line);
     std::string arg;
     if (directive(t, "if-missing-column", arg)) {
-      current.condition = Condition::missing_column;
-      std::tie(current.table, current.column) = table_column(arg, m, t);
+      const auto [table, column] = table_column(arg, m, t);
+      current.guards.push_back({Condition::missing_column, table, column});
       continue;
     }
     if (directive(t, "if-no-unique-index", arg)) {
-      current.condition = Condition::no_unique_index;
-      std::tie(current.table, current.column) = table_column(arg, m, t);
+      const auto [table, column] = table_column(arg, m, t);
+      current.guards.push_back({Condition::no_unique_index, table, column});
+      continue;
+    }
+    if (directive(t, "if-missing-index", arg)) {
+      const auto [table, index] = table_column(arg, m, t);
+      current.guards.push_back({Condition::missing_index, table, index});
       continue;
     }
     if (directive(t, "if-table", arg)) {
       if (arg.empty() || arg.find_first_of(" .") != std::string::npos) {
         throw std::runtime_error(m.name + ": bad directive '" + t + "' (want a table name)");
       }
-      current.condition = Condition::table_exists;
-      current.table = arg;
+      current.guards.push_back({Condition::table_exists, arg, {}});
       continue;
     }
     if (directive(t, "widen-decimal", arg)) {
+      if (!current.guards.empty() || !current.sql.empty()) {
+        throw std::runtime_error(m.name + ": '" + t +
+                                 "' stands between a directive or statement and its end");
+      }
       MigrationStatement widen;
-      widen.condition = Condition::widen_decimal;
+      widen.widen_decimal = true;
       const auto space = arg.find(' ');
       const auto comma = arg.find(',', space == std::string::npos ? 0 : space);
       if (space == std::string::npos || comma == std::string::npos) {
@@ -95,7 +103,7 @@ Migration parse_one(const MigrationFile& file) {
   if (!trim(current.sql).empty()) {
     throw std::runtime_error(m.name + ": the last statement does not end with ';'");
   }
-  if (current.condition != Condition::always) {
+  if (!current.guards.empty()) {
     throw std::runtime_error(m.name + ": a directive at the end applies to no statement");
   }
   return m;

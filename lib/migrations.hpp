@@ -23,17 +23,28 @@ const std::vector<MigrationFile>& embedded_migrations_sqlite();
 //   -- if-table: table                   run only if the table exists
 //   -- if-no-unique-index: table.column  run only if no unique index of the
 //                                        table is on that column alone
-// and one directive that is a statement of its own (no SQL follows it):
+//   -- if-missing-index: table.index     run only if the table exists and
+//                                        has no index of that name
+// Several of them may stand before one statement: it runs only if every one
+// holds. They replace MariaDB's ADD COLUMN IF NOT EXISTS and CREATE INDEX IF
+// NOT EXISTS, which MySQL lacks.
+// One directive is a statement of its own (no SQL follows it):
 //   -- widen-decimal: table.column P,S   make a DECIMAL column at least
 //                                        DECIMAL(P,S), keeping its
 //                                        nullability, default and comment
 struct MigrationStatement {
-  enum class Condition { always, missing_column, table_exists, no_unique_index, widen_decimal };
-  std::string sql;  // empty for widen_decimal: the store writes the ALTER
-  Condition condition = Condition::always;
-  std::string table;
+  enum class Condition { missing_column, table_exists, no_unique_index, missing_index };
+  struct Guard {
+    Condition condition;
+    std::string table;
+    std::string name;  // the column or index; empty for table_exists
+  };
+  std::string sql;            // empty for widen-decimal: the store writes the ALTER
+  std::vector<Guard> guards;  // all must hold; none: always runs
+  bool widen_decimal = false;
+  std::string table;  // widen-decimal
   std::string column;
-  int precision = 0;  // widen_decimal
+  int precision = 0;
   int scale = 0;
 };
 

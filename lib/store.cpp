@@ -11,11 +11,13 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "migrations.hpp"
 #include "mysql_connect.hpp"
+#include "server_check.hpp"
 
 namespace engagementd {
 namespace {
@@ -679,19 +681,39 @@ bool Store::has_unique_index_on(const std::string& table, const std::string& col
   return n > 0;
 }
 
-std::string Store::statement_to_apply(const MigrationStatement& s) {
+bool Store::has_index(const std::string& table, const std::string& index) {
+  long long n = 0;
+  if (backend_ == Backend::mysql) {
+    *sql_ << "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE()"
+             " AND table_name = :t AND index_name = :i",
+        soci::use(table), soci::use(index), soci::into(n);
+  } else {
+    *sql_ << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+             " AND name = :i",
+        soci::use(table), soci::use(index), soci::into(n);
+  }
+  return n > 0;
+}
+
+bool Store::guard_holds(const MigrationStatement::Guard& g) {
   using Condition = MigrationStatement::Condition;
-  switch (s.condition) {
-    case Condition::always:
-      return s.sql;
+  switch (g.condition) {
     case Condition::missing_column:
-      return has_table(s.table) && !has_column(s.table, s.column) ? s.sql : std::string();
+      return has_table(g.table) && !has_column(g.table, g.name);
     case Condition::table_exists:
-      return has_table(s.table) ? s.sql : std::string();
+      return has_table(g.table);
     case Condition::no_unique_index:
-      return has_unique_index_on(s.table, s.column) ? std::string() : s.sql;
-    case Condition::widen_decimal:
-      return widen_decimal(s.table, s.column, s.precision, s.scale);
+      return !has_unique_index_on(g.table, g.name);
+    case Condition::missing_index:
+      return has_table(g.table) && !has_index(g.table, g.name);
+  }
+  return false;
+}
+
+std::string Store::statement_to_apply(const MigrationStatement& s) {
+  if (s.widen_decimal) return widen_decimal(s.table, s.column, s.precision, s.scale);
+  for (const MigrationStatement::Guard& g : s.guards) {
+    if (!guard_holds(g)) return {};
   }
   return s.sql;
 }
@@ -861,10 +883,80 @@ const char* describe(SavedStreamsShape shape) {
   return "unknown";
 }
 
+ServerFacts Store::server_facts() {
+  ServerFacts f;
+  long long log_bin = 0, trust = 0;
+  std::string format;
+  soci::indicator format_ind = soci::i_ok;
+  *sql_ << "SELECT VERSION(), @@version_comment, @@log_bin, @@binlog_format,"
+           " @@log_bin_trust_function_creators",
+      soci::into(f.version), soci::into(f.version_comment), soci::into(log_bin),
+      soci::into(format, format_ind), soci::into(trust);
+  f.log_bin = log_bin != 0;
+  f.binlog_format = format_ind == soci::i_null ? std::string() : format;
+  f.trust_function_creators = trust != 0;
+  std::string db;
+  *sql_ << "SELECT DATABASE()", soci::into(db);
+  // The account's own grants, then those of its enabled roles (and of the
+  // roles granted to them): MariaDB and MySQL list a granted role as a
+  // line of its own, its privileges only under its own name.
+  std::vector<std::string> roles;
+  const auto read = [&](const std::string& query) {
+    soci::rowset<std::string> lines = sql_->prepare << query;
+    for (const std::string& line : lines) read_grant_line(line, db, f.privileges, roles);
+  };
+  read("SHOW GRANTS");
+  std::string current;
+  soci::indicator current_ind = soci::i_ok;
+  *sql_ << "SELECT CURRENT_ROLE()", soci::into(current, current_ind);
+  std::vector<std::string> enabled;
+  if (current_ind != soci::i_null && current != "NONE") {
+    std::size_t start = 0;
+    while (start <= current.size()) {
+      const auto comma = current.find(',', start);
+      std::string r = current.substr(start, comma == std::string::npos ? comma : comma - start);
+      const auto at = r.find('@');
+      if (at != std::string::npos) r = r.substr(0, at);
+      if (r.size() >= 2 && r.front() == '`') r = r.substr(1, r.size() - 2);
+      if (!r.empty()) enabled.push_back(r);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  std::set<std::string> seen;
+  while (!enabled.empty()) {
+    const std::string r = enabled.back();
+    enabled.pop_back();
+    if (!seen.insert(r).second || r.find('`') != std::string::npos) continue;
+    roles.clear();
+    read("SHOW GRANTS FOR `" + r + "`");
+    enabled.insert(enabled.end(), roles.begin(), roles.end());
+  }
+  return f;
+}
+
 std::vector<int> Store::migrate(const Logger& log) {
   std::vector<int> applied;
   const bool mysql = backend_ == Backend::mysql;
   if (mysql) {
+    // Everything a pending migration needs of the server is checked before
+    // anything changes: MariaDB commits each DDL statement, so a refusal
+    // half-way would leave the migration half-applied.
+    const int at = schema_version();
+    MigrateNeeds needs;
+    bool pending = false;
+    for (const Migration& m : migrations_for(backend_)) {
+      if (m.version <= at) continue;
+      pending = true;
+      for (const MigrationStatement& s : m.statements) {
+        if (s.sql.find("RANDOM_BYTES") != std::string::npos) needs.random_bytes = true;
+        if (s.sql.find("CREATE TRIGGER") != std::string::npos) needs.triggers = true;
+      }
+    }
+    if (pending) {
+      const std::string refusal = migrate_refusal(server_facts(), needs);
+      if (!refusal.empty()) throw SchemaError(refusal);
+    }
     *sql_ << "CREATE TABLE IF NOT EXISTS engagementd_schema_version ("
              " version INT NOT NULL PRIMARY KEY,"
              " name VARCHAR(255) NOT NULL,"
@@ -918,8 +1010,9 @@ std::vector<int> Store::migrate(const Logger& log) {
           if (text.empty()) continue;
           *sql_ << text;
         } catch (const soci::soci_error& e) {
-          throw std::runtime_error(m.name + ": " + e.get_error_message() +
-                                   "\n  in: " + (text.empty() ? s.table + "." + s.column : text));
+          throw std::runtime_error(
+              m.name + ": " + e.get_error_message() + "\n  in: " +
+              (text.empty() ? (s.widen_decimal ? s.table + "." + s.column : s.sql) : text));
         } catch (const SchemaError& e) {
           throw SchemaError(m.name + ": " + e.what());
         }

@@ -15,6 +15,8 @@
 #include "config.hpp"
 #include "engagement.hpp"
 #include "log.hpp"
+#include "migrations.hpp"
+#include "server_check.hpp"
 #include "simulation.hpp"
 
 namespace soci {
@@ -23,8 +25,6 @@ class soci_error;
 }  // namespace soci
 
 namespace engagementd {
-
-struct MigrationStatement;
 
 // The numbers the PHP pages show, columns of live_streams.
 struct Display {
@@ -180,6 +180,9 @@ class Store {
   int schema_version();  // 0 when the version table does not exist
   // Applies pending migrations in order; returns the versions applied.
   std::vector<int> migrate(const Logger& log);
+  // MariaDB/MySQL: the server's version, binary log settings and this
+  // account's privileges on the database (what migrate checks first).
+  ServerFacts server_facts();
   // Throws SchemaError unless the schema is exactly the one this build knows.
   void check_schema();
 
@@ -187,6 +190,8 @@ class Store {
   bool has_table(const std::string& table);
   // A unique index (or the primary key) on exactly this one column.
   bool has_unique_index_on(const std::string& table, const std::string& column);
+  // An index of that name on the table.
+  bool has_index(const std::string& table, const std::string& index);
 
   // The database clock, milliseconds since the epoch.
   std::int64_t now_ms();
@@ -307,6 +312,7 @@ class Store {
   // The text of a migration statement as it applies to this database, per
   // its directive; empty when there is nothing to run.
   std::string statement_to_apply(const MigrationStatement& s);
+  bool guard_holds(const MigrationStatement::Guard& g);
   // The ALTER that widens a DECIMAL column to at least (precision, scale)
   // and keeps everything else about it; empty when it is wide enough.
   std::string widen_decimal(const std::string& table, const std::string& column, int precision,

@@ -1073,3 +1073,42 @@ TEST_CASE(
                       ") FROM live_streams WHERE id = " + std::to_string(id)) == 4);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_real_deltas") == 0);
 }
+
+TEST_CASE("migrate checks the account's privileges first: refuses naming every missing one and "
+          "changes nothing, and counts an enabled role's",
+          "[mysql-only]") {
+  TestDatabase db;
+  const std::string name = db.config().name;
+  const std::string user = "mig_" + name;
+  const std::string account = "'" + user + "'@'127.0.0.1'";
+  const std::string role = "migrator_" + name;
+  auto site = db.site();
+  *site << "DROP USER IF EXISTS " + account;
+  *site << "DROP ROLE IF EXISTS " + role;
+  *site << "CREATE USER " + account + " IDENTIFIED BY 'mig'";
+  *site << "GRANT SELECT, INSERT, CREATE ON `" + name + "`.* TO " + account;
+  DatabaseConfig cfg = db.config();
+  cfg.user = user;
+  {
+    auto limited = Store::open(cfg, "mig");
+    CHECK_THROWS_WITH(limited->migrate(quiet_logger()),
+                      Catch::Contains("nothing was changed") &&
+                          Catch::Contains("lacks UPDATE, ALTER, INDEX, TRIGGER on the database"));
+    CHECK(query_int(*site,
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                    "DATABASE()") == 0);
+  }
+  *site << "CREATE ROLE " + role;
+  *site << "GRANT UPDATE, ALTER, INDEX, TRIGGER ON `" + name + "`.* TO " + role;
+  *site << "GRANT " + role + " TO " + account;
+  {
+    auto limited = Store::open(cfg, "mig");
+    // Granted but not enabled: still refused.
+    CHECK_THROWS_WITH(limited->migrate(quiet_logger()), Catch::Contains("lacks UPDATE"));
+    limited->session() << "SET ROLE " + role;
+    CHECK(limited->migrate(quiet_logger()).size() ==
+          static_cast<std::size_t>(Store::latest_schema_version(backend())));
+  }
+  *site << "DROP USER " + account;
+  *site << "DROP ROLE " + role;
+}

@@ -3,9 +3,11 @@
 -- missing. Afterwards every row, old and new, has a unique non-empty key of
 -- 192 bits from the server's CSPRNG (RANDOM_BYTES, OpenSSL), existing keys are
 -- kept, and the site's INSERT that omits stream_key works. Needs MariaDB 10.10+
--- for RANDOM_BYTES. Every statement is safe to rerun.
+-- or MySQL 8.0+ for RANDOM_BYTES (migrate checks the server first). Every
+-- statement is safe to rerun.
 
-ALTER TABLE live_streams ADD COLUMN IF NOT EXISTS stream_key VARCHAR(128) NULL;
+-- if-missing-column: live_streams.stream_key
+ALTER TABLE live_streams ADD COLUMN stream_key VARCHAR(128) NULL;
 
 ALTER TABLE live_streams MODIFY stream_key VARCHAR(128) NULL DEFAULT NULL;
 
@@ -23,7 +25,8 @@ ALTER TABLE live_streams MODIFY stream_key VARCHAR(128) NOT NULL DEFAULT '';
 
 -- The site's own unique index on stream_key, where there is one, serves.
 -- if-no-unique-index: live_streams.stream_key
-CREATE UNIQUE INDEX IF NOT EXISTS uq_live_streams_stream_key ON live_streams (stream_key);
+-- if-missing-index: live_streams.uq_live_streams_stream_key
+CREATE UNIQUE INDEX uq_live_streams_stream_key ON live_streams (stream_key);
 
 -- An omitted (or empty) key becomes a fresh one before the row is written.
 DROP TRIGGER IF EXISTS live_streams_stream_key;
@@ -36,8 +39,11 @@ CREATE TRIGGER live_streams_stream_key BEFORE INSERT ON live_streams FOR EACH RO
 -- widen-decimal: stream_engagement_config.engagement_multiplier 4,2
 
 -- Real counts are aggregated per live stream every tick: index the columns.
-CREATE INDEX IF NOT EXISTS idx_stream_viewers_stream ON stream_viewers (stream_id, is_fake, left_at);
+-- if-missing-index: stream_viewers.idx_stream_viewers_stream
+CREATE INDEX idx_stream_viewers_stream ON stream_viewers (stream_id, is_fake, left_at);
 
-CREATE INDEX IF NOT EXISTS idx_stream_interactions_stream ON stream_interactions (stream_id, is_fake, interaction_type);
+-- if-missing-index: stream_interactions.idx_stream_interactions_stream
+CREATE INDEX idx_stream_interactions_stream ON stream_interactions (stream_id, is_fake, interaction_type);
 
-CREATE INDEX IF NOT EXISTS idx_live_streams_status ON live_streams (status);
+-- if-missing-index: live_streams.idx_live_streams_status
+CREATE INDEX idx_live_streams_status ON live_streams (status);

@@ -4,19 +4,25 @@
 -- like_count, max_viewers) include a simulated part, so the page can say
 -- "includes simulated audience". Written by engagementd only when it changes;
 -- it stays on an ended stream whose final numbers include simulated ones.
-ALTER TABLE live_streams ADD COLUMN IF NOT EXISTS includes_simulated TINYINT UNSIGNED NOT NULL DEFAULT 0;
+-- if-missing-column: live_streams.includes_simulated
+ALTER TABLE live_streams ADD COLUMN includes_simulated TINYINT UNSIGNED NOT NULL DEFAULT 0;
 
 -- Real and simulated peaks apart (peak_viewers is the peak of their sum), and
 -- the configuration the stream was last simulated with, to notice changes.
-ALTER TABLE engagementd_stream_state ADD COLUMN IF NOT EXISTS real_peak INT UNSIGNED NOT NULL DEFAULT 0;
+-- if-missing-column: engagementd_stream_state.real_peak
+ALTER TABLE engagementd_stream_state ADD COLUMN real_peak INT UNSIGNED NOT NULL DEFAULT 0;
 
-ALTER TABLE engagementd_stream_state ADD COLUMN IF NOT EXISTS sim_peak INT UNSIGNED NOT NULL DEFAULT 0;
+-- if-missing-column: engagementd_stream_state.sim_peak
+ALTER TABLE engagementd_stream_state ADD COLUMN sim_peak INT UNSIGNED NOT NULL DEFAULT 0;
 
-ALTER TABLE engagementd_stream_state ADD COLUMN IF NOT EXISTS config_json VARCHAR(512) NULL;
+-- if-missing-column: engagementd_stream_state.config_json
+ALTER TABLE engagementd_stream_state ADD COLUMN config_json VARCHAR(512) NULL;
 
-ALTER TABLE engagementd_stream_summary ADD COLUMN IF NOT EXISTS real_peak INT UNSIGNED NOT NULL DEFAULT 0;
+-- if-missing-column: engagementd_stream_summary.real_peak
+ALTER TABLE engagementd_stream_summary ADD COLUMN real_peak INT UNSIGNED NOT NULL DEFAULT 0;
 
-ALTER TABLE engagementd_stream_summary ADD COLUMN IF NOT EXISTS sim_peak INT UNSIGNED NOT NULL DEFAULT 0;
+-- if-missing-column: engagementd_stream_summary.sim_peak
+ALTER TABLE engagementd_stream_summary ADD COLUMN sim_peak INT UNSIGNED NOT NULL DEFAULT 0;
 
 -- Append-only audit trail: when a stream was first simulated and with which
 -- settings, kill-switch flips, settings changes engagementd noticed or made,

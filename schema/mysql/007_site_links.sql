@@ -19,4 +19,5 @@ ALTER TABLE saved_streams ADD COLUMN stream_id BIGINT UNSIGNED NULL DEFAULT NULL
 
 -- Finding the streams finalized lately (the replay rows written after
 -- finalization) without reading every summary row.
-CREATE INDEX IF NOT EXISTS idx_engagementd_stream_summary_finalized ON engagementd_stream_summary (finalized_ms);
+-- if-missing-index: engagementd_stream_summary.idx_engagementd_stream_summary_finalized
+CREATE INDEX idx_engagementd_stream_summary_finalized ON engagementd_stream_summary (finalized_ms);
