@@ -59,9 +59,5 @@ try {
             throw new Exception('Invalid action');
     }
 } catch (Exception $e) {
-    http_response_code(400);
-    echo json_encode([
-        'success' => false,
-        'error' => $e->getMessage()
-    ]);
+    engagementd_fail(400, $e->getMessage());
 }

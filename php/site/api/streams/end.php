@@ -40,9 +40,5 @@ try {
         ]
     ]);
 } catch (Exception $e) {
-    http_response_code(400);
-    echo json_encode([
-        'success' => false,
-        'error' => $e->getMessage()
-    ]);
+    engagementd_fail(400, $e->getMessage());
 }

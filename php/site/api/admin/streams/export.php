@@ -11,10 +11,8 @@
 require_once __DIR__ . '/../../../includes/init.php';
 require_once __DIR__ . '/../../../includes/engagementd.php';
 
-if (!isset($_SESSION['user_role']) || $_SESSION['user_role'] !== 'admin') {
-    http_response_code(403);
-    echo json_encode(['success' => false, 'error' => 'Access denied']);
-    exit;
+if (($_SESSION['user_role'] ?? null) !== 'admin') {
+    engagementd_fail(403, 'Access denied');
 }
 
 try {

@@ -13,10 +13,8 @@ require_once __DIR__ . '/../../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
-if (!isset($_SESSION['user_role']) || $_SESSION['user_role'] !== 'admin') {
-    http_response_code(403);
-    echo json_encode(['success' => false, 'error' => 'Access denied']);
-    exit;
+if (($_SESSION['user_role'] ?? null) !== 'admin') {
+    engagementd_fail(403, 'Access denied');
 }
 
 try {
@@ -61,9 +59,5 @@ try {
         'count' => count($streams)
     ]);
 } catch (Exception $e) {
-    http_response_code(500);
-    echo json_encode([
-        'success' => false,
-        'error' => $e->getMessage()
-    ]);
+    engagementd_fail(500, $e->getMessage());
 }
