@@ -593,6 +593,11 @@ TEST_CASE(
   REQUIRE(next_end > 10);
   // One clean run finishes what is pending.
   Child last({kBinary, "run", "-c", yaml}, db.dir() + "/last.log");
+  // Running (its signal handlers set) before it is asked to stop: the ended
+  // streams may all be finalized by the killed ones already, and a SIGTERM
+  // that reaches a process still loading ends it by the default action.
+  REQUIRE(eventually(
+      [&] { return last.log().find("engagementd started") != std::string::npos; }, 30s));
   REQUIRE(eventually(
       [&] {
         return query_int(*site,
@@ -601,7 +606,10 @@ TEST_CASE(
       },
       30s));
   last.signal(SIGTERM);
-  REQUIRE(last.wait(20s) == 0);
+  const std::optional<int> status = last.wait(20s);
+  INFO("the last instance's log:\n" << last.log());
+  REQUIRE(status.has_value());
+  REQUIRE(*status == 0);
   WARN("crash loop: " << kRestarts << " kill -9 restarts, " << next_end << " streams ended");
 
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary") ==
