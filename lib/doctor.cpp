@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "trigger_account.hpp"
+
 namespace engagementd {
 namespace {
 
@@ -197,11 +199,24 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     st.execute();
     std::size_t triggers = 0;
     std::set<std::string> definers;
+    std::string database;
+    sql << "SELECT DATABASE()", soci::into(database);
+    const std::string own = trigger_user(database) + "@localhost";
     while (st.fetch()) {
       ++triggers;
       definers.insert(definer);
-      add(Level::ok, "trigger " + name + " on " + table + ", DEFINER " + definer +
-                         " (keep that account: the site's writes to " + table + " need it)");
+      if (definer == own) {
+        add(Level::ok,
+            "trigger " + name + " on " + table + " runs as its own locked account " + definer);
+      } else {
+        add(Level::warning, "trigger " + name + " on " + table + " runs as " + definer +
+                                ": dropping or renaming that account makes the site's writes "
+                                "to " +
+                                table +
+                                " fail; 'engagementd migrate' as an "
+                                "administrator gives it its own locked account " +
+                                own);
+      }
     }
     // A trigger whose table is gone, or whose DEFINER account is gone, fails
     // the site's own writes (MariaDB opens a trigger's tables with the

@@ -18,6 +18,7 @@
 #include "migrations.hpp"
 #include "mysql_connect.hpp"
 #include "server_check.hpp"
+#include "trigger_account.hpp"
 
 namespace engagementd {
 namespace {
@@ -1026,6 +1027,9 @@ std::vector<int> Store::migrate(const Logger& log) {
     }
     applied.push_back(m.version);
   }
+  // The triggers (new ones, and those of an earlier version) run as their
+  // own locked account, not as the one migrating.
+  move_triggers_to_own_account(*this, log);
   detect_columns();
   return applied;
 }

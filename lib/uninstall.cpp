@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "trigger_account.hpp"
+
 namespace engagementd {
 namespace {
 
@@ -107,6 +109,22 @@ UninstallPlan plan_uninstall(Store& store) {
       if (rows > 0) plan.data.emplace_back(table, rows);
     }
     plan.steps.push_back({std::string("DROP TABLE ") + table, std::string("table ") + table});
+  }
+  // The triggers' own locked account, once no trigger runs as it.
+  if (store.backend() == Backend::mysql) {
+    std::string database;
+    store.session() << "SELECT DATABASE()", soci::into(database);
+    const std::string user = trigger_user(database);
+    long long accounts = 1;  // unknown (mysql.user unreadable): DROP USER IF EXISTS says
+    try {
+      store.session() << "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :u",
+          soci::use(user), soci::into(accounts);
+    } catch (const soci::soci_error&) {
+    }
+    if (accounts > 0) {
+      plan.steps.push_back({"DROP USER IF EXISTS " + trigger_account(database),
+                            "account " + trigger_account(database) + " (the triggers' own)"});
+    }
   }
   // Indexes before columns: SQLite cannot drop an indexed column.
   for (const auto& [name, table] : our_indexes()) {

@@ -9,6 +9,7 @@
 #include "site.hpp"
 #include "test_db.hpp"
 #include "tick.hpp"
+#include "trigger_account.hpp"
 #include "uninstall.hpp"
 
 using namespace engagementd;
@@ -417,4 +418,62 @@ TEST_CASE(
   engine.run(settings());
   CHECK(query_int(*site,
                   "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
+}
+
+TEST_CASE(
+    "the triggers run as their own locked account: the account that migrated can go, the site's "
+    "writes go on, uninstall removes the account",
+    "[mysql-only]") {
+  TestDatabase db;
+  auto site = db.site();
+  // A temporary administrator runs migrate, and is dropped afterwards.
+  const std::string admin =
+      "'mig_" + db.config().name.substr(db.config().name.size() - 8) + "'@'127.0.0.1'";
+  *site << "CREATE USER " + admin + " IDENTIFIED BY 'mig-pw'";
+  *site << "GRANT ALL PRIVILEGES ON *.* TO " + admin + " WITH GRANT OPTION";
+  {
+    DatabaseConfig c = db.config();
+    c.user = admin.substr(1, admin.find('\'', 1) - 1);
+    auto store = Store::open(c, "mig-pw");
+    store->migrate(quiet_logger());
+  }
+  *site << "DROP USER " + admin;
+  const std::string own = trigger_user(db.config().name) + "@localhost";
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM information_schema.triggers WHERE "
+                  "trigger_schema = DATABASE()") == 9);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM information_schema.triggers WHERE "
+                  "trigger_schema = DATABASE() AND definer <> '" +
+                      own + "'") == 0);
+  std::string create_user;
+  *site << "SHOW CREATE USER " + trigger_account(db.config().name), soci::into(create_user);
+  CHECK_THAT(create_user, Catch::Contains("ACCOUNT LOCK"));
+
+  // The site's writes work with the migrating account gone, and are counted.
+  const long long id = add_stream(*site);
+  add_viewer(*site, id, "buyer");
+  add_interaction(*site, id, "like");
+  *site << "UPDATE stream_interactions SET interaction_type = 'dislike' WHERE stream_id = " +
+               std::to_string(id);
+  CHECK(query_int(*site, "SELECT LENGTH(stream_key) FROM live_streams WHERE id = " +
+                             std::to_string(id)) == 48);
+  auto store = db.open();
+  store->check_schema();
+  TickEngine engine(*store, quiet_logger(), 7);
+  engine.run(settings());
+  CHECK(query_int(*site,
+                  "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
+  std::size_t warnings = 0, problems = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    INFO(f.text);
+    warnings += f.level == Finding::Level::warning && f.text.find("runs as") != std::string::npos;
+    problems += f.level == Finding::Level::problem;
+  }
+  CHECK(warnings == 0);
+  CHECK(problems == 0);
+
+  run_uninstall(*store, plan_uninstall(*store));
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = '" +
+                             trigger_user(db.config().name) + "'") == 0);
 }
