@@ -189,20 +189,13 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
 
   if (mysql) {
     // Triggers are listed only to accounts with the TRIGGER privilege.
-    std::string name, table, definer;
-    soci::statement st =
-        (sql.prepare << "SELECT trigger_name, event_object_table, definer FROM "
-                        "information_schema.triggers WHERE trigger_schema = DATABASE() AND "
-                        "(trigger_name LIKE 'engagementd%' OR trigger_name = "
-                        "'live_streams_stream_key') ORDER BY trigger_name",
-         soci::into(name), soci::into(table), soci::into(definer));
-    st.execute();
     std::size_t triggers = 0;
     std::set<std::string> definers;
     std::string database;
     sql << "SELECT DATABASE()", soci::into(database);
     const std::string own = trigger_user(database) + "@localhost";
-    while (st.fetch()) {
+    for (const TriggerInfo& t : engagementd_triggers(sql)) {
+      const std::string &name = t.name, &table = t.table, &definer = t.definer;
       ++triggers;
       definers.insert(definer);
       if (definer == own) {

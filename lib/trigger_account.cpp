@@ -34,6 +34,20 @@ bool exists(Store& store, const char* table, const std::vector<const char*>& col
 
 }  // namespace
 
+std::vector<TriggerInfo> engagementd_triggers(soci::session& sql) {
+  std::vector<TriggerInfo> out;
+  std::string name, table, definer;
+  soci::statement st =
+      (sql.prepare << "SELECT trigger_name, event_object_table, definer FROM "
+                      "information_schema.triggers WHERE trigger_schema = DATABASE() AND "
+                      "(trigger_name LIKE 'engagementd%' OR trigger_name = "
+                      "'live_streams_stream_key') ORDER BY trigger_name",
+       soci::into(name), soci::into(table), soci::into(definer));
+  st.execute();
+  while (st.fetch()) out.push_back({name, table, definer});
+  return out;
+}
+
 std::string trigger_user(const std::string& database) {
   // FNV-1a, 32 bits: a stable short tag per database name.
   std::uint32_t h = 2166136261u;
@@ -91,23 +105,15 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
   }
 
   // The triggers of ours whose definer is another account.
-  std::vector<std::pair<std::string, std::string>> to_move;  // name, table
-  {
-    std::string name, table, definer;
-    soci::statement st =
-        (sql.prepare << "SELECT trigger_name, event_object_table, definer FROM "
-                        "information_schema.triggers WHERE trigger_schema = DATABASE() AND "
-                        "(trigger_name LIKE 'engagementd%' OR trigger_name = "
-                        "'live_streams_stream_key')",
-         soci::into(name), soci::into(table), soci::into(definer));
-    st.execute();
-    const std::string own = trigger_user(database) + "@localhost";
-    while (st.fetch()) {
-      if (definer != own) to_move.emplace_back(name, table);
-    }
+  const std::string own = trigger_user(database) + "@localhost";
+  std::vector<TriggerInfo> to_move;
+  for (TriggerInfo& t : engagementd_triggers(sql)) {
+    if (t.definer != own) to_move.push_back(std::move(t));
   }
   int moved = 0;
-  for (const auto& [name, table] : to_move) {
+  for (const TriggerInfo& t : to_move) {
+    const std::string& name = t.name;
+    const std::string& table = t.table;
     soci::row r;
     sql << "SHOW CREATE TRIGGER " + quote_name(name), soci::into(r);
     const std::string sql_mode = r.get<std::string>(1);

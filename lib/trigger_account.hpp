@@ -1,9 +1,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "log.hpp"
 #include "store.hpp"
+
+namespace soci {
+class session;
+}  // namespace soci
 
 namespace engagementd {
 
@@ -18,6 +23,15 @@ namespace engagementd {
 std::string trigger_user(const std::string& database);
 // As SQL: 'engagementd_trg_…'@'localhost'.
 std::string trigger_account(const std::string& database);
+
+// One of engagementd's triggers as information_schema shows it (MariaDB/
+// MySQL; listed only to accounts with the TRIGGER privilege).
+struct TriggerInfo {
+  std::string name;
+  std::string table;
+  std::string definer;  // user@host
+};
+std::vector<TriggerInfo> engagementd_triggers(soci::session& sql);
 
 // MariaDB/MySQL: creates the account (locked), grants it what the triggers
 // need on the tables that exist, and moves every engagementd trigger whose

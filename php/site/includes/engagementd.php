@@ -393,6 +393,18 @@ function engagementd_write_saved_stream(array $stream, array $display, int $dura
     db()->prepare($sql)->execute(array_values($row));
 }
 
+/** The real viewers watching a stream now (id, joined_at, username), oldest first. */
+function engagementd_real_viewers(int $streamId): array {
+    $stmt = db()->prepare("
+        SELECT sv.id, sv.joined_at, u.username
+          FROM stream_viewers sv LEFT JOIN users u ON sv.user_id = u.id
+         WHERE sv.stream_id = ? AND sv.left_at IS NULL AND sv.is_fake = 0
+         ORDER BY sv.joined_at ASC
+    ");
+    $stmt->execute([$streamId]);
+    return $stmt->fetchAll(PDO::FETCH_ASSOC);
+}
+
 /** A stream that is not the caller's: the endpoints answer 403. */
 class EngagementdAccessDenied extends Exception {}
 

@@ -35,14 +35,7 @@ try {
     }
     $stats = engagementd_stats($display);
 
-    $stmt = db()->prepare("
-        SELECT sv.id, sv.joined_at, u.username
-          FROM stream_viewers sv LEFT JOIN users u ON sv.user_id = u.id
-         WHERE sv.stream_id = ? AND sv.left_at IS NULL AND sv.is_fake = 0
-         ORDER BY sv.joined_at ASC
-    ");
-    $stmt->execute([$streamId]);
-    $viewers = $stmt->fetchAll(PDO::FETCH_ASSOC);
+    $viewers = engagementd_real_viewers($streamId);
 
     $recentComments = (new StreamInteraction())->getStreamComments($streamId, 50);
     $orders = (new StreamOrder())->getStreamOrders($streamId);

@@ -72,14 +72,7 @@ try {
                 ]);
                 exit;
             }
-            $stmt = db()->prepare("
-                SELECT sv.id, sv.joined_at, u.username
-                  FROM stream_viewers sv LEFT JOIN users u ON sv.user_id = u.id
-                 WHERE sv.stream_id = ? AND sv.left_at IS NULL AND sv.is_fake = 0
-                 ORDER BY sv.joined_at ASC
-            ");
-            $stmt->execute([$streamId]);
-            $viewers = $stmt->fetchAll(PDO::FETCH_ASSOC);
+            $viewers = engagementd_real_viewers($streamId);
             $display = engagementd_display($streamId);
             echo json_encode([
                 'success' => true,
