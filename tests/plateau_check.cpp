@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+
+#include "rate_check.hpp"
 
 namespace engagementd::test {
 namespace {
@@ -14,14 +15,6 @@ constexpr double kSigmas = 5.0;
 
 // The requirement on the mean, on top of its 5 sd.
 constexpr double kMeanShare = 0.02;
-
-std::string fixed(double v, int digits = 3) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << v;
-  return out.str();
-}
 
 StatCheck judged(const std::string& what, double expected, double measured, double tolerance) {
   return StatCheck{what, expected, measured, tolerance, std::abs(measured - expected) <= tolerance};

@@ -26,14 +26,6 @@ constexpr double kRegionSigmas = 5.0;
 // at its max of 30 reaches down past its min of 5); the check says so.
 constexpr double kFewestMinutes = 8;
 
-std::string fixed(double v, int digits = 3) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << v;
-  return out.str();
-}
-
 struct Sample {
   double count = 0;
   double count_sq = 0;
@@ -97,6 +89,14 @@ RateCheck sampled_check(const std::string& what, double rate, const Sample& s,
 }
 
 }  // namespace
+
+std::string fixed(double v, int digits) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(digits);
+  out << v;
+  return out.str();
+}
 
 std::string RateCheck::describe() const {
   return what + ": measured " + fixed(measured_per_minute) + "/min, expected " +

@@ -9,6 +9,9 @@
 
 namespace engagementd::test {
 
+// v with `digits` places after the point, for the checks' messages.
+std::string fixed(double v, int digits = 3);
+
 using StepFn = std::function<SimState(const EngagementConfig&, const SimState&, const RealCounts&,
                                       double, Rng&)>;
 

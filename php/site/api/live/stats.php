@@ -26,12 +26,7 @@ try {
 
     $display = engagementd_display($streamId);
     if ($display === null || (int)$display['vendor_id'] !== (int)$vendorInfo['id']) {
-        http_response_code(403);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Access denied'
-        ]);
-        exit;
+        engagementd_fail(403, 'Access denied');
     }
     $stats = engagementd_stats($display);
 

@@ -65,12 +65,7 @@ try {
 
         case 'list':
             if (!Session::isLoggedIn()) {
-                http_response_code(401);
-                echo json_encode([
-                    'success' => false,
-                    'error' => 'Authentication required'
-                ]);
-                exit;
+                engagementd_fail(401, 'Authentication required');
             }
             $viewers = engagementd_real_viewers($streamId);
             $display = engagementd_display($streamId);

@@ -27,12 +27,7 @@ try {
     $stmt = $db->prepare("SELECT id FROM live_streams WHERE vendor_id = ? AND status = 'live' LIMIT 1");
     $stmt->execute([$vendorId]);
     if ($stmt->fetch()) {
-        http_response_code(400);
-        echo json_encode([
-            'success' => false,
-            'error' => 'You already have an active stream. Please end it before starting a new one.'
-        ]);
-        exit;
+        engagementd_fail(400, 'You already have an active stream. Please end it before starting a new one.');
     }
 
     $chatEnabled = isset($data['chat_enabled']) ? (int)$data['chat_enabled'] : 1;
