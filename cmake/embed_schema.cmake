@@ -2,7 +2,7 @@
 # binary carries its own migrations and never depends on an install path.
 # Inputs: SCHEMA_DIR, OUTPUT.
 set(out "// Generated from schema/ by cmake/embed_schema.cmake. Do not edit.\n")
-string(APPEND out "#include \"migrations.hpp\"\n\nnamespace engagementd {\n\n")
+string(APPEND out "#include \"store/migrations.hpp\"\n\nnamespace engagementd {\n\n")
 foreach(dialect mysql sqlite)
   file(GLOB files "${SCHEMA_DIR}/${dialect}/[0-9][0-9][0-9]_*.sql")
   list(SORT files)

@@ -17,9 +17,9 @@ fi
 mkdir -p "$out/corpus-config" "$out/corpus-duration"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Ilib)
-"$cxx" "${flags[@]}" tests/fuzz_config.cpp lib/config.cpp lib/duration.cpp lib/log.cpp \
+"$cxx" "${flags[@]}" tests/faults/fuzz_config.cpp lib/service/config.cpp lib/core/duration.cpp lib/service/log.cpp \
   -lyaml-cpp -o "$out/fuzz_config"
-"$cxx" "${flags[@]}" tests/fuzz_duration.cpp lib/duration.cpp -o "$out/fuzz_duration"
+"$cxx" "${flags[@]}" tests/faults/fuzz_duration.cpp lib/core/duration.cpp -o "$out/fuzz_duration"
 
 # Seeds: the shipped config, and durations of every unit.
 cp etc/engagementd.yaml "$out/corpus-config/shipped.yaml"

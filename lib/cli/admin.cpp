@@ -1,0 +1,517 @@
+#include "cli/admin.hpp"
+
+#include <pwd.h>
+#include <soci/soci.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <sstream>
+
+#include "core/audit.hpp"
+#include "core/simulation.hpp"
+
+namespace engagementd {
+namespace {
+
+constexpr std::size_t kNoField = kConfigKeys.size();
+
+std::size_t field_of(const std::string& key) {
+  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+    if (kConfigKeys[i] == key) return i;
+  }
+  return kNoField;
+}
+
+std::string value_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string known_keys(bool global) {
+  std::string out;
+  for (const auto& k : kConfigKeys) out += (out.empty() ? "" : ", ") + std::string(k);
+  if (global) out += ", " + std::string(kKillSwitchKey) + ", " + std::string(kWatchMinutesKey);
+  return out;
+}
+
+// A value as the admin panel would store it: numbers, or on/off words for
+// the enabled flags.
+double parse_value(const std::string& key, const std::string& text, bool flag) {
+  std::string t = text;
+  if (flag) {
+    if (t == "true" || t == "on" || t == "yes") return 1;
+    if (t == "false" || t == "off" || t == "no") return 0;
+  }
+  const char* begin = t.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(begin, &end);
+  if (t.empty() || end == begin || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
+    throw AdminError(key + ": '" + text + "' is not a number");
+  }
+  if (flag && v != 0 && v != 1) throw AdminError(key + ": '" + text + "' is not 0 or 1");
+  return v;
+}
+
+std::optional<RawConfig> read_stream_config(soci::session& sql, std::int64_t stream) {
+  std::string query = "SELECT ";
+  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+    query += std::string(i ? ", " : "") + "CAST(" + std::string(kConfigKeys[i]) +
+             (sql.get_backend_name() == "mysql" ? " AS CHAR)" : " AS TEXT)");
+  }
+  query += " FROM stream_engagement_config WHERE stream_id = :id";
+  std::array<std::string, kConfigKeys.size()> v;
+  std::array<soci::indicator, kConfigKeys.size()> ind{};
+  long long id = stream;
+  soci::statement st(sql);
+  for (std::size_t i = 0; i < v.size(); ++i) st.exchange(soci::into(v[i], ind[i]));
+  st.exchange(soci::use(id));
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  if (!st.execute(true)) return std::nullopt;
+  RawConfig raw;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (ind[i] == soci::i_null) continue;
+    char* end = nullptr;
+    const double d = std::strtod(v[i].c_str(), &end);
+    if (end != v[i].c_str()) raw[i] = d;
+  }
+  return raw;
+}
+
+void write_stream_config(soci::session& sql, bool mysql, std::int64_t stream, const RawConfig& c) {
+  std::string cols = "stream_id", vals = ":id", update;
+  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+    const std::string k(kConfigKeys[i]);
+    cols += ", " + k;
+    vals += ", :v" + std::to_string(i);
+    update += (i ? ", " : "") + k + (mysql ? " = VALUES(" + k + ")" : " = excluded." + k);
+  }
+  const std::string query =
+      "INSERT INTO stream_engagement_config (" + cols + ") VALUES (" + vals + ")" +
+      (mysql ? " ON DUPLICATE KEY UPDATE " : " ON CONFLICT(stream_id) DO UPDATE SET ") + update;
+  long long id = stream;
+  std::array<double, kConfigKeys.size()> v{};
+  soci::statement st(sql);
+  st.exchange(soci::use(id));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    v[i] = c[i].value_or(0);
+    st.exchange(soci::use(v[i]));
+  }
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(true);
+}
+
+void write_global(soci::session& sql, bool mysql, const std::string& key,
+                  const std::string& value) {
+  std::string k = key, v = value;
+  sql << (mysql ? "INSERT INTO global_stream_settings (setting_key, setting_value, updated_at) "
+                  "VALUES (:k, :v, NOW()) ON DUPLICATE KEY UPDATE setting_value = "
+                  "VALUES(setting_value), updated_at = VALUES(updated_at)"
+                : "INSERT INTO global_stream_settings (setting_key, setting_value, updated_at) "
+                  "VALUES (:k, :v, CURRENT_TIMESTAMP) ON CONFLICT(setting_key) DO UPDATE SET "
+                  "setting_value = excluded.setting_value, updated_at = excluded.updated_at"),
+      soci::use(k), soci::use(v);
+}
+
+bool stream_exists(soci::session& sql, std::int64_t stream) {
+  long long n = 0;
+  long long id = stream;
+  sql << "SELECT COUNT(*) FROM live_streams WHERE id = :id", soci::use(id), soci::into(n);
+  return n > 0;
+}
+
+std::string describe_rates(const EngagementConfig& c) {
+  std::ostringstream out;
+  out << "  per minute: " << value_text(c.increase_rate)
+      << " joins while below the target's natural band, " << value_text(c.decrease_rate)
+      << " leaves while above it (net of the comings and goings), "
+      << value_text(like_rate_per_minute(c)) << " likes while anyone watches ("
+      << value_text(c.like_rate) << " x min(1, 0.1 x " << value_text(c.multiplier) << "))\n"
+      << "  target: max(" << c.min_viewers << ", min(" << c.max_viewers << ", floor(real x "
+      << value_text(c.multiplier) << ")))"
+      << (c.viewers_enabled ? "" : "; simulated viewers OFF (they drain at the leave rate)")
+      << (c.likes_enabled ? "" : "; simulated likes OFF") << "\n"
+      << "  within the band T -+ (4 sqrt(T) + 2 + (T/W)/rate), a natural audience: each "
+         "simulated viewer watches W = "
+      << value_text(c.watch_minutes) << " min on average, T/W join and as many leave a minute, "
+      << "sd sqrt(T)\n";
+  return out.str();
+}
+
+void print_config(std::ostream& out, const EngagementConfig& c) {
+  const RawConfig raw = to_raw(c);
+  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+    out << "  " << kConfigKeys[i] << std::string(24 - kConfigKeys[i].size(), ' ')
+        << value_text(*raw[i]) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string command_actor(Store& store) {
+  JsonObject actor;
+  const uid_t uid = ::geteuid();
+  const passwd* pw = ::getpwuid(uid);
+  actor.add("os_user", pw != nullptr ? std::string(pw->pw_name) : std::to_string(uid));
+  actor.add("uid", static_cast<std::int64_t>(uid));
+  // Who ran sudo, when it was used.
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
+    actor.add("sudo_user", sudo);
+  }
+  if (store.backend() == Backend::mysql) {
+    std::string account;
+    store.session() << "SELECT CURRENT_USER()", soci::into(account);
+    actor.add("db_account", account);
+  }
+  return actor.str();
+}
+
+std::vector<std::string> apply_settings(
+    Store& store, const SettingsTarget& target,
+    const std::vector<std::pair<std::string, std::string>>& changes, const std::string& origin) {
+  if (changes.empty()) throw AdminError("no KEY=VALUE given");
+  soci::session& sql = store.session();
+  const bool mysql = store.backend() == Backend::mysql;
+  soci::transaction tx(sql);
+  const std::int64_t now = store.now_ms();
+
+  std::vector<std::string> problems;
+  const auto global_rows = store.read_global_settings();
+  const GlobalSettings globals = resolve_global_settings(global_rows, problems);
+
+  RawConfig before;
+  if (target.stream) {
+    if (!stream_exists(sql, *target.stream)) {
+      throw AdminError("there is no stream " + std::to_string(*target.stream) + " in live_streams");
+    }
+    before = read_stream_config(sql, *target.stream).value_or(to_raw(globals.defaults));
+  } else {
+    before = to_raw(globals.defaults);
+  }
+  RawConfig after = before;
+  std::optional<bool> kill_switch;
+  std::optional<double> watch_minutes;
+  std::map<std::string, bool> seen;
+  std::vector<std::string> report;
+  JsonObject detail_changes;
+  for (const auto& [key, text] : changes) {
+    if (seen[key]) throw AdminError(key + " is given twice");
+    seen[key] = true;
+    if (key == kKillSwitchKey) {
+      if (target.stream) {
+        throw AdminError(std::string(kKillSwitchKey) +
+                         " is global (the kill switch for every stream): use --global");
+      }
+      kill_switch = parse_value(key, text, true) == 1;
+      report.push_back(key + ": " + (globals.simulation_enabled ? "1" : "0") + " -> " +
+                       (*kill_switch ? "1" : "0"));
+      detail_changes.raw(key, JsonObject()
+                                  .add("from", std::int64_t{globals.simulation_enabled})
+                                  .add("to", std::int64_t{*kill_switch})
+                                  .str());
+      continue;
+    }
+    if (key == kWatchMinutesKey) {
+      if (target.stream) {
+        throw AdminError(std::string(kWatchMinutesKey) +
+                         " is global (there is no column for it per stream): use --global");
+      }
+      watch_minutes = parse_value(key, text, false);
+      if (const std::string error = validate_watch_minutes(*watch_minutes); !error.empty()) {
+        throw AdminError("refused, nothing changed: " + error);
+      }
+      const auto row = global_rows.find(key);
+      report.push_back(key + ": " +
+                       (row != global_rows.end() && row->second ? *row->second : "not set") +
+                       " -> " + value_text(*watch_minutes));
+      detail_changes.raw(
+          key,
+          JsonObject().add("from", globals.defaults.watch_minutes).add("to", *watch_minutes).str());
+      continue;
+    }
+    const std::size_t f = field_of(key);
+    if (f == kNoField) {
+      throw AdminError("unknown setting '" + key + "' (known: " + known_keys(!target.stream) + ")");
+    }
+    after[f] = parse_value(key, text, f < 2);
+    report.push_back(key + ": " + (before[f] ? value_text(*before[f]) : "NULL") + " -> " +
+                     value_text(*after[f]));
+    detail_changes.raw(
+        key, JsonObject().add("from", before[f] ? *before[f] : 0.0).add("to", *after[f]).str());
+  }
+
+  std::string error;
+  auto config = config_from_raw(after, error);
+  if (!config) throw AdminError("refused, nothing changed: " + error);
+
+  if (target.stream) {
+    write_stream_config(sql, mysql, *target.stream, after);
+    // Read back: a column that cannot hold the value (e.g. a whole-number
+    // rate column given 2.5) must not leave a silently different setting.
+    const auto stored = read_stream_config(sql, *target.stream);
+    for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+      if (!stored || (*stored)[i] != after[i]) {
+        throw AdminError("refused, nothing changed: stream_engagement_config stored " +
+                         std::string(kConfigKeys[i]) + " as " +
+                         (stored && (*stored)[i] ? value_text(*(*stored)[i]) : "NULL") +
+                         " instead of " + value_text(after[i].value_or(0)) +
+                         " (the column's type cannot hold it)");
+      }
+    }
+  } else {
+    for (const auto& [key, text] : changes) {
+      if (key == kKillSwitchKey) {
+        write_global(sql, mysql, key, *kill_switch ? "1" : "0");
+      } else if (key == kWatchMinutesKey) {
+        write_global(sql, mysql, key, value_text(*watch_minutes));
+      } else {
+        write_global(sql, mysql, key, value_text(*after[field_of(key)]));
+      }
+    }
+    std::vector<std::string> left;
+    const GlobalSettings result = resolve_global_settings(store.read_global_settings(), left);
+    if (!left.empty()) throw AdminError("refused, nothing changed: " + left.front());
+    config->watch_minutes = watch_minutes.value_or(result.defaults.watch_minutes);
+    if (result.defaults != *config) {
+      throw AdminError("refused, nothing changed: global_stream_settings did not read back as set");
+    }
+  }
+  store.append_audit({{now, "config_command",
+                       target.stream ? std::optional<std::int64_t>(*target.stream) : std::nullopt,
+                       JsonObject()
+                           .add("origin", origin)
+                           .raw("actor", command_actor(store))
+                           .add("target", target.stream ? "stream" : "global")
+                           .raw("changes", detail_changes.str())
+                           .str()}});
+  tx.commit();
+  return report;
+}
+
+void show_settings(Store& store, std::optional<std::int64_t> stream, bool config_file_enabled,
+                   std::ostream& out, double file_watch_minutes) {
+  soci::session& sql = store.session();
+  std::vector<std::string> problems;
+  const auto rows = store.read_global_settings();
+  const GlobalSettings g = resolve_global_settings(rows, problems, file_watch_minutes);
+  const bool on = config_file_enabled && g.simulation_enabled;
+  out << "simulation (kill switch): " << (on ? "ON" : "OFF, display = real numbers only")
+      << "  [simulation.enabled in the config file: " << (config_file_enabled ? "true" : "false")
+      << "; global setting simulation_enabled: "
+      << (rows.count(std::string(kKillSwitchKey)) ? (g.simulation_enabled ? "1" : "0")
+                                                  : "not set (on)")
+      << "]\n\n";
+  out << "global defaults (global_stream_settings; * = built-in default, no row):\n";
+  const RawConfig raw = to_raw(g.defaults);
+  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+    const bool has_row = rows.count(std::string(kConfigKeys[i])) > 0;
+    out << "  " << kConfigKeys[i] << std::string(24 - kConfigKeys[i].size(), ' ')
+        << value_text(*raw[i]) << (has_row ? "" : " *") << "\n";
+  }
+  out << "  " << kWatchMinutesKey << std::string(24 - kWatchMinutesKey.size(), ' ')
+      << value_text(g.defaults.watch_minutes)
+      << (rows.count(std::string(kWatchMinutesKey)) ? "" : " * (simulation.watch_time)")
+      << "  (every stream)\n";
+  out << describe_rates(g.defaults);
+  for (const auto& p : problems) out << "  problem: " << p << "\n";
+
+  std::vector<std::int64_t> ids;
+  if (stream) {
+    if (!stream_exists(sql, *stream)) {
+      throw AdminError("there is no stream " + std::to_string(*stream) + " in live_streams");
+    }
+    ids.push_back(*stream);
+  } else {
+    long long id = 0;
+    soci::statement st =
+        (sql.prepare << "SELECT id FROM live_streams WHERE status = 'live' ORDER BY id",
+         soci::into(id));
+    st.execute();
+    while (st.fetch()) ids.push_back(id);
+    out << "\nlive streams: " << ids.size() << "\n";
+  }
+  for (const std::int64_t id : ids) {
+    std::string status;
+    long long sid = id;
+    sql << "SELECT status FROM live_streams WHERE id = :id", soci::use(sid), soci::into(status);
+    out << "\nstream " << id << " (" << status << "): ";
+    const auto row = read_stream_config(sql, id);
+    if (!row) {
+      out << "no stream_engagement_config row; the daemon creates one from the global defaults\n";
+      continue;
+    }
+    std::string error;
+    auto c = config_from_raw(*row, error);
+    if (c) c->watch_minutes = g.defaults.watch_minutes;
+    if (!c) {
+      out << "stream_engagement_config is INVALID (" << error
+          << "); the daemon uses the global defaults until it is fixed\n";
+      for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+        out << "  " << kConfigKeys[i] << std::string(24 - kConfigKeys[i].size(), ' ')
+            << ((*row)[i] ? value_text(*(*row)[i]) : "NULL") << "\n";
+      }
+      continue;
+    }
+    out << "stream_engagement_config\n";
+    print_config(out, *c);
+    out << describe_rates(*c);
+  }
+}
+
+std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> stream,
+                                   std::int64_t since_ms) {
+  soci::session& sql = store.session();
+  // Whole numbers, whatever type the database gives a COALESCE of mixed
+  // columns (MariaDB makes BIGINT and BIGINT UNSIGNED a DECIMAL).
+  const std::string as_int = store.backend() == Backend::mysql ? " AS SIGNED)" : " AS INTEGER)";
+  auto n = [&](const std::string& expr) { return "CAST(" + expr + as_int; };
+  std::string query =
+      "SELECT " + n("st.stream_id") + ", COALESCE(ls.status, 'deleted'), " + n("st.first_tick_ms") +
+      ", CASE WHEN sm.stream_id IS NULL THEN 0 ELSE 1 END, " +
+      n("COALESCE(sm.duration_seconds, (st.last_tick_ms - st.first_tick_ms) / 1000)") + ", " +
+      n("COALESCE(sm.real_peak, st.real_peak)") + ", " + n("COALESCE(sm.sim_peak, st.sim_peak)") +
+      ", " + n("COALESCE(sm.peak_viewers, st.peak_viewers)") + ", " +
+      n("COALESCE(sm.real_viewers_total, (SELECT COUNT(DISTINCT sv.session_id) FROM"
+        " stream_viewers sv WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0))") +
+      ", " + n("COALESCE(sm.sim_viewers_total, st.sim_joins)") + ", " +
+      n("COALESCE(sm.real_likes, (SELECT COUNT(*) FROM stream_interactions si WHERE"
+        " si.stream_id = st.stream_id AND si.is_fake = 0 AND si.interaction_type = 'like'))") +
+      ", " + n("COALESCE(sm.sim_likes, st.sim_likes)") +
+      " FROM engagementd_stream_state st"
+      " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
+      "   AND st.finalized_ms IS NOT NULL"
+      " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
+      " WHERE st.first_tick_ms >= :since";
+  long long since = since_ms, id = stream.value_or(0);
+  if (stream) query += " AND st.stream_id = :id";
+  query += " ORDER BY st.stream_id";
+  std::array<long long, 11> v{};
+  std::string status;
+  soci::statement st(sql);
+  st.exchange(soci::into(v[0]));
+  st.exchange(soci::into(status));
+  for (std::size_t i = 1; i < v.size(); ++i) st.exchange(soci::into(v[i]));
+  st.exchange(soci::use(since));
+  if (stream) st.exchange(soci::use(id));
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  std::vector<ReportRow> out;
+  bool more = st.execute(true);
+  while (more) {
+    ReportRow r;
+    r.stream_id = v[0];
+    r.status = status;
+    r.first_ms = v[1];
+    r.finalized = v[2] != 0;
+    r.duration_seconds = v[3];
+    r.real_peak = v[4];
+    r.sim_peak = v[5];
+    r.shown_peak = v[6];
+    r.real_viewers_total = v[7];
+    r.sim_viewers_total = v[8];
+    r.real_likes = v[9];
+    r.sim_likes = v[10];
+    out.push_back(r);
+    more = st.fetch();
+  }
+  return out;
+}
+
+void write_report_csv(const std::vector<ReportRow>& rows, std::ostream& out) {
+  out << "stream_id,status,first_simulated_utc,duration_seconds,real_peak_viewers,"
+         "sim_peak_viewers,shown_peak_viewers,real_viewers_total,sim_viewers_total,"
+         "shown_viewers_total,real_likes,sim_likes,shown_likes\n";
+  for (const ReportRow& r : rows) {
+    out << r.stream_id << ',' << r.status << ',' << format_utc(r.first_ms) << ','
+        << r.duration_seconds << ',' << r.real_peak << ',' << r.sim_peak << ',' << r.shown_peak
+        << ',' << r.real_viewers_total << ',' << r.sim_viewers_total << ','
+        << r.real_viewers_total + r.sim_viewers_total << ',' << r.real_likes << ',' << r.sim_likes
+        << ',' << r.real_likes + r.sim_likes << '\n';
+  }
+}
+
+void write_report_table(const std::vector<ReportRow>& rows, std::ostream& out) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"stream", "status", "first simulated (UTC)", "minutes", "peak real", "sim",
+                   "shown", "viewers real", "sim", "shown", "likes real", "sim", "shown",
+                   "sim share"});
+  std::int64_t tr = 0, ts = 0, lr = 0, ls = 0;
+  for (const ReportRow& r : rows) {
+    const std::int64_t total = r.real_viewers_total + r.sim_viewers_total;
+    char share[16];
+    std::snprintf(
+        share, sizeof share, "%.0f%%",
+        total > 0 ? 100.0 * static_cast<double>(r.sim_viewers_total) / static_cast<double>(total)
+                  : 0.0);
+    cells.push_back({std::to_string(r.stream_id), r.status, format_utc(r.first_ms),
+                     std::to_string(r.duration_seconds / 60), std::to_string(r.real_peak),
+                     std::to_string(r.sim_peak), std::to_string(r.shown_peak),
+                     std::to_string(r.real_viewers_total), std::to_string(r.sim_viewers_total),
+                     std::to_string(total), std::to_string(r.real_likes),
+                     std::to_string(r.sim_likes), std::to_string(r.real_likes + r.sim_likes),
+                     share});
+    tr += r.real_viewers_total;
+    ts += r.sim_viewers_total;
+    lr += r.real_likes;
+    ls += r.sim_likes;
+  }
+  std::vector<std::size_t> width(cells[0].size(), 0);
+  for (const auto& row : cells) {
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : cells) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const std::string pad(width[i] - row[i].size(), ' ');
+      // Text left, numbers right.
+      out << (i ? "  " : "") << (i == 1 || i == 2 ? row[i] + pad : pad + row[i]);
+    }
+    out << "\n";
+  }
+  out << rows.size() << " stream(s); viewers total real " << tr << ", simulated " << ts
+      << "; likes real " << lr << ", simulated " << ls
+      << ". 'shown' = what the site displayed (real + simulated); peaks are sampled at ticks.\n";
+}
+
+std::int64_t parse_utc_date(const std::string& text) {
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char sep = ' ';
+  const int n =
+      std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &y, &mo, &d, &sep, &h, &mi, &s);
+  const bool ok =
+      (n == 3 && text.size() == 10) || ((n == 6 || n == 7) && (sep == ' ' || sep == 'T'));
+  if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
+    throw std::invalid_argument("'" + text +
+                                "' is not a date (YYYY-MM-DD or 'YYYY-MM-DD HH:MM[:SS]', UTC)");
+  }
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+std::string format_utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+}  // namespace engagementd

@@ -1,0 +1,274 @@
+#include "cli/doctor.hpp"
+
+#include <soci/soci.h>
+
+#include <set>
+
+#include "store/trigger_account.hpp"
+
+namespace engagementd {
+namespace {
+
+using Level = Finding::Level;
+
+// The columns engagementd reads or writes in each site table.
+struct Needs {
+  const char* table;
+  std::vector<const char*> columns;
+};
+
+const std::vector<Needs>& site_needs() {
+  static const std::vector<Needs> needs = {
+      {"live_streams",
+       {"id", "status", "viewer_count", "max_viewers", "like_count", "dislike_count",
+        "comment_count", "started_at", "ended_at"}},
+      {"stream_viewers", {"stream_id", "session_id", "is_fake", "joined_at", "left_at"}},
+      {"stream_interactions", {"stream_id", "interaction_type", "is_fake"}},
+      {"stream_engagement_config",
+       {"stream_id", "fake_viewers_enabled", "fake_likes_enabled", "min_fake_viewers",
+        "max_fake_viewers", "viewer_increase_rate", "viewer_decrease_rate", "like_rate",
+        "engagement_multiplier"}},
+      {"global_stream_settings", {"setting_key", "setting_value"}},
+  };
+  return needs;
+}
+
+long long count(soci::session& sql, const std::string& query) {
+  long long n = 0;
+  sql << query, soci::into(n);
+  return n;
+}
+
+void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out);
+
+}  // namespace
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::ok:
+      return "ok";
+    case Level::warning:
+      return "warning";
+    case Level::problem:
+      return "PROBLEM";
+  }
+  return "?";
+}
+
+std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_viewer_ttl) {
+  std::vector<Finding> out;
+  try {
+    inspect(store, real_viewer_ttl, out);
+  } catch (const soci::soci_error& e) {
+    // An account without the rights to look (the daemon's own, least
+    // privilege) still runs: say what could not be checked.
+    out.push_back({Level::warning, "could not check the rest: " + e.get_error_message()});
+  }
+  return out;
+}
+
+namespace {
+
+void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out) {
+  const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
+  const bool mysql = store.backend() == Backend::mysql;
+  soci::session& sql = store.session();
+
+  const int have = store.schema_version();
+  const int want = Store::latest_schema_version(store.backend());
+  if (have == want) {
+    add(Level::ok, "schema version " + std::to_string(have) + " (this engagementd's)");
+  } else if (have < want) {
+    add(Level::problem, "schema version " + std::to_string(have) + ", this engagementd needs " +
+                            std::to_string(want) +
+                            ": run 'engagementd migrate' as an administrator");
+  } else {
+    add(Level::problem, "schema version " + std::to_string(have) +
+                            " is newer than this engagementd knows (" + std::to_string(want) +
+                            "): upgrade engagementd");
+  }
+
+  for (const Needs& n : site_needs()) {
+    if (!store.has_table(n.table)) {
+      add(Level::problem, std::string("table ") + n.table + " is missing");
+      continue;
+    }
+    std::string missing;
+    for (const char* c : n.columns) {
+      if (!store.has_column(n.table, c)) missing += std::string(missing.empty() ? "" : ", ") + c;
+    }
+    if (missing.empty()) {
+      add(Level::ok, std::string("table ") + n.table + ": every column engagementd uses is there");
+    } else {
+      add(Level::problem, std::string("table ") + n.table + " lacks " + missing);
+    }
+  }
+  if (store.has_table("live_streams")) {
+    if (store.has_column("live_streams", "includes_simulated")) {
+      add(Level::ok, "live_streams.includes_simulated (the badge flag) is there");
+    } else {
+      add(Level::problem, "live_streams.includes_simulated is missing: run 'engagementd migrate'");
+    }
+    add(Level::ok, "display numbers are clamped to " + std::to_string(store.display_limit()) +
+                       ", the largest value every display column holds");
+  }
+
+  const SavedStreamsShape shape = store.saved_streams_shape();
+  add(shape == SavedStreamsShape::unlinked || shape == SavedStreamsShape::unknown ? Level::warning
+                                                                                  : Level::ok,
+      std::string("saved_streams: ") + describe(shape));
+
+  if (store.has_table("stream_viewers")) {
+    if (store.has_column("stream_viewers", "last_seen_at")) {
+      const long long open =
+          count(sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL");
+      const long long beating =
+          count(sql,
+                "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
+                " AND last_seen_at IS NOT NULL");
+      // Sessions opened in the last hour, long enough ago that a page that
+      // keeps the heartbeat has set it (two TTLs): none of them with one
+      // means the site does not keep it. Older sessions may predate migrate.
+      const long long ttl_s = std::max<long long>(1, real_viewer_ttl.count() / 1000);
+      const std::string window =
+          mysql
+              ? " AND joined_at >= NOW() - INTERVAL 1 HOUR AND joined_at < NOW() - INTERVAL " +
+                    std::to_string(2 * ttl_s) + " SECOND"
+              : " AND joined_at >= datetime('now', '-1 hour') AND joined_at < datetime('now', '-" +
+                    std::to_string(2 * ttl_s) + " seconds')";
+      const long long settled =
+          count(sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL" +
+                         window);
+      const long long settled_beating =
+          count(sql,
+                "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
+                " AND last_seen_at IS NOT NULL" +
+                    window);
+      const std::string ttl = std::to_string(real_viewer_ttl.count() / 1000) + " s";
+      if (settled > 0 && settled_beating == 0) {
+        add(Level::warning,
+            "stream_viewers.last_seen_at is there but no session opened in the last hour has a "
+            "heartbeat: a real "
+            "viewer counts for " +
+                ttl +
+                " after joining only. Install the PHP kit (php/install.sh), whose pages keep it");
+      } else {
+        add(Level::ok,
+            "heartbeat column stream_viewers.last_seen_at: a real viewer counts while "
+            "seen within " +
+                ttl + " (" + std::to_string(beating) + " of " + std::to_string(open) +
+                " open sessions have a heartbeat)");
+      }
+    } else {
+      add(Level::warning,
+          "no heartbeat column (stream_viewers.last_seen_at): a closed tab counts as a viewer "
+          "until the site sets left_at; 'engagementd migrate' adds it");
+    }
+    // The old generator wrote is_fake = 1 rows: it is still running somewhere.
+    const std::string hour = mysql ? "NOW() - INTERVAL 1 HOUR" : "datetime('now', '-1 hour')";
+    long long fake = 0;
+    if (store.has_column("stream_viewers", "is_fake")) {
+      fake += count(
+          sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 1 AND joined_at >= " + hour);
+    }
+    if (store.has_column("stream_interactions", "is_fake") &&
+        store.has_column("stream_interactions", "created_at")) {
+      fake += count(
+          sql,
+          "SELECT COUNT(*) FROM stream_interactions WHERE is_fake = 1 AND created_at >= " + hour);
+    }
+    if (fake > 0) {
+      add(Level::warning, std::to_string(fake) +
+                              " is_fake = 1 row(s) written in the last hour: the site's old "
+                              "generator is still running (never counted as real; install the "
+                              "PHP kit, php/install.sh, to retire it)");
+    } else {
+      add(Level::ok, "no is_fake = 1 rows written in the last hour (the old generator is off)");
+    }
+  }
+
+  if (mysql) {
+    // Triggers are listed only to accounts with the TRIGGER privilege.
+    std::size_t triggers = 0;
+    std::set<std::string> definers;
+    std::string database;
+    sql << "SELECT DATABASE()", soci::into(database);
+    const std::string own = trigger_user(database) + "@localhost";
+    for (const TriggerInfo& t : engagementd_triggers(sql)) {
+      const std::string &name = t.name, &table = t.table, &definer = t.definer;
+      ++triggers;
+      definers.insert(definer);
+      if (definer == own) {
+        add(Level::ok,
+            "trigger " + name + " on " + table + " runs as its own locked account " + definer);
+      } else {
+        add(Level::warning, "trigger " + name + " on " + table + " runs as " + definer +
+                                ": dropping or renaming that account makes the site's writes "
+                                "to " +
+                                table +
+                                " fail; 'engagementd migrate' as an "
+                                "administrator gives it its own locked account " +
+                                own);
+      }
+    }
+    // A trigger whose table is gone, or whose DEFINER account is gone, fails
+    // the site's own writes (MariaDB opens a trigger's tables with the
+    // statement): only 'engagementd uninstall' (or migrate) mends that.
+    if (triggers > 0 && have >= 8 && !store.has_table("engagementd_real_deltas")) {
+      add(Level::problem,
+          "engagementd_real_deltas is missing while engagementd's triggers are on the site's "
+          "tables: the site's writes to stream_viewers and stream_interactions fail. Rename it "
+          "back, or run 'engagementd uninstall' (it removes the triggers first; 'engagementd "
+          "migrate' then puts everything back)");
+    }
+    try {
+      std::string missing;
+      for (const std::string& d : definers) {
+        const auto at = d.rfind('@');
+        if (at == std::string::npos) continue;
+        long long n = 0;
+        const std::string user = d.substr(0, at), host = d.substr(at + 1);
+        // mysql.user's columns are utf8mb3: compared in the connection's set.
+        sql << "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :u AND "
+               "CONVERT(host USING utf8mb4) = :h",
+            soci::use(user), soci::use(host), soci::into(n);
+        if (n == 0) missing += (missing.empty() ? "" : ", ") + d;
+      }
+      if (!missing.empty()) {
+        add(Level::problem, "the triggers' DEFINER account " + missing +
+                                " does not exist: the site's writes to those tables fail. "
+                                "Recreate that account, or run 'engagementd uninstall' "
+                                "then 'engagementd migrate' as an existing account");
+      }
+    } catch (const soci::soci_error&) {
+      add(Level::ok,
+          "the triggers' DEFINER accounts were not checked (this account cannot "
+          "read mysql.user)");
+    }
+    if (triggers == 0 && have >= 6) {
+      add(Level::warning,
+          "no engagementd trigger is visible to this account (listing them needs the TRIGGER "
+          "privilege); 'engagementd recount --check' shows whether the kept counts drift");
+    }
+  }
+
+  if (have >= 5 && store.has_table("engagementd_audit")) {
+    // Streams the daemon set aside lately, with the cause it recorded.
+    std::string detail;
+    long long stream = 0;
+    long long since = store.now_ms() - 24LL * 60 * 60 * 1000;
+    soci::statement st =
+        (sql.prepare << "SELECT stream_id, detail FROM engagementd_audit WHERE event = "
+                        "'set_aside' AND at_ms >= :since ORDER BY id DESC LIMIT 20",
+         soci::use(since), soci::into(stream), soci::into(detail));
+    st.execute();
+    while (st.fetch()) {
+      add(Level::warning,
+          "stream=" + std::to_string(stream) + " was set aside in the last 24 h: " + detail);
+    }
+  }
+}
+
+}  // namespace
+
+}  // namespace engagementd

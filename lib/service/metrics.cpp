@@ -1,0 +1,168 @@
+#include "service/metrics.hpp"
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+
+#include <cstdio>
+
+#include "store/store.hpp"
+
+namespace engagementd {
+namespace {
+
+// MariaDB server error numbers worth telling apart on a dashboard.
+constexpr unsigned kErLockDeadlock = 1213;
+constexpr unsigned kErLockWaitTimeout = 1205;
+
+std::string number(double v, const char* format = "%.9g") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void sample(std::string& out, const std::string& name, const std::string& value) {
+  out += name;
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+// A metric with a single sample and no labels.
+void metric(std::string& out, const char* name, const char* type, const char* help,
+            const std::string& value) {
+  header(out, name, type, help);
+  sample(out, name, value);
+}
+
+}  // namespace
+
+Metrics::Metrics(std::string version) : version_(std::move(version)) {
+  // Series that exist before the first event, so rate() and alerts see zeros.
+  for (const char* table : {"live_streams", "engagementd_stream_state", "stream_engagement_config",
+                            "engagementd_stream_summary"}) {
+    rows_written_[table] = 0;
+  }
+  for (const char* kind : {"connect", "connection", "deadlock", "lock_timeout", "statement",
+                           "privilege", "constraint", "transaction", "system", "schema", "other"}) {
+    db_errors_[kind] = 0;
+  }
+}
+
+void Metrics::tick_succeeded(const TickReport& r, double seconds,
+                             std::chrono::system_clock::time_point when) {
+  ++ticks_ok_;
+  for (std::size_t i = 0; i < kTickBuckets.size(); ++i) {
+    if (seconds <= kTickBuckets[i]) ++bucket_counts_[i];
+  }
+  tick_seconds_sum_ += seconds;
+  live_streams_ = r.live;
+  simulated_streams_ = r.simulation_enabled ? r.live : 0;
+  stream_ticks_ += simulated_streams_;
+  finalized_ += r.finalized;
+  simulation_enabled_ = r.simulation_enabled;
+  rows_written_["live_streams"] += r.displays_written + r.finalized;
+  rows_written_["engagementd_stream_state"] += r.states_written + r.finalized;
+  rows_written_["stream_engagement_config"] += r.configs_created;
+  rows_written_["engagementd_stream_summary"] += r.finalized;
+  last_success_unix_ = std::chrono::duration<double>(when.time_since_epoch()).count();
+}
+
+void Metrics::tick_failed(const std::string& kind) {
+  ++ticks_failed_;
+  ++db_errors_[kind];
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  out.reserve(4096);
+  header(out, "engagementd_build_info", "gauge", "Version of the running engagementd.");
+  sample(out, "engagementd_build_info{version=\"" + version_ + "\"}", "1");
+
+  header(out, "engagementd_ticks_total", "counter", "Ticks run, by result.");
+  sample(out, "engagementd_ticks_total{result=\"ok\"}", std::to_string(ticks_ok_));
+  sample(out, "engagementd_ticks_total{result=\"failed\"}", std::to_string(ticks_failed_));
+
+  header(out, "engagementd_tick_duration_seconds", "histogram",
+         "Duration of successful ticks (read, step, write and commit).");
+  for (std::size_t i = 0; i < kTickBuckets.size(); ++i) {
+    sample(out,
+           "engagementd_tick_duration_seconds_bucket{le=\"" + number(kTickBuckets[i], "%g") + "\"}",
+           std::to_string(bucket_counts_[i]));
+  }
+  sample(out, "engagementd_tick_duration_seconds_bucket{le=\"+Inf\"}", std::to_string(ticks_ok_));
+  sample(out, "engagementd_tick_duration_seconds_sum", number(tick_seconds_sum_));
+  sample(out, "engagementd_tick_duration_seconds_count", std::to_string(ticks_ok_));
+
+  metric(out, "engagementd_live_streams", "gauge", "Live streams seen by the last successful tick.",
+         std::to_string(live_streams_));
+  metric(out, "engagementd_streams_simulated", "gauge",
+         "Streams given a simulated audience by the last successful tick.",
+         std::to_string(simulated_streams_));
+  metric(out, "engagementd_streams_simulated_total", "counter",
+         "Streams simulated, summed over successful ticks.", std::to_string(stream_ticks_));
+  metric(out, "engagementd_streams_finalized_total", "counter",
+         "Streams finalized after leaving live.", std::to_string(finalized_));
+  metric(out, "engagementd_simulation_enabled", "gauge",
+         "1 when simulation is on (YAML kill switch and global setting), 0 when off.",
+         simulation_enabled_ ? "1" : "0");
+
+  header(out, "engagementd_rows_written_total", "counter",
+         "Rows written by committed ticks, by table.");
+  for (const auto& [table, n] : rows_written_) {
+    sample(out, "engagementd_rows_written_total{table=\"" + table + "\"}", std::to_string(n));
+  }
+  header(out, "engagementd_db_errors_total", "counter",
+         "Database errors that failed a tick, by kind.");
+  for (const auto& [kind, n] : db_errors_) {
+    sample(out, "engagementd_db_errors_total{kind=\"" + kind + "\"}", std::to_string(n));
+  }
+  metric(out, "engagementd_db_reconnects_total", "counter",
+         "Connections re-established after a lost or failed one.", std::to_string(reconnects_));
+  metric(out, "engagementd_last_successful_tick_timestamp_seconds", "gauge",
+         "Unix time of the last successful tick (0: none yet).",
+         number(last_success_unix_, "%.3f"));
+  metric(out, "engagementd_leader", "gauge", "1 when this instance is the one writing ticks.",
+         std::to_string(leader_.load()));
+  return out;
+}
+
+std::string error_kind(const std::exception& e, bool connecting) {
+  if (dynamic_cast<const SchemaError*>(&e) != nullptr) return "schema";
+  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
+    if (m->err_num_ == kErLockDeadlock) return "deadlock";
+    if (m->err_num_ == kErLockWaitTimeout) return "lock_timeout";
+  }
+  if (const auto* s = dynamic_cast<const soci::soci_error*>(&e)) {
+    switch (s->get_error_category()) {
+      case soci::soci_error::connection_error:
+        return connecting ? "connect" : "connection";
+      case soci::soci_error::invalid_statement:
+        return "statement";
+      case soci::soci_error::no_privilege:
+        return "privilege";
+      case soci::soci_error::constraint_violation:
+        return "constraint";
+      case soci::soci_error::unknown_transaction_state:
+        return "transaction";
+      case soci::soci_error::system_error:
+        return "system";
+      default:
+        break;
+    }
+  }
+  return connecting ? "connect" : "other";
+}
+
+}  // namespace engagementd

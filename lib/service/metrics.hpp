@@ -1,0 +1,65 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <string>
+
+#include "tick/tick.hpp"
+
+namespace engagementd {
+
+// The daemon's counters and gauges, rendered in the Prometheus text format.
+// Updated from the daemon's io thread; set_leader() may be called from any.
+class Metrics {
+ public:
+  // Upper bounds (seconds) of the tick duration histogram buckets; +Inf is implied.
+  static constexpr std::array<double, 12> kTickBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                       0.5,   1,    2.5,   5,    10,  30};
+
+  explicit Metrics(std::string version);
+
+  void tick_succeeded(const TickReport& report, double seconds,
+                      std::chrono::system_clock::time_point when);
+  // A failed tick and the kind of error that failed it (see error_kind()).
+  void tick_failed(const std::string& kind);
+  // A database error that did not fail the tick (a deadlock, retried).
+  void db_error(const std::string& kind) { ++db_errors_[kind]; }
+  void reconnected() { ++reconnects_; }
+  void set_leader(bool leader) { leader_.store(leader ? 1 : 0); }
+  bool leader() const { return leader_.load() != 0; }
+  void set_simulation_enabled(bool on) { simulation_enabled_ = on; }
+
+  std::uint64_t ticks_ok() const { return ticks_ok_; }
+  std::uint64_t ticks_failed() const { return ticks_failed_; }
+
+  // The exposition text (version 0.0.4).
+  std::string render() const;
+
+ private:
+  std::string version_;
+  std::uint64_t ticks_ok_ = 0;
+  std::uint64_t ticks_failed_ = 0;
+  std::array<std::uint64_t, kTickBuckets.size()> bucket_counts_{};
+  double tick_seconds_sum_ = 0;
+  std::uint64_t live_streams_ = 0;
+  std::uint64_t simulated_streams_ = 0;
+  std::uint64_t stream_ticks_ = 0;  // streams simulated, summed over ticks
+  std::uint64_t finalized_ = 0;
+  std::map<std::string, std::uint64_t> rows_written_;  // by table
+  std::map<std::string, std::uint64_t> db_errors_;     // by kind
+  std::uint64_t reconnects_ = 0;
+  double last_success_unix_ = 0;
+  bool simulation_enabled_ = true;
+  std::atomic<int> leader_{0};
+};
+
+// The label a database error is counted under: connect, connection, deadlock,
+// lock_timeout, statement, privilege, constraint, transaction, system, schema
+// or other. `connecting`: the error came from opening the connection.
+std::string error_kind(const std::exception& e, bool connecting);
+
+}  // namespace engagementd

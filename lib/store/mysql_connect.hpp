@@ -1,0 +1,48 @@
+#pragma once
+
+#include <mysql.h>
+
+#include <string>
+
+#include "service/config.hpp"
+
+namespace engagementd {
+
+// What must be set on a MySQL/MariaDB connection before it connects: the
+// TLS mode and files, the authentication methods the client may answer
+// (never one that sends the password in clear), and the LOAD DATA LOCAL
+// handler (so a server can never have a local file read, not even during
+// the connection's own set-up statements).
+struct ConnectOptions {
+  SslMode ssl_mode = SslMode::disabled;  // effective, never automatic
+  std::string ssl_ca, ssl_cert, ssl_key;
+  // The LOAD DATA LOCAL INFILE handler and its data, or null for none.
+  int (*infile_init)(void**, const char*, void*) = nullptr;
+  int (*infile_read)(void*, char*, unsigned int) = nullptr;
+  void (*infile_end)(void*) = nullptr;
+  int (*infile_error)(void*, char*, unsigned int) = nullptr;
+  void* infile_data = nullptr;
+};
+
+// The authentication plugins the client may use with this TLS mode: the
+// challenge-response ones always; those that send the password itself
+// (over TLS) or encrypted to a key the server supplies only when the
+// server's certificate is verified.
+std::string allowed_auth_plugins(SslMode mode);
+
+// SOCI's MySQL backend calls mysql_init() and mysql_real_connect() in one
+// constructor, with no hook between them. While an ArmConnect lives, the
+// next mysql_real_connect() on this thread gets these options first (see
+// mysql_connect.cpp).
+class ArmConnect {
+ public:
+  explicit ArmConnect(const ConnectOptions& options);
+  ~ArmConnect();
+  ArmConnect(const ArmConnect&) = delete;
+  ArmConnect& operator=(const ArmConnect&) = delete;
+  // Whether a connection attempt took the options (false: they were never
+  // applied, and the connection must not be used).
+  bool applied() const;
+};
+
+}  // namespace engagementd

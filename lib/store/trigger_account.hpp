@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "service/log.hpp"
+#include "store/store.hpp"
+
+namespace soci {
+class session;
+}  // namespace soci
+
+namespace engagementd {
+
+// engagementd's triggers on the site's tables run as their DEFINER. Run as
+// the account that ran `migrate`, dropping or renaming that account would
+// make every site write to those tables fail. So `migrate` gives them an
+// account of their own, one per database: created locked (nobody can log in
+// as it), holding only what the triggers use.
+
+// The account's user name for this database ("engagementd_trg_" and a hash
+// of the name: at most 32 characters, MySQL's limit); the host is localhost.
+std::string trigger_user(const std::string& database);
+// As SQL: 'engagementd_trg_…'@'localhost'.
+std::string trigger_account(const std::string& database);
+
+// One of engagementd's triggers as information_schema shows it (MariaDB/
+// MySQL; listed only to accounts with the TRIGGER privilege).
+struct TriggerInfo {
+  std::string name;
+  std::string table;
+  std::string definer;  // user@host
+};
+std::vector<TriggerInfo> engagementd_triggers(soci::session& sql);
+
+// MariaDB/MySQL: creates the account (locked), grants it what the triggers
+// need on the tables that exist, and moves every engagementd trigger whose
+// DEFINER is another account to it (each table locked meanwhile, so no site
+// write passes between the old trigger and the new). Returns the triggers
+// moved. Where the migrating account may not (no CREATE USER, no SUPER or
+// SET USER), the triggers stay as they are and a warning says so.
+int move_triggers_to_own_account(Store& store, const Logger& log);
+
+}  // namespace engagementd

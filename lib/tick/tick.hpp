@@ -1,0 +1,129 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "service/log.hpp"
+#include "core/simulation.hpp"
+#include "store/store.hpp"
+
+namespace engagementd {
+
+struct TickSettings {
+  bool simulation_enabled = true;  // the YAML kill switch
+  std::chrono::milliseconds max_catchup{60'000};
+  std::chrono::milliseconds real_viewer_ttl{60'000};
+  // Mean watch time of a simulated viewer (YAML simulation.watch_time), for
+  // every stream, unless the global setting sim_watch_minutes gives one.
+  double watch_minutes = kDefaultWatchMinutes;
+  std::chrono::milliseconds lease{15'000};  // leadership lease, renewed every tick
+  // Live streams read, stepped and written per chunk: the tick's memory is
+  // about this many streams' worth, whatever the number of live streams.
+  std::size_t chunk_rows = 5000;
+};
+
+struct TickReport {
+  std::size_t live = 0;
+  std::size_t set_aside = 0;  // live or ended streams left out: their rows fail
+  std::size_t displays_written = 0;
+  std::size_t states_written = 0;
+  std::size_t configs_created = 0;
+  std::size_t finalized = 0;
+  bool simulation_enabled = true;
+  // Not the lease holder: nothing was read or written.
+  bool standby = false;
+  double read_ms = 0, step_ms = 0, write_ms = 0, total_ms = 0;
+};
+
+// One tick: the leadership lease locked and renewed, every live stream read
+// (a chunk of streams per statement), the simulation step for each, and all
+// writes (only changed rows, in bulk) in one transaction; the streams that
+// left 'live' are finalized in the same transaction.
+//
+// Every tick is computed from what the database holds, never from memory:
+// the lease row's last_tick_ms, committed with the tick, is the time all
+// live streams were advanced to. A tick that is rolled back, or whose COMMIT
+// is lost with the connection, is therefore neither lost beyond its time
+// (the next tick covers it, up to max_catchup) nor applied twice (if it did
+// commit, the next tick starts from it).
+class TickEngine {
+ public:
+  // holder names this process in the lease row (host, pid, a random part);
+  // an engine finding its own holder there renews the lease as its own.
+  // shard: the streams this engine simulates and finalizes (id MOD count =
+  // index) and the lease row it holds (engagementd_leader.shard = index).
+  TickEngine(Store& store, const Logger& log, std::uint64_t seed,
+             std::string holder = "engagementd", Shard shard = {});
+
+  // Throws on database errors; the transaction is then rolled back and
+  // nothing of this tick is kept.
+  TickReport run(const TickSettings& settings);
+
+  // Lets the lease expire at once (on a clean stop), so a standby takes over
+  // at its next tick. Errors are the caller's to log.
+  void release();
+
+  bool leader() const { return leader_; }
+  const std::string& holder() const { return holder_; }
+  const Shard& shard() const { return shard_; }
+
+ private:
+  // Locks and renews the lease; false (standby) when another holder has it.
+  bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
+  // After a tick that found the lease row locked past the holder's lease:
+  // ends the session holding the lock if it is proven to (see
+  // Store::lease_lock_holder) and runs as this instance's account; else
+  // waits, saying so once.
+  void end_stalled_holder(std::int64_t now);
+  // " of shard I/N" when there are several shards, for log lines.
+  std::string shard_text() const;
+  // What one chunk of streams has to write.
+  struct Pending {
+    std::vector<ConfigInsert> configs;
+    std::vector<StateWrite> states;
+    std::vector<DisplayWrite> displays;
+    std::vector<AuditEvent> audits;
+  };
+  // What every stream of a tick shares.
+  struct TickContext {
+    const GlobalSettings& globals;
+    bool simulate;
+    std::int64_t now;
+    const Lease& lease;
+    double max_catchup_s;
+    std::int64_t display_limit;  // the largest number the display columns hold
+    // Most streams share their settings: each distinct one is formatted as
+    // JSON once per tick, not once per stream.
+    std::optional<std::pair<EngagementConfig, std::string>> json_of;
+  };
+  // The step of one live stream: the rows to write and audit for it.
+  void step_stream(const LiveStream& s, TickContext& tick, Pending& out);
+
+  // Logs the problems the store met with single streams; the streams whose
+  // rows could not be written are set aside for kSetAsideFor.
+  void take_store_problems(std::int64_t now, std::vector<AuditEvent>& audits);
+  bool set_aside(std::int64_t stream_id, std::int64_t now) const;
+
+  Store& store_;
+  const Logger& log_;
+  Rng rng_;
+  std::string holder_;
+  Shard shard_;
+  std::int64_t token_ = 0;  // the lease token this instance holds, when leader_
+  bool leader_ = false;
+  std::string standby_reason_;
+  std::optional<Lease> stalled_;  // the expired lease seen with its row locked, this tick
+  std::string took_notice_;       // "took the leadership lease", said after the commit
+  OnceLog problems_;
+  bool last_simulation_enabled_ = true;
+  // Streams whose rows fail a statement, until when (database clock, ms)
+  // they are left out; then they are tried again.
+  std::unordered_map<std::int64_t, std::int64_t> set_aside_until_;
+};
+
+}  // namespace engagementd

@@ -1,0 +1,479 @@
+// The site as it really is: its production table shapes (saved_streams
+// without a stream id, a DECIMAL(3,2) multiplier with its own default and
+// comment, its own unique index on stream_key, signed INT display columns),
+// and a site whose statements fail for one stream. The same bodies run on
+// SQLite and on MariaDB.
+#include <catch2/catch.hpp>
+
+#include "cli/doctor.hpp"
+#include "support/site.hpp"
+#include "support/test_db.hpp"
+#include "tick/tick.hpp"
+#include "store/trigger_account.hpp"
+#include "cli/uninstall.hpp"
+
+using namespace engagementd;
+using namespace engagementd::test;
+using namespace engagementd::test::site;
+
+namespace {
+
+TickSettings settings() {
+  TickSettings s;
+  s.max_catchup = std::chrono::seconds(60);
+  return s;
+}
+
+std::string column_info(soci::session& sql, const std::string& table, const std::string& column,
+                        const std::string& what) {
+  std::string out;
+  soci::indicator ind = soci::i_ok;
+  sql << "SELECT COALESCE(" + what +
+             ", '<NULL>') FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+             "table_name = :t AND column_name = :c",
+      soci::use(table), soci::use(column), soci::into(out, ind);
+  return out;
+}
+
+void end_stream(soci::session& sql, long long id) {
+  sql << "UPDATE live_streams SET status = 'ended', ended_at = " + now_sql() +
+             " WHERE id = " + std::to_string(id);
+}
+
+// The production replay table (DESIGN.md, shape B): no stream id.
+void create_saved_streams_without_id(soci::session& sql) {
+  if (is_mysql()) {
+    sql << "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+           " seller_id INT NOT NULL, stream_title VARCHAR(255) NOT NULL,"
+           " stream_description TEXT NULL, video_url VARCHAR(255) NOT NULL,"
+           " thumbnail_url VARCHAR(255) NULL, duration INT DEFAULT 0, views INT DEFAULT 0,"
+           " likes INT DEFAULT 0, dislikes INT DEFAULT 0,"
+           " streamed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+           " created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+  } else {
+    sql << "CREATE TABLE saved_streams (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+           " seller_id INTEGER NOT NULL, stream_title TEXT NOT NULL, stream_description TEXT,"
+           " video_url TEXT NOT NULL, thumbnail_url TEXT, duration INTEGER DEFAULT 0,"
+           " views INTEGER DEFAULT 0, likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0,"
+           " streamed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+           " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+  }
+}
+
+void save_replay_without_id(soci::session& sql, long long stream) {
+  sql << "INSERT INTO saved_streams (seller_id, stream_title, video_url, views, likes, dislikes,"
+         " stream_id) VALUES (7, 'Replay', '/v.mp4', 0, 0, 0, " +
+             std::to_string(stream) + ")";
+}
+
+struct Final {
+  long long viewers = 0, likes = 0, dislikes = 0;
+};
+
+Final summary(soci::session& sql, long long id) {
+  const std::string sid = std::to_string(id);
+  return {query_int(sql,
+                    "SELECT final_viewer_count FROM engagementd_stream_summary WHERE "
+                    "stream_id = " +
+                        sid),
+          query_int(sql,
+                    "SELECT final_like_count FROM engagementd_stream_summary WHERE "
+                    "stream_id = " +
+                        sid),
+          query_int(sql, "SELECT real_dislikes FROM engagementd_stream_summary WHERE stream_id = " +
+                             sid)};
+}
+
+}  // namespace
+
+TEST_CASE("final numbers go into a saved_streams of either shape, also into a row written later") {
+  const bool production = GENERATE(false, true);
+  INFO((production ? "views, likes, dislikes (no stream id)"
+                   : "stream_id, viewer_count, like_count"));
+  TestDatabase db;
+  auto site = db.site();
+  if (production) create_saved_streams_without_id(*site);
+  auto store = db.migrated();
+  CHECK(store->saved_streams_shape() ==
+        (production ? SavedStreamsShape::linked : SavedStreamsShape::with_ids));
+
+  const long long early = add_stream(*site);  // its replay row is there at finalization
+  const long long late = add_stream(*site);   // its replay row comes after
+  for (long long id : {early, late}) {
+    set_config(*site, id, "1, 1, 10, 20, 100, 100, 60, 2.0");
+    add_viewer(*site, id, "buyer-" + std::to_string(id));
+    add_interaction(*site, id, "like");
+    add_interaction(*site, id, "dislike");
+  }
+  TickEngine engine(*store, quiet_logger(), 42);
+  engine.run(settings());
+  rewind(*site, 30'000);
+  engine.run(settings());
+
+  end_stream(*site, early);
+  end_stream(*site, late);
+  if (production) {
+    save_replay_without_id(*site, early);
+  } else {
+    *site << "INSERT INTO saved_streams (stream_id, title) VALUES (" + std::to_string(early) +
+                 ", 'Replay')";
+  }
+  CHECK(engine.run(settings()).finalized == 2);
+  if (production) {
+    save_replay_without_id(*site, late);
+  } else {
+    *site << "INSERT INTO saved_streams (stream_id, title) VALUES (" + std::to_string(late) +
+                 ", 'Replay')";
+  }
+  engine.run(settings());
+
+  for (long long id : {early, late}) {
+    INFO("stream " << id);
+    const Final f = summary(*site, id);
+    CHECK(f.viewers >= 6);  // the real viewer and at least min/2 simulated at first sight
+    CHECK(f.likes >= 1);
+    CHECK(f.dislikes == 1);
+    const std::string where = " FROM saved_streams WHERE stream_id = " + std::to_string(id);
+    if (production) {
+      CHECK(query_int(*site, "SELECT views" + where) == f.viewers);
+      CHECK(query_int(*site, "SELECT likes" + where) == f.likes);
+      CHECK(query_int(*site, "SELECT dislikes" + where) == f.dislikes);
+    } else {
+      CHECK(query_int(*site, "SELECT viewer_count" + where) == f.viewers);
+      CHECK(query_int(*site, "SELECT like_count" + where) == f.likes);
+    }
+    // The live_streams row agrees.
+    CHECK(query_int(*site, "SELECT viewer_count FROM live_streams WHERE id = " +
+                               std::to_string(id)) == f.viewers);
+    CHECK(query_int(*site, "SELECT like_count FROM live_streams WHERE id = " +
+                               std::to_string(id)) == f.likes);
+  }
+}
+
+TEST_CASE("a saved_streams of a shape engagementd does not know is left alone, ticks go on") {
+  TestDatabase db;
+  auto site = db.site();
+  *site << (is_mysql() ? "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                         " seller_id INT NOT NULL, title VARCHAR(255) NOT NULL)"
+                       : "CREATE TABLE saved_streams (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                         " seller_id INTEGER NOT NULL, title TEXT NOT NULL)");
+  {
+    // Before migrate, doctor names what stops engagementd.
+    auto fresh = db.open();
+    bool behind = false;
+    for (const Finding& f : inspect_site(*fresh, std::chrono::seconds(60))) {
+      behind = behind || (f.level == Finding::Level::problem &&
+                          f.text.find("run 'engagementd migrate'") != std::string::npos);
+    }
+    CHECK(behind);
+  }
+  auto store = db.migrated();
+  CHECK(store->saved_streams_shape() == SavedStreamsShape::unknown);
+  std::size_t problems = 0, unknown_named = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    INFO(f.text);
+    problems += f.level == Finding::Level::problem;
+    unknown_named += f.level == Finding::Level::warning &&
+                     f.text.find("saved_streams: unknown") != std::string::npos;
+  }
+  CHECK(problems == 0);
+  CHECK(unknown_named == 1);
+  const long long ending = add_stream(*site);
+  const long long going_on = add_stream(*site);
+  TickEngine engine(*store, quiet_logger(), 42);
+  engine.run(settings());
+  end_stream(*site, ending);
+  *site << "INSERT INTO saved_streams (seller_id, title) VALUES (7, 'Replay')";
+  rewind(*site, 30'000);
+  const TickReport r = engine.run(settings());
+  CHECK(r.finalized == 1);
+  CHECK(r.live == 1);
+  CHECK(r.set_aside == 0);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary WHERE stream_id = " +
+                             std::to_string(ending)) == 1);
+  CHECK(query_int(*site, "SELECT viewer_count FROM live_streams WHERE id = " +
+                             std::to_string(going_on)) > 0);
+}
+
+TEST_CASE("a statement that fails for one stream sets that stream aside, the others tick on") {
+  const bool local_infile = is_mysql() ? GENERATE(true, false) : false;
+  INFO("LOAD DATA LOCAL INFILE: " << local_infile);
+  TestDatabase db;
+  auto site = db.site();
+  auto store = db.open(local_infile);
+  store->migrate(quiet_logger());
+  store->check_schema();
+  std::vector<long long> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(add_stream(*site));
+    set_config(*site, ids.back(), "1, 1, 10, 20, 100, 100, 60, 2.0");
+  }
+  const std::string bad = std::to_string(ids[2]);
+  // The site's own trigger refuses any new viewer count for one stream.
+  if (is_mysql()) {
+    *site << "CREATE TRIGGER site_refuses BEFORE UPDATE ON live_streams FOR EACH ROW BEGIN IF"
+             " NEW.id = " +
+                 bad +
+                 " AND NEW.viewer_count <> OLD.viewer_count THEN SIGNAL SQLSTATE '45000' SET"
+                 " MESSAGE_TEXT = 'refused by the site'; END IF; END";
+  } else {
+    *site << "CREATE TRIGGER site_refuses BEFORE UPDATE OF viewer_count ON live_streams FOR EACH"
+             " ROW WHEN NEW.id = " +
+                 bad +
+                 " AND NEW.viewer_count <> OLD.viewer_count BEGIN SELECT RAISE(ABORT, 'refused by"
+                 " the site'); END";
+  }
+  TickEngine engine(*store, quiet_logger(), 42);
+  TickReport r;
+  REQUIRE_NOTHROW(r = engine.run(settings()));
+  CHECK(r.live == 5);
+  for (long long id : ids) {
+    INFO("stream " << id);
+    const long long shown =
+        query_int(*site, "SELECT viewer_count FROM live_streams WHERE id = " + std::to_string(id));
+    if (id == ids[2]) {
+      CHECK(shown == 0);
+    } else {
+      CHECK(shown >= 5);  // first sight: between min/2 and min simulated viewers
+    }
+  }
+  // Set aside from then on: not stepped, not written, not failing the tick.
+  rewind(*site, 30'000);
+  REQUIRE_NOTHROW(r = engine.run(settings()));
+  CHECK(r.set_aside == 1);
+  CHECK(r.live == 5);  // read, but not stepped
+  CHECK(query_int(*site, "SELECT viewer_count FROM live_streams WHERE id = " + bad) == 0);
+  // Its end is not finalized while it is set aside; the others' are.
+  end_stream(*site, ids[2]);
+  end_stream(*site, ids[3]);
+  REQUIRE_NOTHROW(r = engine.run(settings()));
+  CHECK(r.finalized == 1);
+}
+
+TEST_CASE(
+    "migrate keeps the site's multiplier default and comment, reuses its stream_key index, and "
+    "display numbers are clamped to the site's signed columns",
+    "[mysql-only]") {
+  TestDatabase db;
+  auto site = db.site();
+  // The production shapes (database/schema.sql of the site), the columns
+  // engagementd touches.
+  *site << "CREATE TABLE stream_engagement_config (id INT UNSIGNED NOT NULL AUTO_INCREMENT"
+           " PRIMARY KEY, stream_id BIGINT UNSIGNED NOT NULL, fake_viewers_enabled TINYINT(1)"
+           " DEFAULT 1, fake_likes_enabled TINYINT(1) DEFAULT 1, min_fake_viewers INT UNSIGNED"
+           " NOT NULL DEFAULT 10, max_fake_viewers INT UNSIGNED NOT NULL DEFAULT 50,"
+           " viewer_increase_rate INT UNSIGNED NOT NULL DEFAULT 5 COMMENT 'Viewers per minute',"
+           " viewer_decrease_rate INT UNSIGNED NOT NULL DEFAULT 3 COMMENT 'Viewers per minute',"
+           " like_rate INT UNSIGNED NOT NULL DEFAULT 2 COMMENT 'Likes per minute',"
+           " engagement_multiplier DECIMAL(3,2) NOT NULL DEFAULT 1.00 COMMENT 'Multiplier for"
+           " engagement', created_at TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, updated_at"
+           " TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
+           " UNIQUE KEY unique_stream_config (stream_id))";
+  *site << "CREATE TABLE live_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+           " vendor_id INT NOT NULL, stream_key VARCHAR(128) NOT NULL, title VARCHAR(255) NOT"
+           " NULL, status ENUM('scheduled','live','ended','archived','cancelled') NOT NULL"
+           " DEFAULT 'scheduled', viewer_count INT NOT NULL DEFAULT 0, max_viewers INT NOT NULL"
+           " DEFAULT 0, like_count INT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'Total likes for the"
+           " stream', dislike_count INT UNSIGNED NOT NULL DEFAULT 0, comment_count INT UNSIGNED"
+           " NOT NULL DEFAULT 0, started_at TIMESTAMP NULL DEFAULT NULL, ended_at TIMESTAMP NULL"
+           " DEFAULT NULL, created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at"
+           " TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
+           " UNIQUE KEY stream_key (stream_key), KEY idx_status (status))";
+  auto store = db.migrated();
+  const std::string m = "engagement_multiplier";
+  CHECK(column_info(*site, "stream_engagement_config", m, "column_default") == "1.00");
+  CHECK(column_info(*site, "stream_engagement_config", m, "column_comment") ==
+        "Multiplier for engagement");
+  CHECK(column_info(*site, "stream_engagement_config", m, "is_nullable") == "NO");
+  CHECK(column_info(*site, "stream_engagement_config", m, "column_type") == "decimal(4,2)");
+  CHECK(column_info(*site, "live_streams", "like_count", "column_comment") ==
+        "Total likes for the stream");
+  CHECK(query_int(*site,
+                  "SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics"
+                  " WHERE table_schema = DATABASE() AND table_name = 'live_streams'"
+                  " AND column_name = 'stream_key' AND non_unique = 0") == 1);
+  // migrate again: nothing changes.
+  CHECK(store->migrate(quiet_logger()).empty());
+  CHECK(column_info(*site, "stream_engagement_config", m, "column_type") == "decimal(4,2)");
+
+  // The site's INSERT without a key works; a config row it writes without a
+  // multiplier gets the site's default; 10.0 fits.
+  const long long big = add_stream(*site);
+  const long long other = add_stream(*site);
+  *site << "INSERT INTO stream_engagement_config (stream_id) VALUES (" + std::to_string(big) + ")";
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config WHERE stream_id = " +
+                             std::to_string(big) + " AND engagement_multiplier = 1.00") == 1);
+  *site << "UPDATE stream_engagement_config SET engagement_multiplier = 10.0";
+  CHECK(store->display_limit() == 2147483647LL);
+
+  TickEngine engine(*store, quiet_logger(), 42);
+  engine.run(settings());
+  // A kept like count past the signed INT of viewer_count's kind: shown
+  // clamped, the stream and the others tick on.
+  *site << "UPDATE engagementd_real_counts SET likes = 3000000000 WHERE stream_id = " +
+               std::to_string(big);
+  rewind(*site, 30'000);
+  TickReport r;
+  REQUIRE_NOTHROW(r = engine.run(settings()));
+  CHECK(r.set_aside == 0);
+  CHECK(query_int(*site, "SELECT like_count FROM live_streams WHERE id = " + std::to_string(big)) ==
+        2147483647LL);
+  CHECK(query_int(*site,
+                  "SELECT viewer_count FROM live_streams WHERE id = " + std::to_string(other)) > 0);
+  // A negative kept count (rows changed without the triggers) is counted again.
+  *site << "UPDATE engagementd_real_counts SET likes = -5 WHERE stream_id = " +
+               std::to_string(other);
+  REQUIRE_NOTHROW(engine.run(settings()));
+  CHECK(query_int(*site, "SELECT likes FROM engagementd_real_counts WHERE stream_id = " +
+                             std::to_string(other)) == 0);
+}
+
+namespace {
+
+// Every object engagementd may have left: tables, triggers, added columns.
+long long engagementd_objects(soci::session& sql) {
+  if (is_mysql()) {
+    return query_int(sql,
+                     "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                     "DATABASE() AND table_name LIKE 'engagementd%') + (SELECT COUNT(*) FROM "
+                     "information_schema.triggers WHERE trigger_schema = DATABASE()) + (SELECT "
+                     "COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+                     "(column_name IN ('includes_simulated', 'last_seen_at') OR column_comment "
+                     "LIKE '%engagementd%'))");
+  }
+  return query_int(sql,
+                   "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'engagementd%' OR "
+                   "type = 'trigger') + (SELECT COUNT(*) FROM pragma_table_info('live_streams') "
+                   "WHERE name = 'includes_simulated') + (SELECT COUNT(*) FROM "
+                   "pragma_table_info('stream_viewers') WHERE name = 'last_seen_at') + (SELECT "
+                   "COUNT(*) FROM pragma_table_info('saved_streams') WHERE name = 'stream_id')");
+}
+
+}  // namespace
+
+TEST_CASE("uninstall removes every object engagementd created, the site works, migrate restores") {
+  TestDatabase db;
+  auto site = db.site();
+  create_saved_streams_without_id(*site);  // so that migrate adds the link column
+  auto store = db.migrated();
+  const long long id = add_stream(*site);
+  add_viewer(*site, id, "buyer");
+  add_interaction(*site, id, "like");
+  {
+    TickEngine engine(*store, quiet_logger(), 42);
+    engine.run(settings());
+    end_stream(*site, id);
+    engine.run(settings());
+  }
+  REQUIRE(engagementd_objects(*site) > 0);
+  const UninstallPlan plan = plan_uninstall(*store);
+  // The summary and the audit trail hold data: the command asks first.
+  CHECK(plan.data.size() == 2);
+  CHECK(plan.consequences.size() == 1);
+  run_uninstall(*store, plan);
+  CHECK(engagementd_objects(*site) == 0);
+  CHECK(plan_uninstall(*store).steps.empty());
+
+  // The site's own writes work without engagementd.
+  const long long next = add_stream(*site);
+  add_viewer(*site, next, "after");
+  add_interaction(*site, next, "like");
+  *site << "UPDATE stream_viewers SET left_at = " + now_sql() +
+               " WHERE stream_id = " + std::to_string(next);
+  *site << "DELETE FROM stream_interactions WHERE stream_id = " + std::to_string(next);
+
+  // migrate puts everything back, and ticks run.
+  store = db.migrated();
+  CHECK(store->schema_version() == Store::latest_schema_version(backend()));
+  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  TickEngine engine(*store, quiet_logger(), 43);
+  CHECK(engine.run(settings()).live == 1);
+}
+
+TEST_CASE(
+    "a trigger whose table is gone fails the site's writes (the engine opens it with the "
+    "statement): doctor names it, uninstall mends it",
+    "[mysql-only]") {
+  TestDatabase db;
+  auto store = db.migrated();
+  auto site = db.site();
+  const long long id = add_stream(*site);
+  *site << "RENAME TABLE engagementd_real_deltas TO engagementd_real_deltas_gone";
+  // MariaDB opens (prelocks) every table a trigger uses with the site's
+  // statement: no handler inside the trigger can catch a missing one.
+  CHECK_THROWS_WITH(add_interaction(*site, id, "like"), Catch::Contains("doesn't exist"));
+  std::size_t named = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    named += f.level == Finding::Level::problem &&
+             f.text.find("engagementd_real_deltas is missing") != std::string::npos;
+  }
+  CHECK(named == 1);
+  run_uninstall(*store, plan_uninstall(*store));
+  REQUIRE_NOTHROW(add_interaction(*site, id, "like"));
+  REQUIRE_NOTHROW(add_viewer(*site, id, "buyer"));
+  *site << "DROP TABLE engagementd_real_deltas_gone";
+  store = db.migrated();
+  REQUIRE_NOTHROW(add_interaction(*site, id, "dislike"));
+  TickEngine engine(*store, quiet_logger(), 1);
+  engine.run(settings());
+  CHECK(query_int(*site,
+                  "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
+}
+
+TEST_CASE(
+    "the triggers run as their own locked account: the account that migrated can go, the site's "
+    "writes go on, uninstall removes the account",
+    "[mysql-only]") {
+  TestDatabase db;
+  auto site = db.site();
+  // A temporary administrator runs migrate, and is dropped afterwards.
+  const std::string admin =
+      "'mig_" + db.config().name.substr(db.config().name.size() - 8) + "'@'127.0.0.1'";
+  *site << "CREATE USER " + admin + " IDENTIFIED BY 'mig-pw'";
+  *site << "GRANT ALL PRIVILEGES ON *.* TO " + admin + " WITH GRANT OPTION";
+  {
+    DatabaseConfig c = db.config();
+    c.user = admin.substr(1, admin.find('\'', 1) - 1);
+    auto store = Store::open(c, "mig-pw");
+    store->migrate(quiet_logger());
+  }
+  *site << "DROP USER " + admin;
+  const std::string own = trigger_user(db.config().name) + "@localhost";
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM information_schema.triggers WHERE "
+                  "trigger_schema = DATABASE()") == 9);
+  CHECK(query_int(*site,
+                  "SELECT COUNT(*) FROM information_schema.triggers WHERE "
+                  "trigger_schema = DATABASE() AND definer <> '" +
+                      own + "'") == 0);
+  std::string create_user;
+  *site << "SHOW CREATE USER " + trigger_account(db.config().name), soci::into(create_user);
+  CHECK_THAT(create_user, Catch::Contains("ACCOUNT LOCK"));
+
+  // The site's writes work with the migrating account gone, and are counted.
+  const long long id = add_stream(*site);
+  add_viewer(*site, id, "buyer");
+  add_interaction(*site, id, "like");
+  *site << "UPDATE stream_interactions SET interaction_type = 'dislike' WHERE stream_id = " +
+               std::to_string(id);
+  CHECK(query_int(*site, "SELECT LENGTH(stream_key) FROM live_streams WHERE id = " +
+                             std::to_string(id)) == 48);
+  auto store = db.open();
+  store->check_schema();
+  TickEngine engine(*store, quiet_logger(), 7);
+  engine.run(settings());
+  CHECK(query_int(*site,
+                  "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
+  std::size_t warnings = 0, problems = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    INFO(f.text);
+    warnings += f.level == Finding::Level::warning && f.text.find("runs as") != std::string::npos;
+    problems += f.level == Finding::Level::problem;
+  }
+  CHECK(warnings == 0);
+  CHECK(problems == 0);
+
+  run_uninstall(*store, plan_uninstall(*store));
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = '" +
+                             trigger_user(db.config().name) + "'") == 0);
+}

@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+
+#include <sstream>
+
+#include "service/metrics.hpp"
+#include "store/store.hpp"
+
+using namespace engagementd;
+
+namespace {
+
+double value(const std::string& page, const std::string& series) {
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  FAIL("no series " << series);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("metrics render in the Prometheus text format, every series from the start") {
+  Metrics m("1.2.3");
+  const std::string empty = m.render();
+  CHECK_THAT(empty, Catch::Contains("# TYPE engagementd_ticks_total counter\n"));
+  CHECK_THAT(empty, Catch::Contains("# TYPE engagementd_tick_duration_seconds histogram\n"));
+  CHECK(value(empty, "engagementd_build_info{version=\"1.2.3\"}") == 1);
+  CHECK(value(empty, "engagementd_ticks_total{result=\"ok\"}") == 0);
+  CHECK(value(empty, "engagementd_db_errors_total{kind=\"deadlock\"}") == 0);
+  CHECK(value(empty, "engagementd_leader") == 0);
+  CHECK(value(empty, "engagementd_last_successful_tick_timestamp_seconds") == 0);
+  CHECK(empty.back() == '\n');
+}
+
+TEST_CASE("ticks move the counters and the duration histogram") {
+  Metrics m("1");
+  TickReport r;
+  r.live = 3;
+  r.displays_written = 2;
+  r.states_written = 3;
+  r.configs_created = 1;
+  r.finalized = 1;
+  const auto when = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  m.tick_succeeded(r, 0.003, when);
+  m.tick_succeeded(r, 0.2, when + std::chrono::seconds(5));
+  m.tick_failed("connection");
+  m.reconnected();
+  m.set_leader(true);
+  const std::string page = m.render();
+  CHECK(value(page, "engagementd_ticks_total{result=\"ok\"}") == 2);
+  CHECK(value(page, "engagementd_ticks_total{result=\"failed\"}") == 1);
+  CHECK(value(page, "engagementd_tick_duration_seconds_bucket{le=\"0.005\"}") == 1);
+  CHECK(value(page, "engagementd_tick_duration_seconds_bucket{le=\"0.1\"}") == 1);
+  CHECK(value(page, "engagementd_tick_duration_seconds_bucket{le=\"0.25\"}") == 2);
+  CHECK(value(page, "engagementd_tick_duration_seconds_bucket{le=\"+Inf\"}") == 2);
+  CHECK(value(page, "engagementd_tick_duration_seconds_count") == 2);
+  CHECK(value(page, "engagementd_tick_duration_seconds_sum") == Approx(0.203));
+  CHECK(value(page, "engagementd_live_streams") == 3);
+  CHECK(value(page, "engagementd_streams_simulated_total") == 6);
+  CHECK(value(page, "engagementd_streams_finalized_total") == 2);
+  CHECK(value(page, "engagementd_rows_written_total{table=\"live_streams\"}") == 6);
+  CHECK(value(page, "engagementd_rows_written_total{table=\"stream_engagement_config\"}") == 2);
+  CHECK(value(page, "engagementd_db_errors_total{kind=\"connection\"}") == 1);
+  CHECK(value(page, "engagementd_db_reconnects_total") == 1);
+  CHECK(value(page, "engagementd_leader") == 1);
+  CHECK(value(page, "engagementd_last_successful_tick_timestamp_seconds") == 1'800'000'005);
+
+  r.simulation_enabled = false;  // kill switch: streams seen, none simulated
+  m.tick_succeeded(r, 0.001, when);
+  CHECK(value(m.render(), "engagementd_streams_simulated") == 0);
+  CHECK(value(m.render(), "engagementd_simulation_enabled") == 0);
+  m.set_leader(false);
+  CHECK(value(m.render(), "engagementd_leader") == 0);
+}
+
+TEST_CASE("database errors are counted by kind") {
+  CHECK(error_kind(SchemaError("old schema"), false) == "schema");
+  CHECK(error_kind(std::runtime_error("cannot connect to mysql x"), true) == "connect");
+  CHECK(error_kind(std::runtime_error("odd"), false) == "other");
+  CHECK(error_kind(soci::soci_error("plain"), false) == "other");
+  CHECK(error_kind(soci::mysql_soci_error("Deadlock found", 1213), false) == "deadlock");
+  CHECK(error_kind(soci::mysql_soci_error("Lock wait timeout", 1205), false) == "lock_timeout");
+  CHECK(error_kind(soci::mysql_soci_error("server has gone away", 2006), false) == "connection");
+  CHECK(error_kind(soci::mysql_soci_error("server has gone away", 2006), true) == "connect");
+}
