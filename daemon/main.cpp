@@ -3,7 +3,7 @@
 #include <exception>
 #include <iostream>
 
-#include "cli.hpp"
+#include "cli/cli.hpp"
 
 int main(int argc, char** argv) {
   try {
