@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "cli/doctor_cluster.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -267,6 +268,8 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
           "stream=" + std::to_string(stream) + " was set aside in the last 24 h: " + detail);
     }
   }
+
+  inspect_cluster(store, out);  // a Galera cluster's size, node and needs (nothing elsewhere)
 }
 
 }  // namespace

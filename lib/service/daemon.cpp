@@ -11,6 +11,7 @@
 #include "cli/doctor.hpp"
 #include "core/duration.hpp"
 #include "core/retry.hpp"
+#include "store/cluster.hpp"
 
 #ifndef ENGAGEMENTD_VERSION
 #define ENGAGEMENTD_VERSION "unknown"
@@ -185,8 +186,7 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
               (config_.seed ? ", seed " + std::to_string(*config_.seed) : std::string()) +
               (config_.shard.count > 1
                    ? ", shard " + std::to_string(config_.shard.index) + " of " +
-                         std::to_string(config_.shard.count) + " (streams with id mod " +
-                         std::to_string(config_.shard.count) + " = " +
+                         std::to_string(config_.shard.count) + " (streams whose id hashes to " +
                          std::to_string(config_.shard.index) + ")"
                    : std::string()));
   status_ = "started, first tick pending";
@@ -279,7 +279,13 @@ void Daemon::on_tick() {
                (r.simulation_enabled ? "" : " (simulation off)") + ", " + fixed(r.total_ms) +
                " ms");
   } catch (const soci::soci_error& e) {
-    if (!Store::is_statement_error(e)) {
+    if (is_lost_race(e)) {
+      // Still a conflict after the retries (on a cluster: another node's
+      // commit won certification, e.g. a standby there took the lease): the
+      // connection is fine, nothing of the tick was kept, the next tick
+      // starts from what the database holds.
+      tick_failed(e, "lost a race to another transaction: " + e.get_error_message());
+    } else if (!Store::is_statement_error(e)) {
       // The connection may be gone, or in a state not worth trusting: open
       // a new one (and prepare every statement again) after the backoff.
       ++failed_ticks_;

@@ -10,6 +10,7 @@
 
 #include "support/process.hpp"
 #include "support/site.hpp"
+#include "store/shard_hash.hpp"
 #include "support/test_db.hpp"
 #include "tick/tick.hpp"
 
@@ -83,7 +84,7 @@ TEST_CASE("run refuses an unmigrated database, migrate creates the schema and is
   CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("engagementd migrate"));
 
   const auto applied = store->migrate(quiet_logger());
-  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
   CHECK_NOTHROW(store->check_schema());
   CHECK(store->migrate(quiet_logger()).empty());
@@ -738,6 +739,16 @@ TEST_CASE(
     add_viewer(*site, id, "real-" + std::to_string(id));
   }
   const Shard zero{0, 2}, one{1, 2};
+  // The streams of each shard (a hash of the id, store/shard_hash.hpp).
+  std::vector<long long> of_zero, of_one;
+  for (long long id : ids) (shard_of(id, 2) == 0 ? of_zero : of_one).push_back(id);
+  REQUIRE(!of_zero.empty());
+  REQUIRE(!of_one.empty());
+  const auto in_shard = [](int index) {
+    return shard_hash_sql("stream_id") + " % 2 = " + std::to_string(index);
+  };
+  const long long n0 = static_cast<long long>(of_zero.size());
+  const long long n1 = static_cast<long long>(of_one.size());
   TickEngine e0(*store0, quiet_logger(), 1, "host-a:1:aa", zero);
   TickEngine e1(*store1, quiet_logger(), 2, "host-b:2:bb", one);
   TickEngine e1b(*store1b, quiet_logger(), 3, "host-c:3:cc", one);
@@ -753,14 +764,14 @@ TEST_CASE(
 
   TickReport r = e0.run(settings());
   CHECK_FALSE(r.standby);
-  CHECK(r.live == n / 2);
-  CHECK(r.states_written == n / 2);
-  CHECK(count("stream_id % 2 = 0") == n / 2);
-  CHECK(count("stream_id % 2 = 1") == 0);  // not shard 0's
+  CHECK(r.live == of_zero.size());
+  CHECK(r.states_written == of_zero.size());
+  CHECK(count(in_shard(0)) == n0);
+  CHECK(count(in_shard(1)) == 0);  // not shard 0's
 
   r = e1.run(settings());
   CHECK_FALSE(r.standby);
-  CHECK(r.live == n / 2);
+  CHECK(r.live == of_one.size());
   CHECK(count("1 = 1") == n);
   // Every live stream shows real + simulated numbers, written by one engine.
   CHECK(query_int(*site,
@@ -790,19 +801,19 @@ TEST_CASE(
   e1.run(settings());
   CHECK(query_int(*site,
                   "SELECT MIN(sim_likes) FROM engagementd_stream_state"
-                  " WHERE stream_id % 2 = 0") > likes_before + 400);
+                  " WHERE " + in_shard(0)) > likes_before + 400);
   CHECK(query_int(*site,
                   "SELECT MAX(sim_likes) FROM engagementd_stream_state"
-                  " WHERE stream_id % 2 = 1") < likes_before + 300);
+                  " WHERE " + in_shard(1)) < likes_before + 300);
 
   // A stream that ends is finalized by its own shard's engine, once.
-  const long long odd = ids[0] % 2 == 1 ? ids[0] : ids[1];
-  const long long even = odd + 1;
+  const long long odd = of_one.front();  // shard 1's
+  const long long even = of_zero.front();
   *site << "UPDATE live_streams SET status = 'ended', ended_at = " + db.now_sql() +
                " WHERE id IN (" + std::to_string(odd) + ", " + std::to_string(even) + ")";
   r = e1.run(settings());
   CHECK(r.finalized == 1);
-  CHECK(r.live == n / 2 - 1);
+  CHECK(r.live == static_cast<std::size_t>(n1 - 1));
   CHECK(query_int(*site, "SELECT stream_id FROM engagementd_stream_summary") == odd);
   r = e0.run(settings());
   CHECK(r.finalized == 1);
@@ -847,12 +858,14 @@ TEST_CASE(
   };
   const auto ttl = std::chrono::seconds(60);
   CHECK(counted(store->read_live_streams(ttl)) == std::vector<long long>{2, 2, 2, 2});
+  std::size_t in_one = 0;
+  for (long long id : ids) in_one += shard_of(id, 2) == 1 ? 1 : 0;
   const auto one = store->read_live_streams(ttl, Shard{1, 2});
-  CHECK(counted(one) == std::vector<long long>{2, 2});
-  for (const LiveStream& s : one) CHECK(s.id % 2 == 1);
+  CHECK(counted(one) == std::vector<long long>(in_one, 2));
+  for (const LiveStream& s : one) CHECK(shard_of(s.id, 2) == 1);
   // A TTL of three hours counts the stale session too.
   CHECK(counted(store->read_live_streams(std::chrono::hours(3), Shard{0, 2})) ==
-        std::vector<long long>{3, 3});
+        std::vector<long long>(ids.size() - in_one, 3));
   // A chunk at a time: the derived table counts each chunk's own streams.
   std::vector<LiveStream> parts;
   store->read_live_streams(ttl, Shard{}, 1, [&](const std::vector<LiveStream>& part) {
@@ -889,7 +902,7 @@ TEST_CASE("live streams read a chunk at a time are the same streams with the sam
     std::vector<std::vector<long long>> whole;
     for (const LiveStream& s : store->read_live_streams(ttl, shard)) whole.push_back(key(s));
     std::size_t expected = 0;
-    for (long long id : live_ids) expected += id % shard.count == shard.index ? 1 : 0;
+    for (long long id : live_ids) expected += shard_of(id, shard.count) == shard.index ? 1 : 0;
     CHECK(whole.size() == expected);
     for (const std::size_t chunk :
          {std::size_t{1}, std::size_t{4}, std::size_t{7}, std::size_t{100}}) {

@@ -1,0 +1,9 @@
+-- The node the lease row's stamp was made on (schema/mysql/009): on a
+-- Galera cluster every node numbers its connections itself, so a
+-- connection id means nothing without its node (wsrep_node_name; elsewhere
+-- @@hostname:@@port). A standby ends a stalled holder's session only if
+-- the stamp was made on its own node; through another node it ends
+-- nothing (Galera itself aborts the stalled transaction when the standby's
+-- tick commits the lease).
+-- if-missing-column: engagementd_leader.lock_node
+ALTER TABLE engagementd_leader ADD COLUMN lock_node VARCHAR(300) NOT NULL DEFAULT '';
