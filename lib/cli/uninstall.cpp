@@ -43,6 +43,7 @@ const std::vector<std::pair<const char*, bool>>& our_tables() {
       {"engagementd_stream_state", false},   {"engagementd_leader", false},
       {"engagementd_stream_summary", true},  {"engagementd_audit", true},
       {"engagementd_schema_version", false}, {"engagementd_migration_lock", false},
+      {"engagementd_instances", false},
   };
   return tables;
 }

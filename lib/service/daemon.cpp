@@ -76,7 +76,11 @@ void Daemon::ensure_store() {
   std::unique_ptr<Store> store = Store::open(config_.database, password);
   store->check_schema();
   store_ = std::move(store);
-  engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_, config_.shard);
+  if (config_.shard.automatic) {
+    pool_ = std::make_unique<ShardPool>(*store_, log_, seed_ + ticks_, holder_, config_.shard.count);
+  } else {
+    engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_, config_.shard);
+  }
   if (connection_down_) {
     metrics_.reconnected();
     const double down_s =
@@ -106,6 +110,7 @@ void Daemon::ensure_store() {
 }
 
 void Daemon::connection_lost(const std::string& what) {
+  pool_.reset();
   store_.reset();
   engine_.reset();
   const auto now = std::chrono::steady_clock::now();
@@ -184,7 +189,9 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
               format_duration(config_.max_catchup) + ", simulation " +
               (config_.simulation_enabled ? "on" : "off") +
               (config_.seed ? ", seed " + std::to_string(*config_.seed) : std::string()) +
-              (config_.shard.count > 1
+              (config_.shard.automatic
+                   ? ", claiming its part of " + std::to_string(config_.shard.count) + " shards"
+               : config_.shard.count > 1
                    ? ", shard " + std::to_string(config_.shard.index) + " of " +
                          std::to_string(config_.shard.count) + " (streams whose id hashes to " +
                          std::to_string(config_.shard.index) + ")"
@@ -208,9 +215,13 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
     if (!ec) on_tick();
   });
   io_.run();
-  if (engine_ && engine_->leader()) {
+  if ((engine_ && engine_->leader()) || pool_) {
     try {
-      engine_->release();
+      if (pool_) {
+        pool_->release();
+      } else {
+        engine_->release();
+      }
       log_.notice("released the leadership lease");
     } catch (const std::exception& e) {
       log_.warning(
@@ -245,7 +256,8 @@ void Daemon::on_tick() {
   }
   try {
     const TickReport r = with_retries(
-        [&] { return engine_->run(settings()); }, kTickAttempts, std::chrono::milliseconds(25),
+        [&] { return pool_ ? pool_->run(settings()) : engine_->run(settings()); }, kTickAttempts,
+        std::chrono::milliseconds(25),
         [](const std::exception& e) { return Store::is_retryable(e); },
         [&](const std::exception& e, int attempt, std::chrono::milliseconds pause) {
           metrics_.db_error(error_kind(e, false));

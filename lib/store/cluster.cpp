@@ -97,6 +97,49 @@ void causal_reads(soci::session& sql) {
   if (wsrep) sql << "SET SESSION wsrep_sync_wait = 1";
 }
 
+void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
+                    std::int64_t now_ms) {
+  const long long now = now_ms;
+  sql << std::string("INSERT INTO engagementd_instances (holder, shard_count, seen_ms)"
+                     " VALUES (:h, :c, :n)") +
+             (mysql ? " ON DUPLICATE KEY UPDATE shard_count = VALUES(shard_count),"
+                      " seen_ms = VALUES(seen_ms)"
+                    : " ON CONFLICT(holder) DO UPDATE SET shard_count = excluded.shard_count,"
+                      " seen_ms = excluded.seen_ms"),
+      soci::use(holder), soci::use(shard_count), soci::use(now);
+}
+
+std::vector<std::string> present_instances(soci::session& sql, int shard_count,
+                                           std::int64_t now_ms, std::int64_t within_ms) {
+  std::vector<std::string> out;
+  std::string holder;
+  const long long since = now_ms - within_ms;
+  soci::statement st = (sql.prepare << "SELECT holder FROM engagementd_instances"
+                                       " WHERE shard_count = :c AND seen_ms >= :s ORDER BY holder",
+                        soci::use(shard_count), soci::use(since), soci::into(holder));
+  st.execute();
+  while (st.fetch()) out.push_back(holder);
+  return out;
+}
+
+void forget_instance(soci::session& sql, const std::string& holder) {
+  sql << "DELETE FROM engagementd_instances WHERE holder = :h", soci::use(holder);
+}
+
+std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count) {
+  std::vector<ShardLeaseSeen> out;
+  int shard = 0;
+  std::string holder;
+  long long expires = 0;
+  soci::statement st = (sql.prepare << "SELECT shard, holder, expires_ms FROM engagementd_leader"
+                                       " WHERE shard < :c ORDER BY shard",
+                        soci::use(shard_count), soci::into(shard), soci::into(holder),
+                        soci::into(expires));
+  st.execute();
+  while (st.fetch()) out.push_back({shard, holder, expires});
+  return out;
+}
+
 MigrationLock::MigrationLock(soci::session& sql, const Logger& log,
                              std::chrono::milliseconds wait)
     : sql_(sql), log_(log) {

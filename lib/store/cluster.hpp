@@ -18,6 +18,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "service/log.hpp"
 
@@ -62,6 +63,24 @@ std::string node_identity(const ClusterFacts& facts);
 // the work lost a race, to be retried or left to the next tick, never a
 // reason to reconnect.
 bool is_lost_race(const std::exception& e);
+
+// Instances that claim shards themselves (shard.index: auto): their
+// presence rows (engagementd_instances, migration 010) and the shards'
+// leases as last committed. Each instance writes only its own row.
+struct ShardLeaseSeen {
+  int shard = 0;
+  std::string holder;
+  std::int64_t expires_ms = 0;
+};
+// Marks `holder` present now (autocommit).
+void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
+                    std::int64_t now_ms);
+// The instances seen within `within_ms` that share `shard_count` shards.
+std::vector<std::string> present_instances(soci::session& sql, int shard_count,
+                                           std::int64_t now_ms, std::int64_t within_ms);
+void forget_instance(soci::session& sql, const std::string& holder);
+// The lease rows of shards 0 .. count-1 that exist.
+std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count);
 
 // `migrate`'s lock, held across every node of a cluster (GET_LOCK is only the
 // node's own): the row 'migrate' of engagementd_migration_lock, claimed and

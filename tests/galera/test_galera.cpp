@@ -41,7 +41,8 @@ int g_db_counter = 0;
 const std::string kBinary = ENGAGEMENTD_BINARY;
 // like_rate 3000/min at multiplier 10: 50 simulated likes a second.
 const char* const kBusyConfig = "1, 1, 10, 10, 5, 3, 3000, 10.0";
-constexpr double kLikesPerMs = 3000.0 / 60000.0;
+const char* const kFastConfig = "1, 1, 10, 10, 5, 3, 30000, 10.0";
+constexpr double kFastLikesPerMs = 30000.0 / 60000.0;
 
 std::string node_conn(int node, const std::string& db) {
   return "db=" + db + " host=127.0.0.1 port=" + std::to_string(g_ports[node - 1]) +
@@ -79,6 +80,8 @@ class ClusterDatabase {
     dir_ = g_cluster_dir + "/" + name_;
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ + "/db-password") << "test\n";
+    std::filesystem::permissions(dir_ + "/db-password", std::filesystem::perms::owner_read |
+                                                            std::filesystem::perms::owner_write);
     auto admin = connect(1, "mysql");
     *admin << "DROP DATABASE IF EXISTS " + name_;
     *admin << "CREATE DATABASE " + name_ + " CHARACTER SET utf8mb4";
@@ -477,12 +480,96 @@ TEST_CASE("streams created through one node spread over every shard, each ticked
   }
 }
 
+TEST_CASE("identical instances with shard.count alone split the shards and take over a dead "
+          "one's") {
+  ClusterDatabase db;
+  db.migrate();
+  auto site2 = db.site(2);
+  std::set<long long> ids;
+  for (int i = 0; i < 30; ++i) ids.insert(add_stream(*site2));
+  std::vector<std::unique_ptr<Child>> inst;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int node = 1; node <= 3; ++node) {
+    inst.push_back(std::make_unique<Child>(
+        std::vector<std::string>{kBinary, "run", "-c",
+                                 db.yaml(node, daemon_yaml("500ms", "2s", "shard:\n  count: 3\n"),
+                                         "auto")},
+        db.dir() + "/a" + std::to_string(node) + ".log"));
+  }
+  auto s1 = db.site(1);
+  // Each shard held, by three different instances.
+  const auto holders = [&] {
+    std::set<std::string> out;
+    for (int shard = 0; shard < 3; ++shard) {
+      const LeaseRow l = lease_of(*s1, shard);
+      if (!l.holder.empty() && l.expires_ms > query_int(*s1, "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) "
+                                                             "* 1000 AS SIGNED)")) {
+        out.insert(l.holder);
+      }
+    }
+    return out;
+  };
+  CHECK(eventually([&] { return holders().size() == 3; }, 30s));
+  std::cout << "[galera] 3 instances with shard.count 3 and no index: one shard each after "
+            << fixed(seconds_since(t0)) << " s" << std::endl;
+  CHECK(eventually(
+      [&] { return query_int(*s1, "SELECT COUNT(*) FROM engagementd_stream_state") == 30; },
+      10s));
+  // kill -9 of one: its shard goes to one of the two others.
+  const std::string dead = [&] {
+    const std::string log = inst[0]->log();
+    const auto at = log.find(" instance ");
+    return at == std::string::npos
+               ? std::string()
+               : log.substr(at + 10, log.find_first_of(" \n", at + 10) - at - 10);
+  }();
+  int dead_shard = -1;
+  for (int shard = 0; shard < 3; ++shard) {
+    if (lease_of(*s1, shard).holder.rfind(dead, 0) == 0 && !dead.empty()) dead_shard = shard;
+  }
+  INFO("instance 1 is " << dead << "\n" << inst[0]->log());
+  REQUIRE(dead_shard >= 0);
+  const long long before = query_int(
+      *s1, "SELECT last_tick_ms FROM engagementd_leader WHERE shard = " + std::to_string(dead_shard));
+  const auto k0 = std::chrono::steady_clock::now();
+  ::kill(inst[0]->pid(), SIGKILL);
+  inst[0]->wait(5s);
+  REQUIRE(eventually(
+      [&] {
+        const LeaseRow l = lease_of(*s1, dead_shard);
+        return l.holder.rfind(dead, 0) != 0 && l.last_tick_ms > before;
+      },
+      30s));
+  const double took = seconds_since(k0);
+  std::cout << "[galera] kill -9 of the instance holding shard " << dead_shard
+            << ": taken over after " << fixed(took) << " s (lease 2 s, tick 0.5 s)" << std::endl;
+  CHECK(took <= 2.0 + 3 * 0.5 + 1.5);
+  CHECK(eventually([&] { return holders().size() == 2; }, 10s));
+}
+
+TEST_CASE("doctor reports the cluster") {
+  ClusterDatabase db;
+  db.migrate();
+  std::string out;
+  const int rc = run_command({kBinary, "doctor", "-c", db.yaml(2, "")}, out);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("Galera cluster of 3 node(s); this node is node2 (Synced, Primary)") !=
+        std::string::npos);
+  CHECK(out.find("auto_increment_increment = 3 (offset 2") != std::string::npos);
+  CHECK(out.find("wsrep_sync_wait = 0") != std::string::npos);
+  CHECK(out.find("log_bin_trust_function_creators = 0, but this account has SUPER") !=
+        std::string::npos);
+  std::cout << "[galera] doctor on node 2:\n" << out << std::endl;
+}
+
 TEST_CASE("kill -9 of the leader, then SIGTERM of the leader's node: a standby on another node "
           "leads within lease + one tick, no tick doubled") {
   ClusterDatabase db;
   db.migrate();
   auto site3 = db.site(3);
-  const long long stream = add_stream(*site3);
+  // 500 simulated likes a second: a tick applied twice would show.
+  const long long stream = add_stream(*site3, "live", kFastConfig);
   const double lease_s = 2.0, tick_s = 0.5;
   std::vector<std::unique_ptr<Child>> inst(3);
   for (int node = 1; node <= 3; ++node) {
@@ -558,7 +645,7 @@ TEST_CASE("kill -9 of the leader, then SIGTERM of the leader's node: a standby o
   const long long likes =
       query_int(*survivor, "SELECT sim_likes FROM engagementd_stream_state WHERE stream_id = " +
                                std::to_string(stream));
-  const double expected = kLikesPerMs * static_cast<double>(last_tick - first_tick);
+  const double expected = kFastLikesPerMs * static_cast<double>(last_tick - first_tick);
   const double got = static_cast<double>(likes - likes_before);
   std::cout << "[galera] simulated likes over " << fixed((last_tick - first_tick) / 1000.0)
             << " s with two takeovers: " << got << ", expected " << fixed(expected, 0) << " +- "

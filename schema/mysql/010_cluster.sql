@@ -7,3 +7,14 @@
 -- tick commits the lease).
 -- if-missing-column: engagementd_leader.lock_node
 ALTER TABLE engagementd_leader ADD COLUMN lock_node VARCHAR(300) NOT NULL DEFAULT '';
+
+-- Instances that claim shards themselves (shard.index: auto): each keeps
+-- its own row here fresh every tick, so every instance knows how many
+-- share the shards and takes its fair part (a row per instance: no two
+-- instances write the same row, so no conflicts between nodes of a
+-- cluster). A row not refreshed for a lease is an instance gone.
+CREATE TABLE IF NOT EXISTS engagementd_instances (
+  holder VARCHAR(255) NOT NULL PRIMARY KEY,
+  shard_count INT UNSIGNED NOT NULL,
+  seen_ms BIGINT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
