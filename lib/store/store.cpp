@@ -1330,12 +1330,25 @@ void Store::fold_real_deltas(const Shard& shard) {
   // when the list covers most of the table) would lock the gaps up to the
   // table's end until the tick commits, and the triggers' inserts would
   // wait for it; a point on a unique key locks that row alone.
+  // MariaDB: a join on the primary key (eq_ref), not `IN (...)`: a
+  // multi-row IN takes next-key locks, i.e. the gap below each row too, and
+  // on a Galera cluster, where each node's ids interleave (auto-increment
+  // step = cluster size), the site's rows from other nodes land in exactly
+  // those gaps: their replication aborted the tick (measured, tests/galera).
   in_batches(ids, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);
-    q.text(mysql ? "DELETE d FROM engagementd_real_deltas d FORCE INDEX (PRIMARY) WHERE d.id IN ("
-                 : "DELETE FROM engagementd_real_deltas WHERE id IN (");
-    for (std::size_t i = begin; i < end; ++i) q.text(i == begin ? "" : ", ").value(ids[i]);
-    q.text(")");
+    if (mysql) {
+      q.text("DELETE d FROM engagementd_real_deltas d JOIN (");
+      for (std::size_t i = begin; i < end; ++i) {
+        q.text(i == begin ? "SELECT " : " UNION ALL SELECT ").value(ids[i]);
+        if (i == begin) q.text(" AS id");
+      }
+      q.text(") k ON d.id = k.id");
+    } else {
+      q.text("DELETE FROM engagementd_real_deltas WHERE id IN (");
+      for (std::size_t i = begin; i < end; ++i) q.text(i == begin ? "" : ", ").value(ids[i]);
+      q.text(")");
+    }
     q.execute();
   });
 }

@@ -150,11 +150,30 @@ struct LoadResult {
   long long failed = 0;
   std::map<int, long long> errors;  // MariaDB error number -> count
   double seconds = 0;
+  long long conflicts = 0;  // the cluster's conflict counters meanwhile
   double rate() const { return seconds > 0 ? ok / seconds : 0; }
 };
 
+// Transactions the cluster aborted or refused for a conflict, all nodes:
+// certification failures and brute-force aborts (including those the
+// server then retried by itself, wsrep_retry_autocommit).
+long long cluster_conflicts() {
+  long long n = 0;
+  for (int node = 1; node <= 3; ++node) {
+    try {
+      auto s = connect(node, "mysql");
+      n += query_int(*s,
+                     "SELECT SUM(VARIABLE_VALUE) FROM information_schema.GLOBAL_STATUS WHERE "
+                     "VARIABLE_NAME IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')");
+    } catch (const std::exception&) {
+    }
+  }
+  return n;
+}
+
 LoadResult insert_likes(const ClusterDatabase& db, long long stream, const std::vector<int>& nodes,
                         std::chrono::milliseconds duration) {
+  const long long conflicts_before = cluster_conflicts();
   std::vector<std::thread> clients;
   std::vector<LoadResult> each(nodes.size());
   std::atomic<bool> go{false};
@@ -162,6 +181,10 @@ LoadResult insert_likes(const ClusterDatabase& db, long long stream, const std::
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     clients.emplace_back([&, i] {
       auto sql = db.site(nodes[i]);
+      // The stream's row as this node has it (it was just made through another).
+      *sql << "SET SESSION wsrep_sync_wait = 1";
+      query_int(*sql, "SELECT COUNT(*) FROM live_streams WHERE id = " + std::to_string(stream));
+      *sql << "SET SESSION wsrep_sync_wait = 0";
       while (!go) std::this_thread::yield();
       const auto end = std::chrono::steady_clock::now() + duration;
       const std::string insert =
@@ -190,6 +213,7 @@ LoadResult insert_likes(const ClusterDatabase& db, long long stream, const std::
     all.failed += r.failed;
     for (const auto& [n, c] : r.errors) all.errors[n] += c;
   }
+  all.conflicts = cluster_conflicts() - conflicts_before;
   return all;
 }
 
@@ -200,7 +224,8 @@ std::string describe(const LoadResult& r) {
   }
   if (!errors.empty()) errors += ")";
   return std::to_string(r.ok) + " likes in " + fixed(r.seconds) + " s = " + fixed(r.rate(), 0) +
-         " likes/s, " + std::to_string(r.failed) + " failed INSERTs" + errors;
+         " likes/s, " + std::to_string(r.failed) + " failed INSERTs" + errors + "; " +
+         std::to_string(r.conflicts) + " conflicts in the cluster";
 }
 
 // Kept real likes of a stream (engagementd_real_counts plus what is still
@@ -296,6 +321,39 @@ TEST_CASE("site likes on one stream through two nodes: no failed INSERT with the
   std::cout << "[galera] the same without engagementd's triggers:\n"
             << "  through node 2:          " << describe(bare_one) << "\n"
             << "  through nodes 2 and 3:   " << describe(bare_two) << std::endl;
+}
+
+TEST_CASE("site likes through two nodes with the production foreign key to live_streams") {
+  // The production schema has stream_interactions.stream_id REFERENCES
+  // live_streams(id): each like then certifies against the stream's row,
+  // which the tick updates (its display numbers).
+  ClusterDatabase db;
+  db.migrate();
+  auto site1 = db.site(1);
+  *site1 << "ALTER TABLE stream_interactions ADD CONSTRAINT stream_interactions_ibfk_1"
+            " FOREIGN KEY (stream_id) REFERENCES live_streams (id) ON DELETE CASCADE";
+  const long long stream = add_stream(*site1);
+  const LoadResult none = insert_likes(db, stream, {2, 2, 2, 2, 3, 3, 3, 3}, 5000ms);
+  Child daemon({kBinary, "run", "-c", db.yaml(1, daemon_yaml("1s", "3s"))}, db.dir() + "/d.log");
+  REQUIRE(eventually([&] { return daemon.log().find("took the leadership lease") !=
+                                  std::string::npos; }));
+  const LoadResult ticking = insert_likes(db, stream, {2, 2, 2, 2, 3, 3, 3, 3}, 5000ms);
+  std::cout << "[galera] with the foreign key, 8 clients through nodes 2 and 3:\n"
+            << "  no daemon running:       " << describe(none) << "\n"
+            << "  ticks every 1 s:         " << describe(ticking) << std::endl;
+  // How the tick fares: each like's foreign key check takes a share lock on
+  // the stream's row, which the tick's display write locks too.
+  const std::string log = daemon.log();
+  std::cout << "  the tick meanwhile: " << count_of(log, "tick live=") << " ticks committed, "
+            << count_of(log, "tick rolled back") << " rolled back and retried, "
+            << count_of(log, "lost a race") << " lost races" << std::endl;
+  CHECK(ticking.failed == 0);
+  CHECK(eventually(
+      [&] {
+        const auto [kept, counted] = kept_and_counted(*site1, stream);
+        return kept == counted && counted == none.ok + ticking.ok;
+      },
+      20s));
 }
 
 TEST_CASE("a stream going live while likes arrive through another node is counted exactly") {
