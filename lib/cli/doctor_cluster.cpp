@@ -19,7 +19,8 @@ void inspect_cluster(Store& store, std::vector<Finding>& out) {
           (c.status != "Primary"
                ? ": this node is not in the primary component and refuses queries; connect "
                  "engagementd to a node that is"
-               : healthy ? "" : ": the node is not synced; ticks wait until it is"));
+           : healthy ? ""
+                     : ": the node is not synced; ticks wait until it is"));
   add(Level::ok,
       "wsrep_sync_wait = " + std::to_string(c.sync_wait) +
           ": engagementd needs no causal reads (the triggers' rows arrive with the site's rows, "

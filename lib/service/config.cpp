@@ -559,8 +559,7 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(a.metrics.enabled != b.metrics.enabled, "metrics.enabled");
   differs(a.metrics.listen != b.metrics.listen, "metrics.listen");
   differs(a.metrics.port != b.metrics.port, "metrics.port");
-  differs(a.shard.index != b.shard.index || a.shard.automatic != b.shard.automatic,
-          "shard.index");
+  differs(a.shard.index != b.shard.index || a.shard.automatic != b.shard.automatic, "shard.index");
   differs(a.shard.count != b.shard.count, "shard.count");
   return keys;
 }

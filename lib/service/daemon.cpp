@@ -77,7 +77,8 @@ void Daemon::ensure_store() {
   store->check_schema();
   store_ = std::move(store);
   if (config_.shard.automatic) {
-    pool_ = std::make_unique<ShardPool>(*store_, log_, seed_ + ticks_, holder_, config_.shard.count);
+    pool_ =
+        std::make_unique<ShardPool>(*store_, log_, seed_ + ticks_, holder_, config_.shard.count);
   } else {
     engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_, config_.shard);
   }

@@ -100,8 +100,9 @@ void causal_reads(soci::session& sql) {
 void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
                     std::int64_t now_ms) {
   const long long now = now_ms;
-  sql << std::string("INSERT INTO engagementd_instances (holder, shard_count, seen_ms)"
-                     " VALUES (:h, :c, :n)") +
+  sql << std::string(
+             "INSERT INTO engagementd_instances (holder, shard_count, seen_ms)"
+             " VALUES (:h, :c, :n)") +
              (mysql ? " ON DUPLICATE KEY UPDATE shard_count = VALUES(shard_count),"
                       " seen_ms = VALUES(seen_ms)"
                     : " ON CONFLICT(holder) DO UPDATE SET shard_count = excluded.shard_count,"
@@ -109,8 +110,8 @@ void touch_instance(soci::session& sql, bool mysql, const std::string& holder, i
       soci::use(holder), soci::use(shard_count), soci::use(now);
 }
 
-std::vector<std::string> present_instances(soci::session& sql, int shard_count,
-                                           std::int64_t now_ms, std::int64_t within_ms) {
+std::vector<std::string> present_instances(soci::session& sql, int shard_count, std::int64_t now_ms,
+                                           std::int64_t within_ms) {
   std::vector<std::string> out;
   std::string holder;
   const long long since = now_ms - within_ms;
@@ -131,17 +132,16 @@ std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count) {
   int shard = 0;
   std::string holder;
   long long expires = 0;
-  soci::statement st = (sql.prepare << "SELECT shard, holder, expires_ms FROM engagementd_leader"
-                                       " WHERE shard < :c ORDER BY shard",
-                        soci::use(shard_count), soci::into(shard), soci::into(holder),
-                        soci::into(expires));
+  soci::statement st =
+      (sql.prepare << "SELECT shard, holder, expires_ms FROM engagementd_leader"
+                      " WHERE shard < :c ORDER BY shard",
+       soci::use(shard_count), soci::into(shard), soci::into(holder), soci::into(expires));
   st.execute();
   while (st.fetch()) out.push_back({shard, holder, expires});
   return out;
 }
 
-MigrationLock::MigrationLock(soci::session& sql, const Logger& log,
-                             std::chrono::milliseconds wait)
+MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono::milliseconds wait)
     : sql_(sql), log_(log) {
   {
     // This process and session, on this node: what another migrate names
@@ -188,8 +188,9 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log,
 
 bool MigrationLock::try_claim() {
   try {
-    sql_ << std::string("INSERT INTO engagementd_migration_lock (name, holder, claimed_ms,"
-                        " renewed_ms) VALUES ('migrate', :h, ") +
+    sql_ << std::string(
+                "INSERT INTO engagementd_migration_lock (name, holder, claimed_ms,"
+                " renewed_ms) VALUES ('migrate', :h, ") +
                 kNowMs + ", " + kNowMs + ")",
         soci::use(holder_);
     return true;
@@ -204,8 +205,9 @@ bool MigrationLock::try_claim() {
     std::string old;
     soci::indicator ind = soci::i_ok;
     const long long stale = kStale.count();
-    sql_ << std::string("SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'"
-                        " AND renewed_ms < ") +
+    sql_ << std::string(
+                "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'"
+                " AND renewed_ms < ") +
                 kNowMs + " - :stale",
         soci::use(stale), soci::into(old, ind);
     if (!sql_.got_data()) return false;

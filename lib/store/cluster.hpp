@@ -30,12 +30,12 @@ namespace engagementd {
 
 // What a MariaDB/MySQL server says about the cluster it is part of.
 struct ClusterFacts {
-  bool wsrep = false;             // wsrep_on: a Galera node
-  long long size = 0;             // wsrep_cluster_size
-  std::string node_name;          // wsrep_node_name
-  std::string state;              // wsrep_local_state_comment (Synced, Donor/Desynced, ...)
-  std::string status;             // wsrep_cluster_status (Primary, non-Primary)
-  long long sync_wait = 0;        // wsrep_sync_wait
+  bool wsrep = false;       // wsrep_on: a Galera node
+  long long size = 0;       // wsrep_cluster_size
+  std::string node_name;    // wsrep_node_name
+  std::string state;        // wsrep_local_state_comment (Synced, Donor/Desynced, ...)
+  std::string status;       // wsrep_cluster_status (Primary, non-Primary)
+  long long sync_wait = 0;  // wsrep_sync_wait
   long long auto_increment_increment = 1;
   long long auto_increment_offset = 1;
   bool auto_increment_control = false;  // wsrep_auto_increment_control
@@ -76,8 +76,8 @@ struct ShardLeaseSeen {
 void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
                     std::int64_t now_ms);
 // The instances seen within `within_ms` that share `shard_count` shards.
-std::vector<std::string> present_instances(soci::session& sql, int shard_count,
-                                           std::int64_t now_ms, std::int64_t within_ms);
+std::vector<std::string> present_instances(soci::session& sql, int shard_count, std::int64_t now_ms,
+                                           std::int64_t within_ms);
 void forget_instance(soci::session& sql, const std::string& holder);
 // The lease rows of shards 0 .. count-1 that exist.
 std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count);

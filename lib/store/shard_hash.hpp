@@ -38,10 +38,10 @@ constexpr int shard_of(std::uint64_t id, int count) {
 
 // The same hash as SQL over an id column (MariaDB, MySQL and SQLite alike).
 inline std::string shard_hash_sql(const std::string& id_column) {
-  return "((((" + id_column + " % " + std::to_string(kShardP1) + ") * " +
-         std::to_string(kShardA1) + " + " + std::to_string(kShardC1) + ") % " +
-         std::to_string(kShardP2) + " * " + std::to_string(kShardA2) + " + " +
-         std::to_string(kShardC2) + ") % " + std::to_string(kShardP3) + ")";
+  return "((((" + id_column + " % " + std::to_string(kShardP1) + ") * " + std::to_string(kShardA1) +
+         " + " + std::to_string(kShardC1) + ") % " + std::to_string(kShardP2) + " * " +
+         std::to_string(kShardA2) + " + " + std::to_string(kShardC2) + ") % " +
+         std::to_string(kShardP3) + ")";
 }
 
 }  // namespace engagementd

@@ -371,7 +371,7 @@ class Store {
   bool columns_detected_ = false;
   std::int64_t connection_id_ = -1;  // cached: a session's id never changes
   std::optional<std::pair<std::string, std::int64_t>> server_identity_;  // cached too
-  std::optional<std::string> node_;  // cached too
+  std::optional<std::string> node_;                                      // cached too
   bool local_infile_ = false;  // LOAD DATA LOCAL INFILE in use (MariaDB/MySQL)
   std::unique_ptr<InfileSource> infile_;
   bool tick_tables_ready_ = false;  // the temporary tables exist on this connection

@@ -81,8 +81,7 @@ TickReport ShardPool::run(const TickSettings& settings) {
   for (const int shard : held()) tick(shard);
 
   // The instances present (this one included) and this one's fair part.
-  const std::vector<std::string> present =
-      present_instances(store_.session(), count_, now, lease);
+  const std::vector<std::string> present = present_instances(store_.session(), count_, now, lease);
   const int instances =
       static_cast<int>(present.size()) +
       (std::find(present.begin(), present.end(), holder_) == present.end() ? 1 : 0);
@@ -95,8 +94,8 @@ TickReport ShardPool::run(const TickSettings& settings) {
       taken[static_cast<std::size_t>(l.shard)] = !l.holder.empty() && l.expires_ms > now;
     }
     // From a place of this instance's own in the ring of shards.
-    const int start = static_cast<int>(std::hash<std::string>{}(holder_) %
-                                       static_cast<std::size_t>(count_));
+    const int start =
+        static_cast<int>(std::hash<std::string>{}(holder_) % static_cast<std::size_t>(count_));
     for (int k = 0; k < count_; ++k) {
       const int shard = (start + k) % count_;
       if (taken[static_cast<std::size_t>(shard)] || engine(shard).leader()) continue;

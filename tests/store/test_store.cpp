@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "store/shard_hash.hpp"
 #include "support/process.hpp"
 #include "support/site.hpp"
-#include "store/shard_hash.hpp"
 #include "support/test_db.hpp"
 #include "tick/tick.hpp"
 
@@ -801,10 +801,12 @@ TEST_CASE(
   e1.run(settings());
   CHECK(query_int(*site,
                   "SELECT MIN(sim_likes) FROM engagementd_stream_state"
-                  " WHERE " + in_shard(0)) > likes_before + 400);
+                  " WHERE " +
+                      in_shard(0)) > likes_before + 400);
   CHECK(query_int(*site,
                   "SELECT MAX(sim_likes) FROM engagementd_stream_state"
-                  " WHERE " + in_shard(1)) < likes_before + 300);
+                  " WHERE " +
+                      in_shard(1)) < likes_before + 300);
 
   // A stream that ends is finalized by its own shard's engine, once.
   const long long odd = of_one.front();  // shard 1's

@@ -50,9 +50,17 @@ TEST_CASE("streams spread evenly over the shards whatever the id step (a cluster
 TEST_CASE("the shard hash is the same in C++ and SQL, with no overflow up to the largest id",
           "[shard]") {
   soci::session sql(soci::sqlite3, ":memory:");
-  const std::vector<std::uint64_t> ids = {0,          1,          2,           3,
-                                          1000,       2147483646, 2147483647,  2147483648,
-                                          4294967296, 1ULL << 53, (1ULL << 62) + 12345,
+  const std::vector<std::uint64_t> ids = {0,
+                                          1,
+                                          2,
+                                          3,
+                                          1000,
+                                          2147483646,
+                                          2147483647,
+                                          2147483648,
+                                          4294967296,
+                                          1ULL << 53,
+                                          (1ULL << 62) + 12345,
                                           9223372036854775807ULL};
   for (const std::uint64_t id : ids) {
     INFO("id " << id);
