@@ -681,7 +681,10 @@ TEST_CASE(
   std::cout << "[galera] kill -9 of the leader on node 1: instance on node " << lead
             << " led after " << fixed(kill9) << " s (lease " << lease_s << " s, tick " << tick_s
             << " s)" << std::endl;
-  CHECK(kill9 <= lease_s + tick_s + 1.0);
+  // Lease + one tick, and a margin for a loaded machine (the tests run in
+  // parallel) and this test's own polling.
+  const double margin = 1.5;
+  CHECK(kill9 <= lease_s + tick_s + margin);
   REQUIRE((lead == 2 || lead == 3));
 
   // SIGTERM of the node the new leader is connected to.
@@ -706,7 +709,7 @@ TEST_CASE(
   const double term = seconds_since(t0);
   std::cout << "[galera] SIGTERM of node " << lead << " (the leader's): instance on node " << other
             << " led after " << fixed(term) << " s" << std::endl;
-  CHECK(term <= lease_s + tick_s + 1.0);
+  CHECK(term <= lease_s + tick_s + margin);
   CHECK(holder_in(inst[static_cast<std::size_t>(other - 1)]->log()) == lease_of(*survivor).holder);
 
   // The simulated likes over the whole run match the time the lease covers:
