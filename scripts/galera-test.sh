@@ -56,7 +56,15 @@ stop_all() {
 ports=${GALERA_TEST_PORTS:-34000-34999}
 first=${ports%-*}
 count=$((${ports#*-} - first + 1))
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Free: nothing listens there and no connection uses it (not even one in
+# TIME_WAIT from an earlier run: Galera binds its ports without reusing them).
+port_free() {
+  if command -v ss >/dev/null; then
+    [[ -z $(ss -Htan "( sport = :$1 or dport = :$1 )" 2>/dev/null) ]]
+  else
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
 free_base() {
   local i b k ok offset=$((RANDOM % (count / 12)))
   for i in $(seq 0 $((count / 12 - 1))); do
@@ -112,13 +120,10 @@ launch() {
     fi
     sleep 0.5
   done
-  if grep -q "Address already in use" "$nd/error.log" 2>/dev/null; then
-    kill -TERM "$launched" 2>/dev/null || true
-    return 2
-  fi
   kill -TERM "$launched" 2>/dev/null || true
   echo "Galera node $n failed to start (state '${state}'):" >&2
   tail -n 40 "$nd/error.log" >&2
+  grep -q "Address already in use" "$nd/error.log" 2>/dev/null && return 2
   return 1
 }
 
@@ -137,33 +142,37 @@ case "$cmd" in
       exit 1
     }
     command -v rsync >/dev/null || { echo "galera-test.sh needs rsync" >&2; exit 1; }
-    for n in "${nodes[@]}"; do
-      rm -rf "$dir/node$n"
-      mkdir -p "$dir/node$n/data"
-    done
-    mariadb-install-db --no-defaults --datadir="$dir/node1/data" --user="$user" \
-      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
-      cat "$dir/install.log" >&2
-      exit 1
-    }
-    [[ $user == mysql ]] && chown -R mysql:mysql "$dir"
-    for attempt in $(seq 1 10); do
+    # A whole new cluster on other ports when a port was taken meanwhile
+    # (another run picked the same block between the check and the bind).
+    for attempt in $(seq 1 5); do
+      for n in "${nodes[@]}"; do
+        rm -rf "$dir/node$n"
+        mkdir -p "$dir/node$n/data"
+      done
+      mariadb-install-db --no-defaults --datadir="$dir/node1/data" --user="$user" \
+        --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
+        cat "$dir/install.log" >&2
+        exit 1
+      }
+      [[ $user == mysql ]] && chown -R mysql:mysql "$dir"
       base=$(free_base)
       rc=0
       launch 1 "$base" 1 || rc=$?
-      [[ $rc -eq 0 ]] && break
-      [[ $rc -eq 2 && $attempt -lt 10 ]] && continue
-      stop_all
-      exit 1
-    done
-    sql 1 "CREATE USER IF NOT EXISTS 'engagementd_test'@'127.0.0.1' IDENTIFIED BY 'test';
-           GRANT ALL PRIVILEGES ON *.* TO 'engagementd_test'@'127.0.0.1' WITH GRANT OPTION;"
-    for n in 2 3; do
-      # One joiner at a time: each takes a full state transfer from a donor.
-      if ! launch "$n" "$base"; then
-        stop_all
-        exit 1
+      if [[ $rc -eq 0 ]]; then
+        sql 1 "CREATE USER IF NOT EXISTS 'engagementd_test'@'127.0.0.1' IDENTIFIED BY 'test';
+               GRANT ALL PRIVILEGES ON *.* TO 'engagementd_test'@'127.0.0.1' WITH GRANT OPTION;"
+        for n in 2 3; do
+          # One joiner at a time: each takes a full state transfer from a donor.
+          launch "$n" "$base" || { rc=$?; break; }
+        done
       fi
+      [[ $rc -eq 0 ]] && break
+      stop_all
+      if [[ $rc -eq 2 && $attempt -lt 5 ]]; then
+        echo "a port of block $base was taken; starting again on other ports" >&2
+        continue
+      fi
+      exit 1
     done
     size=$(sql 1 "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
                   WHERE VARIABLE_NAME = 'wsrep_cluster_size'")
