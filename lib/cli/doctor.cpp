@@ -5,6 +5,7 @@
 
 #include "store/db_errors.hpp"
 #include "store/doctor_queries.hpp"
+#include "cli/doctor_cluster.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -226,6 +227,8 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
           "stream=" + std::to_string(a.stream_id) + " was set aside in the last 24 h: " + a.detail);
     }
   }
+
+  inspect_cluster(store, out);  // a Galera cluster's size, node and needs (nothing elsewhere)
 }
 
 }  // namespace

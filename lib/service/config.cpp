@@ -147,6 +147,7 @@ class Parser {
     bool has_ssl_node = false;
     YAML::Node lease_node;
     YAML::Node shard_index_node;
+    bool has_shard_index = false;
     if (root.IsNull()) {
       problems_.push_back(source_ +
                           ": the file is empty; expected the database, tick, "
@@ -342,7 +343,13 @@ class Parser {
                     {{"index",
                       [&](const YAML::Node& v, const std::string& k) {
                         shard_index_node = v;
-                        integer_value(v, k, c.shard.index, 0, kMaxShards - 1);
+                        has_shard_index = true;
+                        // auto: claim free shards (tick/shard_pool.hpp).
+                        if (v.IsScalar() && v.Scalar() == "auto") {
+                          c.shard.automatic = true;
+                        } else {
+                          integer_value(v, k, c.shard.index, 0, kMaxShards - 1);
+                        }
                       }},
                      {"count", [&](const YAML::Node& v, const std::string& k) {
                         integer_value(v, k, c.shard.count, 1, kMaxShards);
@@ -395,7 +402,9 @@ class Parser {
               format_duration(*c.lease) + " is shorter than two ticks (tick.interval " +
                   format_duration(c.tick_interval) + "): the lease would expire between renewals");
     }
-    if (c.shard.index >= c.shard.count && problems_.empty()) {
+    // shard.count alone: the instances share the shards by themselves.
+    if (!has_shard_index && c.shard.count > 1) c.shard.automatic = true;
+    if (!c.shard.automatic && c.shard.index >= c.shard.count && problems_.empty()) {
       problem(shard_index_node, "shard.index",
               std::to_string(c.shard.index) + " is not below shard.count " +
                   std::to_string(c.shard.count) + " (shards are numbered 0..count-1)");
@@ -550,7 +559,7 @@ std::vector<std::string> restart_needed(const Config& a, const Config& b) {
   differs(a.metrics.enabled != b.metrics.enabled, "metrics.enabled");
   differs(a.metrics.listen != b.metrics.listen, "metrics.listen");
   differs(a.metrics.port != b.metrics.port, "metrics.port");
-  differs(a.shard.index != b.shard.index, "shard.index");
+  differs(a.shard.index != b.shard.index || a.shard.automatic != b.shard.automatic, "shard.index");
   differs(a.shard.count != b.shard.count, "shard.count");
   return keys;
 }

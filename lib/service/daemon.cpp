@@ -9,6 +9,7 @@
 #include "cli/doctor.hpp"
 #include "core/duration.hpp"
 #include "core/retry.hpp"
+#include "store/cluster.hpp"
 #include "store/db_errors.hpp"
 
 #ifndef ENGAGEMENTD_VERSION
@@ -68,7 +69,12 @@ void Daemon::ensure_store() {
   std::unique_ptr<Store> store = Store::open(config_.database, password);
   store->check_schema();
   store_ = std::move(store);
-  engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_, config_.shard);
+  if (config_.shard.automatic) {
+    pool_ =
+        std::make_unique<ShardPool>(*store_, log_, seed_ + ticks_, holder_, config_.shard.count);
+  } else {
+    engine_ = std::make_unique<TickEngine>(*store_, log_, seed_ + ticks_, holder_, config_.shard);
+  }
   if (connection_down_) {
     metrics_.reconnected();
     const double down_s =
@@ -98,6 +104,7 @@ void Daemon::ensure_store() {
 }
 
 void Daemon::connection_lost(const std::string& what) {
+  pool_.reset();
   store_.reset();
   engine_.reset();
   const auto now = std::chrono::steady_clock::now();
@@ -176,10 +183,11 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
               format_duration(config_.max_catchup) + ", simulation " +
               (config_.simulation_enabled ? "on" : "off") +
               (config_.seed ? ", seed " + std::to_string(*config_.seed) : std::string()) +
-              (config_.shard.count > 1
+              (config_.shard.automatic
+                   ? ", claiming its part of " + std::to_string(config_.shard.count) + " shards"
+               : config_.shard.count > 1
                    ? ", shard " + std::to_string(config_.shard.index) + " of " +
-                         std::to_string(config_.shard.count) + " (streams with id mod " +
-                         std::to_string(config_.shard.count) + " = " +
+                         std::to_string(config_.shard.count) + " (streams whose id hashes to " +
                          std::to_string(config_.shard.index) + ")"
                    : std::string()));
   status_ = "started, first tick pending";
@@ -201,9 +209,13 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
     if (!ec) on_tick();
   });
   io_.run();
-  if (engine_ && engine_->leader()) {
+  if ((engine_ && engine_->leader()) || pool_) {
     try {
-      engine_->release();
+      if (pool_) {
+        pool_->release();
+      } else {
+        engine_->release();
+      }
       log_.notice("released the leadership lease");
     } catch (const std::exception& e) {
       log_.warning(
@@ -238,7 +250,8 @@ void Daemon::on_tick() {
   }
   try {
     const TickReport r = with_retries(
-        [&] { return engine_->run(settings()); }, kTickAttempts, std::chrono::milliseconds(25),
+        [&] { return pool_ ? pool_->run(settings()) : engine_->run(settings()); }, kTickAttempts,
+        std::chrono::milliseconds(25),
         [](const std::exception& e) { return Store::is_retryable(e); },
         [&](const std::exception& e, int attempt, std::chrono::milliseconds pause) {
           metrics_.db_error(error_kind(e, false));
@@ -274,6 +287,12 @@ void Daemon::on_tick() {
   } catch (const std::exception& e) {
     if (!is_database_error(e)) {
       tick_failed(e, e.what());
+    } else if (is_lost_race(e)) {
+      // Still a conflict after the retries (on a cluster: another node's
+      // commit won certification, e.g. a standby there took the lease): the
+      // connection is fine, nothing of the tick was kept, the next tick
+      // starts from what the database holds.
+      tick_failed(e, "lost a race to another transaction: " + error_text(e));
     } else if (!Store::is_statement_error(e)) {
       // The connection may be gone, or in a state not worth trusting: open
       // a new one (and prepare every statement again) after the backoff.

@@ -14,6 +14,7 @@
 #include "service/metrics.hpp"
 #include "service/notify.hpp"
 #include "store/store.hpp"
+#include "tick/shard_pool.hpp"
 #include "tick/tick.hpp"
 
 namespace engagementd {
@@ -77,6 +78,7 @@ class Daemon {
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<TickEngine> engine_;
+  std::unique_ptr<ShardPool> pool_;  // shard.index: auto, instead of engine_
   std::uint64_t seed_;
   std::string holder_;  // this instance in the leadership lease
   std::chrono::milliseconds interval_;

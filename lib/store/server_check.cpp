@@ -131,9 +131,11 @@ std::string migrate_refusal(const ServerFacts& f, const MigrateNeeds& needs) {
         "stream keys than this server; set binlog_format=MIXED or ROW (SET GLOBAL "
         "binlog_format='MIXED' and in the server's configuration), then run migrate again");
   }
-  if (f.log_bin && needs.triggers && !f.trust_function_creators && !holds(f, "SUPER")) {
+  if ((f.log_bin || f.wsrep) && needs.triggers && !f.trust_function_creators &&
+      !holds(f, "SUPER")) {
     why.push_back(
-        "the binary log is on and this account lacks SUPER: creating triggers then needs "
+        std::string(f.log_bin ? "the binary log is on" : "this server is a Galera node") +
+        " and this account lacks SUPER: creating triggers then needs "
         "log_bin_trust_function_creators=1 (SET GLOBAL log_bin_trust_function_creators = 1, "
         "and in the server's configuration), or run migrate as an account with SUPER");
   }

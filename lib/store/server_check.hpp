@@ -14,6 +14,9 @@ struct ServerFacts {
   bool log_bin = false;
   std::string binlog_format;  // @@binlog_format
   bool trust_function_creators = false;
+  // A Galera node (wsrep_on): it checks stored programs and triggers as if
+  // the binary log were on, whatever log_bin says.
+  bool wsrep = false;
   // Privileges held on the database (global or database-level grants, the
   // enabled roles' included), upper case; "ALL PRIVILEGES" stands for all.
   std::set<std::string> privileges;

@@ -15,9 +15,11 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "store/cluster.hpp"
 #include "store/migrations.hpp"
 #include "store/mysql_connect.hpp"
 #include "store/server_check.hpp"
+#include "store/shard_hash.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -233,7 +235,8 @@ std::string quote_option(const std::string& value, const char* what) {
 // name once).
 std::string shard_filter(const char* id_column, const Shard& shard, const char* name = "") {
   if (shard.count <= 1) return {};
-  return std::string(" AND ") + id_column + " % :shard_count" + name + " = :shard_index" + name;
+  // A hash of the id, not the id itself (store/shard_hash.hpp).
+  return " AND " + shard_hash_sql(id_column) + " % :shard_count" + name + " = :shard_index" + name;
 }
 
 // Three subqueries counting a stream's real likes, dislikes and comments
@@ -896,6 +899,7 @@ ServerFacts Store::server_facts() {
   f.log_bin = log_bin != 0;
   f.binlog_format = format_ind == soci::i_null ? std::string() : format;
   f.trust_function_creators = trust != 0;
+  f.wsrep = read_cluster_facts(*sql_).wsrep;  // Galera: as if log_bin were on
   std::string db;
   *sql_ << "SELECT DATABASE()", soci::into(db);
   // The account's own grants, then those of its enabled roles (and of the
@@ -939,6 +943,7 @@ ServerFacts Store::server_facts() {
 std::vector<int> Store::migrate(const Logger& log) {
   std::vector<int> applied;
   const bool mysql = backend_ == Backend::mysql;
+  std::unique_ptr<MigrationLock> lock;  // released when migrate returns
   if (mysql) {
     // Everything a pending migration needs of the server is checked before
     // anything changes: MariaDB commits each DDL statement, so a refusal
@@ -963,33 +968,15 @@ std::vector<int> Store::migrate(const Logger& log) {
              " name VARCHAR(255) NOT NULL,"
              " applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
              ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
-    // Two migrators at once would interleave DDL: serialize them.
-    long long locked = 0;
-    soci::indicator ind = soci::i_ok;
-    *sql_ << "SELECT GET_LOCK('engagementd_migrate', 60)", soci::into(locked, ind);
-    if (ind == soci::i_null || locked != 1) {
-      throw std::runtime_error("another 'engagementd migrate' holds the migration lock");
-    }
+    // Two migrators at once would interleave DDL: serialize them, across
+    // every node of a cluster (store/cluster.hpp; GET_LOCK is the node's own).
+    lock = std::make_unique<MigrationLock>(*sql_, log);
   } else {
     *sql_ << "CREATE TABLE IF NOT EXISTS engagementd_schema_version ("
              " version INTEGER NOT NULL PRIMARY KEY,"
              " name TEXT NOT NULL,"
              " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)";
   }
-  struct Unlock {
-    soci::session& sql;
-    bool mysql;
-    ~Unlock() {
-      if (!mysql) return;
-      try {
-        long long ignored = 0;
-        soci::indicator ind = soci::i_ok;
-        sql << "SELECT RELEASE_LOCK('engagementd_migrate')", soci::into(ignored, ind);
-      } catch (...) {
-      }
-    }
-  } unlock{*sql_, mysql};
-
   const int current = schema_version();
   const auto& all = migrations_for(backend_);
   if (current > static_cast<int>(all.size())) {
@@ -1005,6 +992,7 @@ std::vector<int> Store::migrate(const Logger& log) {
     if (!mysql) sql_->begin();
     try {
       for (const MigrationStatement& s : m.statements) {
+        if (lock) lock->renew();
         std::string text;
         try {
           text = statement_to_apply(s);
@@ -1342,12 +1330,25 @@ void Store::fold_real_deltas(const Shard& shard) {
   // when the list covers most of the table) would lock the gaps up to the
   // table's end until the tick commits, and the triggers' inserts would
   // wait for it; a point on a unique key locks that row alone.
+  // MariaDB: a join on the primary key (eq_ref), not `IN (...)`: a
+  // multi-row IN takes next-key locks, i.e. the gap below each row too, and
+  // on a Galera cluster, where each node's ids interleave (auto-increment
+  // step = cluster size), the site's rows from other nodes land in exactly
+  // those gaps: their replication aborted the tick (measured, tests/galera).
   in_batches(ids, [&](std::size_t begin, std::size_t end) {
     BoundSql q(*sql_);
-    q.text(mysql ? "DELETE d FROM engagementd_real_deltas d FORCE INDEX (PRIMARY) WHERE d.id IN ("
-                 : "DELETE FROM engagementd_real_deltas WHERE id IN (");
-    for (std::size_t i = begin; i < end; ++i) q.text(i == begin ? "" : ", ").value(ids[i]);
-    q.text(")");
+    if (mysql) {
+      q.text("DELETE d FROM engagementd_real_deltas d JOIN (");
+      for (std::size_t i = begin; i < end; ++i) {
+        q.text(i == begin ? "SELECT " : " UNION ALL SELECT ").value(ids[i]);
+        if (i == begin) q.text(" AS id");
+      }
+      q.text(") k ON d.id = k.id");
+    } else {
+      q.text("DELETE FROM engagementd_real_deltas WHERE id IN (");
+      for (std::size_t i = begin; i < end; ++i) q.text(i == begin ? "" : ", ").value(ids[i]);
+      q.text(")");
+    }
     q.execute();
   });
 }
@@ -1747,9 +1748,12 @@ std::optional<Lease> Store::lock_lease(int shard) {
       // The stamp of the lock's holder (lease_lock_holder): uncommitted
       // until the tick commits, visible to a standby's dirty read only
       // while this transaction holds the row.
+      // With the node: connection ids are per node on a cluster (010).
+      const std::string node = this->node();
       *sql_ << "UPDATE engagementd_leader SET connection_id = CONNECTION_ID(),"
-               " lock_account = CURRENT_USER(), lock_nonce = lock_nonce + 1 WHERE shard = :s",
-          soci::use(shard);
+               " lock_account = CURRENT_USER(), lock_nonce = lock_nonce + 1,"
+               " lock_node = :n WHERE shard = :s",
+          soci::use(node), soci::use(shard);
       return lease;
     }
     if (attempt > 0) throw std::runtime_error("the engagementd_leader row cannot be created");
@@ -1763,14 +1767,15 @@ std::optional<Lease> Store::lock_lease(int shard) {
 std::optional<LeaseLockHolder> Store::lease_lock_holder(int shard) {
   if (backend_ != Backend::mysql) return std::nullopt;
   long long conn = 0, dirty_nonce = 0, committed_nonce = 0;
-  std::string account;
+  std::string account, node;
   bool found = false;
   // The newest version of the row, committed or not.
   *sql_ << "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED";
   try {
-    *sql_ << "SELECT connection_id, lock_nonce, lock_account FROM engagementd_leader"
+    *sql_ << "SELECT connection_id, lock_nonce, lock_account, lock_node FROM engagementd_leader"
              " WHERE shard = :s",
-        soci::use(shard), soci::into(conn), soci::into(dirty_nonce), soci::into(account);
+        soci::use(shard), soci::into(conn), soci::into(dirty_nonce), soci::into(account),
+        soci::into(node);
     found = sql_->got_data();
   } catch (...) {
     *sql_ << "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
@@ -1785,7 +1790,13 @@ std::optional<LeaseLockHolder> Store::lease_lock_holder(int shard) {
   if (dirty_nonce == committed_nonce || conn <= 0) return std::nullopt;
   std::string own;
   *sql_ << "SELECT CURRENT_USER()", soci::into(own);
-  return LeaseLockHolder{conn, account, account == own};
+  return LeaseLockHolder{conn, account, account == own, node, node == this->node()};
+}
+
+std::string Store::node() {
+  if (backend_ != Backend::mysql) return {};
+  if (!node_) node_ = node_identity(read_cluster_facts(*sql_));
+  return *node_;
 }
 
 std::pair<std::string, std::int64_t> Store::server_identity() {

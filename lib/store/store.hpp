@@ -135,6 +135,8 @@ struct LeaseLockHolder {
   std::int64_t connection_id = 0;
   std::string account;       // its CURRENT_USER()
   bool own_account = false;  // the same account as this session's
+  std::string node;          // the node it is on (store/cluster.hpp node_identity)
+  bool own_node = false;     // the same node as this session's
 };
 
 // The replay table the site writes when a seller ends a stream with "save",
@@ -269,6 +271,9 @@ class Store {
   bool write_lease(int shard, const Lease& read, const Lease& next);
   // Lets the lease expire now, if this holder still has it.
   void release_lease(int shard, const std::string& holder, std::int64_t token);
+  // The node this session is on (store/cluster.hpp node_identity; empty
+  // on SQLite): a connection id is the node's own.
+  std::string node();
   // This session's connection id (MariaDB/MySQL; 0 on SQLite).
   std::int64_t connection_id();
   // Ends another session of the same database user (a stalled lease holder).
@@ -366,6 +371,7 @@ class Store {
   bool columns_detected_ = false;
   std::int64_t connection_id_ = -1;  // cached: a session's id never changes
   std::optional<std::pair<std::string, std::int64_t>> server_identity_;  // cached too
+  std::optional<std::string> node_;                                      // cached too
   bool local_infile_ = false;  // LOAD DATA LOCAL INFILE in use (MariaDB/MySQL)
   std::unique_ptr<InfileSource> infile_;
   bool tick_tables_ready_ = false;  // the temporary tables exist on this connection

@@ -90,7 +90,8 @@ const std::vector<std::pair<const char*, bool>>& our_tables() {
       {"engagementd_real_deltas", false},    {"engagementd_real_counts", false},
       {"engagementd_stream_state", false},   {"engagementd_leader", false},
       {"engagementd_stream_summary", true},  {"engagementd_audit", true},
-      {"engagementd_schema_version", false},
+      {"engagementd_schema_version", false}, {"engagementd_migration_lock", false},
+      {"engagementd_instances", false},
   };
   return tables;
 }

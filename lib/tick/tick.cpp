@@ -41,6 +41,9 @@ std::string TickEngine::shard_text() const {
 }
 
 bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Lease& read) {
+  // Said only by a tick that took the lease and committed (a tick that lost
+  // a race at COMMIT, e.g. on a cluster, never held it).
+  took_notice_.clear();
   const std::optional<Lease> lease = store_.lock_lease(shard_.index);
   std::string reason;
   if (!lease) {
@@ -76,8 +79,7 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
                      std::to_string(token_) + after + ")";
     }
     problems_.clear("lease-holder");
-    if (!leader_) standby_reason_.clear();
-    leader_ = true;
+    // leader_ is set once the tick commits (run).
     return true;
   } else {
     reason = lease->holder + " holds the lease" + shard_text() + " for " +
@@ -109,6 +111,16 @@ void TickEngine::end_stalled_holder(std::int64_t now) {
       log_.warning(what +
                    ", but no session is proven to hold the lock; ending none, waiting "
                    "for the lock to be released");
+    }
+    return;
+  }
+  if (!locker->own_node) {
+    // A connection id of another node of a cluster names another session
+    // here. Galera itself aborts the stalled transaction there once a
+    // standby's tick commits the lease (a standby on that node may end it).
+    if (problems_.first("lease-holder", what + "; on node " + locker->node)) {
+      log_.warning(what + "; its session is on node " + locker->node +
+                   ", not this one: not ending it, taking over by committing the lease");
     }
     return;
   }
@@ -321,6 +333,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
   }
   tx.commit();
   const auto t3 = Clock::now();
+  if (!leader_) standby_reason_.clear();
+  leader_ = true;
   if (!took_notice_.empty()) log_.notice(std::exchange(took_notice_, std::string()));
 
   last_simulation_enabled_ = simulate;

@@ -48,6 +48,8 @@ GRANT SELECT ON engagementd_schema_version TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_state TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_stream_summary TO 'engagementd'@'localhost';
 GRANT SELECT, INSERT, UPDATE ON engagementd_leader TO 'engagementd'@'localhost';
+-- Instances with shard.index: auto keep their own row here (010).
+GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_instances TO 'engagementd'@'localhost';
 -- Rows are created, kept and deleted by the daemon, from the rows the
 -- site's triggers append to engagementd_real_deltas (which it reads and
 -- deletes once added up).

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/process.hpp"
+#include "store/shard_hash.hpp"
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;
@@ -203,6 +204,16 @@ TEST_CASE_METHOD(
     add_viewer(id, "real-" + std::to_string(id));
   }
   const Shard zero{0, 2}, one{1, 2};
+  // The streams of each shard (a hash of the id, store/shard_hash.hpp).
+  std::vector<long long> of_zero, of_one;
+  for (long long id : ids) (shard_of(id, 2) == 0 ? of_zero : of_one).push_back(id);
+  REQUIRE(!of_zero.empty());
+  REQUIRE(!of_one.empty());
+  const auto in_shard = [](int index) {
+    return shard_hash_sql("stream_id") + " % 2 = " + std::to_string(index);
+  };
+  const long long n0 = static_cast<long long>(of_zero.size());
+  const long long n1 = static_cast<long long>(of_one.size());
   TickEngine e0 = make_engine(1, "host-a:1:aa", zero);
   TickEngine e1 = make_engine(*store1, 2, "host-b:2:bb", one);
   TickEngine e1b = make_engine(*store1b, 3, "host-c:3:cc", one);
@@ -218,14 +229,14 @@ TEST_CASE_METHOD(
 
   TickReport r = e0.run(settings());
   CHECK_FALSE(r.standby);
-  CHECK(r.live == n / 2);
-  CHECK(r.states_written == n / 2);
-  CHECK(count("stream_id % 2 = 0") == n / 2);
-  CHECK(count("stream_id % 2 = 1") == 0);  // not shard 0's
+  CHECK(r.live == of_zero.size());
+  CHECK(r.states_written == of_zero.size());
+  CHECK(count(in_shard(0)) == n0);
+  CHECK(count(in_shard(1)) == 0);  // not shard 0's
 
   r = e1.run(settings());
   CHECK_FALSE(r.standby);
-  CHECK(r.live == n / 2);
+  CHECK(r.live == of_one.size());
   CHECK(count("1 = 1") == n);
   // Every live stream shows real + simulated numbers, written by one engine.
   CHECK(query_int(*site,
@@ -255,19 +266,19 @@ TEST_CASE_METHOD(
   e1.run(settings());
   CHECK(query_int(*site,
                   "SELECT MIN(sim_likes) FROM engagementd_stream_state"
-                  " WHERE stream_id % 2 = 0") > likes_before + 400);
+                  " WHERE " + in_shard(0)) > likes_before + 400);
   CHECK(query_int(*site,
                   "SELECT MAX(sim_likes) FROM engagementd_stream_state"
-                  " WHERE stream_id % 2 = 1") < likes_before + 300);
+                  " WHERE " + in_shard(1)) < likes_before + 300);
 
   // A stream that ends is finalized by its own shard's engine, once.
-  const long long odd = ids[0] % 2 == 1 ? ids[0] : ids[1];
-  const long long even = odd + 1;
+  const long long odd = of_one.front();  // shard 1's
+  const long long even = of_zero.front();
   *site << "UPDATE live_streams SET status = 'ended', ended_at = " + db.now_sql() +
                " WHERE id IN (" + std::to_string(odd) + ", " + std::to_string(even) + ")";
   r = e1.run(settings());
   CHECK(r.finalized == 1);
-  CHECK(r.live == n / 2 - 1);
+  CHECK(r.live == static_cast<std::size_t>(n1 - 1));
   CHECK(query_int(*site, "SELECT stream_id FROM engagementd_stream_summary") == odd);
   r = e0.run(settings());
   CHECK(r.finalized == 1);

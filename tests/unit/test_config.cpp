@@ -278,7 +278,11 @@ TEST_CASE("shard: index of count, default 0 of 1, validated, needs a restart to 
   const Config two =
       parse_config(std::string(kGood) + "shard:\n  index: 1\n  count: 2\n", "t.yaml");
   CHECK(two.shard == Shard{1, 2});
-  CHECK(parse_config(std::string(kGood) + "shard:\n  count: 3\n", "t.yaml").shard == Shard{0, 3});
+  // Without an index, or with index: auto, the instances share the shards themselves.
+  CHECK(parse_config(std::string(kGood) + "shard:\n  count: 3\n", "t.yaml").shard ==
+        Shard{0, 3, true});
+  CHECK(parse_config(std::string(kGood) + "shard:\n  index: auto\n  count: 4\n", "t.yaml").shard ==
+        Shard{0, 4, true});
   CHECK_THAT(problem(std::string(kGood) + "shard:\n  index: 2\n  count: 2\n"),
              Catch::StartsWith("test.yaml:18:10: shard.index: 2 is not below shard.count 2"));
   CHECK_THAT(problem(std::string(kGood) + "shard:\n  index: 1\n"),

@@ -1,0 +1,122 @@
+#pragma once
+
+// What changes when the database is a Galera cluster (MariaDB's
+// multi-primary replication) rather than one server.
+//
+// On a cluster every node accepts writes. Row locks are the node's own: a
+// lock taken through one node does not stop a write through another, and
+// conflicting transactions are found at COMMIT instead (certification): the
+// later one fails with 1213, like a deadlock. So on a cluster
+// - a tick or a lease claim that gets 1213 lost a race and is retried or
+//   waits for the next tick; it is not a sign of a lost connection;
+// - a session is named by its node as well as its connection id;
+// - what must be serialized across nodes (migrate) is serialized by a
+//   committed row, whose conflicting commits certification resolves.
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/log.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace engagementd {
+
+class Store;
+
+// What a MariaDB/MySQL server says about the cluster it is part of.
+struct ClusterFacts {
+  bool wsrep = false;       // wsrep_on: a Galera node
+  long long size = 0;       // wsrep_cluster_size
+  std::string node_name;    // wsrep_node_name
+  std::string state;        // wsrep_local_state_comment (Synced, Donor/Desynced, ...)
+  std::string status;       // wsrep_cluster_status (Primary, non-Primary)
+  long long sync_wait = 0;  // wsrep_sync_wait
+  long long auto_increment_increment = 1;
+  long long auto_increment_offset = 1;
+  bool auto_increment_control = false;  // wsrep_auto_increment_control
+  bool log_bin_trust_function_creators = false;
+  bool log_bin = false;
+  std::string host;  // @@hostname:@@port
+};
+
+// Makes this session's reads causal on a Galera node (wsrep_sync_wait = 1:
+// a read first waits until the node has applied every transaction the
+// cluster committed before it); nothing elsewhere.
+void causal_reads(soci::session& sql);
+
+// Reads them (MariaDB/MySQL; SHOW VARIABLES and SHOW STATUS, no privilege
+// needed, and no error on a server without wsrep).
+ClusterFacts read_cluster_facts(soci::session& sql);
+// The same through the store: nothing (wsrep off) on SQLite.
+ClusterFacts read_cluster_facts(Store& store);
+
+// The name of the node this session runs on: wsrep_node_name on a Galera
+// node, @@hostname:@@port elsewhere. Connection ids are the node's own.
+std::string node_identity(const ClusterFacts& facts);
+
+// A conflict with another transaction: a deadlock, a lock wait timeout, or
+// on a cluster a certification failure (all 1213 or 1205, on any statement
+// or on COMMIT). The transaction was rolled back and the connection is fine:
+// the work lost a race, to be retried or left to the next tick, never a
+// reason to reconnect.
+bool is_lost_race(const std::exception& e);
+
+// Instances that claim shards themselves (shard.index: auto): their
+// presence rows (engagementd_instances, migration 010) and the shards'
+// leases as last committed. Each instance writes only its own row.
+struct ShardLeaseSeen {
+  int shard = 0;
+  std::string holder;
+  std::int64_t expires_ms = 0;
+};
+// Marks `holder` present now (autocommit).
+void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
+                    std::int64_t now_ms);
+// The instances seen within `within_ms` that share `shard_count` shards.
+std::vector<std::string> present_instances(soci::session& sql, int shard_count, std::int64_t now_ms,
+                                           std::int64_t within_ms);
+void forget_instance(soci::session& sql, const std::string& holder);
+// The lease rows of shards 0 .. count-1 that exist.
+std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count);
+
+// `migrate`'s lock, held across every node of a cluster (GET_LOCK is only the
+// node's own): the row 'migrate' of engagementd_migration_lock, claimed and
+// released by committed autocommit statements. Two claims at once through
+// two nodes cannot both commit (the same primary key: one fails
+// certification, or sees the other's row on its retry).
+class MigrationLock {
+ public:
+  // Claims the lock, waiting while another holder renews it (up to `wait`);
+  // a holder that has not renewed it for kStale is taken over. Throws
+  // std::runtime_error naming the holder when the wait runs out. Once it
+  // is held, the session's reads wait for the node to have applied every
+  // commit of the cluster (wsrep_sync_wait), so the schema version read
+  // next is the one the previous holder left.
+  explicit MigrationLock(soci::session& sql, const Logger& log,
+                         std::chrono::milliseconds wait = std::chrono::minutes(15));
+  // Releases it (errors ignored: it expires by itself).
+  ~MigrationLock();
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+
+  // Renews it (between migration statements).
+  void renew();
+
+  // A holder that has not renewed its claim for this long is taken over.
+  static constexpr std::chrono::milliseconds kStale{10 * 60 * 1000};
+
+ private:
+  bool try_claim();
+  soci::session& sql_;
+  const Logger& log_;
+  std::string holder_;
+};
+
+}  // namespace engagementd
