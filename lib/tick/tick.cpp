@@ -61,7 +61,7 @@ bool is_known_status(std::string status) {
 
 }  // namespace
 
-TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed, std::string holder,
+TickEngine::TickEngine(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
                        Shard shard)
     : store_(store), log_(log), rng_(seed), holder_(std::move(holder)), shard_(shard) {}
 
@@ -166,7 +166,7 @@ void TickEngine::end_stalled_holder(std::int64_t now) {
 
 void TickEngine::release() {
   if (!leader_) return;
-  soci::transaction tx(store_.session());
+  TickStore::Transaction tx(store_);
   store_.release_lease(shard_.index, holder_, token_);
   tx.commit();
   leader_ = false;
@@ -296,7 +296,7 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
 TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
   const auto t0 = Clock::now();
-  soci::transaction tx(store_.session());
+  TickStore::Transaction tx(store_);
 
   const std::int64_t now = store_.now_ms();
   Lease lease;
@@ -452,7 +452,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
     store_.sync_saved_streams(now, kSavedStreamsWindowMs);
     if (problems_.clear("saved_streams")) log_.notice("final numbers reach saved_streams again");
   } catch (const soci::soci_error& e) {
-    if (!Store::is_statement_error(e)) throw;
+    if (!TickStore::is_statement_error(e)) throw;
     if (problems_.first("saved_streams", e.get_error_message())) {
       log_.error(
           "final numbers cannot be written into saved_streams rows written after their "
