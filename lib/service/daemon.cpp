@@ -11,10 +11,7 @@
 #include "cli/doctor.hpp"
 #include "core/duration.hpp"
 #include "core/retry.hpp"
-
-#ifndef ENGAGEMENTD_VERSION
-#define ENGAGEMENTD_VERSION "unknown"
-#endif
+#include "service/version.hpp"
 
 namespace engagementd {
 namespace {
@@ -62,7 +59,7 @@ Daemon::Daemon(Config config, Logger& log)
       stop_timer_(io_),
       watchdog_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
-      metrics_(ENGAGEMENTD_VERSION),
+      metrics_(version()),
       seed_(pick_seed(config_)),
       holder_(make_holder()),
       interval_(config_.tick_interval) {}
