@@ -37,6 +37,7 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
   std::unique_ptr<soci::session> sql;
   try {
     sql = dialect.connect(db, password, infile.get());
+    for (const std::string& setup : dialect.session_setup) *sql << setup;
   } catch (const soci::soci_error& e) {
     throw std::runtime_error("cannot connect to " + describe(db) + ": " + e.get_error_message());
   }

@@ -150,21 +150,6 @@ std::unique_ptr<soci::session> connect_mysql(const DatabaseConfig& db, const std
                                " but the connection is not encrypted");
     }
   }
-  // The database clock in UTC, whatever the server's time_zone: in a
-  // zone with daylight saving time NOW() repeats an hour at the change
-  // back, and UNIX_TIMESTAMP(NOW()) with it (Store::now_ms). TIMESTAMP
-  // columns are stored in UTC and converted to the session's zone, so
-  // comparing them with NOW() stays right whatever zone the site's own
-  // sessions use.
-  *sql << "SET SESSION time_zone = '+00:00'";
-  // A row lock held by the site (or a stalled instance) fails the tick
-  // after 5 s instead of holding it for the server's default 50 s; the
-  // tick is then retried.
-  *sql << "SET SESSION innodb_lock_wait_timeout = 5";
-  // One snapshot for the whole tick, whatever the server's default:
-  // folding the appended real-count rows and a stream's first count
-  // rely on it (Store::fold_real_deltas, Store::count_real).
-  *sql << "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
   return sql;
 }
 

@@ -53,8 +53,8 @@ class ArmConnect {
 };
 
 // Connects to MariaDB/MySQL with the TLS and authentication options of db
-// and, when infile is given, its LOAD DATA LOCAL handler, and sets the
-// session up as the store expects (UTC, lock wait, isolation level).
+// and, when infile is given, its LOAD DATA LOCAL handler; the store then
+// runs its dialect's session_setup.
 // Throws soci::soci_error, or std::runtime_error naming the database.
 std::unique_ptr<soci::session> connect_mysql(const DatabaseConfig& db, const std::string& password,
                                              InfileSource* infile);

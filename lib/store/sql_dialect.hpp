@@ -94,9 +94,11 @@ struct SqlDialect {
   // A server with sessions: connection ids, KILL, a server's identity.
   bool server_sessions = false;
 
-  // Connects, with the session set up as the store expects.
+  // Connects (and checks the connection is as configured).
   std::unique_ptr<soci::session> (*connect)(const DatabaseConfig& db, const std::string& password,
                                             InfileSource* infile) = nullptr;
+  // Run on every new connection, in order.
+  std::vector<std::string> session_setup;
   const std::vector<Migration>& (*migrations)() = nullptr;
   // Null when there is no bulk writer (SQLite).
   const BulkSql* bulk = nullptr;

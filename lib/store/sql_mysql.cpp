@@ -291,6 +291,22 @@ SqlDialect make() {
   d.connect = &connect_mysql;
   d.migrations = &migrations;
   d.bulk = &bulk;
+  d.session_setup = {
+      // The database clock in UTC, whatever the server's time_zone: in a
+      // zone with daylight saving time NOW() repeats an hour at the change
+      // back, and UNIX_TIMESTAMP(NOW()) with it (now_ms below). TIMESTAMP
+      // columns are stored in UTC and converted to the session's zone, so
+      // comparing them with NOW() stays right whatever zone the site's own
+      // sessions use.
+      "SET SESSION time_zone = '+00:00'",
+      // A row lock held by the site (or a stalled instance) fails the tick
+      // after 5 s instead of holding it for the server's default 50 s; the
+      // tick is then retried.
+      "SET SESSION innodb_lock_wait_timeout = 5",
+      // One snapshot for the whole tick, whatever the server's default:
+      // folding the appended real-count rows and a stream's first count
+      // rely on it (Store::fold_real_deltas, Store::count_real).
+      "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"};
 
   // --- Schema ---
   d.count_columns =
@@ -337,7 +353,7 @@ SqlDialect make() {
   d.role_grants = [](const std::string& role) { return "SHOW GRANTS FOR `" + role + "`"; };
 
   // --- The tick's reads ---
-  // The session's zone is UTC (connect_mysql): no hour repeats.
+  // The session's zone is UTC (session_setup): no hour repeats.
   d.now_ms = "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
   d.global_settings =
       "SELECT setting_key, setting_value FROM global_stream_settings "
