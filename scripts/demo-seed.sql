@@ -14,11 +14,12 @@ INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, fake_like
   (2, 1, 1, 50, 500, 10, 5, 8, 3.0),    -- aggressive
   (3, 1, 1, 20, 200, 60, 30, 60, 10.0); -- lively, so a short demo shows movement
 
-INSERT INTO stream_viewers (stream_id, user_id, session_id, is_fake, left_at) VALUES
-  (1, 101, 'demo-s1', 0, NULL), (1, 102, 'demo-s2', 0, NULL),
-  (1, NULL, 'demo-s3', 0, datetime('now', '-2 minutes')),
-  (2, 103, 'demo-s4', 0, NULL), (2, NULL, 'demo-old-fake-1', 1, NULL),
-  (3, 104, 'demo-s5', 0, NULL);
+-- last_seen_at: the sessions' heartbeat, kept fresh by scripts/demo.sh.
+INSERT INTO stream_viewers (stream_id, user_id, session_id, is_fake, left_at, last_seen_at) VALUES
+  (1, 101, 'demo-s1', 0, NULL, datetime('now')), (1, 102, 'demo-s2', 0, NULL, datetime('now')),
+  (1, NULL, 'demo-s3', 0, datetime('now', '-2 minutes'), NULL),
+  (2, 103, 'demo-s4', 0, NULL, datetime('now')), (2, NULL, 'demo-old-fake-1', 1, NULL, NULL),
+  (3, 104, 'demo-s5', 0, NULL, datetime('now'));
 
 INSERT INTO stream_interactions (stream_id, user_id, interaction_type, comment_text, is_fake) VALUES
   (1, 101, 'like', NULL, 0), (1, 102, 'comment', 'Which beans are these?', 0),

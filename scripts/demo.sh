@@ -41,4 +41,19 @@ YAML
 "$build/daemon/engagementd" migrate -c "$demo/engagementd.yaml"
 sqlite3 "$demo/demo.db" <scripts/demo-seed.sql
 echo "Demo database: $demo/demo.db  (e.g. sqlite3 $demo/demo.db 'SELECT id, title, viewer_count, like_count FROM live_streams')"
-exec "$build/daemon/engagementd" run -c "$demo/engagementd.yaml" "${duration[@]}"
+# The seeded real viewers' open pages: each page's viewer-count poll is the
+# session's heartbeat (stream_viewers.last_seen_at). Without it they would
+# stop counting as real one real_viewer_ttl (60 s) after the start.
+heartbeat() {
+  while sleep 15; do
+    sqlite3 -cmd ".timeout 5000" "$demo/demo.db" \
+      "UPDATE stream_viewers SET last_seen_at = datetime('now')
+        WHERE is_fake = 0 AND left_at IS NULL AND session_id LIKE 'demo-%'" || true
+  done
+}
+heartbeat &
+heartbeat_pid=$!
+trap 'kill "$heartbeat_pid" 2>/dev/null || true' EXIT
+status=0
+"$build/daemon/engagementd" run -c "$demo/engagementd.yaml" "${duration[@]}" || status=$?
+exit "$status"

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/audit.hpp"
+#include "core/setting_text.hpp"
 #include "core/simulation.hpp"
 
 namespace engagementd {
@@ -41,23 +42,15 @@ std::string known_keys(bool global) {
   return out;
 }
 
-// A value as the admin panel would store it: numbers, or on/off words for
-// the enabled flags.
-double parse_value(const std::string& key, const std::string& text, bool flag) {
-  std::string t = text;
-  if (flag) {
-    if (t == "true" || t == "on" || t == "yes") return 1;
-    if (t == "false" || t == "off" || t == "no") return 0;
+// A value read as the daemon reads setting text (core/setting_text.hpp).
+double parse_value(const std::string& key, const std::string& text) {
+  const SettingKind kind = setting_kind(key);
+  const std::optional<double> v = parse_setting_text(text, kind);
+  if (!v) throw AdminError(key + ": '" + text + "' is not a number");
+  if (kind == SettingKind::flag && *v != 0 && *v != 1) {
+    throw AdminError(key + ": '" + text + "' is not 0 or 1");
   }
-  const char* begin = t.c_str();
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(begin, &end);
-  if (t.empty() || end == begin || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
-    throw AdminError(key + ": '" + text + "' is not a number");
-  }
-  if (flag && v != 0 && v != 1) throw AdminError(key + ": '" + text + "' is not 0 or 1");
-  return v;
+  return *v;
 }
 
 std::optional<RawConfig> read_stream_config(soci::session& sql, std::int64_t stream) {
@@ -213,7 +206,7 @@ std::vector<std::string> apply_settings(
         throw AdminError(std::string(kKillSwitchKey) +
                          " is global (the kill switch for every stream): use --global");
       }
-      kill_switch = parse_value(key, text, true) == 1;
+      kill_switch = parse_value(key, text) == 1;
       report.push_back(key + ": " + (globals.simulation_enabled ? "1" : "0") + " -> " +
                        (*kill_switch ? "1" : "0"));
       detail_changes.raw(key, JsonObject()
@@ -227,7 +220,7 @@ std::vector<std::string> apply_settings(
         throw AdminError(std::string(kWatchMinutesKey) +
                          " is global (there is no column for it per stream): use --global");
       }
-      watch_minutes = parse_value(key, text, false);
+      watch_minutes = parse_value(key, text);
       if (const std::string error = validate_watch_minutes(*watch_minutes); !error.empty()) {
         throw AdminError("refused, nothing changed: " + error);
       }
@@ -244,7 +237,7 @@ std::vector<std::string> apply_settings(
     if (f == kNoField) {
       throw AdminError("unknown setting '" + key + "' (known: " + known_keys(!target.stream) + ")");
     }
-    after[f] = parse_value(key, text, f < 2);
+    after[f] = parse_value(key, text);
     report.push_back(key + ": " + (before[f] ? value_text(*before[f]) : "NULL") + " -> " +
                      value_text(*after[f]));
     detail_changes.raw(

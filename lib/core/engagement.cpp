@@ -1,9 +1,9 @@
 #include "core/engagement.hpp"
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
+
+#include "core/setting_text.hpp"
 
 namespace engagementd {
 namespace {
@@ -75,19 +75,6 @@ bool set_field(EngagementConfig& c, int field, double v, std::string& error) {
     default:
       return false;
   }
-}
-
-std::optional<double> parse_setting(const std::string& text) {
-  if (text == "true" || text == "on" || text == "yes") return 1.0;
-  if (text == "false" || text == "off" || text == "no") return 0.0;
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(begin, &end);
-  if (end == begin || errno == ERANGE) return std::nullopt;
-  while (*end == ' ' || *end == '\t') ++end;
-  if (*end != '\0') return std::nullopt;
-  return v;
 }
 
 }  // namespace
@@ -166,7 +153,7 @@ GlobalSettings resolve_global_settings(
   if (validate_watch_minutes(watch_minutes).empty()) g.defaults.watch_minutes = watch_minutes;
   const double file_watch_minutes = g.defaults.watch_minutes;
   if (const auto it = rows.find(std::string(kWatchMinutesKey)); it != rows.end() && it->second) {
-    const auto value = parse_setting(*it->second);
+    const auto value = parse_setting_text(*it->second, SettingKind::number);
     std::string error =
         value ? validate_watch_minutes(*value)
               : std::string(kWatchMinutesKey) + " '" + *it->second + "' is not a number";
@@ -180,7 +167,7 @@ GlobalSettings resolve_global_settings(
   for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
     const auto it = rows.find(std::string(kConfigKeys[i]));
     if (it == rows.end() || !it->second) continue;
-    const auto value = parse_setting(*it->second);
+    const auto value = parse_setting_text(*it->second, setting_kind(kConfigKeys[i]));
     std::string error;
     if (!value) {
       error = std::string(kConfigKeys[i]) + " '" + *it->second + "' is not a number";
@@ -199,7 +186,7 @@ GlobalSettings resolve_global_settings(
     g.defaults.watch_minutes = watch;
   }
   if (const auto it = rows.find(std::string(kKillSwitchKey)); it != rows.end() && it->second) {
-    const auto value = parse_setting(*it->second);
+    const auto value = parse_setting_text(*it->second, SettingKind::flag);
     if (value && (*value == 0 || *value == 1)) {
       g.simulation_enabled = (*value == 1);
     } else {

@@ -2,8 +2,6 @@
 
 #include <soci/soci.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <utility>
 
@@ -30,34 +28,6 @@ constexpr std::int64_t kServerStartSlackS = 2;
 // gets the final numbers (end.php writes it seconds later; a week also
 // covers a row added by hand).
 constexpr std::int64_t kSavedStreamsWindowMs = 7LL * 24 * 60 * 60 * 1000;
-
-// Within what every display column holds: a number above it would fail the
-// whole write (MariaDB strict mode) or be cut by the server.
-Display clamped(Display d, std::int64_t limit) {
-  for (std::int64_t* v : {&d.viewers, &d.max_viewers, &d.likes, &d.dislikes, &d.comments}) {
-    *v = std::clamp<std::int64_t>(*v, 0, limit);
-  }
-  return d;
-}
-
-Display live_display(const RealCounts& real, const SimState& sim, bool simulated) {
-  if (!simulated)
-    return Display{real.viewers, real.viewers, real.likes, real.dislikes, real.comments, false};
-  // The badge: viewers or likes include simulated ones now, or the peak may
-  // (simulated viewers have been shown).
-  return Display{real.viewers + sim.viewers,
-                 sim.peak,
-                 real.likes + sim.likes,
-                 real.dislikes,
-                 real.comments,
-                 sim.viewers > 0 || sim.likes > 0 || sim.joins > 0};
-}
-
-bool is_known_status(std::string status) {
-  for (char& ch : status) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return status == "scheduled" || status == "ended" || status == "archived" ||
-         status == "cancelled";
-}
 
 }  // namespace
 
@@ -172,102 +142,33 @@ void TickEngine::release() {
   leader_ = false;
 }
 
-void TickEngine::step_stream(const LiveStream& s, TickContext& tick, Pending& out) {
-  const GlobalSettings& globals = tick.globals;
-  const bool simulate = tick.simulate;
-  const std::int64_t now = tick.now;
-  auto& json_of = tick.json_of;
-  const auto key = [&] { return "stream:" + std::to_string(s.id); };
-  EngagementConfig config = globals.defaults;
-  std::string source = "stream_engagement_config";
-  if (!s.config) {
-    out.configs.push_back({s.id, globals.defaults});
-    source = "global defaults (new stream_engagement_config row)";
-  } else {
-    std::string error;
-    if (const auto parsed = config_from_raw(*s.config, error)) {
-      config = *parsed;
-      config.watch_minutes = globals.defaults.watch_minutes;  // global only: no column
-      if (!problems_.empty() && problems_.clear(key())) {
-        log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
-      }
-    } else {
-      source = "global defaults (invalid stream_engagement_config: " + error + ")";
-      if (problems_.first(key(), error)) {
-        log_.warning("stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
-                     error + "); using the global defaults until it is fixed");
-      }
-    }
+void TickEngine::log_warnings(const std::vector<PlanWarning>& warnings) {
+  for (const PlanWarning& w : warnings) {
+    if (w.key.empty() || problems_.first(w.key, w.what)) log_.warning(w.text);
   }
-  if (!json_of || json_of->first != config) json_of.emplace(config, config_json(config));
-  const std::string& used = json_of->second;
+}
 
-  SimState sim;
-  bool write_state = false;
-  std::int64_t first_tick = s.state ? s.state->first_tick_ms : now;
-  if (!simulate) {
-    if (s.state) {
-      // Frozen while off; the real peak is still followed.
-      sim = s.state->sim;
-      sim.real_peak = std::max(sim.real_peak, s.real.viewers);
-      write_state = sim != s.state->sim;
+void TickEngine::take_plan(const LiveStream& s, StreamPlan& plan, Pending& out) {
+  if (plan.source == ConfigSource::stream_row) {
+    if (!problems_.empty() && problems_.clear(config_problem_key(s.id))) {
+      log_.notice("stream=" + std::to_string(s.id) + " engagement config is valid again");
     }
-  } else if (!s.state) {
-    sim = first_sight(config, s.real, rng_);
-    write_state = true;
-    out.audits.push_back({now, "first_simulated", s.id,
-                          JsonObject()
-                              .raw("config", used)
-                              .add("config_source", source)
-                              .add("real_viewers", s.real.viewers)
-                              .add("sim_viewers", sim.viewers)
-                              .str()});
-  } else {
-    // A stream whose numbers did not change last tick was not written,
-    // but its time was spent: the lease row says until when.
-    const std::int64_t since = std::max(s.state->last_tick_ms, tick.lease.last_tick_ms);
-    const double dt =
-        std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, tick.max_catchup_s);
-    sim = step(config, s.state->sim, s.real, dt, rng_);
-    // A finalized stream that is live again is simulated on from its totals.
-    write_state = sim != s.state->sim || s.state->finalized;
   }
-  if (s.state && s.state->config_json != used) {
-    // Recorded with the state; a change is audited (a state from before
-    // the column existed is just recorded).
-    if (!s.state->config_json.empty()) {
-      out.audits.push_back({now, "config_changed", s.id,
-                            JsonObject()
-                                .raw("from", s.state->config_json)
-                                .raw("to", used)
-                                .add("config_source", source)
-                                .str()});
-    }
-    write_state = true;
-  }
-  // The settings are written only when they differ from the stored ones
-  // (an empty value keeps the column as it is).
-  if (write_state) {
-    out.states.push_back({s.id, s.state && !s.state->finalized, sim, first_tick, now,
-                          s.state && s.state->config_json == used ? "" : used});
-  }
-
-  const Display wanted = live_display(s.real, sim, simulate);
-  const Display display = clamped(wanted, tick.display_limit);
-  if (display != wanted && problems_.first("clamp:" + std::to_string(s.id), "clamped")) {
-    log_.warning("stream=" + std::to_string(s.id) +
-                 " display numbers above what the columns hold (" +
-                 std::to_string(tick.display_limit) + "); shown clamped to it");
-  }
-  if (display != s.shown) out.displays.push_back({s.id, display});
+  log_warnings(plan.warnings);
+  if (plan.config_row) out.configs.push_back(std::move(*plan.config_row));
+  if (plan.state) out.states.push_back(std::move(*plan.state));
+  if (plan.write_display) out.displays.push_back({s.id, plan.display});
+  for (AuditEvent& a : plan.audits) out.audits.push_back(std::move(a));
   if (log_.enabled(LogLevel::debug)) {
-    log_.debug(
-        "stream=" + std::to_string(s.id) + " real_viewers=" + std::to_string(s.real.viewers) +
-        " sim_viewers=" + std::to_string(sim.viewers) +
-        " target=" + std::to_string(simulate ? target_viewers(config, s.real.viewers) : 0) +
-        " viewers=" + std::to_string(display.viewers) +
-        " real_likes=" + std::to_string(s.real.likes) + " sim_likes=" + std::to_string(sim.likes) +
-        " likes=" + std::to_string(display.likes) + " peak=" + std::to_string(display.max_viewers));
+    const Display& display = plan.display;
+    log_.debug("stream=" + std::to_string(s.id) + " real_viewers=" +
+               std::to_string(s.real.viewers) + " sim_viewers=" + std::to_string(plan.sim.viewers) +
+               " target=" + std::to_string(plan.target) +
+               " viewers=" + std::to_string(display.viewers) +
+               " real_likes=" + std::to_string(s.real.likes) +
+               " sim_likes=" + std::to_string(plan.sim.likes) +
+               " likes=" + std::to_string(display.likes) +
+               " peak=" + std::to_string(display.max_viewers));
   }
 }
 
@@ -315,22 +216,14 @@ TickReport TickEngine::run(const TickSettings& settings) {
   }
   double read_ms = ms_between(t0, Clock::now());
 
-  const bool simulate = settings.simulation_enabled && globals.simulation_enabled;
-  report.simulation_enabled = simulate;
   // What is still to be written: the audit rows from here on, each chunk's rows.
   Pending pending;
-  // Flips are audited against the last audited state, not this process's
-  // memory: a restart or a new leader records only real changes.
-  const std::optional<std::string> last_switch = store_.last_audit_detail("kill_switch");
-  const bool audited_on =
-      !last_switch || last_switch->find("\"simulation\":\"off\"") == std::string::npos;
-  if (simulate != audited_on) {
-    JsonObject detail;
-    detail.add("simulation", simulate ? "on" : "off");
-    if (!settings.simulation_enabled) detail.add("off_by_config_file", true);
-    if (!globals.simulation_enabled) detail.add("off_by_global_setting", true);
-    pending.audits.push_back({now, "kill_switch", std::nullopt, detail.str()});
-  }
+  KillSwitchPlan kill_switch =
+      plan_kill_switch(settings.simulation_enabled, globals.simulation_enabled,
+                       store_.last_audit_detail("kill_switch"), now);
+  const bool simulate = kill_switch.simulate;
+  report.simulation_enabled = simulate;
+  if (kill_switch.audit) pending.audits.push_back(std::move(*kill_switch.audit));
   if (simulate != last_simulation_enabled_) {
     log_.notice(simulate ? "simulation on: display = real + simulated"
                          : std::string("simulation off (") +
@@ -341,13 +234,9 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   // The live streams are read, stepped and written a chunk at a time, so
   // the memory a tick needs does not grow with the number of streams.
-  TickContext context{globals,
-                      simulate,
-                      now,
-                      lease,
-                      std::chrono::duration<double>(settings.max_catchup).count(),
-                      store_.display_limit(),
-                      std::nullopt};
+  StreamPlanner planner(TickFacts{globals.defaults, simulate, now, lease.last_tick_ms,
+                                  std::chrono::duration<double>(settings.max_catchup).count(),
+                                  store_.display_limit()});
   double step_ms = 0, write_ms = 0;
   store_.begin_writes();
   const auto chunk = [&](const std::vector<LiveStream>& live) {
@@ -357,7 +246,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
         ++report.set_aside;
         continue;
       }
-      step_stream(s, context, pending);
+      StreamPlan plan = planner.plan(s, rng_);
+      take_plan(s, plan, pending);
     }
     const auto c1 = Clock::now();
     store_.insert_configs(pending.configs);
@@ -390,59 +280,12 @@ TickReport TickEngine::run(const TickSettings& settings) {
       ++report.set_aside;
       continue;
     }
-    if (e.exists && !is_known_status(e.status)) {
-      // Not 'live', but not a status that ends a stream either: leave it be.
-      const std::string key = "status:" + std::to_string(e.id);
-      const std::string what = "stream=" + std::to_string(e.id) + " has status '" + e.status +
-                               "', which is not one of live, scheduled, ended, archived, "
-                               "cancelled; it is neither simulated nor finalized meanwhile";
-      if (problems_.first(key, what)) log_.warning(what);
-      continue;
-    }
-    if (e.exists && e.duration_seconds < 0) {
-      log_.warning("stream=" + std::to_string(e.id) +
-                   " has no started_at; its duration is taken from its simulated span");
-    }
-    Finalization f;
-    f.stream_id = e.id;
-    f.stream_exists = e.exists;
-    f.final_status = e.exists ? e.status : "deleted";
-    f.duration_seconds = e.duration_seconds >= 0
-                             ? e.duration_seconds
-                             : (e.state.last_tick_ms - e.state.first_tick_ms) / 1000;
-    f.real_viewers_total = e.real_viewers_total;
-    f.sim_viewers_total = e.state.sim.joins;
-    f.real = e.real;
-    f.sim_likes = e.state.sim.likes;
-    f.real_peak = e.state.sim.real_peak;
-    f.sim_peak = e.state.sim.sim_peak;
-    // With simulation off, the final numbers are real only, as the live ones were.
-    f.final_display = simulate ? Display{e.real_viewers_total + e.state.sim.joins,
-                                         e.state.sim.peak,
-                                         e.real.likes + e.state.sim.likes,
-                                         e.real.dislikes,
-                                         e.real.comments,
-                                         e.state.sim.joins > 0 || e.state.sim.likes > 0}
-                               : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
-                                         e.real.dislikes,      e.real.comments,      false};
-    f.finalized_ms = now;
-    f.final_display = clamped(f.final_display, context.display_limit);
+    FinalPlan plan = plan_finalization(e, planner.facts());
+    log_warnings(plan.warnings);
+    if (!plan.finalization) continue;
+    Finalization& f = *plan.finalization;
     if (!store_.finalize(f)) continue;
-    pending.audits.push_back({now, "finalized", f.stream_id,
-                              JsonObject()
-                                  .add("status", f.final_status)
-                                  .add("duration_seconds", f.duration_seconds)
-                                  .add("real_viewers_total", f.real_viewers_total)
-                                  .add("sim_viewers_total", f.sim_viewers_total)
-                                  .add("real_peak", f.real_peak)
-                                  .add("sim_peak", f.sim_peak)
-                                  .add("real_likes", f.real.likes)
-                                  .add("sim_likes", f.sim_likes)
-                                  .add("final_viewer_count", f.final_display.viewers)
-                                  .add("final_like_count", f.final_display.likes)
-                                  .add("final_max_viewers", f.final_display.max_viewers)
-                                  .add("includes_simulated", f.final_display.simulated)
-                                  .str()});
+    pending.audits.push_back(finalized_audit(f));
     finals.push_back(std::move(f));
   }
 
@@ -482,14 +325,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   last_simulation_enabled_ = simulate;
   for (const Finalization& f : finals) {
-    problems_.clear("stream:" + std::to_string(f.stream_id));
-    log_.info("finalized stream=" + std::to_string(f.stream_id) + " status=" + f.final_status +
-              " viewers=" + std::to_string(f.final_display.viewers) + " (real=" +
-              std::to_string(f.real_viewers_total) + " sim=" + std::to_string(f.sim_viewers_total) +
-              ") likes=" + std::to_string(f.final_display.likes) +
-              " (real=" + std::to_string(f.real.likes) + " sim=" + std::to_string(f.sim_likes) +
-              ") peak=" + std::to_string(f.final_display.max_viewers) +
-              " duration_s=" + std::to_string(f.duration_seconds));
+    problems_.clear(config_problem_key(f.stream_id));
+    log_.info(finalized_line(f));
   }
 
   report.finalized = finals.size();

@@ -11,6 +11,7 @@
 #include "service/log.hpp"
 #include "core/simulation.hpp"
 #include "store/tick_store.hpp"
+#include "tick/planner.hpp"
 
 namespace engagementd {
 
@@ -89,20 +90,10 @@ class TickEngine {
     std::vector<DisplayWrite> displays;
     std::vector<AuditEvent> audits;
   };
-  // What every stream of a tick shares.
-  struct TickContext {
-    const GlobalSettings& globals;
-    bool simulate;
-    std::int64_t now;
-    const Lease& lease;
-    double max_catchup_s;
-    std::int64_t display_limit;  // the largest number the display columns hold
-    // Most streams share their settings: each distinct one is formatted as
-    // JSON once per tick, not once per stream.
-    std::optional<std::pair<EngagementConfig, std::string>> json_of;
-  };
-  // The step of one live stream: the rows to write and audit for it.
-  void step_stream(const LiveStream& s, TickContext& tick, Pending& out);
+  // Takes one live stream's plan: logs its warnings, queues its rows.
+  void take_plan(const LiveStream& s, StreamPlan& plan, Pending& out);
+  // Logs a plan's warnings, each key's once per distinct text.
+  void log_warnings(const std::vector<PlanWarning>& warnings);
 
   // Logs the problems the store met with single streams; the streams whose
   // rows could not be written are set aside for kSetAsideFor.

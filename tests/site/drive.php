@@ -194,7 +194,14 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
         // live.php, when this stream is the page's main stream.
         [$code, $html] = $anon->raw('GET', 'live.php');
         expect($code === 200, "live.php: HTTP $code");
-        if (preg_match('#class="main-live-stream" data-stream-id="(\d+)"#', $html, $m) && (int)$m[1] === $s) {
+        expect((bool)preg_match('#class="main-live-stream" data-stream-id="(\d+)"#', $html, $m),
+               'live.php: no main stream: ' . substr(trim(strip_tags($html)), -200));
+        if ((int)$m[1] !== $s) {
+            // Another stream is the page's main one: this one is in the list beside it.
+            expect((bool)preg_match('#class="mini-stream" data-stream-id="' . $s . '".*?<span class="mini-viewers">\S+ (\d+) watching</span>#su',
+                                    $html, $v), 'live.php: stream not in the list of live streams');
+            $seen[] = ['live.php (list)', 'viewer_count', (int)$v[1]];
+        } else {
             expect((bool)preg_match('#id="viewer-count-' . $s . '">\s*\S+ <span class="count">(\d+)</span> watching\s*(.*?)</span>#su',
                                     $html, $v), 'live.php: no viewer count for the main stream');
             $seen[] = ['live.php', 'viewer_count', (int)$v[1]];
@@ -221,6 +228,31 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
           'peak_viewers' => 'max_viewers', 'includes_simulated' => 'includes_simulated']
          + ($live ? ['current_viewers' => 'viewer_count'] : ['viewers' => 'viewer_count']));
     heartbeat_if_due();
+    // The seller's dashboard (seller/streams.php) renders its cards from
+    // list.php in the browser: the kit's badge expression is in both card
+    // templates, and the rows it reads carry the display numbers and the flag.
+    [$code, $html] = $owner->raw('GET', 'seller/streams.php');
+    expect($code === 200, "seller/streams.php: HTTP $code");
+    $badges = [substr_count($html, "\${stream.includes_simulated == 1 ? '<"),
+               substr_count($html, 'Includes simulated audience')];
+    expect($badges === [2, 2], 'seller/streams.php: the badge is not in both card templates (found '
+           . json_encode($badges) . '): ' . substr(trim(strip_tags($html)), 0, 200));
+    $type = $live ? 'live' : 'archived';
+    $r = $owner->json('GET', "api/streams/list.php?type=$type");
+    if ($live || display($s)['status'] === 'archived') {
+        $add("streams/list.php?type=$type (seller dashboard)", $find($r['streams'], 'streams/list.php (seller)'),
+             ['viewer_count' => 'viewer_count', 'like_count' => 'like_count',
+              'includes_simulated' => 'includes_simulated']);
+    }
+    if (!$live && display($s)['status'] === 'archived') {
+        // The replay page (templates/stream-replay.php inside live.php).
+        [$code, $html] = $anon->raw('GET', "live.php?stream=$s&replay=1");
+        expect($code === 200, "live.php replay: HTTP $code");
+        expect((bool)preg_match('#<span class="stat-label">Viewers</span>\s*<span class="stat-value">([\d,]+)</span>(.*?)</div>#su',
+                                $html, $v), 'live.php replay: no viewer count');
+        $seen[] = ['live.php replay', 'viewer_count', (int)str_replace(',', '', $v[1])];
+        $seen[] = ['live.php replay', 'includes_simulated', str_contains($v[2], 'Includes simulated audience') ? 1 : 0];
+    }
     $r = $admin->json('GET', 'api/admin/streams/list.php');
     $add('admin/streams/list.php', $find($r['streams'], 'admin/streams/list.php'),
          $full + ($live ? ['current_viewers' => 'viewer_count'] : []));

@@ -6,23 +6,15 @@
 #include <catch2/catch.hpp>
 
 #include "cli/doctor.hpp"
-#include "support/site.hpp"
-#include "support/test_db.hpp"
-#include "tick/tick.hpp"
-#include "store/trigger_account.hpp"
 #include "cli/uninstall.hpp"
+#include "store/trigger_account.hpp"
+#include "support/site_fixture.hpp"
 
 using namespace engagementd;
 using namespace engagementd::test;
 using namespace engagementd::test::site;
 
 namespace {
-
-TickSettings settings() {
-  TickSettings s;
-  s.max_catchup = std::chrono::seconds(60);
-  return s;
-}
 
 std::string column_info(soci::session& sql, const std::string& table, const std::string& column,
                         const std::string& what) {
@@ -33,11 +25,6 @@ std::string column_info(soci::session& sql, const std::string& table, const std:
              "table_name = :t AND column_name = :c",
       soci::use(table), soci::use(column), soci::into(out, ind);
   return out;
-}
-
-void end_stream(soci::session& sql, long long id) {
-  sql << "UPDATE live_streams SET status = 'ended', ended_at = " + now_sql() +
-             " WHERE id = " + std::to_string(id);
 }
 
 // The production replay table (DESIGN.md, shape B): no stream id.
@@ -86,32 +73,32 @@ Final summary(soci::session& sql, long long id) {
 
 }  // namespace
 
-TEST_CASE("final numbers go into a saved_streams of either shape, also into a row written later") {
+TEST_CASE_METHOD(
+    DatabaseFixture,
+    "final numbers go into a saved_streams of either shape, also into a row written later") {
   const bool production = GENERATE(false, true);
   INFO((production ? "views, likes, dislikes (no stream id)"
                    : "stream_id, viewer_count, like_count"));
-  TestDatabase db;
-  auto site = db.site();
   if (production) create_saved_streams_without_id(*site);
-  auto store = db.migrated();
+  migrate();
   CHECK(store->saved_streams_shape() ==
         (production ? SavedStreamsShape::linked : SavedStreamsShape::with_ids));
 
-  const long long early = add_stream(*site);  // its replay row is there at finalization
-  const long long late = add_stream(*site);   // its replay row comes after
+  const long long early = add_stream();  // its replay row is there at finalization
+  const long long late = add_stream();   // its replay row comes after
   for (long long id : {early, late}) {
-    set_config(*site, id, "1, 1, 10, 20, 100, 100, 60, 2.0");
-    add_viewer(*site, id, "buyer-" + std::to_string(id));
-    add_interaction(*site, id, "like");
-    add_interaction(*site, id, "dislike");
+    set_config(id, "1, 1, 10, 20, 100, 100, 60, 2.0");
+    add_viewer(id, "buyer-" + std::to_string(id));
+    add_interaction(id, "like");
+    add_interaction(id, "dislike");
   }
-  TickEngine engine(*store, quiet_logger(), 42);
+  TickEngine engine = make_engine(42);
   engine.run(settings());
-  rewind(*site, 30'000);
+  rewind(30'000);
   engine.run(settings());
 
-  end_stream(*site, early);
-  end_stream(*site, late);
+  end_stream(early);
+  end_stream(late);
   if (production) {
     save_replay_without_id(*site, early);
   } else {
@@ -150,9 +137,9 @@ TEST_CASE("final numbers go into a saved_streams of either shape, also into a ro
   }
 }
 
-TEST_CASE("a saved_streams of a shape engagementd does not know is left alone, ticks go on") {
-  TestDatabase db;
-  auto site = db.site();
+TEST_CASE_METHOD(
+    DatabaseFixture,
+    "a saved_streams of a shape engagementd does not know is left alone, ticks go on") {
   *site << (is_mysql() ? "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                          " seller_id INT NOT NULL, title VARCHAR(255) NOT NULL)"
                        : "CREATE TABLE saved_streams (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -167,7 +154,7 @@ TEST_CASE("a saved_streams of a shape engagementd does not know is left alone, t
     }
     CHECK(behind);
   }
-  auto store = db.migrated();
+  migrate();
   CHECK(store->saved_streams_shape() == SavedStreamsShape::unknown);
   std::size_t problems = 0, unknown_named = 0;
   for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
@@ -178,13 +165,13 @@ TEST_CASE("a saved_streams of a shape engagementd does not know is left alone, t
   }
   CHECK(problems == 0);
   CHECK(unknown_named == 1);
-  const long long ending = add_stream(*site);
-  const long long going_on = add_stream(*site);
-  TickEngine engine(*store, quiet_logger(), 42);
+  const long long ending = add_stream();
+  const long long going_on = add_stream();
+  TickEngine engine = make_engine(42);
   engine.run(settings());
-  end_stream(*site, ending);
+  end_stream(ending);
   *site << "INSERT INTO saved_streams (seller_id, title) VALUES (7, 'Replay')";
-  rewind(*site, 30'000);
+  rewind(30'000);
   const TickReport r = engine.run(settings());
   CHECK(r.finalized == 1);
   CHECK(r.live == 1);
@@ -195,18 +182,16 @@ TEST_CASE("a saved_streams of a shape engagementd does not know is left alone, t
                              std::to_string(going_on)) > 0);
 }
 
-TEST_CASE("a statement that fails for one stream sets that stream aside, the others tick on") {
+TEST_CASE_METHOD(
+    DatabaseFixture,
+    "a statement that fails for one stream sets that stream aside, the others tick on") {
   const bool local_infile = is_mysql() ? GENERATE(true, false) : false;
   INFO("LOAD DATA LOCAL INFILE: " << local_infile);
-  TestDatabase db;
-  auto site = db.site();
-  auto store = db.open(local_infile);
-  store->migrate(quiet_logger());
-  store->check_schema();
+  migrate(local_infile);
   std::vector<long long> ids;
   for (int i = 0; i < 5; ++i) {
-    ids.push_back(add_stream(*site));
-    set_config(*site, ids.back(), "1, 1, 10, 20, 100, 100, 60, 2.0");
+    ids.push_back(add_stream());
+    set_config(ids.back(), "1, 1, 10, 20, 100, 100, 60, 2.0");
   }
   const std::string bad = std::to_string(ids[2]);
   // The site's own trigger refuses any new viewer count for one stream.
@@ -223,7 +208,7 @@ TEST_CASE("a statement that fails for one stream sets that stream aside, the oth
                  " AND NEW.viewer_count <> OLD.viewer_count BEGIN SELECT RAISE(ABORT, 'refused by"
                  " the site'); END";
   }
-  TickEngine engine(*store, quiet_logger(), 42);
+  TickEngine engine = make_engine(42);
   TickReport r;
   REQUIRE_NOTHROW(r = engine.run(settings()));
   CHECK(r.live == 5);
@@ -238,24 +223,23 @@ TEST_CASE("a statement that fails for one stream sets that stream aside, the oth
     }
   }
   // Set aside from then on: not stepped, not written, not failing the tick.
-  rewind(*site, 30'000);
+  rewind(30'000);
   REQUIRE_NOTHROW(r = engine.run(settings()));
   CHECK(r.set_aside == 1);
   CHECK(r.live == 5);  // read, but not stepped
   CHECK(query_int(*site, "SELECT viewer_count FROM live_streams WHERE id = " + bad) == 0);
   // Its end is not finalized while it is set aside; the others' are.
-  end_stream(*site, ids[2]);
-  end_stream(*site, ids[3]);
+  end_stream(ids[2]);
+  end_stream(ids[3]);
   REQUIRE_NOTHROW(r = engine.run(settings()));
   CHECK(r.finalized == 1);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    DatabaseFixture,
     "migrate keeps the site's multiplier default and comment, reuses its stream_key index, and "
     "display numbers are clamped to the site's signed columns",
     "[mysql-only]") {
-  TestDatabase db;
-  auto site = db.site();
   // The production shapes (database/schema.sql of the site), the columns
   // engagementd touches.
   *site << "CREATE TABLE stream_engagement_config (id INT UNSIGNED NOT NULL AUTO_INCREMENT"
@@ -279,7 +263,7 @@ TEST_CASE(
            " DEFAULT NULL, created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at"
            " TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
            " UNIQUE KEY stream_key (stream_key), KEY idx_status (status))";
-  auto store = db.migrated();
+  migrate();
   const std::string m = "engagement_multiplier";
   CHECK(column_info(*site, "stream_engagement_config", m, "column_default") == "1.00");
   CHECK(column_info(*site, "stream_engagement_config", m, "column_comment") ==
@@ -298,21 +282,21 @@ TEST_CASE(
 
   // The site's INSERT without a key works; a config row it writes without a
   // multiplier gets the site's default; 10.0 fits.
-  const long long big = add_stream(*site);
-  const long long other = add_stream(*site);
+  const long long big = add_stream();
+  const long long other = add_stream();
   *site << "INSERT INTO stream_engagement_config (stream_id) VALUES (" + std::to_string(big) + ")";
   CHECK(query_int(*site, "SELECT COUNT(*) FROM stream_engagement_config WHERE stream_id = " +
                              std::to_string(big) + " AND engagement_multiplier = 1.00") == 1);
   *site << "UPDATE stream_engagement_config SET engagement_multiplier = 10.0";
   CHECK(store->display_limit() == 2147483647LL);
 
-  TickEngine engine(*store, quiet_logger(), 42);
+  TickEngine engine = make_engine(42);
   engine.run(settings());
   // A kept like count past the signed INT of viewer_count's kind: shown
   // clamped, the stream and the others tick on.
   *site << "UPDATE engagementd_real_counts SET likes = 3000000000 WHERE stream_id = " +
                std::to_string(big);
-  rewind(*site, 30'000);
+  rewind(30'000);
   TickReport r;
   REQUIRE_NOTHROW(r = engine.run(settings()));
   CHECK(r.set_aside == 0);
@@ -351,18 +335,18 @@ long long engagementd_objects(soci::session& sql) {
 
 }  // namespace
 
-TEST_CASE("uninstall removes every object engagementd created, the site works, migrate restores") {
-  TestDatabase db;
-  auto site = db.site();
+TEST_CASE_METHOD(
+    DatabaseFixture,
+    "uninstall removes every object engagementd created, the site works, migrate restores") {
   create_saved_streams_without_id(*site);  // so that migrate adds the link column
-  auto store = db.migrated();
-  const long long id = add_stream(*site);
-  add_viewer(*site, id, "buyer");
-  add_interaction(*site, id, "like");
+  migrate();
+  const long long id = add_stream();
+  add_viewer(id, "buyer");
+  add_interaction(id, "like");
   {
-    TickEngine engine(*store, quiet_logger(), 42);
+    TickEngine engine = make_engine(42);
     engine.run(settings());
-    end_stream(*site, id);
+    end_stream(id);
     engine.run(settings());
   }
   REQUIRE(engagementd_objects(*site) > 0);
@@ -375,33 +359,31 @@ TEST_CASE("uninstall removes every object engagementd created, the site works, m
   CHECK(plan_uninstall(*store).steps.empty());
 
   // The site's own writes work without engagementd.
-  const long long next = add_stream(*site);
-  add_viewer(*site, next, "after");
-  add_interaction(*site, next, "like");
+  const long long next = add_stream();
+  add_viewer(next, "after");
+  add_interaction(next, "like");
   *site << "UPDATE stream_viewers SET left_at = " + now_sql() +
                " WHERE stream_id = " + std::to_string(next);
   *site << "DELETE FROM stream_interactions WHERE stream_id = " + std::to_string(next);
 
   // migrate puts everything back, and ticks run.
-  store = db.migrated();
+  migrate();
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
   CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
-  TickEngine engine(*store, quiet_logger(), 43);
+  TickEngine engine = make_engine(43);
   CHECK(engine.run(settings()).live == 1);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    SiteFixture,
     "a trigger whose table is gone fails the site's writes (the engine opens it with the "
     "statement): doctor names it, uninstall mends it",
     "[mysql-only]") {
-  TestDatabase db;
-  auto store = db.migrated();
-  auto site = db.site();
-  const long long id = add_stream(*site);
+  const long long id = add_stream();
   *site << "RENAME TABLE engagementd_real_deltas TO engagementd_real_deltas_gone";
   // MariaDB opens (prelocks) every table a trigger uses with the site's
   // statement: no handler inside the trigger can catch a missing one.
-  CHECK_THROWS_WITH(add_interaction(*site, id, "like"), Catch::Contains("doesn't exist"));
+  CHECK_THROWS_WITH(add_interaction(id, "like"), Catch::Contains("doesn't exist"));
   std::size_t named = 0;
   for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
     named += f.level == Finding::Level::problem &&
@@ -409,23 +391,22 @@ TEST_CASE(
   }
   CHECK(named == 1);
   run_uninstall(*store, plan_uninstall(*store));
-  REQUIRE_NOTHROW(add_interaction(*site, id, "like"));
-  REQUIRE_NOTHROW(add_viewer(*site, id, "buyer"));
+  REQUIRE_NOTHROW(add_interaction(id, "like"));
+  REQUIRE_NOTHROW(add_viewer(id, "buyer"));
   *site << "DROP TABLE engagementd_real_deltas_gone";
-  store = db.migrated();
-  REQUIRE_NOTHROW(add_interaction(*site, id, "dislike"));
-  TickEngine engine(*store, quiet_logger(), 1);
+  migrate();
+  REQUIRE_NOTHROW(add_interaction(id, "dislike"));
+  TickEngine engine = make_engine(1);
   engine.run(settings());
   CHECK(query_int(*site,
                   "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    DatabaseFixture,
     "the triggers run as their own locked account: the account that migrated can go, the site's "
     "writes go on, uninstall removes the account",
     "[mysql-only]") {
-  TestDatabase db;
-  auto site = db.site();
   // A temporary administrator runs migrate, and is dropped afterwards.
   const std::string admin =
       "'mig_" + db.config().name.substr(db.config().name.size() - 8) + "'@'127.0.0.1'";
@@ -434,8 +415,8 @@ TEST_CASE(
   {
     DatabaseConfig c = db.config();
     c.user = admin.substr(1, admin.find('\'', 1) - 1);
-    auto store = Store::open(c, "mig-pw");
-    store->migrate(quiet_logger());
+    auto migrating = Store::open(c, "mig-pw");
+    migrating->migrate(quiet_logger());
   }
   *site << "DROP USER " + admin;
   const std::string own = trigger_user(db.config().name) + "@localhost";
@@ -451,16 +432,15 @@ TEST_CASE(
   CHECK_THAT(create_user, Catch::Contains("ACCOUNT LOCK"));
 
   // The site's writes work with the migrating account gone, and are counted.
-  const long long id = add_stream(*site);
-  add_viewer(*site, id, "buyer");
-  add_interaction(*site, id, "like");
+  const long long id = add_stream();
+  add_viewer(id, "buyer");
+  add_interaction(id, "like");
   *site << "UPDATE stream_interactions SET interaction_type = 'dislike' WHERE stream_id = " +
                std::to_string(id);
   CHECK(query_int(*site, "SELECT LENGTH(stream_key) FROM live_streams WHERE id = " +
                              std::to_string(id)) == 48);
-  auto store = db.open();
-  store->check_schema();
-  TickEngine engine(*store, quiet_logger(), 7);
+  reopen();
+  TickEngine engine = make_engine(7);
   engine.run(settings());
   CHECK(query_int(*site,
                   "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
