@@ -1,7 +1,6 @@
 #include "cli/admin.hpp"
 
 #include <pwd.h>
-#include <soci/soci.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,8 @@
 #include "core/audit.hpp"
 #include "core/setting_text.hpp"
 #include "core/simulation.hpp"
+#include "store/admin_queries.hpp"
+#include "store/transaction.hpp"
 
 namespace engagementd {
 namespace {
@@ -51,77 +52,6 @@ double parse_value(const std::string& key, const std::string& text) {
     throw AdminError(key + ": '" + text + "' is not 0 or 1");
   }
   return *v;
-}
-
-std::optional<RawConfig> read_stream_config(soci::session& sql, std::int64_t stream) {
-  std::string query = "SELECT ";
-  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
-    query += std::string(i ? ", " : "") + "CAST(" + std::string(kConfigKeys[i]) +
-             (sql.get_backend_name() == "mysql" ? " AS CHAR)" : " AS TEXT)");
-  }
-  query += " FROM stream_engagement_config WHERE stream_id = :id";
-  std::array<std::string, kConfigKeys.size()> v;
-  std::array<soci::indicator, kConfigKeys.size()> ind{};
-  long long id = stream;
-  soci::statement st(sql);
-  for (std::size_t i = 0; i < v.size(); ++i) st.exchange(soci::into(v[i], ind[i]));
-  st.exchange(soci::use(id));
-  st.alloc();
-  st.prepare(query);
-  st.define_and_bind();
-  if (!st.execute(true)) return std::nullopt;
-  RawConfig raw;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (ind[i] == soci::i_null) continue;
-    char* end = nullptr;
-    const double d = std::strtod(v[i].c_str(), &end);
-    if (end != v[i].c_str()) raw[i] = d;
-  }
-  return raw;
-}
-
-void write_stream_config(soci::session& sql, bool mysql, std::int64_t stream, const RawConfig& c) {
-  std::string cols = "stream_id", vals = ":id", update;
-  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
-    const std::string k(kConfigKeys[i]);
-    cols += ", " + k;
-    vals += ", :v" + std::to_string(i);
-    update += (i ? ", " : "") + k + (mysql ? " = VALUES(" + k + ")" : " = excluded." + k);
-  }
-  const std::string query =
-      "INSERT INTO stream_engagement_config (" + cols + ") VALUES (" + vals + ")" +
-      (mysql ? " ON DUPLICATE KEY UPDATE " : " ON CONFLICT(stream_id) DO UPDATE SET ") + update;
-  long long id = stream;
-  std::array<double, kConfigKeys.size()> v{};
-  soci::statement st(sql);
-  st.exchange(soci::use(id));
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    v[i] = c[i].value_or(0);
-    st.exchange(soci::use(v[i]));
-  }
-  st.alloc();
-  st.prepare(query);
-  st.define_and_bind();
-  st.execute(true);
-}
-
-void write_global(soci::session& sql, bool mysql, const std::string& key,
-                  const std::string& value) {
-  std::string k = key, v = value;
-  sql << (mysql ? "INSERT INTO global_stream_settings (setting_key, setting_value, updated_at) "
-                  "VALUES (:k, :v, NOW()) ON DUPLICATE KEY UPDATE setting_value = "
-                  "VALUES(setting_value), updated_at = VALUES(updated_at)"
-                : "INSERT INTO global_stream_settings (setting_key, setting_value, updated_at) "
-                  "VALUES (:k, :v, CURRENT_TIMESTAMP) ON CONFLICT(setting_key) DO UPDATE SET "
-                  "setting_value = excluded.setting_value, updated_at = excluded.updated_at"),
-      soci::use(k), soci::use(v);
-}
-
-bool stream_exists(soci::session& sql, std::int64_t stream) {
-  long long n = 0;
-  long long id = stream;
-  sql << "SELECT COUNT(*) FROM live_streams WHERE id = :id", soci::use(id), soci::into(n);
-  return n > 0;
 }
 
 std::string describe_rates(const EngagementConfig& c) {
@@ -162,11 +92,7 @@ std::string command_actor(Store& store) {
   if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
     actor.add("sudo_user", sudo);
   }
-  if (store.backend() == Backend::mysql) {
-    std::string account;
-    store.session() << "SELECT CURRENT_USER()", soci::into(account);
-    actor.add("db_account", account);
-  }
+  if (const auto account = current_account(store)) actor.add("db_account", *account);
   return actor.str();
 }
 
@@ -174,9 +100,7 @@ std::vector<std::string> apply_settings(
     Store& store, const SettingsTarget& target,
     const std::vector<std::pair<std::string, std::string>>& changes, const std::string& origin) {
   if (changes.empty()) throw AdminError("no KEY=VALUE given");
-  soci::session& sql = store.session();
-  const bool mysql = store.backend() == Backend::mysql;
-  soci::transaction tx(sql);
+  Transaction tx(store);
   const std::int64_t now = store.now_ms();
 
   std::vector<std::string> problems;
@@ -185,10 +109,10 @@ std::vector<std::string> apply_settings(
 
   RawConfig before;
   if (target.stream) {
-    if (!stream_exists(sql, *target.stream)) {
+    if (!stream_exists(store, *target.stream)) {
       throw AdminError("there is no stream " + std::to_string(*target.stream) + " in live_streams");
     }
-    before = read_stream_config(sql, *target.stream).value_or(to_raw(globals.defaults));
+    before = read_stream_config(store, *target.stream).value_or(to_raw(globals.defaults));
   } else {
     before = to_raw(globals.defaults);
   }
@@ -249,10 +173,10 @@ std::vector<std::string> apply_settings(
   if (!config) throw AdminError("refused, nothing changed: " + error);
 
   if (target.stream) {
-    write_stream_config(sql, mysql, *target.stream, after);
+    write_stream_config(store, *target.stream, after);
     // Read back: a column that cannot hold the value (e.g. a whole-number
     // rate column given 2.5) must not leave a silently different setting.
-    const auto stored = read_stream_config(sql, *target.stream);
+    const auto stored = read_stream_config(store, *target.stream);
     for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
       if (!stored || (*stored)[i] != after[i]) {
         throw AdminError("refused, nothing changed: stream_engagement_config stored " +
@@ -265,11 +189,11 @@ std::vector<std::string> apply_settings(
   } else {
     for (const auto& [key, text] : changes) {
       if (key == kKillSwitchKey) {
-        write_global(sql, mysql, key, *kill_switch ? "1" : "0");
+        write_global_setting(store, key, *kill_switch ? "1" : "0");
       } else if (key == kWatchMinutesKey) {
-        write_global(sql, mysql, key, value_text(*watch_minutes));
+        write_global_setting(store, key, value_text(*watch_minutes));
       } else {
-        write_global(sql, mysql, key, value_text(*after[field_of(key)]));
+        write_global_setting(store, key, value_text(*after[field_of(key)]));
       }
     }
     std::vector<std::string> left;
@@ -294,7 +218,6 @@ std::vector<std::string> apply_settings(
 
 void show_settings(Store& store, std::optional<std::int64_t> stream, bool config_file_enabled,
                    std::ostream& out, double file_watch_minutes) {
-  soci::session& sql = store.session();
   std::vector<std::string> problems;
   const auto rows = store.read_global_settings();
   const GlobalSettings g = resolve_global_settings(rows, problems, file_watch_minutes);
@@ -321,25 +244,17 @@ void show_settings(Store& store, std::optional<std::int64_t> stream, bool config
 
   std::vector<std::int64_t> ids;
   if (stream) {
-    if (!stream_exists(sql, *stream)) {
+    if (!stream_exists(store, *stream)) {
       throw AdminError("there is no stream " + std::to_string(*stream) + " in live_streams");
     }
     ids.push_back(*stream);
   } else {
-    long long id = 0;
-    soci::statement st =
-        (sql.prepare << "SELECT id FROM live_streams WHERE status = 'live' ORDER BY id",
-         soci::into(id));
-    st.execute();
-    while (st.fetch()) ids.push_back(id);
+    ids = live_stream_ids(store);
     out << "\nlive streams: " << ids.size() << "\n";
   }
   for (const std::int64_t id : ids) {
-    std::string status;
-    long long sid = id;
-    sql << "SELECT status FROM live_streams WHERE id = :id", soci::use(sid), soci::into(status);
-    out << "\nstream " << id << " (" << status << "): ";
-    const auto row = read_stream_config(sql, id);
+    out << "\nstream " << id << " (" << stream_status(store, id) << "): ";
+    const auto row = read_stream_config(store, id);
     if (!row) {
       out << "no stream_engagement_config row; the daemon creates one from the global defaults\n";
       continue;
@@ -360,66 +275,6 @@ void show_settings(Store& store, std::optional<std::int64_t> stream, bool config
     print_config(out, *c);
     out << describe_rates(*c);
   }
-}
-
-std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> stream,
-                                   std::int64_t since_ms) {
-  soci::session& sql = store.session();
-  // Whole numbers, whatever type the database gives a COALESCE of mixed
-  // columns (MariaDB makes BIGINT and BIGINT UNSIGNED a DECIMAL).
-  const std::string as_int = store.backend() == Backend::mysql ? " AS SIGNED)" : " AS INTEGER)";
-  auto n = [&](const std::string& expr) { return "CAST(" + expr + as_int; };
-  std::string query =
-      "SELECT " + n("st.stream_id") + ", COALESCE(ls.status, 'deleted'), " + n("st.first_tick_ms") +
-      ", CASE WHEN sm.stream_id IS NULL THEN 0 ELSE 1 END, " +
-      n("COALESCE(sm.duration_seconds, (st.last_tick_ms - st.first_tick_ms) / 1000)") + ", " +
-      n("COALESCE(sm.real_peak, st.real_peak)") + ", " + n("COALESCE(sm.sim_peak, st.sim_peak)") +
-      ", " + n("COALESCE(sm.peak_viewers, st.peak_viewers)") + ", " +
-      n("COALESCE(sm.real_viewers_total, (SELECT COUNT(DISTINCT sv.session_id) FROM"
-        " stream_viewers sv WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0))") +
-      ", " + n("COALESCE(sm.sim_viewers_total, st.sim_joins)") + ", " +
-      n("COALESCE(sm.real_likes, (SELECT COUNT(*) FROM stream_interactions si WHERE"
-        " si.stream_id = st.stream_id AND si.is_fake = 0 AND si.interaction_type = 'like'))") +
-      ", " + n("COALESCE(sm.sim_likes, st.sim_likes)") +
-      " FROM engagementd_stream_state st"
-      " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
-      "   AND st.finalized_ms IS NOT NULL"
-      " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-      " WHERE st.first_tick_ms >= :since";
-  long long since = since_ms, id = stream.value_or(0);
-  if (stream) query += " AND st.stream_id = :id";
-  query += " ORDER BY st.stream_id";
-  std::array<long long, 11> v{};
-  std::string status;
-  soci::statement st(sql);
-  st.exchange(soci::into(v[0]));
-  st.exchange(soci::into(status));
-  for (std::size_t i = 1; i < v.size(); ++i) st.exchange(soci::into(v[i]));
-  st.exchange(soci::use(since));
-  if (stream) st.exchange(soci::use(id));
-  st.alloc();
-  st.prepare(query);
-  st.define_and_bind();
-  std::vector<ReportRow> out;
-  bool more = st.execute(true);
-  while (more) {
-    ReportRow r;
-    r.stream_id = v[0];
-    r.status = status;
-    r.first_ms = v[1];
-    r.finalized = v[2] != 0;
-    r.duration_seconds = v[3];
-    r.real_peak = v[4];
-    r.sim_peak = v[5];
-    r.shown_peak = v[6];
-    r.real_viewers_total = v[7];
-    r.sim_viewers_total = v[8];
-    r.real_likes = v[9];
-    r.sim_likes = v[10];
-    out.push_back(r);
-    more = st.fetch();
-  }
-  return out;
 }
 
 void write_report_csv(const std::vector<ReportRow>& rows, std::ostream& out) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/engagement.hpp"
+#include "store/admin_queries.hpp"
 #include "store/store.hpp"
 
 namespace engagementd {
@@ -46,22 +47,7 @@ std::vector<std::string> apply_settings(
 void show_settings(Store& store, std::optional<std::int64_t> stream, bool config_file_enabled,
                    std::ostream& out, double file_watch_minutes = kDefaultWatchMinutes);
 
-// One stream's real and simulated numbers (live ones as of now).
-struct ReportRow {
-  std::int64_t stream_id = 0;
-  std::string status;  // live, ended, archived, cancelled, deleted, ...
-  std::int64_t first_ms = 0;
-  std::int64_t duration_seconds = 0;
-  bool finalized = false;
-  std::int64_t real_peak = 0, sim_peak = 0, shown_peak = 0;
-  std::int64_t real_viewers_total = 0, sim_viewers_total = 0;
-  std::int64_t real_likes = 0, sim_likes = 0;
-};
-
-// Every stream engagementd has simulated, first simulated at or after
-// since_ms, or just one stream.
-std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> stream,
-                                   std::int64_t since_ms);
+// The report (read_report, store/admin_queries.hpp) as a table or as CSV.
 void write_report_table(const std::vector<ReportRow>& rows, std::ostream& out);
 void write_report_csv(const std::vector<ReportRow>& rows, std::ostream& out);
 

@@ -1,7 +1,5 @@
 #include "cli/commands.hpp"
 
-#include <soci/soci.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -22,8 +20,10 @@
 #include "core/duration.hpp"
 #include "core/presets.hpp"
 #include "cli/preview.hpp"
+#include "store/db_errors.hpp"
 #include "store/store.hpp"
-#include "cli/uninstall.hpp"
+#include "store/transaction.hpp"
+#include "store/uninstall.hpp"
 
 namespace engagementd {
 namespace {
@@ -342,10 +342,8 @@ int cmd_config(const std::vector<std::string>& args) {
               << " settings changed (the daemon applies them at its next tick):\n";
     for (const auto& line : done) std::cout << "  " << line << "\n";
     return 0;
-  } catch (const soci::soci_error& e) {
-    return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {
-    return fail(cmd, e.what());
+    return fail(cmd, error_text(e));
   }
 }
 
@@ -372,10 +370,8 @@ int cmd_report(const std::vector<std::string>& args) {
       write_report_table(rows, std::cout);
     }
     return 0;
-  } catch (const soci::soci_error& e) {
-    return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {
-    return fail(cmd, e.what());
+    return fail(cmd, error_text(e));
   }
 }
 
@@ -414,7 +410,7 @@ int cmd_recount(const std::vector<std::string>& args) {
                 << "\n";
       return differ ? 1 : 0;
     }
-    soci::transaction tx(store->session());
+    Transaction tx(*store);
     const long long dropped = store->drop_real_counts(a.stream);
     JsonObject detail;
     detail.add("origin", "engagementd recount").raw("actor", command_actor(*store));
@@ -425,10 +421,8 @@ int cmd_recount(const std::vector<std::string>& args) {
               << " stream(s) will be counted again from the site's rows at the next "
                  "tick\n";
     return 0;
-  } catch (const soci::soci_error& e) {
-    return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {
-    return fail(cmd, e.what());
+    return fail(cmd, error_text(e));
   }
 }
 
@@ -451,10 +445,8 @@ int cmd_doctor(const std::vector<std::string>& args) {
                             "are fixed\n"
                           : "engagementd can work on this database\n");
     return problem ? 1 : 0;
-  } catch (const soci::soci_error& e) {
-    return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {
-    return fail(cmd, e.what());
+    return fail(cmd, error_text(e));
   }
 }
 
@@ -496,10 +488,8 @@ int cmd_uninstall(const std::vector<std::string>& args) {
     const std::size_t done = run_uninstall(*store, plan);
     std::cout << done << " object(s) removed; 'engagementd migrate' puts them back\n";
     return 0;
-  } catch (const soci::soci_error& e) {
-    return fail(cmd, e.get_error_message());
   } catch (const std::exception& e) {
-    return fail(cmd, e.what());
+    return fail(cmd, error_text(e));
   }
 }
 

@@ -1,9 +1,10 @@
 #include "cli/doctor.hpp"
 
-#include <soci/soci.h>
-
+#include <algorithm>
 #include <set>
 
+#include "store/db_errors.hpp"
+#include "store/doctor_queries.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -33,12 +34,6 @@ const std::vector<Needs>& site_needs() {
   return needs;
 }
 
-long long count(soci::session& sql, const std::string& query) {
-  long long n = 0;
-  sql << query, soci::into(n);
-  return n;
-}
-
 void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out);
 
 }  // namespace
@@ -59,10 +54,11 @@ std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_v
   std::vector<Finding> out;
   try {
     inspect(store, real_viewer_ttl, out);
-  } catch (const soci::soci_error& e) {
+  } catch (const std::exception& e) {
     // An account without the rights to look (the daemon's own, least
     // privilege) still runs: say what could not be checked.
-    out.push_back({Level::warning, "could not check the rest: " + e.get_error_message()});
+    if (!is_database_error(e)) throw;
+    out.push_back({Level::warning, "could not check the rest: " + error_text(e)});
   }
   return out;
 }
@@ -71,9 +67,6 @@ namespace {
 
 void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out) {
   const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
-  const bool mysql = store.backend() == Backend::mysql;
-  soci::session& sql = store.session();
-
   const int have = store.schema_version();
   const int want = Store::latest_schema_version(store.backend());
   if (have == want) {
@@ -120,32 +113,13 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
 
   if (store.has_table("stream_viewers")) {
     if (store.has_column("stream_viewers", "last_seen_at")) {
-      const long long open =
-          count(sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL");
-      const long long beating =
-          count(sql,
-                "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
-                " AND last_seen_at IS NOT NULL");
       // Sessions opened in the last hour, long enough ago that a page that
       // keeps the heartbeat has set it (two TTLs): none of them with one
       // means the site does not keep it. Older sessions may predate migrate.
       const long long ttl_s = std::max<long long>(1, real_viewer_ttl.count() / 1000);
-      const std::string window =
-          mysql
-              ? " AND joined_at >= NOW() - INTERVAL 1 HOUR AND joined_at < NOW() - INTERVAL " +
-                    std::to_string(2 * ttl_s) + " SECOND"
-              : " AND joined_at >= datetime('now', '-1 hour') AND joined_at < datetime('now', '-" +
-                    std::to_string(2 * ttl_s) + " seconds')";
-      const long long settled =
-          count(sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL" +
-                         window);
-      const long long settled_beating =
-          count(sql,
-                "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
-                " AND last_seen_at IS NOT NULL" +
-                    window);
+      const HeartbeatCounts beats = count_heartbeats(store, std::chrono::seconds(2 * ttl_s));
       const std::string ttl = std::to_string(real_viewer_ttl.count() / 1000) + " s";
-      if (settled > 0 && settled_beating == 0) {
+      if (beats.settled > 0 && beats.settled_beating == 0) {
         add(Level::warning,
             "stream_viewers.last_seen_at is there but no session opened in the last hour has a "
             "heartbeat: a real "
@@ -156,8 +130,8 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
         add(Level::ok,
             "heartbeat column stream_viewers.last_seen_at: a real viewer counts while "
             "seen within " +
-                ttl + " (" + std::to_string(beating) + " of " + std::to_string(open) +
-                " open sessions have a heartbeat)");
+                ttl + " (" + std::to_string(beats.open_beating) + " of " +
+                std::to_string(beats.open) + " open sessions have a heartbeat)");
       }
     } else {
       add(Level::warning,
@@ -165,17 +139,11 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
           "until the site sets left_at; 'engagementd migrate' adds it");
     }
     // The old generator wrote is_fake = 1 rows: it is still running somewhere.
-    const std::string hour = mysql ? "NOW() - INTERVAL 1 HOUR" : "datetime('now', '-1 hour')";
     long long fake = 0;
-    if (store.has_column("stream_viewers", "is_fake")) {
-      fake += count(
-          sql, "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 1 AND joined_at >= " + hour);
-    }
+    if (store.has_column("stream_viewers", "is_fake")) fake += count_recent_fake_viewers(store);
     if (store.has_column("stream_interactions", "is_fake") &&
         store.has_column("stream_interactions", "created_at")) {
-      fake += count(
-          sql,
-          "SELECT COUNT(*) FROM stream_interactions WHERE is_fake = 1 AND created_at >= " + hour);
+      fake += count_recent_fake_interactions(store);
     }
     if (fake > 0) {
       add(Level::warning, std::to_string(fake) +
@@ -187,14 +155,13 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     }
   }
 
-  if (mysql) {
-    // Triggers are listed only to accounts with the TRIGGER privilege.
+  // Triggers are listed only to accounts with the TRIGGER privilege; SQLite's
+  // have no definer.
+  if (const auto listed = engagementd_triggers(store)) {
     std::size_t triggers = 0;
     std::set<std::string> definers;
-    std::string database;
-    sql << "SELECT DATABASE()", soci::into(database);
-    const std::string own = trigger_user(database) + "@localhost";
-    for (const TriggerInfo& t : engagementd_triggers(sql)) {
+    const std::string own = trigger_user(current_database(store)) + "@localhost";
+    for (const TriggerInfo& t : *listed) {
       const std::string &name = t.name, &table = t.table, &definer = t.definer;
       ++triggers;
       definers.insert(definer);
@@ -221,29 +188,29 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
           "back, or run 'engagementd uninstall' (it removes the triggers first; 'engagementd "
           "migrate' then puts everything back)");
     }
-    try {
-      std::string missing;
-      for (const std::string& d : definers) {
-        const auto at = d.rfind('@');
-        if (at == std::string::npos) continue;
-        long long n = 0;
-        const std::string user = d.substr(0, at), host = d.substr(at + 1);
-        // mysql.user's columns are utf8mb3: compared in the connection's set.
-        sql << "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :u AND "
-               "CONVERT(host USING utf8mb4) = :h",
-            soci::use(user), soci::use(host), soci::into(n);
-        if (n == 0) missing += (missing.empty() ? "" : ", ") + d;
+    // mysql.user may be unreadable to this account: then nothing is said
+    // about the accounts but that.
+    bool checked = true;
+    std::string missing;
+    for (const std::string& d : definers) {
+      const auto at = d.rfind('@');
+      if (at == std::string::npos) continue;
+      const auto n = count_accounts(store, d.substr(0, at), d.substr(at + 1));
+      if (!n) {
+        checked = false;
+        break;
       }
-      if (!missing.empty()) {
-        add(Level::problem, "the triggers' DEFINER account " + missing +
-                                " does not exist: the site's writes to those tables fail. "
-                                "Recreate that account, or run 'engagementd uninstall' "
-                                "then 'engagementd migrate' as an existing account");
-      }
-    } catch (const soci::soci_error&) {
+      if (*n == 0) missing += (missing.empty() ? "" : ", ") + d;
+    }
+    if (!checked) {
       add(Level::ok,
           "the triggers' DEFINER accounts were not checked (this account cannot "
           "read mysql.user)");
+    } else if (!missing.empty()) {
+      add(Level::problem, "the triggers' DEFINER account " + missing +
+                              " does not exist: the site's writes to those tables fail. "
+                              "Recreate that account, or run 'engagementd uninstall' "
+                              "then 'engagementd migrate' as an existing account");
     }
     if (triggers == 0 && have >= 6) {
       add(Level::warning,
@@ -254,17 +221,9 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
 
   if (have >= 5 && store.has_table("engagementd_audit")) {
     // Streams the daemon set aside lately, with the cause it recorded.
-    std::string detail;
-    long long stream = 0;
-    long long since = store.now_ms() - 24LL * 60 * 60 * 1000;
-    soci::statement st =
-        (sql.prepare << "SELECT stream_id, detail FROM engagementd_audit WHERE event = "
-                        "'set_aside' AND at_ms >= :since ORDER BY id DESC LIMIT 20",
-         soci::use(since), soci::into(stream), soci::into(detail));
-    st.execute();
-    while (st.fetch()) {
+    for (const SetAside& a : recent_set_asides(store, store.now_ms() - 24LL * 60 * 60 * 1000)) {
       add(Level::warning,
-          "stream=" + std::to_string(stream) + " was set aside in the last 24 h: " + detail);
+          "stream=" + std::to_string(a.stream_id) + " was set aside in the last 24 h: " + a.detail);
     }
   }
 }

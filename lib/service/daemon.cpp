@@ -1,7 +1,5 @@
 #include "service/daemon.hpp"
 
-#include <soci/soci.h>
-
 #include <unistd.h>
 
 #include <csignal>
@@ -12,6 +10,7 @@
 #include "core/duration.hpp"
 #include "core/retry.hpp"
 #include "service/version.hpp"
+#include "store/db_errors.hpp"
 
 namespace engagementd {
 namespace {
@@ -24,12 +23,6 @@ std::string fixed(double v) {
 
 std::string seconds_text(std::chrono::steady_clock::duration d) {
   return fixed(std::chrono::duration<double>(d).count()) + "s";
-}
-
-// The text of a database error without SOCI's context lines.
-std::string error_text(const std::exception& e) {
-  if (const auto* se = dynamic_cast<const soci::soci_error*>(&e)) return se->get_error_message();
-  return e.what();
 }
 
 std::uint64_t pick_seed(const Config& c) {
@@ -275,21 +268,21 @@ void Daemon::on_tick() {
     set_status("tick " + std::to_string(ticks_) + ": " + std::to_string(r.live) + " live streams" +
                (r.simulation_enabled ? "" : " (simulation off)") + ", " + fixed(r.total_ms) +
                " ms");
-  } catch (const soci::soci_error& e) {
-    if (!Store::is_statement_error(e)) {
+  } catch (const std::exception& e) {
+    if (!is_database_error(e)) {
+      tick_failed(e, e.what());
+    } else if (!Store::is_statement_error(e)) {
       // The connection may be gone, or in a state not worth trusting: open
       // a new one (and prepare every statement again) after the backoff.
       ++failed_ticks_;
       metrics_.tick_failed(error_kind(e, false));
-      connection_lost(e.get_error_message());
+      connection_lost(error_text(e));
     } else {
       // The statement failed, not the connection (a table or column of the
       // site's missing or changed): a new connection would fail the same
       // way. The tick was rolled back; the next one tries again.
-      tick_failed(e, "statement error: " + e.get_error_message());
+      tick_failed(e, "statement error: " + error_text(e));
     }
-  } catch (const std::exception& e) {
-    tick_failed(e, e.what());
   }
   last_tick_done_ = Clock::now();
   schedule_next();

@@ -1,18 +1,9 @@
 #include "service/metrics.hpp"
 
-#include <soci/mysql/soci-mysql.h>
-#include <soci/soci.h>
-
 #include <cstdio>
-
-#include "store/store.hpp"
 
 namespace engagementd {
 namespace {
-
-// MariaDB server error numbers worth telling apart on a dashboard.
-constexpr unsigned kErLockDeadlock = 1213;
-constexpr unsigned kErLockWaitTimeout = 1205;
 
 std::string number(double v, const char* format = "%.9g") {
   char buf[64];
@@ -136,33 +127,6 @@ std::string Metrics::render() const {
   metric(out, "engagementd_leader", "gauge", "1 when this instance is the one writing ticks.",
          std::to_string(leader_.load()));
   return out;
-}
-
-std::string error_kind(const std::exception& e, bool connecting) {
-  if (dynamic_cast<const SchemaError*>(&e) != nullptr) return "schema";
-  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
-    if (m->err_num_ == kErLockDeadlock) return "deadlock";
-    if (m->err_num_ == kErLockWaitTimeout) return "lock_timeout";
-  }
-  if (const auto* s = dynamic_cast<const soci::soci_error*>(&e)) {
-    switch (s->get_error_category()) {
-      case soci::soci_error::connection_error:
-        return connecting ? "connect" : "connection";
-      case soci::soci_error::invalid_statement:
-        return "statement";
-      case soci::soci_error::no_privilege:
-        return "privilege";
-      case soci::soci_error::constraint_violation:
-        return "constraint";
-      case soci::soci_error::unknown_transaction_state:
-        return "transaction";
-      case soci::soci_error::system_error:
-        return "system";
-      default:
-        break;
-    }
-  }
-  return connecting ? "connect" : "other";
 }
 
 }  // namespace engagementd

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "store/db_errors.hpp"  // error_kind(), the label of tick_failed()
 #include "tick/tick.hpp"
 
 namespace engagementd {
@@ -24,7 +25,7 @@ class Metrics {
 
   void tick_succeeded(const TickReport& report, double seconds,
                       std::chrono::system_clock::time_point when);
-  // A failed tick and the kind of error that failed it (see error_kind()).
+  // A failed tick and the kind of error that failed it (see error_kind(), store/db_errors.hpp).
   void tick_failed(const std::string& kind);
   // A database error that did not fail the tick (a deadlock, retried).
   void db_error(const std::string& kind) { ++db_errors_[kind]; }
@@ -56,10 +57,5 @@ class Metrics {
   bool simulation_enabled_ = true;
   std::atomic<int> leader_{0};
 };
-
-// The label a database error is counted under: connect, connection, deadlock,
-// lock_timeout, statement, privilege, constraint, transaction, system, schema
-// or other. `connecting`: the error came from opening the connection.
-std::string error_kind(const std::exception& e, bool connecting);
 
 }  // namespace engagementd

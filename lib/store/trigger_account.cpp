@@ -6,8 +6,59 @@
 #include <cstdio>
 #include <vector>
 
+#include "store/per_dialect.hpp"
+
 namespace engagementd {
 namespace {
+
+struct TriggerAccountStatements {
+  // False (SQLite): triggers have no definer and there are no accounts;
+  // every statement below is then nullptr.
+  bool definers;
+  const char* current_database;
+  const char* list_triggers;
+  const char* count_accounts_named;  // :user
+  // mysql.user's columns are utf8mb3: compared in the connection's set.
+  const char* count_accounts;       // :user, :host
+  const char* create_account;       // {account}
+  const char* lock_account;         // {account}
+  const char* grant;                // {privileges}, {database}.{table}, {account}
+  const char* show_create_trigger;  // {trigger}; its columns 1 and 2: sql_mode and text
+  const char* save_sql_mode;
+  const char* set_sql_mode;  // :mode
+  const char* lock_table;    // {table}
+  const char* drop_trigger;  // {trigger}
+  const char* unlock_tables;
+  const char* restore_sql_mode;
+};
+
+constexpr TriggerAccountStatements kMysql = {
+    true,
+    "SELECT DATABASE()",
+    "SELECT trigger_name, event_object_table, definer FROM information_schema.triggers"
+    " WHERE trigger_schema = DATABASE() AND"
+    " (trigger_name LIKE 'engagementd%' OR trigger_name = 'live_streams_stream_key')"
+    " ORDER BY trigger_name",
+    "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :user",
+    "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :user"
+    " AND CONVERT(host USING utf8mb4) = :host",
+    "CREATE USER IF NOT EXISTS {account} ACCOUNT LOCK",
+    "ALTER USER {account} ACCOUNT LOCK",
+    "GRANT {privileges} ON {database}.{table} TO {account}",
+    "SHOW CREATE TRIGGER {trigger}",
+    "SET @engagementd_sql_mode = @@session.sql_mode",
+    "SET SESSION sql_mode = :mode",
+    "LOCK TABLES {table} WRITE",
+    "DROP TRIGGER {trigger}",
+    "UNLOCK TABLES",
+    "SET SESSION sql_mode = @engagementd_sql_mode",
+};
+
+constexpr TriggerAccountStatements kSqlite = {};
+
+const TriggerAccountStatements& statements(const Store& store) {
+  return per_dialect(store.backend(), kMysql, kSqlite);
+}
 
 std::string quote_name(const std::string& name) {
   std::string out = "`";
@@ -18,12 +69,6 @@ std::string quote_name(const std::string& name) {
   return out + "`";
 }
 
-std::string current_database(soci::session& sql) {
-  std::string db;
-  sql << "SELECT DATABASE()", soci::into(db);
-  return db;
-}
-
 bool exists(Store& store, const char* table, const std::vector<const char*>& columns) {
   if (!store.has_table(table)) return false;
   for (const char* c : columns) {
@@ -32,20 +77,53 @@ bool exists(Store& store, const char* table, const std::vector<const char*>& col
   return true;
 }
 
+std::optional<long long> count_or_none(Store& store, const char* query,
+                                       std::vector<std::string> values) {
+  if (query == nullptr) return std::nullopt;
+  long long n = 0;
+  try {
+    soci::statement st(store.session());
+    for (std::string& v : values) st.exchange(soci::use(v));
+    st.exchange(soci::into(n));
+    st.alloc();
+    st.prepare(query);
+    st.define_and_bind();
+    st.execute(true);
+  } catch (const soci::soci_error&) {
+    return std::nullopt;
+  }
+  return n;
+}
+
 }  // namespace
 
-std::vector<TriggerInfo> engagementd_triggers(soci::session& sql) {
+std::string current_database(Store& store) {
+  const char* query = statements(store).current_database;
+  if (query == nullptr) return {};
+  std::string db;
+  store.session() << query, soci::into(db);
+  return db;
+}
+
+std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store) {
+  const TriggerAccountStatements& s = statements(store);
+  if (!s.definers) return std::nullopt;
   std::vector<TriggerInfo> out;
   std::string name, table, definer;
-  soci::statement st =
-      (sql.prepare << "SELECT trigger_name, event_object_table, definer FROM "
-                      "information_schema.triggers WHERE trigger_schema = DATABASE() AND "
-                      "(trigger_name LIKE 'engagementd%' OR trigger_name = "
-                      "'live_streams_stream_key') ORDER BY trigger_name",
-       soci::into(name), soci::into(table), soci::into(definer));
+  soci::statement st = (store.session().prepare << s.list_triggers, soci::into(name),
+                        soci::into(table), soci::into(definer));
   st.execute();
   while (st.fetch()) out.push_back({name, table, definer});
   return out;
+}
+
+std::optional<long long> count_accounts(Store& store, const std::string& user) {
+  return count_or_none(store, statements(store).count_accounts_named, {user});
+}
+
+std::optional<long long> count_accounts(Store& store, const std::string& user,
+                                        const std::string& host) {
+  return count_or_none(store, statements(store).count_accounts, {user, host});
 }
 
 std::string trigger_user(const std::string& database) {
@@ -65,14 +143,15 @@ std::string trigger_account(const std::string& database) {
 }
 
 int move_triggers_to_own_account(Store& store, const Logger& log) {
-  if (store.backend() != Backend::mysql) return 0;  // SQLite triggers have no definer
+  const TriggerAccountStatements& s = statements(store);
+  if (!s.definers) return 0;
   soci::session& sql = store.session();
-  const std::string database = current_database(sql);
+  const std::string database = current_database(store);
   const std::string account = trigger_account(database);
   const std::string db = quote_name(database);
   try {
-    sql << "CREATE USER IF NOT EXISTS " + account + " ACCOUNT LOCK";
-    sql << "ALTER USER " + account + " ACCOUNT LOCK";
+    sql << with_names(s.create_account, {{"{account}", account}});
+    sql << with_names(s.lock_account, {{"{account}", account}});
     // What the trigger bodies use, on the tables of this database that have it.
     struct Grant {
       const char* table;
@@ -92,7 +171,10 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
     };
     for (const Grant& g : grants) {
       if (!exists(store, g.table, g.columns)) continue;
-      sql << "GRANT " + g.privileges + " ON " + db + "." + quote_name(g.table) + " TO " + account;
+      sql << with_names(s.grant, {{"{privileges}", g.privileges},
+                                  {"{database}", db},
+                                  {"{table}", quote_name(g.table)},
+                                  {"{account}", account}});
     }
   } catch (const soci::soci_error& e) {
     log.warning(
@@ -106,8 +188,10 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
 
   // The triggers of ours whose definer is another account.
   const std::string own = trigger_user(database) + "@localhost";
+  std::vector<TriggerInfo> listed =
+      engagementd_triggers(store).value_or(std::vector<TriggerInfo>{});
   std::vector<TriggerInfo> to_move;
-  for (TriggerInfo& t : engagementd_triggers(sql)) {
+  for (TriggerInfo& t : listed) {
     if (t.definer != own) to_move.push_back(std::move(t));
   }
   int moved = 0;
@@ -115,8 +199,8 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
     const std::string& name = t.name;
     const std::string& table = t.table;
     soci::row r;
-    sql << "SHOW CREATE TRIGGER " + quote_name(name), soci::into(r);
-    const std::string sql_mode = r.get<std::string>(1);
+    sql << with_names(s.show_create_trigger, {{"{trigger}", quote_name(name)}}), soci::into(r);
+    std::string sql_mode = r.get<std::string>(1);
     std::string text = r.get<std::string>(2);
     const auto from = text.find("DEFINER=");
     const auto to = text.find(" TRIGGER ");
@@ -125,10 +209,10 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
     try {
       // The table locked for the swap: a site write waits for it (a few
       // milliseconds) rather than passing with no trigger.
-      sql << "SET @engagementd_sql_mode = @@session.sql_mode";
-      sql << "SET SESSION sql_mode = :m", soci::use(sql_mode);
-      sql << "LOCK TABLES " + quote_name(table) + " WRITE";
-      sql << "DROP TRIGGER " + quote_name(name);
+      sql << s.save_sql_mode;
+      sql << s.set_sql_mode, soci::use(sql_mode);
+      sql << with_names(s.lock_table, {{"{table}", quote_name(table)}});
+      sql << with_names(s.drop_trigger, {{"{trigger}", quote_name(name)}});
       try {
         sql << text;
       } catch (const soci::soci_error&) {
@@ -136,13 +220,13 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
         sql << r.get<std::string>(2);
         throw;
       }
-      sql << "UNLOCK TABLES";
-      sql << "SET SESSION sql_mode = @engagementd_sql_mode";
+      sql << s.unlock_tables;
+      sql << s.restore_sql_mode;
       ++moved;
     } catch (const soci::soci_error& e) {
       try {
-        sql << "UNLOCK TABLES";
-        sql << "SET SESSION sql_mode = @engagementd_sql_mode";
+        sql << s.unlock_tables;
+        sql << s.restore_sql_mode;
       } catch (...) {
       }
       log.warning("trigger " + name +

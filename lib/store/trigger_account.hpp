@@ -1,14 +1,11 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "service/log.hpp"
 #include "store/store.hpp"
-
-namespace soci {
-class session;
-}  // namespace soci
 
 namespace engagementd {
 
@@ -16,13 +13,18 @@ namespace engagementd {
 // the account that ran `migrate`, dropping or renaming that account would
 // make every site write to those tables fail. So `migrate` gives them an
 // account of their own, one per database: created locked (nobody can log in
-// as it), holding only what the triggers use.
+// as it), holding only what the triggers use. SQLite has neither definers
+// nor accounts: there the functions below find none and do nothing.
 
 // The account's user name for this database ("engagementd_trg_" and a hash
 // of the name: at most 32 characters, MySQL's limit); the host is localhost.
 std::string trigger_user(const std::string& database);
 // As SQL: 'engagementd_trg_…'@'localhost'.
 std::string trigger_account(const std::string& database);
+
+// The name of the session's database (MariaDB/MySQL: DATABASE(); SQLite:
+// empty).
+std::string current_database(Store& store);
 
 // One of engagementd's triggers as information_schema shows it (MariaDB/
 // MySQL; listed only to accounts with the TRIGGER privilege).
@@ -31,7 +33,15 @@ struct TriggerInfo {
   std::string table;
   std::string definer;  // user@host
 };
-std::vector<TriggerInfo> engagementd_triggers(soci::session& sql);
+// None on SQLite, whose triggers have no definer.
+std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store);
+
+// How many accounts have this user name (any host), or this user and host,
+// in mysql.user; none when this account may not read mysql.user (or on
+// SQLite, which has no accounts).
+std::optional<long long> count_accounts(Store& store, const std::string& user);
+std::optional<long long> count_accounts(Store& store, const std::string& user,
+                                        const std::string& host);
 
 // MariaDB/MySQL: creates the account (locked), grants it what the triggers
 // need on the tables that exist, and moves every engagementd trigger whose

@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include "cli/doctor.hpp"
-#include "cli/uninstall.hpp"
 #include "store/trigger_account.hpp"
+#include "store/uninstall.hpp"
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;
