@@ -11,16 +11,11 @@
 #include "service/daemon.hpp"
 #include "core/duration.hpp"
 #include "service/log.hpp"
+#include "service/version.hpp"
 #include "store/store.hpp"
-
-#ifndef ENGAGEMENTD_VERSION
-#define ENGAGEMENTD_VERSION "unknown"
-#endif
 
 namespace engagementd {
 namespace {
-
-constexpr const char* kDefaultConfig = "/etc/engagementd/engagementd.yaml";
 
 constexpr const char* kUsage =
     "Usage: engagementd [COMMAND] [-c FILE] [OPTIONS]\n"
@@ -63,7 +58,7 @@ constexpr const char* kUsage =
 
 struct Args {
   std::string command = "run";
-  std::string config = kDefaultConfig;
+  std::string config = kDefaultConfigPath;
   std::optional<std::chrono::milliseconds> duration;
 };
 
@@ -171,7 +166,7 @@ int main_cli(int argc, char** argv) {
       return 0;
     }
     if (arg == "-V" || arg == "--version") {
-      std::cout << "engagementd " << ENGAGEMENTD_VERSION << "\n";
+      std::cout << "engagementd " << version() << "\n";
       return 0;
     }
     if (arg == "-c" || arg == "--config" || arg == "--duration") {

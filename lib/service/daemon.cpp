@@ -9,12 +9,9 @@
 #include "cli/doctor.hpp"
 #include "core/duration.hpp"
 #include "core/retry.hpp"
+#include "service/version.hpp"
 #include "store/cluster.hpp"
 #include "store/db_errors.hpp"
-
-#ifndef ENGAGEMENTD_VERSION
-#define ENGAGEMENTD_VERSION "unknown"
-#endif
 
 namespace engagementd {
 namespace {
@@ -56,7 +53,7 @@ Daemon::Daemon(Config config, Logger& log)
       stop_timer_(io_),
       watchdog_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
-      metrics_(ENGAGEMENTD_VERSION),
+      metrics_(version()),
       seed_(pick_seed(config_)),
       holder_(make_holder()),
       interval_(config_.tick_interval) {}

@@ -85,6 +85,8 @@ std::string node_identity(const ClusterFacts& facts) {
   return facts.host;
 }
 
+bool TickStore::is_lost_race(const std::exception& e) { return engagementd::is_lost_race(e); }
+
 bool is_lost_race(const std::exception& e) {
   if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
     if (m->err_num_ == 1213 || m->err_num_ == 1205) return true;
@@ -102,19 +104,6 @@ void causal_reads(soci::session& sql) {
   each_row(sql, "SHOW VARIABLES WHERE Variable_name = 'wsrep_on'",
            [&](const std::string&, const std::string& value) { wsrep = on(value); });
   if (wsrep) sql << "SET SESSION wsrep_sync_wait = 1";
-}
-
-void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
-                    std::int64_t now_ms) {
-  const long long now = now_ms;
-  sql << std::string(
-             "INSERT INTO engagementd_instances (holder, shard_count, seen_ms)"
-             " VALUES (:h, :c, :n)") +
-             (mysql ? " ON DUPLICATE KEY UPDATE shard_count = VALUES(shard_count),"
-                      " seen_ms = VALUES(seen_ms)"
-                    : " ON CONFLICT(holder) DO UPDATE SET shard_count = excluded.shard_count,"
-                      " seen_ms = excluded.seen_ms"),
-      soci::use(holder), soci::use(shard_count), soci::use(now);
 }
 
 std::vector<std::string> present_instances(soci::session& sql, int shard_count, std::int64_t now_ms,

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "service/log.hpp"
+#include "store/tick_store.hpp"
 
 namespace soci {
 class session;
@@ -71,14 +72,7 @@ bool is_lost_race(const std::exception& e);
 // Instances that claim shards themselves (shard.index: auto): their
 // presence rows (engagementd_instances, migration 010) and the shards'
 // leases as last committed. Each instance writes only its own row.
-struct ShardLeaseSeen {
-  int shard = 0;
-  std::string holder;
-  std::int64_t expires_ms = 0;
-};
-// Marks `holder` present now (autocommit).
-void touch_instance(soci::session& sql, bool mysql, const std::string& holder, int shard_count,
-                    std::int64_t now_ms);
+// (ShardLeaseSeen: store/tick_store.hpp.)
 // The instances seen within `within_ms` that share `shard_count` shards.
 std::vector<std::string> present_instances(soci::session& sql, int shard_count, std::int64_t now_ms,
                                            std::int64_t within_ms);

@@ -2,7 +2,14 @@
 
 #include <dlfcn.h>
 
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
+
+#include "store/bulk_writer.hpp"
 
 namespace engagementd {
 namespace {
@@ -57,6 +64,93 @@ ArmConnect::~ArmConnect() {
 
 bool ArmConnect::applied() const {
   return t_applied;
+}
+
+namespace {
+
+std::string quote_option(const std::string& value, const char* what) {
+  if (value.find('\'') == std::string::npos) return "'" + value + "'";
+  if (value.find('"') == std::string::npos) return "\"" + value + "\"";
+  throw std::runtime_error(std::string("the database ") + what +
+                           " contains both ' and \" characters, which the MySQL client "
+                           "connection string cannot carry");
+}
+
+// A timeout in whole seconds, rounded up, at least 1 (the client library's unit).
+long long whole_seconds_up(std::chrono::milliseconds d) {
+  return std::max<long long>(1, static_cast<long long>((d.count() + 999) / 1000));
+}
+
+std::string mysql_connection_string(const DatabaseConfig& db, const std::string& password) {
+  std::string s = "db=" + quote_option(db.name, "name");
+  if (!db.user.empty()) s += " user=" + quote_option(db.user, "user");
+  if (!password.empty()) s += " password=" + quote_option(password, "password");
+  if (!db.socket.empty()) {
+    s += " unix_socket=" + quote_option(db.socket, "socket");
+  } else {
+    s += " host=" + quote_option(db.host, "host") + " port=" + std::to_string(db.port);
+  }
+  s += " charset=utf8mb4";
+  s += " connect_timeout=" + std::to_string(whole_seconds_up(db.connect_timeout));
+  s += " read_timeout=" + std::to_string(whole_seconds_up(db.read_timeout));
+  s += " write_timeout=" + std::to_string(whole_seconds_up(db.write_timeout));
+  // Lets the client library answer LOAD DATA LOCAL INFILE; Store::open
+  // installs a handler that serves only the tick's own rows.
+  if (db.local_infile) s += " local_infile=1";
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<soci::session> connect_mysql(const DatabaseConfig& db, const std::string& password,
+                                             InfileSource* infile) {
+  auto sql = std::make_unique<soci::session>();
+  // Set before the connection is made: TLS as configured, only
+  // authentication methods that never send the password in clear, and the
+  // LOAD DATA LOCAL handler, so that from the connection's first statement
+  // on (SOCI's own SET NAMES included) a request for a local file gets the
+  // tick's own rows or a refusal, never the client library's default
+  // (reading the file).
+  ConnectOptions options;
+  options.ssl_mode = db.effective_ssl_mode();
+  options.ssl_ca = db.ssl_ca;
+  options.ssl_cert = db.ssl_cert;
+  options.ssl_key = db.ssl_key;
+  if (infile != nullptr) {
+    options.infile_init = &InfileSource::init;
+    options.infile_read = &InfileSource::read;
+    options.infile_end = &InfileSource::end;
+    options.infile_error = &InfileSource::error_text;
+    options.infile_data = infile;
+  }
+  {
+    ArmConnect arm(options);
+    try {
+      sql->open(soci::mysql, mysql_connection_string(db, password));
+    } catch (const soci::soci_error&) {
+      if (!arm.applied()) {
+        throw std::runtime_error("cannot connect to " + describe(db) +
+                                 ": the MySQL client library did not take the connection's "
+                                 "TLS and authentication options");
+      }
+      throw;
+    }
+    if (!arm.applied()) {
+      throw std::runtime_error("cannot connect to " + describe(db) +
+                               ": the connection was made without its TLS and "
+                               "authentication options");
+    }
+  }
+  if (options.ssl_mode != SslMode::disabled) {
+    std::string name, cipher;
+    *sql << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name), soci::into(cipher);
+    if (cipher.empty()) {
+      throw std::runtime_error("cannot connect to " + describe(db) + ": database.ssl_mode " +
+                               ssl_mode_name(options.ssl_mode) +
+                               " but the connection is not encrypted");
+    }
+  }
+  return sql;
 }
 
 }  // namespace engagementd

@@ -2,11 +2,18 @@
 
 #include <mysql.h>
 
+#include <memory>
 #include <string>
 
 #include "service/config.hpp"
 
+namespace soci {
+class session;
+}  // namespace soci
+
 namespace engagementd {
+
+struct InfileSource;
 
 // What must be set on a MySQL/MariaDB connection before it connects: the
 // TLS mode and files, the authentication methods the client may answer
@@ -44,5 +51,12 @@ class ArmConnect {
   // applied, and the connection must not be used).
   bool applied() const;
 };
+
+// Connects to MariaDB/MySQL with the TLS and authentication options of db
+// and, when infile is given, its LOAD DATA LOCAL handler; the store then
+// runs its dialect's session_setup.
+// Throws soci::soci_error, or std::runtime_error naming the database.
+std::unique_ptr<soci::session> connect_mysql(const DatabaseConfig& db, const std::string& password,
+                                             InfileSource* infile);
 
 }  // namespace engagementd

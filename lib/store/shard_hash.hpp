@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string>
 
+#include "service/config.hpp"
+
 namespace engagementd {
 
 inline constexpr std::uint64_t kShardP1 = 2147483647;  // 2^31 - 1, prime
@@ -42,6 +44,15 @@ inline std::string shard_hash_sql(const std::string& id_column) {
          " + " + std::to_string(kShardC1) + ") % " + std::to_string(kShardP2) + " * " +
          std::to_string(kShardA2) + " + " + std::to_string(kShardC2) + ") % " +
          std::to_string(kShardP3) + ")";
+}
+
+// The condition selecting a shard's streams (" AND hash % :shard_count =
+// :shard_index"), with the count and the index as the next two
+// placeholders; nothing for a single shard. Each use in one statement needs
+// its own placeholder names (`name` is appended to them).
+inline std::string shard_filter(const char* id_column, const Shard& shard, const char* name = "") {
+  if (shard.count <= 1) return {};
+  return " AND " + shard_hash_sql(id_column) + " % :shard_count" + name + " = :shard_index" + name;
 }
 
 }  // namespace engagementd

@@ -12,12 +12,13 @@
 #include <utility>
 #include <vector>
 
-#include "service/config.hpp"
 #include "core/engagement.hpp"
+#include "core/simulation.hpp"
+#include "service/config.hpp"
 #include "service/log.hpp"
 #include "store/migrations.hpp"
 #include "store/server_check.hpp"
-#include "core/simulation.hpp"
+#include "store/tick_store.hpp"
 
 namespace soci {
 class session;
@@ -26,156 +27,36 @@ class soci_error;
 
 namespace engagementd {
 
-// The numbers the PHP pages show, columns of live_streams.
-struct Display {
-  std::int64_t viewers = 0;
-  std::int64_t max_viewers = 0;
-  std::int64_t likes = 0;
-  std::int64_t dislikes = 0;
-  std::int64_t comments = 0;
-  // live_streams.includes_simulated, the badge flag: the numbers above
-  // include a simulated part.
-  bool simulated = false;
-
-  bool operator==(const Display& o) const {
-    return viewers == o.viewers && max_viewers == o.max_viewers && likes == o.likes &&
-           dislikes == o.dislikes && comments == o.comments && simulated == o.simulated;
-  }
-  bool operator!=(const Display& o) const { return !(*this == o); }
-};
-
-// engagementd_stream_state as stored.
-struct StoredState {
-  SimState sim;
-  std::int64_t first_tick_ms = 0;
-  std::int64_t last_tick_ms = 0;
-  bool finalized = false;
-  std::string config_json;  // the settings last simulated with; empty if not recorded
-};
-
-struct LiveStream {
-  std::int64_t id = 0;
-  Display shown;
-  std::optional<RawConfig> config;   // absent: no stream_engagement_config row
-  std::optional<StoredState> state;  // absent: never simulated
-  RealCounts real;
-};
-
-// A simulated stream that is no longer live (or was deleted) and not yet finalized.
-struct EndedStream {
-  std::int64_t id = 0;
-  bool exists = false;  // the live_streams row is still there
-  std::string status;
-  StoredState state;
-  std::int64_t real_viewers_total = 0;  // distinct real sessions over the stream
-  RealCounts real;                      // likes, dislikes, comments (viewers unused)
-  std::int64_t duration_seconds = -1;   // from started_at..ended_at; -1 if unknown
-};
-
-struct StateWrite {
-  std::int64_t stream_id = 0;
-  // The stream has a state row, not finalized, as read this tick (a new or
-  // finalized one is inserted or revived).
-  bool exists = false;
-  SimState sim;
-  std::int64_t first_tick_ms = 0;
-  std::int64_t last_tick_ms = 0;
-  std::string config_json;
-};
-
-// One row of the append-only engagementd_audit table.
-struct AuditEvent {
-  std::int64_t at_ms = 0;
-  std::string event;  // first_simulated, config_changed, kill_switch, finalized, config_command
-  std::optional<std::int64_t> stream_id;
-  std::string detail;  // a JSON object
-};
-
-struct DisplayWrite {
-  std::int64_t stream_id = 0;
-  Display display;
-};
-
-struct ConfigInsert {
-  std::int64_t stream_id = 0;
-  EngagementConfig config;
-};
-
-struct Finalization {
-  std::int64_t stream_id = 0;
-  bool stream_exists = false;
-  std::string final_status;
-  std::int64_t duration_seconds = 0;
-  std::int64_t real_viewers_total = 0;
-  std::int64_t sim_viewers_total = 0;
-  RealCounts real;
-  std::int64_t sim_likes = 0;
-  std::int64_t real_peak = 0;
-  std::int64_t sim_peak = 0;
-  Display final_display;
-  std::int64_t finalized_ms = 0;
-};
-
-// The leadership lease row of a shard (engagementd_leader).
-struct Lease {
-  std::string holder;
-  std::int64_t token = 0;
-  std::int64_t connection_id = 0;  // the holder's database connection (MariaDB/MySQL)
-  std::int64_t expires_ms = 0;
-  std::int64_t last_tick_ms = 0;  // when the holder's last committed tick ran
-  // The server the holder's last tick ran on (@@hostname:@@port) and when
-  // that server started (seconds since the epoch; MariaDB/MySQL).
-  std::string server_host;
-  std::int64_t server_started_s = 0;
-};
-
-// The session whose transaction holds a lease row's lock, as proven by the
-// stamp it made in the row (Store::lease_lock_holder).
-struct LeaseLockHolder {
-  std::int64_t connection_id = 0;
-  std::string account;       // its CURRENT_USER()
-  bool own_account = false;  // the same account as this session's
-  std::string node;          // the node it is on (store/cluster.hpp node_identity)
-  bool own_node = false;     // the same node as this session's
-};
-
-// The replay table the site writes when a seller ends a stream with "save",
-// in one of the shapes it has (DESIGN.md): the final numbers go into the
-// shape's own columns of the row linked to the stream.
-enum class SavedStreamsShape {
-  absent,    // no saved_streams table
-  with_ids,  // stream_id, viewer_count, like_count (the site's migration)
-  linked,    // views, likes, dislikes, and the stream_id that migrate adds
-  unlinked,  // views, likes, dislikes, but no stream_id yet: run migrate
-  unknown,   // none of these: nothing is written into it
-};
-const char* describe(SavedStreamsShape shape);
-
-// A stream the tick could not write (its rows fail a statement: a value out
-// of a column's range, a constraint, a trigger of the site's) or a fact
-// about one stream worth a log line; set_aside: its rows were not written.
-struct StreamProblem {
-  std::int64_t stream_id = 0;
-  std::string what;
-  bool set_aside = false;
-};
+struct InfileSource;
+struct SqlDialect;
+struct StagedRange;
 
 class SchemaError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// Everything engagementd reads and writes, for MariaDB/MySQL and SQLite.
-// Methods throw soci::soci_error on database errors; callers own transactions
-// (session().begin()/commit() or soci::transaction).
-class Store {
+// The SOCI implementation of TickStore, for MariaDB/MySQL and SQLite, and
+// what the commands need besides (schema, migrations, recount). Its code is
+// cut by concern (connection.cpp, schema.cpp, tick_reads.cpp,
+// tick_writes.cpp, bulk_writer.cpp, real_counts.cpp, finalization.cpp,
+// lease.cpp, audit_rows.cpp); every SQL text is in the dialect's file
+// (sql_mysql.cpp, sql_sqlite.cpp). Methods throw soci::soci_error on
+// database errors; callers own transactions (begin()/commit(), a
+// TickStore::Transaction, or session() with soci::transaction).
+class Store final : public TickStore {
  public:
   // Connects; throws std::runtime_error naming the database (never the password).
   static std::unique_ptr<Store> open(const DatabaseConfig& db, const std::string& password);
-  ~Store();
+  ~Store() override;
 
+  // For the code of lib/store/ and tests: the tick engine never sees these.
   Backend backend() const { return backend_; }
   soci::session& session() { return *sql_; }
+
+  void begin() override;
+  void commit() override;
+  void rollback() override;
 
   // Schema version bookkeeping.
   static int latest_schema_version(Backend backend);
@@ -195,17 +76,12 @@ class Store {
   // An index of that name on the table.
   bool has_index(const std::string& table, const std::string& index);
 
-  // The database clock, milliseconds since the epoch.
-  std::int64_t now_ms();
+  std::int64_t now_ms() override;
 
-  std::map<std::string, std::optional<std::string>> read_global_settings();
-  // The live streams of the shard with config, state and real counts, in id
-  // order, up to `chunk` per statement: fn is called once per chunk. Only the
-  // chunk's rows are held, on the client and in the server's result. Streams
-  // without a counts row yet are counted first (count_real).
+  std::map<std::string, std::optional<std::string>> read_global_settings() override;
   void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
                          std::size_t chunk,
-                         const std::function<void(const std::vector<LiveStream>&)>& fn);
+                         const std::function<void(const std::vector<LiveStream>&)>& fn) override;
   // All of them at once.
   std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                             const Shard& shard = {});
@@ -213,23 +89,14 @@ class Store {
   // range (:after, :upto) and the shard's two; with a heartbeat column in
   // stream_viewers also its derived table's range, :ttl and shard.
   std::string live_streams_query(const Shard& shard = {});
-  // The shard's simulated streams that are no longer live and not finalized.
-  std::vector<EndedStream> read_ended_streams(const Shard& shard = {});
+  std::vector<EndedStream> read_ended_streams(const Shard& shard = {}) override;
 
-  // A tick's writes: begin_writes(), any number of insert_configs,
-  // write_states and write_displays (each stream at most once), then
-  // finish_writes(). With LOAD DATA LOCAL INFILE the rows are sent as they
-  // come and applied to the tables by finish_writes(); otherwise each call
-  // writes its rows at once.
-  void begin_writes();
-  void finish_writes();
-  void insert_configs(const std::vector<ConfigInsert>& rows);
-  void write_states(const std::vector<StateWrite>& rows);
-  // Only touches streams still live: a stream that ended meanwhile keeps
-  // what finalization will write.
-  void write_displays(const std::vector<DisplayWrite>& rows);
-  // False when the stream was already finalized (nothing written).
-  bool finalize(const Finalization& f);
+  void begin_writes() override;
+  void finish_writes() override;
+  void insert_configs(const std::vector<ConfigInsert>& rows) override;
+  void write_states(const std::vector<StateWrite>& rows) override;
+  void write_displays(const std::vector<DisplayWrite>& rows) override;
+  bool finalize(const Finalization& f) override;
 
   // A stream's real counts as kept in engagementd_real_counts and as counted
   // from the site's rows now (recount --check).
@@ -244,75 +111,38 @@ class Store {
   // streams again from the site's rows. Returns the rows dropped.
   long long drop_real_counts(std::optional<std::int64_t> stream);
 
-  void append_audit(const std::vector<AuditEvent>& rows);
-  // The detail of the newest audit row of this event, if any.
-  std::optional<std::string> last_audit_detail(const std::string& event);
+  void append_audit(const std::vector<AuditEvent>& rows) override;
+  std::optional<std::string> last_audit_detail(const std::string& event) override;
 
-  // The lease row of a shard, locked for the current transaction (created
-  // first if missing). nullopt when another transaction holds the row lock:
-  // the lock is never waited for (FOR UPDATE NOWAIT), a holder in the middle
-  // of its tick is not to be queued behind.
-  std::optional<Lease> lock_lease(int shard);
-  // The lease as last committed, without locking (a consistent read).
-  std::optional<Lease> peek_lease(int shard);
-  // The session whose open transaction holds the lease row's lock, proven
-  // by the stamp lock_lease makes right after locking the row (an
-  // uncommitted version of the row seen by a dirty read, with another
-  // lock_nonce than the committed row): only the transaction holding the
-  // row's lock can have one, and only on this server in its current life.
-  // nullopt when nothing proves it (no stamp, a holder that has just
-  // committed, SQLite). Runs outside any transaction (it switches the
-  // session's isolation level for one read).
-  std::optional<LeaseLockHolder> lease_lock_holder(int shard);
-  // The server this session is on: @@hostname:@@port and its start time.
-  std::pair<std::string, std::int64_t> server_identity();
-  // Writes the lease; only if the row still has the token and last tick that
-  // were read (false otherwise: the transaction must not commit).
-  bool write_lease(int shard, const Lease& read, const Lease& next);
-  // Lets the lease expire now, if this holder still has it.
-  void release_lease(int shard, const std::string& holder, std::int64_t token);
+  std::optional<Lease> lock_lease(int shard) override;
+  std::optional<Lease> peek_lease(int shard) override;
+  std::optional<LeaseLockHolder> lease_lock_holder(int shard) override;
+  std::pair<std::string, std::int64_t> server_identity() override;
+  bool write_lease(int shard, const Lease& read, const Lease& next) override;
+  void release_lease(int shard, const std::string& holder, std::int64_t token) override;
+  std::int64_t connection_id() override;
   // The node this session is on (store/cluster.hpp node_identity; empty
   // on SQLite): a connection id is the node's own.
   std::string node();
-  // This session's connection id (MariaDB/MySQL; 0 on SQLite).
-  std::int64_t connection_id();
-  // Ends another session of the same database user (a stalled lease holder).
-  void kill_connection(std::int64_t id);
-
-  // The MariaDB/MySQL error number of a database error (0 if none).
-  static int error_number(const std::exception& e);
-  // A failure of the statement itself (its SQL, a value, a constraint, a
-  // missing table or column), as opposed to the connection or the server:
-  // reconnecting would not help, and other statements still work.
-  static bool is_statement_error(const std::exception& e);
+  void touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) override;
+  std::vector<std::string> present_instances(int shard_count, std::int64_t now_ms,
+                                             std::int64_t within_ms) override;
+  void forget_instance(const std::string& holder) override;
+  std::vector<ShardLeaseSeen> shard_leases(int shard_count) override;
+  void kill_connection(std::int64_t id) override;
 
   // The site's saved_streams as found (check_schema / migrate).
   SavedStreamsShape saved_streams_shape();
-  // The largest number every display column (live_streams' and the
-  // saved_streams shape's) holds: display numbers are clamped to it.
-  std::int64_t display_limit();
-  // Final numbers into saved_streams rows linked to streams finalized in the
-  // last `window_ms` whose numbers differ (a row written after its stream was
-  // finalized); returns the rows updated.
-  long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms);
-  // The problems met by the writes since the last call.
-  std::vector<StreamProblem> take_problems() { return std::exchange(problems_, {}); }
-  // A deadlock or lock-wait timeout: the transaction can simply be retried.
-  static bool is_retryable(const std::exception& e);
-
-  // Rows per multi-row statement.
-  static constexpr std::size_t kBatchRows = 500;
+  std::int64_t display_limit() override;
+  long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override;
+  std::vector<StreamProblem> take_problems() override { return std::exchange(problems_, {}); }
 
   // True while the tick's rows go to MariaDB/MySQL by LOAD DATA LOCAL INFILE
   // (database.local_infile) rather than as multi-row statements.
   bool bulk_upload() const { return local_infile_; }
-  // A message for the log about how this connection writes (e.g. LOAD DATA
-  // LOCAL refused, multi-row statements used instead); empty once taken.
-  std::string take_notice() { return std::exchange(notice_, std::string()); }
+  std::string take_notice() override { return std::exchange(notice_, std::string()); }
 
  private:
-  struct InfileSource;
-
   Store(Backend backend, std::unique_ptr<soci::session> sql);
   // The text of a migration statement as it applies to this database, per
   // its directive; empty when there is nothing to run.
@@ -355,11 +185,14 @@ class Store {
                  const std::function<std::int64_t(std::size_t)>& stream_of);
   // finalize's statements, without the savepoint.
   bool finalize_rows(const Finalization& f);
-  // apply_staged for the staged streams with ids in [lo, hi] only.
-  void apply_staged_range(long long lo, long long hi, bool whole);
+  // apply_staged for the staged streams with ids in the range only (all
+  // of them without one).
+  void apply_staged_range(const std::optional<StagedRange>& range);
   long long column_limit(const std::string& table, const std::string& column);
 
   Backend backend_;
+  // Every SQL text this store runs, in its database's dialect.
+  const SqlDialect& dialect_;
   std::unique_ptr<soci::session> sql_;
   SavedStreamsShape saved_shape_ = SavedStreamsShape::absent;
   std::int64_t display_limit_ = std::numeric_limits<std::int64_t>::max();

@@ -10,7 +10,7 @@
 
 #include "core/engagement.hpp"
 #include "core/simulation.hpp"
-#include "store/store.hpp"
+#include "store/tick_store.hpp"
 
 namespace engagementd {
 
@@ -33,7 +33,7 @@ struct TickFacts {
   // advanced to then, written or not.
   std::int64_t lease_last_tick_ms = 0;
   double max_catchup_s = 60;  // dt is capped by tick.max_catchup
-  // The largest number every display column holds (Store::display_limit).
+  // The largest number every display column holds (TickStore::display_limit).
   std::int64_t display_limit = std::numeric_limits<std::int64_t>::max();
 };
 

@@ -1,16 +1,13 @@
 #include "tick/shard_pool.hpp"
 
-#include <soci/soci.h>
-
 #include <algorithm>
 #include <functional>
 #include <set>
 
-#include "store/cluster.hpp"
 
 namespace engagementd {
 
-ShardPool::ShardPool(Store& store, const Logger& log, std::uint64_t seed, std::string holder,
+ShardPool::ShardPool(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
                      int count)
     : store_(store),
       log_(log),
@@ -67,21 +64,20 @@ TickReport ShardPool::run(const TickSettings& settings) {
     try {
       add(engine(shard).run(settings));
     } catch (const std::exception& e) {
-      if (!is_lost_race(e)) throw;
+      if (!TickStore::is_lost_race(e)) throw;
       log_.info("shard " + std::to_string(shard) + "/" + std::to_string(count_) +
                 ": lost a race to another instance (" + e.what() + "); tried again next tick");
     }
   };
 
-  const bool mysql = store_.backend() == Backend::mysql;
   const std::int64_t now = store_.now_ms();
   const std::int64_t lease = settings.lease.count();
-  touch_instance(store_.session(), mysql, holder_, count_, now);
+  store_.touch_instance(holder_, count_, now);
 
   for (const int shard : held()) tick(shard);
 
   // The instances present (this one included) and this one's fair part.
-  const std::vector<std::string> present = present_instances(store_.session(), count_, now, lease);
+  const std::vector<std::string> present = store_.present_instances(count_, now, lease);
   const int instances =
       static_cast<int>(present.size()) +
       (std::find(present.begin(), present.end(), holder_) == present.end() ? 1 : 0);
@@ -90,7 +86,7 @@ TickReport ShardPool::run(const TickSettings& settings) {
 
   if (static_cast<int>(mine.size()) < fair) {
     std::vector<bool> taken(static_cast<std::size_t>(count_), false);
-    for (const ShardLeaseSeen& l : shard_leases(store_.session(), count_)) {
+    for (const ShardLeaseSeen& l : store_.shard_leases(count_)) {
       taken[static_cast<std::size_t>(l.shard)] = !l.holder.empty() && l.expires_ms > now;
     }
     // From a place of this instance's own in the ring of shards.
@@ -140,7 +136,7 @@ void ShardPool::release() {
       if (first_error.empty()) first_error = e.what();
     }
   }
-  forget_instance(store_.session(), holder_);
+  store_.forget_instance(holder_);
   if (!first_error.empty()) throw std::runtime_error(first_error);
 }
 

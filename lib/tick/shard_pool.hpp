@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "service/log.hpp"
-#include "store/store.hpp"
+#include "store/tick_store.hpp"
 #include "tick/tick.hpp"
 
 namespace engagementd {
@@ -32,7 +32,7 @@ namespace engagementd {
 // since the dead instance no longer counts after a lease).
 class ShardPool {
  public:
-  ShardPool(Store& store, const Logger& log, std::uint64_t seed, std::string holder, int count);
+  ShardPool(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder, int count);
 
   // The ticks of the shards held (and at most one claimed); throws on a
   // database error other than a lost race, which leaves that shard to the
@@ -50,7 +50,7 @@ class ShardPool {
  private:
   TickEngine& engine(int shard);
 
-  Store& store_;
+  TickStore& store_;
   const Logger& log_;
   std::uint64_t seed_;
   std::string holder_;

@@ -1,11 +1,10 @@
 #include "tick/tick.hpp"
 
-#include <soci/soci.h>
-
 #include <cstdlib>
 #include <utility>
 
 #include "core/audit.hpp"
+#include "store/db_errors.hpp"
 
 namespace engagementd {
 namespace {
@@ -31,7 +30,7 @@ constexpr std::int64_t kSavedStreamsWindowMs = 7LL * 24 * 60 * 60 * 1000;
 
 }  // namespace
 
-TickEngine::TickEngine(Store& store, const Logger& log, std::uint64_t seed, std::string holder,
+TickEngine::TickEngine(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
                        Shard shard)
     : store_(store), log_(log), rng_(seed), holder_(std::move(holder)), shard_(shard) {}
 
@@ -148,7 +147,7 @@ void TickEngine::end_stalled_holder(std::int64_t now) {
 
 void TickEngine::release() {
   if (!leader_) return;
-  soci::transaction tx(store_.session());
+  TickStore::Transaction tx(store_);
   store_.release_lease(shard_.index, holder_, token_);
   tx.commit();
   leader_ = false;
@@ -209,7 +208,7 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
 TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
   const auto t0 = Clock::now();
-  soci::transaction tx(store_.session());
+  TickStore::Transaction tx(store_);
 
   const std::int64_t now = store_.now_ms();
   Lease lease;
@@ -306,13 +305,13 @@ TickReport TickEngine::run(const TickSettings& settings) {
   try {
     store_.sync_saved_streams(now, kSavedStreamsWindowMs);
     if (problems_.clear("saved_streams")) log_.notice("final numbers reach saved_streams again");
-  } catch (const soci::soci_error& e) {
-    if (!Store::is_statement_error(e)) throw;
-    if (problems_.first("saved_streams", e.get_error_message())) {
+  } catch (const std::exception& e) {
+    if (!is_database_error(e) || !TickStore::is_statement_error(e)) throw;
+    if (problems_.first("saved_streams", error_text(e))) {
       log_.error(
           "final numbers cannot be written into saved_streams rows written after their "
           "stream ended: " +
-          kv("err", e.get_error_message()) + "; the ticks go on ('engagementd doctor' tells more)");
+          kv("err", error_text(e)) + "; the ticks go on ('engagementd doctor' tells more)");
     }
   }
   take_store_problems(now, pending.audits);

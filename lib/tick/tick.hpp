@@ -10,7 +10,7 @@
 
 #include "service/log.hpp"
 #include "core/simulation.hpp"
-#include "store/store.hpp"
+#include "store/tick_store.hpp"
 #include "tick/planner.hpp"
 
 namespace engagementd {
@@ -58,7 +58,7 @@ class TickEngine {
   // an engine finding its own holder there renews the lease as its own.
   // shard: the streams this engine simulates and finalizes (id MOD count =
   // index) and the lease row it holds (engagementd_leader.shard = index).
-  TickEngine(Store& store, const Logger& log, std::uint64_t seed,
+  TickEngine(TickStore& store, const Logger& log, std::uint64_t seed,
              std::string holder = "engagementd", Shard shard = {});
 
   // Throws on database errors; the transaction is then rolled back and
@@ -78,7 +78,7 @@ class TickEngine {
   bool take_lease(std::int64_t now, const TickSettings& settings, Lease& read);
   // After a tick that found the lease row locked past the holder's lease:
   // ends the session holding the lock if it is proven to (see
-  // Store::lease_lock_holder) and runs as this instance's account; else
+  // TickStore::lease_lock_holder) and runs as this instance's account; else
   // waits, saying so once.
   void end_stalled_holder(std::int64_t now);
   // " of shard I/N" when there are several shards, for log lines.
@@ -100,7 +100,7 @@ class TickEngine {
   void take_store_problems(std::int64_t now, std::vector<AuditEvent>& audits);
   bool set_aside(std::int64_t stream_id, std::int64_t now) const;
 
-  Store& store_;
+  TickStore& store_;
   const Logger& log_;
   Rng rng_;
   std::string holder_;
