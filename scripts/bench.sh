@@ -12,6 +12,10 @@
 # (with the current triggers, none, and migration 006's) and during the first tick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 
 bash scripts/deps.sh --test
 build=build

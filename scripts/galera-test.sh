@@ -26,23 +26,9 @@ else
   user=$(id -un)
 fi
 
-stop_node() {
-  local n=$1 pidfile=$dir/node$1/mariadbd.pid pid
-  [[ -f $pidfile ]] || return 0
-  pid=$(cat "$pidfile")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 120); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "node $n (pid $pid) did not stop in 60 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$pidfile"
-}
+# shellcheck source=scripts/mariadbd-stop.sh
+source "$(dirname "$0")/mariadbd-stop.sh"
+stop_node() { stop_mariadbd "$dir/node$1/mariadbd.pid" "node $1"; }
 
 stop_all() {
   # The last node up is stopped last: it is then the one safe to bootstrap

@@ -16,23 +16,9 @@ dir=$(cd "$dir" && pwd)
 pidfile=$dir/mariadbd.pid
 user=$(id -un)
 
-stop() {
-  [[ -f $pidfile ]] || return 0
-  local pid
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 120); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "MariaDB (pid $pid) did not stop in 60 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$pidfile"
-}
+# shellcheck source=scripts/mariadbd-stop.sh
+source "$(dirname "$0")/mariadbd-stop.sh"
+stop() { stop_mariadbd "$pidfile" MariaDB; }
 
 # A port in the range that nothing listens on, from a random place in it:
 # test runs started at the same moment rarely pick the same one, and start

@@ -7,7 +7,7 @@ namespace engagementd {
 
 void inspect_cluster(Store& store, std::vector<Finding>& out) {
   using Level = Finding::Level;
-  const ClusterFacts c = read_cluster_facts(store);
+  const ClusterFacts c = store.cluster_facts();
   if (!c.wsrep) return;
   const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
 

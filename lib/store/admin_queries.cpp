@@ -3,9 +3,11 @@
 #include <soci/soci.h>
 
 #include <array>
+#include <limits>
 #include <cstdlib>
 #include <string_view>
 
+#include "core/setting_text.hpp"
 #include "store/per_dialect.hpp"
 
 namespace engagementd {
@@ -24,8 +26,8 @@ struct AdminStatements {
   const char* write_global_setting;  // :key, :value
   // Whole numbers, whatever type the database gives a COALESCE of mixed
   // columns (MariaDB makes BIGINT and BIGINT UNSIGNED a DECIMAL).
-  const char* report;             // :since
-  const char* report_one_stream;  // :since, :stream_id
+  // :since, then the range of stream ids (one stream: first = last).
+  const char* report;
 };
 
 constexpr AdminStatements kMysql = {
@@ -79,28 +81,7 @@ constexpr AdminStatements kMysql = {
     " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
     "   AND st.finalized_ms IS NOT NULL"
     " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-    " WHERE st.first_tick_ms >= :since"
-    " ORDER BY st.stream_id",
-
-    "SELECT CAST(st.stream_id AS SIGNED), COALESCE(ls.status, 'deleted'),"
-    " CAST(st.first_tick_ms AS SIGNED),"
-    " CASE WHEN sm.stream_id IS NULL THEN 0 ELSE 1 END,"
-    " CAST(COALESCE(sm.duration_seconds, (st.last_tick_ms - st.first_tick_ms) / 1000) AS SIGNED),"
-    " CAST(COALESCE(sm.real_peak, st.real_peak) AS SIGNED),"
-    " CAST(COALESCE(sm.sim_peak, st.sim_peak) AS SIGNED),"
-    " CAST(COALESCE(sm.peak_viewers, st.peak_viewers) AS SIGNED),"
-    " CAST(COALESCE(sm.real_viewers_total, (SELECT COUNT(DISTINCT sv.session_id) FROM"
-    " stream_viewers sv WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0)) AS SIGNED),"
-    " CAST(COALESCE(sm.sim_viewers_total, st.sim_joins) AS SIGNED),"
-    " CAST(COALESCE(sm.real_likes, (SELECT COUNT(*) FROM stream_interactions si WHERE"
-    " si.stream_id = st.stream_id AND si.is_fake = 0"
-    " AND si.interaction_type = 'like')) AS SIGNED),"
-    " CAST(COALESCE(sm.sim_likes, st.sim_likes) AS SIGNED)"
-    " FROM engagementd_stream_state st"
-    " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
-    "   AND st.finalized_ms IS NOT NULL"
-    " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-    " WHERE st.first_tick_ms >= :since AND st.stream_id = :stream_id"
+    " WHERE st.first_tick_ms >= :since AND st.stream_id BETWEEN :first AND :last"
     " ORDER BY st.stream_id",
 };
 
@@ -155,28 +136,7 @@ constexpr AdminStatements kSqlite = {
     " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
     "   AND st.finalized_ms IS NOT NULL"
     " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-    " WHERE st.first_tick_ms >= :since"
-    " ORDER BY st.stream_id",
-
-    "SELECT CAST(st.stream_id AS INTEGER), COALESCE(ls.status, 'deleted'),"
-    " CAST(st.first_tick_ms AS INTEGER),"
-    " CASE WHEN sm.stream_id IS NULL THEN 0 ELSE 1 END,"
-    " CAST(COALESCE(sm.duration_seconds, (st.last_tick_ms - st.first_tick_ms) / 1000) AS INTEGER),"
-    " CAST(COALESCE(sm.real_peak, st.real_peak) AS INTEGER),"
-    " CAST(COALESCE(sm.sim_peak, st.sim_peak) AS INTEGER),"
-    " CAST(COALESCE(sm.peak_viewers, st.peak_viewers) AS INTEGER),"
-    " CAST(COALESCE(sm.real_viewers_total, (SELECT COUNT(DISTINCT sv.session_id) FROM"
-    " stream_viewers sv WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0)) AS INTEGER),"
-    " CAST(COALESCE(sm.sim_viewers_total, st.sim_joins) AS INTEGER),"
-    " CAST(COALESCE(sm.real_likes, (SELECT COUNT(*) FROM stream_interactions si WHERE"
-    " si.stream_id = st.stream_id AND si.is_fake = 0"
-    " AND si.interaction_type = 'like')) AS INTEGER),"
-    " CAST(COALESCE(sm.sim_likes, st.sim_likes) AS INTEGER)"
-    " FROM engagementd_stream_state st"
-    " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
-    "   AND st.finalized_ms IS NOT NULL"
-    " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-    " WHERE st.first_tick_ms >= :since AND st.stream_id = :stream_id"
+    " WHERE st.first_tick_ms >= :since AND st.stream_id BETWEEN :first AND :last"
     " ORDER BY st.stream_id",
 };
 
@@ -248,9 +208,9 @@ std::optional<RawConfig> read_stream_config(Store& store, std::int64_t stream) {
   RawConfig raw;
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (ind[i] == soci::i_null) continue;
-    char* end = nullptr;
-    const double d = std::strtod(v[i].c_str(), &end);
-    if (end != v[i].c_str()) raw[i] = d;
+    // Not a number: NaN, which validation reports (as the tick does).
+    raw[i] = parse_setting_text(v[i], setting_kind(kConfigKeys[i]))
+                 .value_or(std::numeric_limits<double>::quiet_NaN());
   }
   return raw;
 }
@@ -278,7 +238,9 @@ void write_global_setting(Store& store, const std::string& key, const std::strin
 std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> stream,
                                    std::int64_t since_ms) {
   const AdminStatements& s = statements(store);
-  long long since = since_ms, id = stream.value_or(0);
+  long long since = since_ms;
+  long long first = stream.value_or(std::numeric_limits<long long>::min());
+  long long last = stream.value_or(std::numeric_limits<long long>::max());
   std::array<long long, 11> v{};
   std::string status;
   soci::statement st(store.session());
@@ -286,9 +248,10 @@ std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> str
   st.exchange(soci::into(status));
   for (std::size_t i = 1; i < v.size(); ++i) st.exchange(soci::into(v[i]));
   st.exchange(soci::use(since));
-  if (stream) st.exchange(soci::use(id));
+  st.exchange(soci::use(first));
+  st.exchange(soci::use(last));
   st.alloc();
-  st.prepare(stream ? s.report_one_stream : s.report);
+  st.prepare(s.report);
   st.define_and_bind();
   std::vector<ReportRow> out;
   bool more = st.execute(true);

@@ -8,8 +8,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "store/store.hpp"
-
 namespace engagementd {
 namespace {
 
@@ -38,11 +36,6 @@ void each_row(soci::session& sql, const std::string& query, Fn fn) {
 constexpr const char* kNowMs = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
 
 }  // namespace
-
-ClusterFacts read_cluster_facts(Store& store) {
-  if (store.backend() != Backend::mysql) return {};
-  return read_cluster_facts(store.session());
-}
 
 ClusterFacts read_cluster_facts(soci::session& sql) {
   ClusterFacts f;

@@ -29,8 +29,6 @@ class session;
 
 namespace engagementd {
 
-class Store;
-
 // What a MariaDB/MySQL server says about the cluster it is part of.
 struct ClusterFacts {
   bool wsrep = false;       // wsrep_on: a Galera node
@@ -55,8 +53,6 @@ void causal_reads(soci::session& sql);
 // Reads them (MariaDB/MySQL; SHOW VARIABLES and SHOW STATUS, no privilege
 // needed, and no error on a server without wsrep).
 ClusterFacts read_cluster_facts(soci::session& sql);
-// The same through the store: nothing (wsrep off) on SQLite.
-ClusterFacts read_cluster_facts(Store& store);
 
 // The name of the node this session runs on: wsrep_node_name on a Galera
 // node, @@hostname:@@port elsewhere. Connection ids are the node's own.

@@ -103,6 +103,11 @@ std::vector<ShardLeaseSeen> Store::shard_leases(int shard_count) {
   return engagementd::shard_leases(*sql_, shard_count);
 }
 
+ClusterFacts Store::cluster_facts() {
+  if (!dialect_.server_sessions) return {};
+  return read_cluster_facts(*sql_);
+}
+
 std::string Store::node() {
   if (!dialect_.server_sessions) return {};
   if (!node_) node_ = node_identity(read_cluster_facts(*sql_));

@@ -16,6 +16,7 @@
 #include "core/simulation.hpp"
 #include "service/config.hpp"
 #include "service/log.hpp"
+#include "store/cluster.hpp"
 #include "store/migrations.hpp"
 #include "store/server_check.hpp"
 #include "store/tick_store.hpp"
@@ -124,6 +125,9 @@ class Store final : public TickStore {
   // The node this session is on (store/cluster.hpp node_identity; empty
   // on SQLite): a connection id is the node's own.
   std::string node();
+  // What the server says of the cluster it is part of (nothing, wsrep off,
+  // on SQLite or a single server).
+  ClusterFacts cluster_facts();
   void touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) override;
   std::vector<std::string> present_instances(int shard_count, std::int64_t now_ms,
                                              std::int64_t within_ms) override;

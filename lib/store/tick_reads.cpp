@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <limits>
 
+#include "core/setting_text.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
@@ -25,19 +25,6 @@ long long whole_number(const std::string& text) {
   const auto r = std::from_chars(text.data(), end, v);
   if (r.ec == std::errc() && r.ptr == end) return v;
   return static_cast<long long>(std::strtod(text.c_str(), nullptr));
-}
-
-// A stored value as a number; NaN when it is not one (reported by validation).
-double parse_number(const std::string& text) {
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(begin, &end);
-  while (end != nullptr && (*end == ' ' || *end == '\t')) ++end;
-  if (end == begin || *end != '\0' || errno == ERANGE) {
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  return v;
 }
 
 }  // namespace
@@ -77,7 +64,7 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   const std::size_t block = std::clamp<std::size_t>(chunk, 2, 1000);
   // Every column arrives as text with its indicator and is parsed here:
   // whole numbers by whole_number (SOCI's MySQL backend would use a
-  // std::istringstream per value), config values by parse_number, so that a
+  // std::istringstream per value), config values by parse_setting_text, so that a
   // site whose columns are not numeric (or SQLite, which stores any type)
   // cannot fail the whole read over one row. The columns, in query order:
   enum : std::size_t {
@@ -171,7 +158,10 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
         if (present(kConfigRow)) {
           RawConfig raw;
           for (std::size_t k = 0; k < kConfigKeys.size(); ++k) {
-            if (present(kConfig0 + k)) raw[k] = parse_number(col[kConfig0 + k][r]);
+            if (!present(kConfig0 + k)) continue;
+            // Not a number: NaN, which validation reports.
+            raw[k] = parse_setting_text(col[kConfig0 + k][r], setting_kind(kConfigKeys[k]))
+                         .value_or(std::numeric_limits<double>::quiet_NaN());
           }
           s.config = raw;
         }
