@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "core/duration.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
-#include "core/duration.hpp"
 #include "service/log.hpp"
 #include "service/version.hpp"
 #include "store/store.hpp"

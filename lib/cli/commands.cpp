@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include "cli/admin.hpp"
-#include "core/audit.hpp"
-#include "service/config.hpp"
 #include "cli/doctor.hpp"
+#include "cli/preview.hpp"
+#include "core/audit.hpp"
 #include "core/duration.hpp"
 #include "core/presets.hpp"
-#include "cli/preview.hpp"
+#include "service/config.hpp"
 #include "store/db_errors.hpp"
 #include "store/store.hpp"
 #include "store/transaction.hpp"

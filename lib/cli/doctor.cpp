@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "cli/doctor_cluster.hpp"
 #include "store/db_errors.hpp"
 #include "store/doctor_queries.hpp"
-#include "cli/doctor_cluster.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {

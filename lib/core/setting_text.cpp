@@ -28,7 +28,9 @@ bool equals_ignoring_case(std::string_view text, std::string_view word) {
   return true;
 }
 
-bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+bool is_digit(char ch) {
+  return ch >= '0' && ch <= '9';
+}
 
 // Rule 2's grammar: [+-] digits [. digits] [(e|E) [+-] digits], with at
 // least one digit before the exponent.

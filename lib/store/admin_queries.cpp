@@ -3,8 +3,8 @@
 #include <soci/soci.h>
 
 #include <array>
-#include <limits>
 #include <cstdlib>
+#include <limits>
 #include <string_view>
 
 #include "core/setting_text.hpp"

@@ -78,7 +78,9 @@ std::string node_identity(const ClusterFacts& facts) {
   return facts.host;
 }
 
-bool TickStore::is_lost_race(const std::exception& e) { return engagementd::is_lost_race(e); }
+bool TickStore::is_lost_race(const std::exception& e) {
+  return engagementd::is_lost_race(e);
+}
 
 bool is_lost_race(const std::exception& e) {
   if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {

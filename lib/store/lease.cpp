@@ -67,8 +67,8 @@ std::optional<LeaseLockHolder> Store::lease_lock_holder(int shard) {
   // The newest version of the row, committed or not.
   *sql_ << dialect_.read_uncommitted;
   try {
-    *sql_ << dialect_.read_lease_stamp, soci::use(shard), soci::into(conn),
-        soci::into(dirty_nonce), soci::into(account), soci::into(node);
+    *sql_ << dialect_.read_lease_stamp, soci::use(shard), soci::into(conn), soci::into(dirty_nonce),
+        soci::into(account), soci::into(node);
     found = sql_->got_data();
   } catch (...) {
     *sql_ << dialect_.repeatable_read;
@@ -91,7 +91,7 @@ void Store::touch_instance(const std::string& holder, int shard_count, std::int6
 }
 
 std::vector<std::string> Store::present_instances(int shard_count, std::int64_t now_ms,
-                                                   std::int64_t within_ms) {
+                                                  std::int64_t within_ms) {
   return engagementd::present_instances(*sql_, shard_count, now_ms, within_ms);
 }
 

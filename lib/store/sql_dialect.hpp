@@ -73,8 +73,8 @@ struct BulkSql {
   // only when given (a failing stream is looked for).
   std::string (*update_states)(const std::optional<StagedRange>& range) = nullptr;
   std::string (*update_state_configs)(const std::optional<StagedRange>& range) = nullptr;
-  std::string (*insert_states)(bool with_configs, const std::optional<StagedRange>& range) =
-      nullptr;
+  std::string (*insert_states)(bool with_configs,
+                               const std::optional<StagedRange>& range) = nullptr;
   std::string (*update_displays)(bool keep_updated_at,
                                  const std::optional<StagedRange>& range) = nullptr;
 };
@@ -162,11 +162,11 @@ struct SqlDialect {
   SavepointSql rows_savepoint;
 
   // --- Finalization (finalization.cpp) ---
-  std::string finalize_state;           // :ms, :id
-  std::string delete_stream_counts;     // :id
-  std::string final_saved_with_ids;     // :viewers, :likes, :id
-  std::string final_saved_linked;       // :viewers, :likes, :dislikes, :id
-  std::string replace_summary;          // fifteen values
+  std::string finalize_state;        // :ms, :id
+  std::string delete_stream_counts;  // :id
+  std::string final_saved_with_ids;  // :viewers, :likes, :id
+  std::string final_saved_linked;    // :viewers, :likes, :dislikes, :id
+  std::string replace_summary;       // fifteen values
   std::string (*sync_saved_streams)(SavedStreamsShape shape, long long display_limit) = nullptr;
   SavepointSql saved_savepoint;
 

@@ -299,7 +299,8 @@ SqlDialect make() {
       // One snapshot for the whole tick, whatever the server's default:
       // folding the appended real-count rows and a stream's first count
       // rely on it (Store::fold_real_deltas, Store::count_real).
-      "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"};
+      "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+  };
 
   // --- Schema ---
   d.count_columns =
@@ -359,7 +360,8 @@ SqlDialect make() {
   // --- Real counts ---
   d.real_deltas = &real_deltas;
   d.add_real_deltas = {
-      "UPDATE engagementd_real_counts rc JOIN (", RowsForm::derived_table,
+      "UPDATE engagementd_real_counts rc JOIN (",
+      RowsForm::derived_table,
       {"stream_id", "viewers", "likes", "dislikes", "comments"},
       ") d ON rc.stream_id = d.stream_id"
       " SET rc.viewers = rc.viewers + d.viewers, rc.likes = rc.likes + d.likes,"
@@ -374,7 +376,9 @@ SqlDialect make() {
   // site's rows from other nodes land in exactly those gaps: their
   // replication aborted the tick (measured, tests/galera).
   d.delete_real_deltas = {"DELETE d FROM engagementd_real_deltas d JOIN (",
-                          RowsForm::derived_table, {"id"}, ") k ON d.id = k.id"};
+                          RowsForm::derived_table,
+                          {"id"},
+                          ") k ON d.id = k.id"};
   d.count_open_viewers = &count_open_viewers;
   d.count_interactions = &count_interactions;
   d.upsert_real_counts = {

@@ -46,22 +46,24 @@ const std::string kStateUpsertTail =
 
 // Every value as text, NULL kept (SOCI's SQLite backend reads a column
 // declared INT through a 32-bit int, even into a string).
-std::string as_text(const std::string& column) { return "CAST(" + column + " AS TEXT)"; }
+std::string as_text(const std::string& column) {
+  return "CAST(" + column + " AS TEXT)";
+}
 
 std::string live_streams(bool heartbeat_column, const Shard& shard) {
   std::string columns;
   const auto add = [&](const std::string& c) {
     columns += (columns.empty() ? "" : ", ") + as_text(c);
   };
-  for (const char* c : {"ls.id", "ls.viewer_count", "ls.max_viewers", "ls.like_count",
-                        "ls.dislike_count", "ls.comment_count", "ls.includes_simulated",
-                        "c.stream_id"}) {
+  for (const char* c :
+       {"ls.id", "ls.viewer_count", "ls.max_viewers", "ls.like_count", "ls.dislike_count",
+        "ls.comment_count", "ls.includes_simulated", "c.stream_id"}) {
     add(c);
   }
   for (const std::string_view key : kConfigKeys) add("c." + std::string(key));
   for (const char* c : {"st.stream_id", "st.sim_viewers", "st.sim_joins", "st.sim_likes",
-                        "st.peak_viewers", "st.first_tick_ms", "st.last_tick_ms",
-                        "st.finalized_ms", "st.real_peak", "st.sim_peak", "st.config_json"}) {
+                        "st.peak_viewers", "st.first_tick_ms", "st.last_tick_ms", "st.finalized_ms",
+                        "st.real_peak", "st.sim_peak", "st.config_json"}) {
     add(c);
   }
   add(heartbeat_column ? "rv.viewers" : "rc.viewers");
@@ -248,8 +250,8 @@ SqlDialect make() {
       RowsForm::values,
       {},
       ") AS d WHERE engagementd_real_counts.stream_id = d.column1"};
-  d.delete_real_deltas = {"DELETE FROM engagementd_real_deltas WHERE id IN (", RowsForm::list, {},
-                          ")"};
+  d.delete_real_deltas = {
+      "DELETE FROM engagementd_real_deltas WHERE id IN (", RowsForm::list, {}, ")"};
   d.count_open_viewers = &count_open_viewers;
   d.count_interactions = &count_interactions;
   d.upsert_real_counts = {

@@ -186,8 +186,7 @@ void in_batches(const std::vector<Row>& rows, Fn fn) {
 // Binds the two placeholders of a shard's filter (the dialect writes one
 // only when there are several shards); count and index must live until the
 // statement has run.
-inline void use_shard(soci::statement& st, const Shard& shard, long long& count,
-                      long long& index) {
+inline void use_shard(soci::statement& st, const Shard& shard, long long& count, long long& index) {
   if (shard.count <= 1) return;
   st.exchange(soci::use(count));
   st.exchange(soci::use(index));

@@ -283,8 +283,7 @@ class TickStore {
   // --- Instances that claim shards themselves (shard.index: auto) ---
   // Their presence rows (engagementd_instances) and the shards' leases as
   // last committed; each instance writes only its own row (autocommit).
-  virtual void touch_instance(const std::string& holder, int shard_count,
-                              std::int64_t now_ms) = 0;
+  virtual void touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) = 0;
   // The instances seen within `within_ms` that share `shard_count` shards.
   virtual std::vector<std::string> present_instances(int shard_count, std::int64_t now_ms,
                                                      std::int64_t within_ms) = 0;

@@ -76,9 +76,8 @@ StreamPlan StreamPlanner::plan(const LiveStream& s, Rng& rng) {
   } else {
     p.source = ConfigSource::invalid_row;
     p.warnings.push_back({config_problem_key(s.id), p.config_error,
-                          "stream=" + std::to_string(s.id) +
-                              " invalid stream_engagement_config (" + p.config_error +
-                              "); using the global defaults until it is fixed"});
+                          "stream=" + std::to_string(s.id) + " invalid stream_engagement_config (" +
+                              p.config_error + "); using the global defaults until it is fixed"});
   }
   const std::string& used = json_of(p.config);
 
@@ -105,8 +104,7 @@ StreamPlan StreamPlanner::plan(const LiveStream& s, Rng& rng) {
     // A stream whose numbers did not change last tick was not written,
     // but its time was spent: the lease row says until when.
     const std::int64_t since = std::max(s.state->last_tick_ms, tick.lease_last_tick_ms);
-    p.dt_seconds =
-        std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, tick.max_catchup_s);
+    p.dt_seconds = std::clamp(static_cast<double>(now - since) / 1000.0, 0.0, tick.max_catchup_s);
     p.sim = step(p.config, s.state->sim, s.real, p.dt_seconds, rng);
     // A finalized stream that is live again is simulated on from its totals.
     write_state = p.sim != s.state->sim || s.state->finalized;
@@ -127,8 +125,9 @@ StreamPlan StreamPlanner::plan(const LiveStream& s, Rng& rng) {
   // The settings are written only when they differ from the stored ones
   // (an empty value keeps the column as it is).
   if (write_state) {
-    p.state = StateWrite{s.id, s.state && !s.state->finalized, p.sim, first_tick, now,
-                         s.state && s.state->config_json == used ? "" : used};
+    p.state = StateWrite{s.id,  s.state && !s.state->finalized,
+                         p.sim, first_tick,
+                         now,   s.state && s.state->config_json == used ? "" : used};
   }
   p.target = tick.simulate ? target_viewers(p.config, s.real.viewers) : 0;
 
@@ -182,7 +181,8 @@ FinalPlan plan_finalization(const EndedStream& e, const TickFacts& tick) {
   }
   if (e.exists && e.duration_seconds < 0) {
     plan.warnings.push_back(
-        {"", "", "stream=" + id + " has no started_at; its duration is taken from its simulated span"});
+        {"", "",
+         "stream=" + id + " has no started_at; its duration is taken from its simulated span"});
   }
   const SimState& sim = e.state.sim;
   Finalization f;
@@ -199,12 +199,15 @@ FinalPlan plan_finalization(const EndedStream& e, const TickFacts& tick) {
   f.real_peak = sim.real_peak;
   f.sim_peak = sim.sim_peak;
   // With simulation off, the final numbers are real only, as the live ones were.
-  const Display wanted =
-      tick.simulate
-          ? Display{e.real_viewers_total + sim.joins, sim.peak,         e.real.likes + sim.likes,
-                    e.real.dislikes,                  e.real.comments, sim.joins > 0 || sim.likes > 0}
-          : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
-                    e.real.dislikes,      e.real.comments,      false};
+  const Display wanted = tick.simulate
+                             ? Display{e.real_viewers_total + sim.joins,
+                                       sim.peak,
+                                       e.real.likes + sim.likes,
+                                       e.real.dislikes,
+                                       e.real.comments,
+                                       sim.joins > 0 || sim.likes > 0}
+                             : Display{e.real_viewers_total, e.real_viewers_total, e.real.likes,
+                                       e.real.dislikes,      e.real.comments,      false};
   f.final_display = clamped(wanted, tick.display_limit);
   f.finalized_ms = tick.now_ms;
   plan.finalization = std::move(f);

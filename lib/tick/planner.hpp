@@ -60,17 +60,17 @@ enum class ConfigSource {
 struct StreamPlan {
   EngagementConfig config;  // the settings it is simulated with
   ConfigSource source = ConfigSource::stream_row;
-  std::string config_error;               // invalid_row: what is wrong with the row
+  std::string config_error;                // invalid_row: what is wrong with the row
   std::optional<ConfigInsert> config_row;  // new_row: the row to insert
-  SimState sim;                           // the simulated audience after this tick
-  double dt_seconds = 0;                  // the time stepped (0: first sight, or frozen)
-  std::int64_t target = 0;                // T; 0 while simulation is off
-  std::optional<StateWrite> state;        // the engagementd_stream_state row to write
-  Display display;                        // the numbers to show, within the columns
-  bool clamped = false;                   // display had to be brought within 0..display_limit
-  bool write_display = false;             // display differs from what the row shows
-  std::vector<AuditEvent> audits;         // first_simulated, config_changed
-  std::vector<PlanWarning> warnings;      // an invalid row, clamped numbers
+  SimState sim;                            // the simulated audience after this tick
+  double dt_seconds = 0;                   // the time stepped (0: first sight, or frozen)
+  std::int64_t target = 0;                 // T; 0 while simulation is off
+  std::optional<StateWrite> state;         // the engagementd_stream_state row to write
+  Display display;                         // the numbers to show, within the columns
+  bool clamped = false;                    // display had to be brought within 0..display_limit
+  bool write_display = false;              // display differs from what the row shows
+  std::vector<AuditEvent> audits;          // first_simulated, config_changed
+  std::vector<PlanWarning> warnings;       // an invalid row, clamped numbers
 };
 
 // Plans the live streams of one tick. Keeps only a memo of the last

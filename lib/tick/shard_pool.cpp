@@ -4,7 +4,6 @@
 #include <functional>
 #include <set>
 
-
 namespace engagementd {
 
 ShardPool::ShardPool(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,

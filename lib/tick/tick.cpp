@@ -172,14 +172,13 @@ void TickEngine::take_plan(const LiveStream& s, StreamPlan& plan, Pending& out) 
   for (AuditEvent& a : plan.audits) out.audits.push_back(std::move(a));
   if (log_.enabled(LogLevel::debug)) {
     const Display& display = plan.display;
-    log_.debug("stream=" + std::to_string(s.id) + " real_viewers=" +
-               std::to_string(s.real.viewers) + " sim_viewers=" + std::to_string(plan.sim.viewers) +
-               " target=" + std::to_string(plan.target) +
-               " viewers=" + std::to_string(display.viewers) +
-               " real_likes=" + std::to_string(s.real.likes) +
-               " sim_likes=" + std::to_string(plan.sim.likes) +
-               " likes=" + std::to_string(display.likes) +
-               " peak=" + std::to_string(display.max_viewers));
+    log_.debug(
+        "stream=" + std::to_string(s.id) + " real_viewers=" + std::to_string(s.real.viewers) +
+        " sim_viewers=" + std::to_string(plan.sim.viewers) +
+        " target=" + std::to_string(plan.target) + " viewers=" + std::to_string(display.viewers) +
+        " real_likes=" + std::to_string(s.real.likes) +
+        " sim_likes=" + std::to_string(plan.sim.likes) + " likes=" + std::to_string(display.likes) +
+        " peak=" + std::to_string(display.max_viewers));
   }
 }
 

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "service/log.hpp"
 #include "core/simulation.hpp"
+#include "service/log.hpp"
 #include "store/tick_store.hpp"
 #include "tick/planner.hpp"
 

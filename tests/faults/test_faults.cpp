@@ -602,8 +602,8 @@ TEST_CASE(
   // Running (its signal handlers set) before it is asked to stop: the ended
   // streams may all be finalized by the killed ones already, and a SIGTERM
   // that reaches a process still loading ends it by the default action.
-  REQUIRE(eventually(
-      [&] { return last.log().find("engagementd started") != std::string::npos; }, 30s));
+  REQUIRE(
+      eventually([&] { return last.log().find("engagementd started") != std::string::npos; }, 30s));
   REQUIRE(eventually(
       [&] {
         return query_int(*site,

@@ -4,8 +4,8 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
-#include "support/process.hpp"
 #include "store/shard_hash.hpp"
+#include "support/process.hpp"
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;
@@ -266,10 +266,12 @@ TEST_CASE_METHOD(
   e1.run(settings());
   CHECK(query_int(*site,
                   "SELECT MIN(sim_likes) FROM engagementd_stream_state"
-                  " WHERE " + in_shard(0)) > likes_before + 400);
+                  " WHERE " +
+                      in_shard(0)) > likes_before + 400);
   CHECK(query_int(*site,
                   "SELECT MAX(sim_likes) FROM engagementd_stream_state"
-                  " WHERE " + in_shard(1)) < likes_before + 300);
+                  " WHERE " +
+                      in_shard(1)) < likes_before + 300);
 
   // A stream that ends is finalized by its own shard's engine, once.
   const long long odd = of_one.front();  // shard 1's

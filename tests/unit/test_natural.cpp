@@ -8,9 +8,9 @@
 
 #include <cmath>
 
-#include "support/plateau_check.hpp"
 #include "core/presets.hpp"
 #include "core/simulation.hpp"
+#include "support/plateau_check.hpp"
 
 using namespace engagementd;
 using namespace engagementd::test;

@@ -175,8 +175,8 @@ TEST_CASE("planner: dt is the time since the stream's last tick or the lease's, 
     t.max_catchup_s = cap;
     StreamPlanner planner(t);
     Rng rng(kSeed);
-    return planner.plan(live(7, to_raw(facts().defaults), stored(some_sim(), state_last, json)),
-                        rng)
+    return planner
+        .plan(live(7, to_raw(facts().defaults), stored(some_sim(), state_last, json)), rng)
         .dt_seconds;
   };
   // The stream's own last tick when it is the later one.
@@ -345,10 +345,10 @@ TEST_CASE("planner: with simulation off a new stream gets no simulated state") {
 TEST_CASE("planner: settings changed while frozen are still recorded") {
   StreamPlanner planner(facts(false));
   Rng rng(kSeed);
-  const StreamPlan p = planner.plan(
-      live(7, to_raw(own_config()),
-           stored(some_sim(), kNow - 5'000, config_json(facts().defaults))),
-      rng);
+  const StreamPlan p =
+      planner.plan(live(7, to_raw(own_config()),
+                        stored(some_sim(), kNow - 5'000, config_json(facts().defaults))),
+                   rng);
   CHECK(p.sim == some_sim());
   REQUIRE(p.state);
   CHECK(p.state->config_json == config_json(p.config));

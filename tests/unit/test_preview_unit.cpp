@@ -3,9 +3,9 @@
 #include <sstream>
 
 #include "cli/admin.hpp"
+#include "cli/preview.hpp"
 #include "core/audit.hpp"
 #include "core/presets.hpp"
-#include "cli/preview.hpp"
 
 using namespace engagementd;
 

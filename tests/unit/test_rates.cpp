@@ -11,8 +11,8 @@
 #include <cmath>
 
 #include "core/presets.hpp"
-#include "support/rate_check.hpp"
 #include "core/simulation.hpp"
+#include "support/rate_check.hpp"
 
 using namespace engagementd;
 using namespace engagementd::test;

@@ -23,9 +23,9 @@ TEST_CASE("setting text: the on/off keys are flags, every other key a number") {
   CHECK(setting_kind("fake_viewers_enabled") == SettingKind::flag);
   CHECK(setting_kind("fake_likes_enabled") == SettingKind::flag);
   CHECK(setting_kind("simulation_enabled") == SettingKind::flag);
-  for (const char* key : {"min_fake_viewers", "max_fake_viewers", "viewer_increase_rate",
-                          "viewer_decrease_rate", "like_rate", "engagement_multiplier",
-                          "sim_watch_minutes", "rtmp_server_url"}) {
+  for (const char* key :
+       {"min_fake_viewers", "max_fake_viewers", "viewer_increase_rate", "viewer_decrease_rate",
+        "like_rate", "engagement_multiplier", "sim_watch_minutes", "rtmp_server_url"}) {
     INFO(key);
     CHECK(setting_kind(key) == SettingKind::number);
   }
@@ -57,14 +57,17 @@ TEST_CASE("setting text: surrounding whitespace is ignored, on both sides") {
 
 TEST_CASE("setting text: what is not a decimal number is not read as one") {
   for (const char* text :
-       {"", " ", "abc", "lots", "5 viewers", "5abc", "1,5", "1 000", "0x10", "0X1A", "inf",
-        "-inf", "nan", "NaN", "infinity", "1e", "1e+", "e5", ".", "-", "+", "+-5", "--5", "1..2",
-        "1.2.3", "1e400", "-1e400", "1e-400", "５"}) {
+       {"",    " ",    "abc", "lots", "5 viewers", "5abc",  "1,5",    "1 000",  "0x10", "0X1A",
+        "inf", "-inf", "nan", "NaN",  "infinity",  "1e",    "1e+",    "e5",     ".",    "-",
+        "+",   "+-5",  "--5", "1..2", "1.2.3",     "1e400", "-1e400", "1e-400", "５"}) {
     INFO("'" << text << "'");
     CHECK_FALSE(number(text));
   }
   // An embedded NUL ends nothing: the whole text must be the number.
-  CHECK_FALSE(parse_setting_text(std::string("5\0" "0", 3), SettingKind::number));
+  CHECK_FALSE(parse_setting_text(std::string("5\0"
+                                             "0",
+                                             3),
+                                 SettingKind::number));
 }
 
 TEST_CASE("setting text: flags take PHP's boolean words in any case, and '' as off") {

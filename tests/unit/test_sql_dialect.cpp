@@ -67,8 +67,7 @@ TEST_CASE("both dialects fill the statement table, with the same placeholders in
   for (const Shard& shard : {Shard{}, Shard{1, 3}}) {
     INFO("shards: " << shard.count);
     CHECK(placeholders(m.live_streams(true, shard)) == placeholders(s.live_streams(true, shard)));
-    CHECK(placeholders(m.live_streams(false, shard)) ==
-          placeholders(s.live_streams(false, shard)));
+    CHECK(placeholders(m.live_streams(false, shard)) == placeholders(s.live_streams(false, shard)));
     CHECK(placeholders(m.chunk_end(shard, 10)) == placeholders(s.chunk_end(shard, 10)));
     CHECK(placeholders(m.ended_streams(shard)) == placeholders(s.ended_streams(shard)));
     CHECK(placeholders(m.real_deltas(shard)) == placeholders(s.real_deltas(shard)));
@@ -91,9 +90,9 @@ TEST_CASE("the dialects' properties come with the statements they need") {
   CHECK_FALSE(m.lock_lease.empty());
   CHECK_FALSE(m.stamp_lease_lock.empty());
   CHECK(m.server_sessions);
-  for (const std::string* t : {&m.read_uncommitted, &m.repeatable_read, &m.read_lease_stamp,
-                               &m.read_lease_nonce, &m.current_user, &m.server_identity,
-                               &m.server_uptime, &m.connection_id}) {
+  for (const std::string* t :
+       {&m.read_uncommitted, &m.repeatable_read, &m.read_lease_stamp, &m.read_lease_nonce,
+        &m.current_user, &m.server_identity, &m.server_uptime, &m.connection_id}) {
     CHECK_FALSE(t->empty());
   }
   CHECK(m.typed_columns);
