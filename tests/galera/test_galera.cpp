@@ -27,6 +27,7 @@
 
 #include "store/shard_hash.hpp"
 #include "support/process.hpp"
+#include "support/test_db.hpp"
 
 using namespace engagementd;
 using namespace engagementd::test;
@@ -51,14 +52,6 @@ std::string node_conn(int node, const std::string& db) {
 
 std::unique_ptr<soci::session> connect(int node, const std::string& db) {
   return std::make_unique<soci::session>(soci::mysql, node_conn(node, db));
-}
-
-long long query_int(soci::session& sql, const std::string& q) {
-  long long v = 0;
-  soci::indicator ind = soci::i_ok;
-  sql << q, soci::into(v, ind);
-  if (ind == soci::i_null) throw std::runtime_error("NULL from: " + q);
-  return v;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {

@@ -238,13 +238,14 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
     expect($badges === [2, 2], 'seller/streams.php: the badge is not in both card templates (found '
            . json_encode($badges) . '): ' . substr(trim(strip_tags($html)), 0, 200));
     $type = $live ? 'live' : 'archived';
+    $archived = !$live && display($s)['status'] === 'archived';
     $r = $owner->json('GET', "api/streams/list.php?type=$type");
-    if ($live || display($s)['status'] === 'archived') {
+    if ($live || $archived) {
         $add("streams/list.php?type=$type (seller dashboard)", $find($r['streams'], 'streams/list.php (seller)'),
              ['viewer_count' => 'viewer_count', 'like_count' => 'like_count',
               'includes_simulated' => 'includes_simulated']);
     }
-    if (!$live && display($s)['status'] === 'archived') {
+    if ($archived) {
         // The replay page (templates/stream-replay.php inside live.php).
         [$code, $html] = $anon->raw('GET', "live.php?stream=$s&replay=1");
         expect($code === 200, "live.php replay: HTTP $code");
