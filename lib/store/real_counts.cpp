@@ -11,7 +11,7 @@
 
 namespace engagementd {
 
-void Store::fold_real_deltas(const Shard& shard) {
+std::vector<std::pair<std::int64_t, RealCounts>> Store::fold_real_deltas(const Shard& shard) {
   // The changes the triggers appended, as this tick's snapshot shows them.
   std::vector<long long> ids;
   std::map<long long, RealCounts> sums;
@@ -34,7 +34,7 @@ void Store::fold_real_deltas(const Shard& shard) {
       sum.comments += c;
     }
   }
-  if (ids.empty()) return;
+  if (ids.empty()) return {};
   // Added to the kept counts that exist; a stream without one is counted
   // from its rows (in this same snapshot) when it is seen live.
   std::vector<std::pair<long long, RealCounts>> rows(sums.begin(), sums.end());
@@ -53,6 +53,10 @@ void Store::fold_real_deltas(const Shard& shard) {
     for (std::size_t i = begin; i < end; ++i) q.row().add(ids[i]);
     q.execute();
   });
+  std::vector<std::pair<std::int64_t, RealCounts>> out;
+  out.reserve(rows.size());
+  for (const auto& [stream, sum] : rows) out.emplace_back(stream, sum);
+  return out;
 }
 
 void Store::count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which) {

@@ -91,6 +91,17 @@ class Store final : public TickStore {
   // stream_viewers also its derived table's range, :ttl and shard.
   std::string live_streams_query(const Shard& shard = {});
   std::vector<EndedStream> read_ended_streams(const Shard& shard = {}) override;
+  void read_live_rows(const Shard& shard, std::size_t chunk,
+                      const std::function<void(const std::vector<LiveRow>&)>& fn) override;
+  std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
+                                       const Shard& shard,
+                                       const std::vector<std::int64_t>& ids) override;
+  std::vector<std::int64_t> take_stream_changes(const Shard& shard) override;
+  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override;
+  std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
+      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override;
+  std::vector<EndedStream> read_ended_streams(const Shard& shard,
+                                              const std::vector<std::int64_t>& ids) override;
 
   void begin_writes() override;
   void finish_writes() override;
@@ -172,10 +183,6 @@ class Store final : public TickStore {
   // rows sent so far are applied, later ones written as multi-row
   // statements, and notice_ says so.
   void stop_bulk_upload(const soci::soci_error& e);
-  // Adds the changes the triggers appended to engagementd_real_deltas (for
-  // the shard's streams, as the tick's snapshot shows them) to the kept
-  // counts, and deletes exactly those rows.
-  void fold_real_deltas(const Shard& shard);
   // Creates the engagementd_real_counts rows of streams[which[...]] by
   // counting their rows, and sets their real counts.
   void count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which);

@@ -51,6 +51,12 @@ struct LiveStream {
   RealCounts real;
 };
 
+// A live stream's id and display columns (TickStore::read_live_rows).
+struct LiveRow {
+  std::int64_t id = 0;
+  Display shown;
+};
+
 // A simulated stream that is no longer live (or was deleted) and not yet finalized.
 struct EndedStream {
   std::int64_t id = 0;
@@ -220,6 +226,38 @@ class TickStore {
                                  const std::function<void(const std::vector<LiveStream>&)>& fn) = 0;
   // The shard's simulated streams that are no longer live and not finalized.
   virtual std::vector<EndedStream> read_ended_streams(const Shard& shard) = 0;
+
+  // --- Reads of what changed, for a tick that keeps its streams in memory
+  // between ticks (tick/stream_cache.hpp) ---
+  // The ids and display columns of the shard's live streams, in id order, up
+  // to `chunk` per call of fn (the same id ranges as read_live_streams).
+  virtual void read_live_rows(const Shard& shard, std::size_t chunk,
+                              const std::function<void(const std::vector<LiveRow>&)>& fn) = 0;
+  // The named streams read whole, as read_live_streams reads them (the real
+  // counts of one without a counts row taken first); streams that are not
+  // live, or not of the shard, are left out. In id order.
+  virtual std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
+                                               const Shard& shard,
+                                               const std::vector<std::int64_t>& ids) = 0;
+  // The streams whose rows changed outside the tick since the last call
+  // (engagementd_stream_changes, appended by the triggers on the site's
+  // stream_engagement_config and by recount), of the shard, distinct, in id
+  // order; exactly the rows read are deleted, in the tick's transaction.
+  virtual std::vector<std::int64_t> take_stream_changes(const Shard& shard) = 0;
+  // Adds the changes the triggers appended to engagementd_real_deltas (for
+  // the shard's streams, as the tick's snapshot shows them) to the kept
+  // counts, deletes exactly those rows, and returns them summed per stream
+  // (id order). read_live_streams does the same first.
+  virtual std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) = 0;
+  // With a heartbeat column (stream_viewers.last_seen_at): the open real
+  // sessions seen within the TTL per live stream of the shard (id order;
+  // streams with none left out). nullopt without one: the kept counts'
+  // viewers are the open sessions.
+  virtual std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
+      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) = 0;
+  // read_ended_streams for the named streams only.
+  virtual std::vector<EndedStream> read_ended_streams(const Shard& shard,
+                                                      const std::vector<std::int64_t>& ids) = 0;
   // The largest number every display column (live_streams' and the
   // saved_streams shape's) holds: display numbers are clamped to it.
   virtual std::int64_t display_limit() = 0;

@@ -26,6 +26,10 @@ struct TickSettings {
   // Live streams read, stepped and written per chunk: the tick's memory is
   // about this many streams' worth, whatever the number of live streams.
   std::size_t chunk_rows = 5000;
+  // Keep the live streams' settings, simulated state and real counts in
+  // memory between ticks and read only what changed (tick/stream_cache.hpp);
+  // off: every tick reads every stream whole (tick.cache in the YAML).
+  bool cache = true;
 };
 
 struct TickReport {
@@ -38,6 +42,11 @@ struct TickReport {
   bool simulation_enabled = true;
   // Not the lease holder: nothing was read or written.
   bool standby = false;
+  // The live streams came from memory (only what changed was read); false:
+  // read whole (the cache off, empty, or dropped).
+  bool from_cache = false;
+  // Why the cache was dropped since the previous tick (empty: it was not).
+  std::string cache_dropped;
   double read_ms = 0, step_ms = 0, write_ms = 0, total_ms = 0;
 };
 
