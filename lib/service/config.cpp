@@ -293,9 +293,13 @@ class Parser {
                       [&](const YAML::Node& v, const std::string& k) {
                         duration_value(v, k, c.tick_interval, kMinTickInterval, kMaxTickInterval);
                       }},
-                     {"max_catchup", [&](const YAML::Node& v, const std::string& k) {
+                     {"max_catchup",
+                      [&](const YAML::Node& v, const std::string& k) {
                         duration_value(v, k, c.max_catchup, std::chrono::seconds(0),
                                        std::chrono::hours(24));
+                      }},
+                     {"cache", [&](const YAML::Node& v, const std::string& k) {
+                        bool_value(v, k, c.tick_cache);
                       }}});
           }},
          {"simulation",

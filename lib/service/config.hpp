@@ -88,6 +88,9 @@ struct Config {
   DatabaseConfig database;
   std::chrono::milliseconds tick_interval{5'000};
   std::chrono::milliseconds max_catchup{60'000};
+  // Keep the live streams in memory between ticks, reading only what
+  // changed (TickSettings::cache).
+  bool tick_cache = true;
   bool simulation_enabled = true;
   std::chrono::milliseconds real_viewer_ttl{60'000};
   // Mean watch time of a simulated viewer, unless the global setting

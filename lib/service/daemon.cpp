@@ -141,6 +141,7 @@ TickSettings Daemon::settings() const {
   s.real_viewer_ttl = config_.real_viewer_ttl;
   s.watch_minutes = std::chrono::duration<double, std::ratio<60>>(config_.watch_time).count();
   s.lease = lease_for(config_);
+  s.cache = config_.tick_cache;
   return s;
 }
 
