@@ -272,11 +272,17 @@ void Daemon::on_tick() {
       set_status("standby: another instance holds the leadership lease");
       return schedule_next();
     }
+    if (!r.cache_dropped.empty()) {
+      log_.info("streams in memory dropped (" + r.cache_dropped +
+                "): this tick read every stream whole");
+    }
     log_.info("tick live=" + std::to_string(r.live) +
               " displays_written=" + std::to_string(r.displays_written) +
               " states_written=" + std::to_string(r.states_written) + " configs_created=" +
               std::to_string(r.configs_created) + " finalized=" + std::to_string(r.finalized) +
-              (r.simulation_enabled ? "" : " simulation=off") + " read_ms=" + fixed(r.read_ms) +
+              (r.simulation_enabled ? "" : " simulation=off") +
+              (config_.tick_cache ? (r.from_cache ? " read=changes" : " read=whole") : "") +
+              " read_ms=" + fixed(r.read_ms) +
               " step_ms=" + fixed(r.step_ms) + " write_ms=" + fixed(r.write_ms) +
               " tick_ms=" + fixed(r.total_ms));
     set_status("tick " + std::to_string(ticks_) + ": " + std::to_string(r.live) + " live streams" +
@@ -405,6 +411,9 @@ void Daemon::reload() {
   }
   log_.set_level(next.log_level);
   interval_ = next.tick_interval;
+  // The streams kept in memory are read whole again with the new settings.
+  if (engine_) engine_->drop_cache("the configuration was reloaded");
+  if (pool_) pool_->drop_caches("the configuration was reloaded");
   config_ = std::move(next);
   log_.notice("configuration reloaded from " + config_.source + ": tick " +
               format_duration(interval_) + ", simulation " +

@@ -42,9 +42,16 @@ std::vector<int> ShardPool::held() const {
 TickReport ShardPool::run(const TickSettings& settings) {
   TickReport total;
   total.standby = true;
+  bool first = true;
   const auto add = [&](const TickReport& r) {
+    if (!r.cache_dropped.empty() && total.cache_dropped.empty()) {
+      total.cache_dropped = r.cache_dropped;
+    }
     if (r.standby) return;
     total.standby = false;
+    // From memory only if every shard's was.
+    total.from_cache = (first || total.from_cache) && r.from_cache;
+    first = false;
     total.live += r.live;
     total.set_aside += r.set_aside;
     total.displays_written += r.displays_written;
@@ -137,6 +144,12 @@ void ShardPool::release() {
   }
   store_.forget_instance(holder_);
   if (!first_error.empty()) throw std::runtime_error(first_error);
+}
+
+void ShardPool::drop_caches(const std::string& why) {
+  for (auto& e : engines_) {
+    if (e) e->drop_cache(why);
+  }
 }
 
 }  // namespace engagementd

@@ -41,6 +41,8 @@ class ShardPool {
   // Lets every lease held go at once and removes the presence row.
   void release();
   bool leader() const;
+  // TickEngine::drop_cache for every shard held.
+  void drop_caches(const std::string& why);
   // The shards held, for the log and tests.
   std::vector<int> held() const;
 

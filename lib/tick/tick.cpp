@@ -32,7 +32,7 @@ constexpr std::int64_t kSavedStreamsWindowMs = 7LL * 24 * 60 * 60 * 1000;
 
 TickEngine::TickEngine(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
                        Shard shard)
-    : store_(store), log_(log), rng_(seed), holder_(std::move(holder)), shard_(shard) {}
+    : cache_(std::make_unique<StreamCache>(store)), store_(*cache_), log_(log), rng_(seed), holder_(std::move(holder)), shard_(shard) {}
 
 std::string TickEngine::shard_text() const {
   if (shard_.count <= 1) return {};
@@ -207,6 +207,7 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
 TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
   const auto t0 = Clock::now();
+  cache_->enable(settings.cache);
   TickStore::Transaction tx(store_);
 
   const std::int64_t now = store_.now_ms();
@@ -215,6 +216,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
     tx.rollback();
     if (stalled_) end_stalled_holder(now);
     report.standby = true;
+    report.cache_dropped = cache_->take_dropped();
     report.total_ms = ms_between(t0, Clock::now());
     return report;
   }
@@ -341,6 +343,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
     log_.info(finalized_line(f));
   }
 
+  report.from_cache = cache_->used();
+  report.cache_dropped = cache_->take_dropped();
   report.finalized = finals.size();
   report.read_ms = read_ms;
   report.step_ms = step_ms;

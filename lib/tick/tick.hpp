@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "service/log.hpp"
 #include "store/tick_store.hpp"
 #include "tick/planner.hpp"
+#include "tick/stream_cache.hpp"
 
 namespace engagementd {
 
@@ -78,6 +80,11 @@ class TickEngine {
   // at its next tick. Errors are the caller's to log.
   void release();
 
+  // Drops the streams kept in memory (TickSettings::cache): the next tick
+  // reads every stream whole.
+  void drop_cache(const std::string& why) { cache_->drop(why); }
+  StreamCache& cache() { return *cache_; }
+
   bool leader() const { return leader_; }
   const std::string& holder() const { return holder_; }
   const Shard& shard() const { return shard_; }
@@ -109,6 +116,8 @@ class TickEngine {
   void take_store_problems(std::int64_t now, std::vector<AuditEvent>& audits);
   bool set_aside(std::int64_t stream_id, std::int64_t now) const;
 
+  // Every call goes through the cache (it passes them on when it is off).
+  std::unique_ptr<StreamCache> cache_;
   TickStore& store_;
   const Logger& log_;
   Rng rng_;

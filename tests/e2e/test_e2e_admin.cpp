@@ -68,6 +68,44 @@ TEST_CASE("end to end: simulation.enabled false on SIGHUP shows real numbers onl
   CHECK(daemon.wait(10s) == std::optional<int>(0));
 }
 
+TEST_CASE("end to end: SIGHUP with changed settings drops the streams in memory; the next tick "
+          "reads them whole, then from memory again") {
+  TestDatabase db;
+  const auto yaml_ttl = [&](const char* ttl) {
+    return db.write_yaml(std::string("tick:\n  interval: 200ms\nsimulation:\n  seed: 7\n"
+                                     "  real_viewer_ttl: ") +
+                         ttl + "\n");
+  };
+  const std::string yaml = yaml_ttl("60s");
+  std::string out;
+  REQUIRE(run_command({kBinary, "migrate", "-c", yaml}, out) == 0);
+  auto sql = db.site();
+  const long long a = add_stream(*sql);
+  add_viewer(*sql, a, "s1");
+
+  Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/run.log");
+  REQUIRE(eventually([&] { return daemon.log().find("read=changes") != std::string::npos; }));
+  CHECK(count_of(daemon.log(), "read=whole") == 1);  // the first tick only
+
+  yaml_ttl("90s");
+  daemon.signal(SIGHUP);
+  const std::string dropped =
+      "streams in memory dropped (the configuration was reloaded): this tick read every stream "
+      "whole";
+  REQUIRE(eventually([&] {
+    const std::string log = daemon.log();
+    const auto at = log.find(dropped);
+    return at != std::string::npos && log.find("read=changes", at) != std::string::npos;
+  }));
+  const std::string log = daemon.log();
+  const auto at = log.find(dropped);
+  // The tick right after the reload read whole; the ones after, from memory.
+  CHECK(log.find("read=whole", at) < log.find("read=changes", at));
+  CHECK(count_of(log, "read=whole") == 2);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(10s) == std::optional<int>(0));
+}
+
 namespace {
 
 std::string global_value(soci::session& sql, const std::string& key) {

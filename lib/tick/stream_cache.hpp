@@ -1,0 +1,207 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/tick_store.hpp"
+
+namespace engagementd {
+
+// The live streams of one shard kept in memory between ticks, under the
+// lease: a TickStore in front of the database's that, while it is valid,
+// answers read_live_streams from memory and reads only what changed:
+//   - the live streams' ids and display columns (new and ended streams, and
+//     whatever the site wrote into the display columns), every tick;
+//   - the streams whose settings changed (engagementd_stream_changes, kept
+//     by triggers on stream_engagement_config, and by recount): read whole;
+//   - the real counts' appended changes, folded into the kept counts as
+//     every tick does, added to the counts in memory;
+//   - with a heartbeat column, the open sessions seen within the TTL;
+//   - the streams that ended, from the live ids: only those are asked about
+//     (read_ended_streams).
+// Everything else passes through.
+//
+// The database stays the truth. What is in memory is what the database
+// held when this instance's last tick committed, and is only used while
+// that is sure: it is valid only while this instance has held the lease
+// without a break and every tick since it was filled committed. It is
+// dropped, and the next tick reads every stream whole, on
+//   - a rollback, a failed commit or one whose reply was lost (the
+//     transaction may or may not have committed);
+//   - a lease row that is not the one this instance's last tick wrote
+//     (another holder ticked, or the lease ran out and was taken again);
+//   - a lease released, a new connection, or drop() (a reload of the
+//     configuration).
+// A stream whose rows the store set aside (a failing statement) is read
+// whole again at the next tick.
+class StreamCache final : public TickStore {
+ public:
+  explicit StreamCache(TickStore& db);
+
+  // Off: every call passes through and nothing is kept.
+  void enable(bool on);
+  // Drops what is in memory: the next tick reads every stream whole.
+  void drop(const std::string& why);
+  // Why it was dropped since the last call (empty: it was not).
+  std::string take_dropped() { return std::exchange(dropped_, std::string()); }
+  // The last read_live_streams was answered from memory.
+  bool used() const { return used_; }
+  // It will answer the next tick's read from memory.
+  bool valid() const { return valid_; }
+  std::size_t size() const { return entries_.size(); }
+  // Checks every stream answered from memory against the database (read
+  // whole in the same snapshot) and throws std::logic_error naming the
+  // first that differs: for tests; it costs a whole read per tick.
+  void verify(bool on) { verify_ = on; }
+
+  // --- TickStore ---
+  void begin() override;
+  void commit() override;
+  void rollback() override;
+  std::int64_t now_ms() override;
+  std::map<std::string, std::optional<std::string>> read_global_settings() override {
+    return db_.read_global_settings();
+  }
+  void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
+                         std::size_t chunk,
+                         const std::function<void(const std::vector<LiveStream>&)>& fn) override;
+  std::vector<EndedStream> read_ended_streams(const Shard& shard) override;
+  void read_live_rows(const Shard& shard, std::size_t chunk,
+                      const std::function<void(const std::vector<LiveRow>&)>& fn) override {
+    db_.read_live_rows(shard, chunk, fn);
+  }
+  std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
+                                       const Shard& shard,
+                                       const std::vector<std::int64_t>& ids) override {
+    return db_.read_streams(real_viewer_ttl, shard, ids);
+  }
+  std::vector<std::int64_t> take_stream_changes(const Shard& shard) override {
+    return db_.take_stream_changes(shard);
+  }
+  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override {
+    return db_.fold_real_deltas(shard);
+  }
+  std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
+      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override {
+    return db_.fresh_viewers(real_viewer_ttl, shard);
+  }
+  std::vector<EndedStream> read_ended_streams(const Shard& shard,
+                                              const std::vector<std::int64_t>& ids) override {
+    return db_.read_ended_streams(shard, ids);
+  }
+  std::int64_t display_limit() override { return db_.display_limit(); }
+  std::optional<std::string> last_audit_detail(const std::string& event) override {
+    return db_.last_audit_detail(event);
+  }
+
+  void begin_writes() override { db_.begin_writes(); }
+  void finish_writes() override { db_.finish_writes(); }
+  void insert_configs(const std::vector<ConfigInsert>& rows) override;
+  void write_states(const std::vector<StateWrite>& rows) override;
+  void write_displays(const std::vector<DisplayWrite>& rows) override { db_.write_displays(rows); }
+  void append_audit(const std::vector<AuditEvent>& rows) override { db_.append_audit(rows); }
+  bool finalize(const Finalization& f) override;
+  long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override {
+    return db_.sync_saved_streams(now_ms, window_ms);
+  }
+  std::vector<StreamProblem> take_problems() override;
+  std::string take_notice() override { return db_.take_notice(); }
+
+  std::optional<Lease> lock_lease(int shard) override;
+  std::optional<Lease> peek_lease(int shard) override { return db_.peek_lease(shard); }
+  std::optional<LeaseLockHolder> lease_lock_holder(int shard) override {
+    return db_.lease_lock_holder(shard);
+  }
+  std::pair<std::string, std::int64_t> server_identity() override {
+    return db_.server_identity();
+  }
+  bool write_lease(int shard, const Lease& read, const Lease& next) override;
+  void release_lease(int shard, const std::string& holder, std::int64_t token) override;
+  std::int64_t connection_id() override { return db_.connection_id(); }
+  void kill_connection(std::int64_t id) override { db_.kill_connection(id); }
+
+  void touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) override {
+    db_.touch_instance(holder, shard_count, now_ms);
+  }
+  std::vector<std::string> present_instances(int shard_count, std::int64_t now_ms,
+                                             std::int64_t within_ms) override {
+    return db_.present_instances(shard_count, now_ms, within_ms);
+  }
+  void forget_instance(const std::string& holder) override { db_.forget_instance(holder); }
+  std::vector<ShardLeaseSeen> shard_leases(int shard_count) override {
+    return db_.shard_leases(shard_count);
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  // One stream as the database holds it after this instance's last commit
+  // (the display columns are read every tick, so they are not kept).
+  struct Entry {
+    std::int64_t id = 0;
+    std::uint32_t config = kNone;  // configs_ index; kNone: no config row
+    std::uint32_t json = kNone;    // jsons_ index; kNone: none recorded
+    bool has_state = false;
+    bool finalized = false;
+    bool gone = false;  // no longer live: removed at the end of the read
+    SimState sim;
+    std::int64_t first_tick_ms = 0;
+    std::int64_t last_tick_ms = 0;
+    RealCounts real;
+  };
+  // The lease row as this instance's last committed tick wrote it.
+  struct LeaseSeen {
+    std::string holder;
+    std::int64_t token = 0;
+    std::int64_t last_tick_ms = 0;
+    std::int64_t connection_id = 0;
+  };
+
+  void read_from_memory(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
+                        std::size_t chunk,
+                        const std::function<void(const std::vector<LiveStream>&)>& fn);
+  Entry to_entry(const LiveStream& s);
+  LiveStream to_stream(const Entry& e, const Display& shown) const;
+  Entry* find(std::int64_t id);
+  void check(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
+             const std::vector<LiveStream>& streams);
+  std::uint32_t intern_config(const RawConfig& raw);
+  std::uint32_t intern_json(const std::string& json);
+  // Removes the gone entries and merges the added ones in.
+  void settle();
+  // Builds the pools again from the entries when they hold far more than
+  // the entries use (settings changed many times).
+  void shrink_pools();
+  void clear();
+
+  TickStore& db_;
+  bool enabled_ = true;
+  bool verify_ = false;
+  bool valid_ = false;   // answers the next tick from memory
+  bool filled_ = false;  // this tick read or refreshed what is in memory
+  bool used_ = false;
+  std::string dropped_;
+  std::int64_t now_ms_ = 0;  // the database clock read by this tick
+  std::optional<LeaseSeen> lease_;
+  std::optional<LeaseSeen> writing_;  // the lease this tick writes, once committed
+  std::optional<Shard> shard_;
+
+  std::vector<Entry> entries_;  // in id order
+  std::vector<Entry> added_;    // new this tick, in id order
+  // Streams to read whole at the next tick (set aside by a failing write).
+  std::vector<std::int64_t> stale_;
+  // Simulated streams seen ending and not yet finalized, in id order.
+  std::vector<std::int64_t> ended_;
+
+  // Distinct settings and settings texts, shared by the streams using them.
+  std::vector<RawConfig> configs_;
+  std::unordered_map<std::string, std::uint32_t> config_ids_;
+  std::vector<const std::string*> jsons_;
+  std::unordered_map<std::string, std::uint32_t> json_ids_;
+};
+
+}  // namespace engagementd
