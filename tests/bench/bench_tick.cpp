@@ -1,21 +1,36 @@
 // Tick benchmark on the test MariaDB: prints figures, asserts nothing.
 //   tick_bench [--streams 1000,10000,100000] [--ticks 3] [--interval-ms 5000]
+//              [--path old|new|both] [--server-pid PID]
 //              [--explain] [--no-memory]
 //              [--site-writes | --site-writes-only] [--hot-likes 10000]
 //              [--hot-clients 16] [--tick-writers 4]
 // For each N it creates a fresh database with N live streams and realistic
 // real rows (open and closed viewer sessions, likes, dislikes, comments,
-// is_fake = 1 leftovers, ended streams with their own rows), then measures:
-//   create      the very first tick: config rows, state rows and displays created
+// is_fake = 1 leftovers, ended streams with their own rows), then measures,
+// for each path (--path: old = tick.cache off, every tick reads every stream
+// whole; new = tick.cache on, the live streams kept in memory between ticks;
+// both, the default, measures the two in the same run on the same database):
+//   create      the very first tick: config rows, state rows and displays
+//               created. Once, for both paths: nothing is in memory yet
+//               either way.
 //   all-change  the first tick after a restart that followed a minute's pause:
-//               (nearly) every stream changes
-//   steady      ticks every --interval-ms: typical churn, only some rows change
+//               (nearly) every stream changes; a new engine, so the new path
+//               starts with nothing in memory too
+//   steady      one engine ticking every --interval-ms, with the site's light
+//               churn between ticks (likes on ~1% of the live streams, an
+//               admin's UPDATE of ~0.1% of the stream_engagement_config rows,
+//               ~0.1% of the streams ending and as many going live); the new
+//               path's engine keeps its memory from one tick to the next
 // and, in the same run, the floor of each: one server-side statement
-// (UPDATE ... JOIN setting constants) writing the same display and state rows
-// (as many streams as the tick wrote), with its commit.
+// (UPDATE ... JOIN setting constants) writing as many display and state rows
+// as the tick wrote, with its commit. With --server-pid (the MariaDB server's
+// process), the server's CPU time per tick and per floor statement, from
+// /proc/PID/stat; the benchmark's own CPU time per tick (the daemon's part) is
+// always printed.
 // Then it runs the real engagementd binary on the same database for a few
-// ticks and reads its resident memory (VmRSS, and the peak VmHWM) from
-// /proc/PID/status, against the binary idling on an empty database.
+// ticks, with tick.cache on and off, and reads its resident memory (VmRSS,
+// and the peak VmHWM) from /proc/PID/status, against the binary idling on an
+// empty database. A summary per N sets the figures against the targets.
 //
 // --site-writes adds two sections after that output (which is unchanged
 // without the flag); --site-writes-only prints just these two. Each INSERT is
@@ -37,6 +52,8 @@
 //               p50/p99/max ms of the INSERTs started in each window, and the
 //               server's row lock waits in it.
 #include <soci/soci.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +64,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -112,18 +130,33 @@ void populate(soci::session& sql, long long n) {
   sql << "ANALYZE TABLE live_streams, stream_viewers, stream_interactions";
 }
 
+// The floor's own copies of the live streams and their state rows (same
+// columns, indexes and rows, no triggers: live_streams has only a BEFORE
+// INSERT one), made once after the first tick. The floor writes these, not the
+// tables the tick reads: a floor that changed the display columns of the
+// real rows would look to the new path like the site changing them, and its
+// next tick would read those streams again because of the benchmark itself.
+void make_floor_tables(soci::session& sql) {
+  sql << "DROP TABLE IF EXISTS bench_floor_streams, bench_floor_state";
+  sql << "CREATE TABLE bench_floor_streams LIKE live_streams";
+  sql << "CREATE TABLE bench_floor_state LIKE engagementd_stream_state";
+  sql << "INSERT INTO bench_floor_streams SELECT * FROM live_streams ORDER BY id";
+  sql << "INSERT INTO bench_floor_state SELECT * FROM engagementd_stream_state ORDER BY stream_id";
+  sql << "ANALYZE TABLE bench_floor_streams, bench_floor_state";
+}
+
 // One statement writing the display and state rows of the first `streams`
 // live streams, constants only, and its commit: what the database needs at
-// least to write what a tick wrote.
+// least to write what a tick wrote (on the floor's copies, see above).
 double floor_ms(soci::session& sql, std::size_t streams) {
   if (streams == 0) return 0;
   long long last_id = 0;
-  sql << "SELECT id FROM live_streams WHERE status = 'live' ORDER BY id LIMIT 1 OFFSET " +
+  sql << "SELECT id FROM bench_floor_streams WHERE status = 'live' ORDER BY id LIMIT 1 OFFSET " +
              std::to_string(streams - 1),
       soci::into(last_id);
   const auto t = Clock::now();
   soci::transaction tx(sql);
-  sql << "UPDATE live_streams ls JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+  sql << "UPDATE bench_floor_streams ls JOIN bench_floor_state st ON st.stream_id = ls.id"
          " SET ls.viewer_count = ls.viewer_count + 1, ls.max_viewers = ls.max_viewers + 1,"
          " ls.like_count = ls.like_count + 1, ls.updated_at = ls.updated_at,"
          " st.sim_viewers = st.sim_viewers + 1, st.sim_joins = st.sim_joins + 1,"
@@ -139,23 +172,198 @@ std::size_t streams_written(const TickReport& r) {
   return std::max(r.displays_written, r.states_written);
 }
 
-void print(long long n, const char* scenario, const std::vector<TickReport>& rs,
-           const std::vector<double>& floors) {
-  std::vector<double> read, step, write, total;
+// ---- CPU time --------------------------------------------------------------
+
+// utime + stime of a process from /proc/PID/stat, in ms (the kernel counts
+// clock ticks, 10 ms each at the usual 100 Hz); -1 if it cannot be read.
+double process_cpu_ms(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // The command name (field 2) is in parentheses and may hold blanks.
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(line.substr(close + 1));
+  std::string skip;
+  for (int field = 3; field <= 13; ++field) fields >> skip;
+  unsigned long long utime = 0, stime = 0;
+  if (!(fields >> utime >> stime)) return -1;
+  return static_cast<double>(utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// This process's CPU time (user + system, all threads), in ms: the tick's
+// own work, what the daemon would spend.
+double self_cpu_ms() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0;
+  };
+  return ms(ru.ru_utime) + ms(ru.ru_stime);
+}
+
+// The server's process (--server-pid), or none: its CPU is then not measured.
+pid_t g_server_pid = 0;
+
+double server_cpu_ms() {
+  return g_server_pid > 0 ? process_cpu_ms(g_server_pid) : 0;
+}
+
+// ---- The tick table ----------------------------------------------------------
+
+enum class Path { old_path, new_path };
+
+const char* path_name(Path p) {
+  return p == Path::old_path ? "old" : "new";
+}
+
+// One measured tick, with its floor measured right after it.
+struct Measured {
+  TickReport report;
+  double floor_ms = 0;
+  double cpu_ms = 0;           // this process, during the tick
+  double server_ms = 0;        // the server, during the tick
+  double floor_server_ms = 0;  // the server, during the floor statement
+};
+
+// One tick, timed and its CPU counted; a standby tick (nothing done) throws.
+Measured measured_tick(TickEngine& engine, const TickSettings& settings) {
+  Measured m;
+  const double cpu0 = self_cpu_ms(), server0 = server_cpu_ms();
+  m.report = engine.run(settings);
+  m.cpu_ms = self_cpu_ms() - cpu0;
+  m.server_ms = server_cpu_ms() - server0;
+  if (m.report.standby) throw std::runtime_error("the benchmark's engine did not get the lease");
+  return m;
+}
+
+// The floor of the tick m, right after it.
+void add_floor(Measured& m, soci::session& site) {
+  const double server0 = server_cpu_ms();
+  m.floor_ms = floor_ms(site, streams_written(m.report));
+  m.floor_server_ms = server_cpu_ms() - server0;
+}
+
+Measured measure(TickEngine& engine, const TickSettings& settings, soci::session& site) {
+  Measured m = measured_tick(engine, settings);
+  add_floor(m, site);
+  return m;
+}
+
+// A scenario's figures: times are medians of its ticks; CPU times are summed
+// over its ticks and divided by their number (the server's is counted in
+// 10 ms clock ticks, too coarse for one short tick).
+struct Figures {
+  bool measured = false;
+  int ticks = 0, from_cache = 0;
+  double read = 0, step = 0, write = 0, total = 0, rows = 0, floor = 0;
+  double cpu = 0, server = 0, floor_server = 0;
+  double ratio() const { return floor > 0 ? total / floor : 0; }
+  // 0 when not measured (no --server-pid, or the floor's too short to count).
+  double server_ratio() const { return floor_server > 0 ? server / floor_server : 0; }
+};
+
+Figures figures(const std::vector<Measured>& ms) {
+  Figures f;
+  if (ms.empty()) return f;
+  f.measured = true;
+  f.ticks = static_cast<int>(ms.size());
+  std::vector<double> read, step, write, total, floors;
   std::size_t rows = 0;
-  for (const auto& r : rs) {
+  for (const auto& m : ms) {
+    const TickReport& r = m.report;
     read.push_back(r.read_ms);
     step.push_back(r.step_ms);
     write.push_back(r.write_ms);
     total.push_back(r.total_ms);
+    floors.push_back(m.floor_ms);
     rows += r.displays_written + r.states_written + r.configs_created;
+    if (r.from_cache) ++f.from_cache;
+    f.cpu += m.cpu_ms;
+    f.server += m.server_ms;
+    f.floor_server += m.floor_server_ms;
   }
-  const double t = median(total);
-  const double f = median(floors);
-  const double rows_per_tick = static_cast<double>(rows) / static_cast<double>(rs.size());
-  std::printf("%9lld  %-10s  %8.1f  %8.1f  %8.1f  %9.1f  %9.0f  %8.1f  %6.1f\n", n, scenario,
-              median(read), median(step), median(write), t, rows_per_tick, f, t / f);
+  const double k = static_cast<double>(ms.size());
+  f.read = median(read);
+  f.step = median(step);
+  f.write = median(write);
+  f.total = median(total);
+  f.floor = median(floors);
+  f.rows = static_cast<double>(rows) / k;
+  f.cpu /= k;
+  f.server /= k;
+  f.floor_server /= k;
+  return f;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+void print_header() {
+  std::printf("# %7s  %-4s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %6s  %5s  %8s  %8s  %8s  %7s\n",
+              "streams", "path", "scenario", "read", "step", "write", "total", "rows", "floor",
+              "ratio", "cache", "cpu", "srv_cpu", "flr_srv", "srv/flr");
+}
+
+void print_row(long long n, const char* path, const char* scenario, const Figures& f) {
+  const bool server = g_server_pid > 0;
+  const std::string cache = std::to_string(f.from_cache) + "/" + std::to_string(f.ticks);
+  std::printf(
+      "%9lld  %-4s  %-10s  %8.1f  %8.1f  %8.1f  %9.1f  %9.0f  %8.1f  %6.2f  %5s  %8.1f  %8s  %8s"
+      "  %7s\n",
+      n, path, scenario, f.read, f.step, f.write, f.total, f.rows, f.floor, f.ratio(),
+      cache.c_str(), f.cpu, server ? fixed(f.server, 1).c_str() : "-",
+      server ? fixed(f.floor_server, 1).c_str() : "-",
+      server && f.server_ratio() > 0 ? fixed(f.server_ratio(), 2).c_str() : "-");
   std::fflush(stdout);
+}
+
+// The site's churn between two steady ticks: as many rows each time, on other
+// streams for each `round` (a stream that ended stays ended, so no round
+// repeats another's). Each kind is one statement; the site would send them
+// one by one, which the tick does not see.
+struct Churn {
+  long long likes = 0, configs = 0, ended = 0, started = 0;
+};
+
+Churn site_churn(soci::session& site, int round) {
+  Churn c;
+  const auto pick = [&](const std::string& column, int mult, int per) {
+    return " MOD(" + column + " * 7919 + " + std::to_string(round * mult + mult) + ", " +
+           std::to_string(per) + ") = 0";
+  };
+  soci::statement likes =
+      (site.prepare << "INSERT INTO stream_interactions (stream_id, user_id, interaction_type,"
+                       " is_fake) SELECT id, 3000000 + id, 'like', 0 FROM live_streams"
+                       " WHERE status = 'live' AND" +
+                           pick("id", 1, 100));
+  likes.execute(true);
+  c.likes = likes.get_affected_rows();
+  // An admin changing a stream's settings.
+  soci::statement configs =
+      (site.prepare << "UPDATE stream_engagement_config SET like_rate = IF(like_rate = 3, 4, 3)"
+                       " WHERE" +
+                           pick("stream_id", 17, 1000));
+  configs.execute(true);
+  c.configs = configs.get_affected_rows();
+  soci::statement ended =
+      (site.prepare << "UPDATE live_streams SET status = 'ended', ended_at = NOW()"
+                       " WHERE status = 'live' AND" +
+                           pick("id", 53, 1000));
+  ended.execute(true);
+  c.ended = ended.get_affected_rows();
+  if (c.ended > 0) {
+    soci::statement started =
+        (site.prepare << "INSERT INTO live_streams (vendor_id, title, status, started_at) SELECT"
+                         " seq % 1000, CONCAT('new ', seq), 'live', NOW() FROM seq_1_to_" +
+                             std::to_string(c.ended));
+    started.execute(true);
+    c.started = started.get_affected_rows();
+  }
+  return c;
 }
 
 struct Memory {
@@ -171,14 +379,17 @@ long long status_kb(pid_t pid, const std::string& field) {
   return -1;
 }
 
-// The real binary on db for `ticks` ticks of `live` streams; its memory after them.
-Memory daemon_memory(const TestDatabase& db, std::size_t live, int ticks) {
+// The real binary on db for `ticks` ticks of `live` streams, with tick.cache
+// on or off; its memory after them.
+Memory daemon_memory(const TestDatabase& db, std::size_t live, int ticks, bool cache = true) {
   auto site = db.site();
-  // The benchmark's own engines held the lease: let it go.
+  // The benchmark's own engines (or the previous run) held the lease: let it go.
   *site << "UPDATE engagementd_leader SET expires_ms = 0";
-  const std::string yaml =
-      db.write_yaml("tick:\n  interval: 1s\n  max_catchup: 60s\nlog:\n  level: info\n");
-  const std::string log_path = db.dir() + "/daemon.log";
+  const std::string yaml = db.write_yaml(std::string("tick:\n  interval: 1s\n  max_catchup: 60s\n"
+                                                     "  cache: ") +
+                                         (cache ? "true" : "false") + "\nlog:\n  level: info\n");
+  const std::string log_path =
+      db.dir() + "/daemon-" + (cache ? "cache" : "nocache") + "-" + std::to_string(live) + ".log";
   Child daemon({kBinary, "run", "-c", yaml}, log_path);
   const std::string line = "tick live=" + std::to_string(live) + " ";
   if (!eventually([&] { return count_of(daemon.log(), line) >= static_cast<std::size_t>(ticks); },
@@ -641,6 +852,261 @@ void first_tick_writes(long long n, int writers, std::size_t chunk_rows) {
   print_errors("no tick", base);
 }
 
+// ---- The tick table and its summary ------------------------------------------
+
+// One N's figures.
+struct Result {
+  long long n = 0;
+  Figures create;
+  std::map<Path, Figures> all, steady;
+  std::map<Path, Memory> memory;
+  Churn churn;  // the last interval's
+  std::vector<std::string> notes;
+};
+
+const char* verdict(bool met) {
+  return met ? "met" : "NOT met";
+}
+
+// The figures of one N against the targets (set for 100,000 live streams),
+// the new path's where it was measured; then the gain over the old path.
+void print_summary(const Result& r, const Result* smaller, const Memory& idle) {
+  const Path p = r.steady.count(Path::new_path) ? Path::new_path : Path::old_path;
+  const char* name = path_name(p);
+  const Figures& steady = r.steady.at(p);
+  const Figures& all = r.all.at(p);
+  std::printf("# summary, %lld live streams%s\n", r.n,
+              r.n == 100000 ? "" : " (the targets are set for 100,000; here for comparison)");
+  std::printf("#   steady %s: %.2fx floor (target <=1.3x) %s\n", name, steady.ratio(),
+              verdict(steady.ratio() <= 1.3));
+  std::printf("#   steady %s: %.1f ms per tick (target <=600 ms) %s\n", name, steady.total,
+              verdict(steady.total <= 600));
+  std::printf("#   first tick after a start (all-change) %s: %.2fx floor (target <=2.0x) %s\n",
+              name, all.ratio(), verdict(all.ratio() <= 2.0));
+  if (g_server_pid <= 0) {
+    std::printf(
+        "#   steady %s: daemon CPU %.1f ms per tick; server CPU not measured (no"
+        " --server-pid)\n",
+        name, steady.cpu);
+  } else if (steady.floor_server <= 0) {
+    std::printf(
+        "#   steady %s: daemon CPU %.1f ms, server CPU %.1f ms per tick; the floor's"
+        " server CPU is under the 10 ms clock tick (more --ticks to count it)\n",
+        name, steady.cpu, steady.server);
+  } else {
+    std::printf(
+        "#   steady %s: daemon CPU %.1f ms, server CPU %.1f ms per tick = %.2fx the"
+        " floor statement's %.1f ms (target <=1.5x) %s\n",
+        name, steady.cpu, steady.server, steady.server_ratio(), steady.floor_server,
+        verdict(steady.server_ratio() <= 1.5));
+  }
+  if (r.memory.count(Path::new_path)) {
+    const Memory& m = r.memory.at(Path::new_path);
+    const double per =
+        static_cast<double>(m.hwm_kb - idle.hwm_kb) * 1024.0 / static_cast<double>(r.n);
+    std::printf("#   memory with tick.cache on: %.0f B per live stream, peak (target <=400) %s\n",
+                per, verdict(per <= 400));
+  }
+  const double us = steady.total * 1000.0 / static_cast<double>(r.n);
+  if (smaller && smaller->steady.count(p)) {
+    const double before = smaller->steady.at(p).total * 1000.0 / static_cast<double>(smaller->n);
+    std::printf(
+        "#   steady %s per stream: %.2f us, %.2f at %lld (target: no growth, within"
+        " 10%%) %s\n",
+        name, us, before, smaller->n, verdict(us <= before * 1.1));
+  } else {
+    std::printf("#   steady %s per stream: %.2f us\n", name, us);
+  }
+  if (r.steady.count(Path::old_path) && r.steady.count(Path::new_path)) {
+    const Figures& so = r.steady.at(Path::old_path);
+    const Figures& ao = r.all.at(Path::old_path);
+    const Figures& an = r.all.at(Path::new_path);
+    std::printf("#   gain old/new: steady %.1f/%.1f ms = %.2fx, all-change %.1f/%.1f ms = %.2fx",
+                so.total, steady.total, so.total / steady.total, ao.total, an.total,
+                ao.total / an.total);
+    if (g_server_pid > 0 && steady.server > 0) {
+      std::printf(", server CPU per steady tick %.1f/%.1f ms = %.2fx", so.server, steady.server,
+                  so.server / steady.server);
+    }
+    if (r.memory.count(Path::old_path) && r.memory.count(Path::new_path)) {
+      std::printf(", memory peak %lld/%lld kB", r.memory.at(Path::old_path).hwm_kb,
+                  r.memory.at(Path::new_path).hwm_kb);
+    }
+    std::printf("\n");
+  }
+  for (const auto& note : r.notes) std::printf("#   %s\n", note.c_str());
+}
+
+void tick_table_run(std::vector<long long> sizes, int ticks, int interval_ms,
+                    std::size_t chunk_rows, const std::vector<Path>& paths, bool with_explain,
+                    bool with_memory) {
+  Memory idle;
+  if (with_memory) {
+    TestDatabase db;
+    db.migrated();
+    idle = daemon_memory(db, 0, 3);
+  }
+  std::printf(
+      "# engagementd tick benchmark (MariaDB; medians of %d ticks; chunks of %zu"
+      " streams; times in ms)\n",
+      ticks, chunk_rows);
+  std::printf(
+      "# path: old = tick.cache off (every stream read whole every tick), new = tick.cache on\n"
+      "# (live streams kept in memory between ticks); create runs once for both: the very\n"
+      "# first tick has nothing in memory either way\n"
+      "# rows: rows written per tick (displays + states + configs); floor: one\n"
+      "# UPDATE ... JOIN writing the same streams' display and state rows; ratio: total/floor\n"
+      "# cache: ticks whose live streams came from memory, of the scenario's\n"
+      "# cpu: this process's CPU ms per tick (the daemon's part); srv_cpu: the server's\n"
+      "# (%s), flr_srv: the server's during the floor statement; CPU is summed\n"
+      "# over the scenario's ticks and divided (the server's clock ticks are 10 ms)\n"
+      "# steady: a tick every %d ms; between ticks the site likes ~1%% of the live streams,\n"
+      "# an admin updates ~0.1%% of the stream_engagement_config rows, ~0.1%% of the streams\n"
+      "# end and as many go live (the same for both paths); with both paths, the old path's\n"
+      "# ticks run half before and half after the new path's, which run in a row\n",
+      g_server_pid > 0 ? ("/proc/" + std::to_string(g_server_pid) + "/stat").c_str()
+                       : "not measured: no --server-pid",
+      interval_ms);
+  print_header();
+  std::fflush(stdout);
+  std::vector<Result> results;
+  for (const long long n : sizes) {
+    TestDatabase db;
+    auto store = db.migrated();
+    auto site = db.site();
+    populate(*site, n);
+    if (with_explain && n == sizes.back()) explain(*site, *store);
+    std::map<Path, TickSettings> settings;
+    for (const Path p : paths) {
+      TickSettings s;
+      s.max_catchup = std::chrono::seconds(60);
+      s.chunk_rows = chunk_rows;
+      s.cache = p == Path::new_path;
+      settings[p] = s;
+    }
+    Result res;
+    res.n = n;
+
+    // create: the very first tick, with the new path's settings when it is
+    // measured (it has nothing in memory yet: the same work as the old path).
+    {
+      TickEngine engine(*store, quiet_logger(), 1);
+      Measured m = measured_tick(engine, settings.at(paths.back()));
+      make_floor_tables(*site);
+      add_floor(m, *site);
+      res.create = figures({m});
+    }
+
+    // all-change: a new engine per tick, so the new path starts with nothing
+    // in memory, as after a real restart. The paths take turns, the order
+    // swapped every round, so that neither always runs on the server state
+    // the other left (pages just written, purge still running).
+    std::map<Path, std::vector<Measured>> all, steady;
+    for (int k = 0; k < ticks; ++k) {
+      for (std::size_t i = 0; i < paths.size(); ++i) {
+        const Path p = paths[k % 2 == 0 ? i : paths.size() - 1 - i];
+        // A minute's pause, then a restart: every stream has a minute to catch up.
+        *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 60000";
+        *site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - 60000";
+        // Both paths' engines of a round with the same seed.
+        TickEngine restarted(*store, quiet_logger(), static_cast<std::uint64_t>(100 + k));
+        all[p].push_back(measure(restarted, settings.at(p), *site));
+      }
+    }
+
+    // steady: per path, ONE engine, a tick every interval_ms and the site's
+    // churn before each. The new path's engine runs all its ticks in a row:
+    // its first (not measured) fills its memory and commits, the measured
+    // ticks follow. The paths do not take turns tick by tick: a tick by the
+    // other engine in between would be another writer for the new path's
+    // memory (its lease row shows it), which would then be dropped and the
+    // new path never measured warm. The old path reads everything every tick
+    // whoever ticked before, so its ticks go half before and half after the
+    // new path's (old, new, old): a drift of the server's state over the run
+    // (pages, purge, rows added by the churn) weighs on both alike.
+    struct Step {
+      Path path;
+      bool measured;
+    };
+    std::vector<Step> plan;
+    const int before = paths.size() == 2 ? (ticks + 1) / 2 : ticks;
+    plan.push_back({paths.front(), false});
+    for (int k = 0; k < before; ++k) plan.push_back({paths.front(), true});
+    if (paths.size() == 2) {
+      plan.push_back({paths.back(), false});
+      for (int k = 0; k < ticks; ++k) plan.push_back({paths.back(), true});
+      for (int k = before; k < ticks; ++k) plan.push_back({paths.front(), true});
+    }
+    // The same seed for both: the same simulated audience, the same rows.
+    std::map<Path, std::unique_ptr<TickEngine>> engines;
+    for (const Path p : paths) engines[p] = std::make_unique<TickEngine>(*store, quiet_logger(), 7);
+    int round = 0;
+    auto started = Clock::now();
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      const Path p = plan[i].path;
+      if (i > 0) {
+        res.churn = site_churn(*site, round++);
+        std::this_thread::sleep_until(started + std::chrono::milliseconds(interval_ms));
+      }
+      started = Clock::now();
+      if (!plan[i].measured) {
+        measured_tick(*engines.at(p), settings.at(p));
+        continue;
+      }
+      steady[p].push_back(measure(*engines.at(p), settings.at(p), *site));
+      const TickReport& r = steady[p].back().report;
+      if (!r.cache_dropped.empty()) {
+        res.notes.push_back(std::string("steady ") + path_name(p) + " tick " +
+                            std::to_string(steady[p].size()) +
+                            ": memory dropped: " + r.cache_dropped);
+      }
+    }
+    for (const Path p : paths) {
+      res.all[p] = figures(all[p]);
+      res.steady[p] = figures(steady[p]);
+    }
+    print_row(n, "-", "create", res.create);
+    for (const Path p : paths) print_row(n, path_name(p), "all-change", res.all[p]);
+    for (const Path p : paths) print_row(n, path_name(p), "steady", res.steady[p]);
+    res.notes.push_back("churn per steady interval: " + std::to_string(res.churn.likes) +
+                        " likes, " + std::to_string(res.churn.configs) + " config rows updated, " +
+                        std::to_string(res.churn.ended) + " streams ended, " +
+                        std::to_string(res.churn.started) + " went live");
+
+    if (with_memory) {
+      const auto live = static_cast<std::size_t>(
+          query_int(*site, "SELECT COUNT(*) FROM live_streams WHERE status = 'live'"));
+      for (const Path p : paths) res.memory[p] = daemon_memory(db, live, 3, p == Path::new_path);
+    }
+    results.push_back(std::move(res));
+  }
+  if (with_memory) {
+    std::printf(
+        "# memory of the engagementd binary after 3 ticks, tick.cache off (old) and on (new)"
+        " (idle on an empty database: VmRSS %lld kB, VmHWM %lld kB)\n",
+        idle.rss_kb, idle.hwm_kb);
+    std::printf("# %7s  %-4s  %9s  %9s  %9s  %9s\n", "streams", "path", "rss_kB", "peak_kB",
+                "B/stream", "peak_B/str");
+    for (const Result& r : results) {
+      for (const auto& [p, m] : r.memory) {
+        const double n = static_cast<double>(r.n);
+        std::printf("%9lld  %-4s  %9lld  %9lld  %9.0f  %9.0f\n", r.n, path_name(p), m.rss_kb,
+                    m.hwm_kb, static_cast<double>(m.rss_kb - idle.rss_kb) * 1024.0 / n,
+                    static_cast<double>(m.hwm_kb - idle.hwm_kb) * 1024.0 / n);
+      }
+    }
+  }
+  for (const Result& r : results) {
+    // The per-stream cost against the largest smaller N.
+    const Result* smaller = nullptr;
+    for (const Result& o : results) {
+      if (o.n < r.n && (!smaller || o.n > smaller->n)) smaller = &o;
+    }
+    print_summary(r, smaller, idle);
+  }
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -655,6 +1121,7 @@ int main(int argc, char** argv) {
   int hot_likes_total = 10000;
   int hot_clients = 16;
   int tick_writers = 4;
+  std::vector<Path> paths = {Path::old_path, Path::new_path};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const std::string v = i + 1 < argc ? argv[i + 1] : "";
@@ -672,6 +1139,18 @@ int main(int argc, char** argv) {
       ++i;
     } else if (a == "--chunk" && !v.empty()) {
       chunk_rows = static_cast<std::size_t>(std::stoul(v));
+      ++i;
+    } else if (a == "--path" && (v == "old" || v == "new" || v == "both")) {
+      paths.clear();
+      if (v != "new") paths.push_back(Path::old_path);
+      if (v != "old") paths.push_back(Path::new_path);
+      ++i;
+    } else if (a == "--server-pid" && !v.empty()) {
+      g_server_pid = static_cast<pid_t>(std::stol(v));
+      if (process_cpu_ms(g_server_pid) < 0) {
+        std::cerr << "tick_bench: no process " << v << " (--server-pid)\n";
+        return 2;
+      }
       ++i;
     } else if (a == "--explain") {
       with_explain = true;
@@ -693,7 +1172,8 @@ int main(int argc, char** argv) {
       ++i;
     } else {
       std::cerr << "usage: tick_bench [--streams N,N] [--ticks K] [--interval-ms MS]"
-                   " [--chunk ROWS] [--explain] [--no-memory]\n"
+                   " [--chunk ROWS] [--path old|new|both]\n"
+                   "                  [--server-pid PID] [--explain] [--no-memory]\n"
                    "                  [--site-writes | --site-writes-only] [--hot-likes N]"
                    " [--hot-clients C] [--tick-writers W]\n";
       return 2;
@@ -702,78 +1182,8 @@ int main(int argc, char** argv) {
   if (!tick_table) with_memory = false;
   set_backend(Backend::mysql);
   try {
-    Memory idle;
-    if (with_memory) {
-      TestDatabase db;
-      db.migrated();
-      idle = daemon_memory(db, 0, 3);
-    }
     if (tick_table) {
-      std::printf(
-          "# engagementd tick benchmark (MariaDB; medians of %d ticks; chunks of %zu"
-          " streams; times in ms)\n",
-          ticks, chunk_rows);
-      std::printf(
-          "# rows: rows written per tick (displays + states + configs); floor: one\n"
-          "# UPDATE ... JOIN writing the same streams' display and state rows\n");
-      std::printf("# %7s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %6s\n", "streams", "scenario",
-                  "read", "step", "write", "total", "rows", "floor", "ratio");
-      std::vector<std::string> memory_lines;
-      for (const long long n : sizes) {
-        TestDatabase db;
-        auto store = db.migrated();
-        auto site = db.site();
-        populate(*site, n);
-        if (with_explain && n == sizes.back()) explain(*site, *store);
-        TickSettings settings;
-        settings.max_catchup = std::chrono::seconds(60);
-        settings.chunk_rows = chunk_rows;
-
-        std::vector<TickReport> create, all, steady;
-        std::vector<double> create_floor, all_floor, steady_floor;
-        {
-          TickEngine engine(*store, quiet_logger(), 1);
-          create.push_back(engine.run(settings));
-        }
-        create_floor.push_back(floor_ms(*site, streams_written(create.back())));
-        for (int k = 0; k < ticks; ++k) {
-          // A minute's pause, then a restart: every stream has a minute to catch up.
-          *site << "UPDATE engagementd_stream_state SET last_tick_ms = last_tick_ms - 60000";
-          *site << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms - 60000";
-          TickEngine restarted(*store, quiet_logger(), 100 + k);
-          all.push_back(restarted.run(settings));
-          all_floor.push_back(floor_ms(*site, streams_written(all.back())));
-        }
-        TickEngine engine(*store, quiet_logger(), 7);
-        engine.run(settings);
-        for (int k = 0; k < ticks; ++k) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
-          steady.push_back(engine.run(settings));
-          steady_floor.push_back(floor_ms(*site, streams_written(steady.back())));
-        }
-        print(n, "create", create, create_floor);
-        print(n, "all-change", all, all_floor);
-        print(n, "steady", steady, steady_floor);
-
-        if (with_memory) {
-          const Memory m = daemon_memory(db, static_cast<std::size_t>(n), 3);
-          char buf[256];
-          std::snprintf(
-              buf, sizeof buf, "# %7lld  %9lld  %9lld  %9.0f  %9.0f", n, m.rss_kb, m.hwm_kb,
-              static_cast<double>(m.rss_kb - idle.rss_kb) * 1024.0 / static_cast<double>(n),
-              static_cast<double>(m.hwm_kb - idle.hwm_kb) * 1024.0 / static_cast<double>(n));
-          memory_lines.push_back(buf);
-        }
-      }
-      if (with_memory) {
-        std::printf(
-            "# memory of the engagementd binary after 3 ticks (idle on an empty database:"
-            " VmRSS %lld kB, VmHWM %lld kB)\n",
-            idle.rss_kb, idle.hwm_kb);
-        std::printf("# %7s  %9s  %9s  %9s  %9s\n", "streams", "rss_kB", "peak_kB", "B/stream",
-                    "peak_B/str");
-        for (const auto& l : memory_lines) std::printf("%s\n", l.c_str());
-      }
+      tick_table_run(sizes, ticks, interval_ms, chunk_rows, paths, with_explain, with_memory);
     }
     if (site_writes) {
       hot_stream(hot_likes_total, hot_clients);
