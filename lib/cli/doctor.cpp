@@ -182,12 +182,22 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     // A trigger whose table is gone, or whose DEFINER account is gone, fails
     // the site's own writes (MariaDB opens a trigger's tables with the
     // statement): only 'engagementd uninstall' (or migrate) mends that.
-    if (triggers > 0 && have >= 8 && !store.has_table("engagementd_real_deltas")) {
+    struct TriggerTable {
+      int since;          // the migration that creates it
+      const char* table;  // the table the triggers insert into
+      const char* site;   // the site's tables whose writes then fail
+    };
+    for (const TriggerTable& t :
+         {TriggerTable{8, "engagementd_real_deltas", "stream_viewers and stream_interactions"},
+          TriggerTable{11, "engagementd_stream_changes", "stream_engagement_config"}}) {
+      if (triggers == 0 || have < t.since || store.has_table(t.table)) continue;
       add(Level::problem,
-          "engagementd_real_deltas is missing while engagementd's triggers are on the site's "
-          "tables: the site's writes to stream_viewers and stream_interactions fail. Rename it "
-          "back, or run 'engagementd uninstall' (it removes the triggers first; 'engagementd "
-          "migrate' then puts everything back)");
+          std::string(t.table) +
+              " is missing while engagementd's triggers are on the site's tables: the site's "
+              "writes to " +
+              t.site +
+              " fail. Rename it back, or run 'engagementd uninstall' (it removes the triggers "
+              "first; 'engagementd migrate' then puts everything back)");
     }
     // mysql.user may be unreadable to this account: then nothing is said
     // about the accounts but that.

@@ -17,10 +17,6 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds, const Sha
   throw std::logic_error("read_streams: not built yet");
 }
 
-std::vector<std::int64_t> Store::take_stream_changes(const Shard&) {
-  throw std::logic_error("take_stream_changes: not built yet");
-}
-
 std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_viewers(
     std::chrono::milliseconds, const Shard&) {
   throw std::logic_error("fresh_viewers: not built yet");

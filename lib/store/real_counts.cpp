@@ -133,13 +133,20 @@ std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int6
 }
 
 long long Store::drop_real_counts(std::optional<std::int64_t> stream) {
-  BoundSql q(*sql_);
-  if (stream) {
-    q.text(dialect_.drop_stream_real_counts).bind(static_cast<long long>(*stream));
-  } else {
-    q.text(dialect_.drop_real_counts);
-  }
-  return q.execute();
+  // The streams dropped are noted as changed first: a daemon that keeps its
+  // streams in memory reads them again (and counts them anew) at its next
+  // tick. In the caller's transaction, with the DELETE.
+  const auto run = [&](const std::string& one, const std::string& all) {
+    BoundSql q(*sql_);
+    if (stream) {
+      q.text(one).bind(static_cast<long long>(*stream));
+    } else {
+      q.text(all);
+    }
+    return q.execute();
+  };
+  run(dialect_.note_dropped_stream_real_counts, dialect_.note_dropped_real_counts);
+  return run(dialect_.drop_stream_real_counts, dialect_.drop_real_counts);
 }
 
 }  // namespace engagementd

@@ -151,6 +151,15 @@ struct SqlDialect {
   std::string (*check_real_counts)(bool one_stream) = nullptr;
   std::string drop_real_counts;
   std::string drop_stream_real_counts;  // :id
+  // recount: the streams whose kept counts are dropped, appended to
+  // engagementd_stream_changes first (every one, or one: :id).
+  std::string note_dropped_real_counts;
+  std::string note_dropped_stream_real_counts;  // :id
+
+  // --- Stream changes (stream_changes.cpp) ---
+  // id, stream_id of the shard's rows, in id order.
+  std::string (*stream_changes)(const Shard& shard) = nullptr;
+  RowsStatement delete_stream_changes;  // ids
 
   // --- The tick's writes (tick_writes.cpp) ---
   RowsStatement insert_configs;  // stream_id and the eight settings

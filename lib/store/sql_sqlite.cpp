@@ -115,6 +115,11 @@ std::string real_deltas(const Shard& shard) {
          shard_filter("stream_id", shard) + " ORDER BY id";
 }
 
+std::string stream_changes(const Shard& shard) {
+  return "SELECT id, stream_id FROM engagementd_stream_changes WHERE 1 = 1" +
+         shard_filter("stream_id", shard) + " ORDER BY id";
+}
+
 std::string count_open_viewers(const std::string& placeholders) {
   return "SELECT stream_id, 'viewers', COUNT(*) FROM stream_viewers WHERE stream_id IN (" +
          placeholders + ") AND is_fake = 0 AND left_at IS NULL GROUP BY stream_id";
@@ -265,6 +270,17 @@ SqlDialect make() {
   d.check_real_counts = &check_real_counts;
   d.drop_real_counts = "DELETE FROM engagementd_real_counts";
   d.drop_stream_real_counts = "DELETE FROM engagementd_real_counts WHERE stream_id = :id";
+  d.note_dropped_real_counts =
+      "INSERT INTO engagementd_stream_changes (stream_id)"
+      " SELECT stream_id FROM engagementd_real_counts ORDER BY stream_id";
+  d.note_dropped_stream_real_counts =
+      "INSERT INTO engagementd_stream_changes (stream_id)"
+      " SELECT stream_id FROM engagementd_real_counts WHERE stream_id = :id";
+
+  // --- Stream changes ---
+  d.stream_changes = &stream_changes;
+  d.delete_stream_changes = {
+      "DELETE FROM engagementd_stream_changes WHERE id IN (", RowsForm::list, {}, ")"};
 
   // --- The tick's writes ---
   // The admin panel may create the row at the same moment: theirs wins.

@@ -120,7 +120,9 @@ class Store final : public TickStore {
   // Every kept row (or one stream's), with its counts taken again.
   std::vector<CountsCheck> check_real_counts(std::optional<std::int64_t> stream);
   // Drops the kept rows (or one stream's): the next tick counts those live
-  // streams again from the site's rows. Returns the rows dropped.
+  // streams again from the site's rows. Each stream dropped is appended to
+  // engagementd_stream_changes first (take_stream_changes returns it). Run
+  // it in a transaction. Returns the rows dropped.
   long long drop_real_counts(std::optional<std::int64_t> stream);
 
   void append_audit(const std::vector<AuditEvent>& rows) override;

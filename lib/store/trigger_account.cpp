@@ -168,6 +168,8 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
         {"live_streams", {"stream_key"}, "TRIGGER, SELECT (stream_key), UPDATE (stream_key)"},
         {"engagementd_audit", {}, "TRIGGER"},
         {"engagementd_real_deltas", {}, "INSERT"},
+        {"stream_engagement_config", {"stream_id"}, "TRIGGER, SELECT (stream_id)"},
+        {"engagementd_stream_changes", {}, "INSERT"},
     };
     for (const Grant& g : grants) {
       if (!exists(store, g.table, g.columns)) continue;

@@ -64,6 +64,9 @@ const std::vector<std::pair<const char*, const char*>>& our_triggers() {
       {"engagementd_interactions_insert", "stream_interactions"},
       {"engagementd_interactions_update", "stream_interactions"},
       {"engagementd_interactions_delete", "stream_interactions"},
+      {"engagementd_config_insert", "stream_engagement_config"},
+      {"engagementd_config_update", "stream_engagement_config"},
+      {"engagementd_config_delete", "stream_engagement_config"},
       {"live_streams_stream_key", "live_streams"},
       {"engagementd_audit_no_update", "engagementd_audit"},
       {"engagementd_audit_no_delete", "engagementd_audit"},
@@ -87,11 +90,11 @@ const std::vector<std::pair<const char*, const char*>>& our_indexes() {
 // happened (and cannot be made again) are asked about.
 const std::vector<std::pair<const char*, bool>>& our_tables() {
   static const std::vector<std::pair<const char*, bool>> tables = {
-      {"engagementd_real_deltas", false},    {"engagementd_real_counts", false},
-      {"engagementd_stream_state", false},   {"engagementd_leader", false},
-      {"engagementd_stream_summary", true},  {"engagementd_audit", true},
-      {"engagementd_schema_version", false}, {"engagementd_migration_lock", false},
-      {"engagementd_instances", false},
+      {"engagementd_real_deltas", false},    {"engagementd_stream_changes", false},
+      {"engagementd_real_counts", false},    {"engagementd_stream_state", false},
+      {"engagementd_leader", false},         {"engagementd_stream_summary", true},
+      {"engagementd_audit", true},           {"engagementd_schema_version", false},
+      {"engagementd_migration_lock", false}, {"engagementd_instances", false},
   };
   return tables;
 }

@@ -55,6 +55,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_instances TO 'engagementd'@'
 -- deletes once added up).
 GRANT SELECT, INSERT, UPDATE, DELETE ON engagementd_real_counts TO 'engagementd'@'localhost';
 GRANT SELECT, DELETE ON engagementd_real_deltas TO 'engagementd'@'localhost';
+-- The streams whose settings changed (011), appended by the site's triggers
+-- and by recount, read and deleted by the tick.
+GRANT SELECT, INSERT, DELETE ON engagementd_stream_changes TO 'engagementd'@'localhost';
 -- The audit trail is append-only (its triggers refuse UPDATE and DELETE).
 GRANT SELECT, INSERT ON engagementd_audit TO 'engagementd'@'localhost';
 -- Each tick sends its changed rows into temporary tables of its own session

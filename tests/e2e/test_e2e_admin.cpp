@@ -354,8 +354,13 @@ TEST_CASE("end to end: recount --check finds kept real counts that drifted, reco
                  " kept viewers=5 likes=99 dislikes=0 comments=1; counted "
                  "viewers=1 likes=1 dislikes=0 comments=1") != std::string::npos);
   CHECK(out.find("stream=" + std::to_string(b)) == std::string::npos);
+  const std::string noted =
+      "SELECT COUNT(*) FROM engagementd_stream_changes WHERE stream_id = " + sa;
+  const long long noted_before = query_int(*sql, noted);
   CHECK(run_command({kBinary, "recount", "--stream", sa, "-c", yaml}, out) == 0);
   CHECK(out.find("1 stream(s) will be counted again") != std::string::npos);
+  // Noted as changed, for a running daemon to read again.
+  CHECK(query_int(*sql, noted) == noted_before + 1);
   // Recorded in the audit trail, with who ran it.
   CHECK(audit_count(*sql, "recount", "%\"actor\":{\"os_user\":%\"dropped\":1}") == 1);
   REQUIRE(run_command({kBinary, "run", "-c", yaml, "--duration", "500ms"}, out) == 0);

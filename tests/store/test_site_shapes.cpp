@@ -402,6 +402,31 @@ TEST_CASE_METHOD(
                   "SELECT dislike_count FROM live_streams WHERE id = " + std::to_string(id)) == 1);
 }
 
+TEST_CASE_METHOD(SiteFixture,
+                 "engagementd_stream_changes gone fails the site's settings writes: doctor names "
+                 "it, uninstall mends it",
+                 "[mysql-only]") {
+  const long long id = add_stream();
+  const std::string values = "1, 1, 10, 50, 5, 3, 2, 1.5";
+  *site << "RENAME TABLE engagementd_stream_changes TO engagementd_stream_changes_gone";
+  CHECK_THROWS_WITH(set_config(id, values), Catch::Contains("doesn't exist"));
+  std::size_t named = 0;
+  for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+    named += f.level == Finding::Level::problem &&
+             f.text.find("engagementd_stream_changes is missing") != std::string::npos &&
+             f.text.find("stream_engagement_config fail") != std::string::npos;
+  }
+  CHECK(named == 1);
+  run_uninstall(*store, plan_uninstall(*store));
+  REQUIRE_NOTHROW(set_config(id, values));
+  *site << "DROP TABLE engagementd_stream_changes_gone";
+  migrate();
+  *site << "UPDATE stream_engagement_config SET like_rate = 4 WHERE stream_id = " +
+               std::to_string(id);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_changes WHERE stream_id = " +
+                             std::to_string(id)) == 1);
+}
+
 TEST_CASE_METHOD(
     DatabaseFixture,
     "the triggers run as their own locked account: the account that migrated can go, the site's "
@@ -422,7 +447,7 @@ TEST_CASE_METHOD(
   const std::string own = trigger_user(db.config().name) + "@localhost";
   CHECK(query_int(*site,
                   "SELECT COUNT(*) FROM information_schema.triggers WHERE "
-                  "trigger_schema = DATABASE()") == 9);
+                  "trigger_schema = DATABASE()") == 12);
   CHECK(query_int(*site,
                   "SELECT COUNT(*) FROM information_schema.triggers WHERE "
                   "trigger_schema = DATABASE() AND definer <> '" +
@@ -437,6 +462,12 @@ TEST_CASE_METHOD(
   add_interaction(id, "like");
   *site << "UPDATE stream_interactions SET interaction_type = 'dislike' WHERE stream_id = " +
                std::to_string(id);
+  set_config(id, "1, 1, 10, 50, 5, 3, 2, 1.5");
+  *site << "UPDATE stream_engagement_config SET like_rate = 4 WHERE stream_id = " +
+               std::to_string(id);
+  *site << "DELETE FROM stream_engagement_config WHERE stream_id = " + std::to_string(id);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_changes WHERE stream_id = " +
+                             std::to_string(id)) == 3);
   CHECK(query_int(*site, "SELECT LENGTH(stream_key) FROM live_streams WHERE id = " +
                              std::to_string(id)) == 48);
   reopen();

@@ -40,6 +40,8 @@ const std::vector<Named> kBoth = {
     {"global_settings", &SqlDialect::global_settings},
     {"drop_real_counts", &SqlDialect::drop_real_counts},
     {"drop_stream_real_counts", &SqlDialect::drop_stream_real_counts},
+    {"note_dropped_real_counts", &SqlDialect::note_dropped_real_counts},
+    {"note_dropped_stream_real_counts", &SqlDialect::note_dropped_stream_real_counts},
     {"finalize_state", &SqlDialect::finalize_state},
     {"delete_stream_counts", &SqlDialect::delete_stream_counts},
     {"final_saved_with_ids", &SqlDialect::final_saved_with_ids},
@@ -71,6 +73,12 @@ TEST_CASE("both dialects fill the statement table, with the same placeholders in
     CHECK(placeholders(m.chunk_end(shard, 10)) == placeholders(s.chunk_end(shard, 10)));
     CHECK(placeholders(m.ended_streams(shard)) == placeholders(s.ended_streams(shard)));
     CHECK(placeholders(m.real_deltas(shard)) == placeholders(s.real_deltas(shard)));
+    CHECK(placeholders(m.stream_changes(shard)) == placeholders(s.stream_changes(shard)));
+  }
+  for (const SqlDialect* d : {&m, &s}) {
+    CHECK(d->stream_changes(Shard{}).find("engagementd_stream_changes") != std::string::npos);
+    CHECK(d->delete_stream_changes.head.find("engagementd_stream_changes") != std::string::npos);
+    CHECK(d->delete_real_deltas.head.find("engagementd_real_deltas") != std::string::npos);
   }
   CHECK(placeholders(m.check_real_counts(true)) == placeholders(s.check_real_counts(true)));
   for (const SavedStreamsShape shape : {SavedStreamsShape::with_ids, SavedStreamsShape::linked}) {
