@@ -1,29 +1,113 @@
 // The reads of what changed since the last tick (TickStore, for
 // tick/stream_cache.hpp).
 
+#include <soci/soci.h>
+
+#include <algorithm>
 #include <stdexcept>
 
+#include "store/live_rows.hpp"
+#include "store/sql_dialect.hpp"
 #include "store/store.hpp"
 
 namespace engagementd {
+namespace {
 
-void Store::read_live_rows(const Shard&, std::size_t,
-                           const std::function<void(const std::vector<LiveRow>&)>&) {
-  throw std::logic_error("read_live_rows: not built yet");
+// The ids sorted, each once.
+std::vector<std::int64_t> sorted_ids(std::vector<std::int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
-std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds, const Shard&,
-                                            const std::vector<std::int64_t>&) {
-  throw std::logic_error("read_streams: not built yet");
+void push_shard(std::vector<long long>& params, const Shard& shard) {
+  if (shard.count <= 1) return;
+  params.push_back(shard.count);
+  params.push_back(shard.index);
+}
+
+}  // namespace
+
+void Store::read_live_rows(const Shard& shard, std::size_t chunk,
+                           const std::function<void(const std::vector<LiveRow>&)>& fn) {
+  chunk = std::max<std::size_t>(1, chunk);
+  // The placeholders: the id range, then the shard.
+  const auto params = [&](long long after, long long upto) {
+    std::vector<long long> p{after, upto};
+    push_shard(p, shard);
+    return p;
+  };
+  const auto rows =
+      row_reader(dialect_.live_rows(shard), std::vector<FetchAs>(kLiveRowColumns, FetchAs::integer),
+                 params(0, 0).size(), chunk, /*keep=*/true);
+  std::vector<LiveRow> out;
+  out.reserve(chunk);
+  each_chunk(shard, chunk, [&](long long after, long long upto) {
+    out.clear();
+    rows->run(params(after, upto), [&](const RowView& row) {
+      out.push_back(LiveRow{whole_or_zero(row, 0), decode_display(row, 1)});
+    });
+    if (!out.empty()) fn(out);
+  });
+}
+
+std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewer_ttl,
+                                            const Shard& shard,
+                                            const std::vector<std::int64_t>& ids) {
+  if (!columns_detected_) detect_columns();
+  const std::vector<std::int64_t> wanted = sorted_ids(ids);
+  // The placeholders: with a heartbeat column the TTL and the shard in the
+  // viewers' derived table; then the shard in the outer WHERE.
+  std::vector<long long> params;
+  if (heartbeat_column_) {
+    params.push_back(real_viewer_ttl.count() / 1000);
+    push_shard(params, shard);
+  }
+  push_shard(params, shard);
+  std::vector<LiveStream> out;
+  for (std::size_t i = 0; i < wanted.size(); i += kBatchRows) {
+    const std::vector<std::int64_t> batch(
+        wanted.begin() + static_cast<std::ptrdiff_t>(i),
+        wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + kBatchRows)));
+    // The ids are in the text: a statement for this batch only.
+    const auto rows = row_reader(dialect_.live_streams(heartbeat_column_, shard, batch),
+                                 live_column::kinds(), params.size(), batch.size(),
+                                 /*keep=*/false);
+    std::vector<LiveStream> part;
+    part.reserve(batch.size());
+    read_live(*rows, params, part);
+    for (LiveStream& s : part) out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_viewers(
-    std::chrono::milliseconds, const Shard&) {
-  throw std::logic_error("fresh_viewers: not built yet");
+    std::chrono::milliseconds real_viewer_ttl, const Shard& shard) {
+  if (!columns_detected_) detect_columns();
+  if (!heartbeat_column_) return std::nullopt;
+  // The placeholders: the TTL, then the shard.
+  std::vector<long long> params{real_viewer_ttl.count() / 1000};
+  push_shard(params, shard);
+  const auto rows = row_reader(dialect_.fresh_viewers(shard), {FetchAs::integer, FetchAs::integer},
+                               params.size(), 1000, /*keep=*/true);
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  rows->run(params, [&](const RowView& row) {
+    out.emplace_back(whole_or_zero(row, 0), whole_or_zero(row, 1));
+  });
+  return out;
 }
 
-std::vector<EndedStream> Store::read_ended_streams(const Shard&, const std::vector<std::int64_t>&) {
-  throw std::logic_error("read_ended_streams(ids): not built yet");
+std::vector<EndedStream> Store::read_ended_streams(const Shard& shard,
+                                                   const std::vector<std::int64_t>& ids) {
+  const std::vector<std::int64_t> wanted = sorted_ids(ids);
+  std::vector<EndedStream> out;
+  for (std::size_t i = 0; i < wanted.size(); i += kBatchRows) {
+    const std::vector<std::int64_t> batch(
+        wanted.begin() + static_cast<std::ptrdiff_t>(i),
+        wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + kBatchRows)));
+    for (EndedStream& e : ended_streams(shard, batch)) out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace engagementd

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "store/bulk_writer.hpp"
+#include "store/mysql_fetch.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/store.hpp"
 

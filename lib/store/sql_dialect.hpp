@@ -11,6 +11,7 @@
 // Internal to lib/store/.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,11 +135,21 @@ struct SqlDialect {
   // --- The tick's reads (tick_reads.cpp) ---
   std::string now_ms;
   std::string global_settings;
-  // One chunk of live streams (see Store::live_streams_query).
-  std::string (*live_streams)(bool heartbeat_column, const Shard& shard) = nullptr;
+  // One chunk of live streams (see Store::live_streams_query), or with ids
+  // the named streams (literals in the text, no id range placeholders).
+  std::string (*live_streams)(bool heartbeat_column, const Shard& shard,
+                              const std::vector<std::int64_t>& ids) = nullptr;
   // The last id of the next chunk: the chunk-th live id after :after.
   std::string (*chunk_end)(const Shard& shard, std::size_t chunk) = nullptr;
-  std::string (*ended_streams)(const Shard& shard) = nullptr;
+  // The ended streams to finalize; with ids only those.
+  std::string (*ended_streams)(const Shard& shard, const std::vector<std::int64_t>& ids) = nullptr;
+
+  // --- The reads of what changed (changed_reads.cpp) ---
+  // The ids and display columns of the live streams of :after < id <= :upto.
+  std::string (*live_rows)(const Shard& shard) = nullptr;
+  // The open real sessions seen within :ttl seconds per live stream (a
+  // heartbeat column), as live_streams counts them.
+  std::string (*fresh_viewers)(const Shard& shard) = nullptr;
 
   // --- Real counts (real_counts.cpp) ---
   std::string (*real_deltas)(const Shard& shard) = nullptr;
@@ -202,6 +213,16 @@ struct SqlDialect {
   RowsStatement append_audit;  // at_ms, event, stream_id (NULL if none), detail
   std::string last_audit_detail;
 };
+
+// Stream ids as integer literals for an IN (...) list: "1, 2, 3".
+inline std::string literal_ids(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (const std::int64_t id : ids) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(id);
+  }
+  return out;
+}
 
 const SqlDialect& mysql_dialect();
 const SqlDialect& sqlite_dialect();

@@ -50,7 +50,14 @@ std::string as_text(const std::string& column) {
   return "CAST(" + column + " AS TEXT)";
 }
 
-std::string live_streams(bool heartbeat_column, const Shard& shard) {
+std::string live_streams(bool heartbeat_column, const Shard& shard,
+                         const std::vector<std::int64_t>& ids) {
+  // The chunk's id range, or the named streams.
+  const auto which = [&](const char* column, const char* name) {
+    if (!ids.empty()) return std::string(" AND ") + column + " IN (" + literal_ids(ids) + ")";
+    return std::string(" AND ") + column + " > :after" + name + " AND " + column + " <= :upto" +
+           name;
+  };
   std::string columns;
   const auto add = [&](const std::string& c) {
     columns += (columns.empty() ? "" : ", ") + as_text(c);
@@ -75,7 +82,8 @@ std::string live_streams(bool heartbeat_column, const Shard& shard) {
     heartbeat_join =
         " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
         "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-        "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
+        "   WHERE lv.status = 'live'" +
+        which("lv.id", "_v") +
         "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
         " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
         "datetime('now', '-' || :ttl || ' seconds')" +
@@ -86,7 +94,7 @@ std::string live_streams(bool heartbeat_column, const Shard& shard) {
          " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
          " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
          " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id" +
-         heartbeat_join + " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
+         heartbeat_join + " WHERE ls.status = 'live'" + which("ls.id", "") +
          shard_filter("ls.id", shard) + " ORDER BY ls.id";
 }
 
@@ -95,7 +103,7 @@ std::string chunk_end(const Shard& shard, std::size_t chunk) {
          shard_filter("id", shard) + " ORDER BY id LIMIT 1 OFFSET " + std::to_string(chunk - 1);
 }
 
-std::string ended_streams(const Shard& shard) {
+std::string ended_streams(const Shard& shard, const std::vector<std::int64_t>& ids) {
   return "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END, COALESCE(ls.status, ''),"
          " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
          " st.last_tick_ms, st.real_peak, st.sim_peak,"
@@ -106,7 +114,28 @@ std::string ended_streams(const Shard& shard) {
          " - julianday(ls.started_at)) * 86400) AS INTEGER), -1)"
          " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
          " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')" +
+         (ids.empty() ? std::string() : " AND st.stream_id IN (" + literal_ids(ids) + ")") +
          shard_filter("st.stream_id", shard) + " ORDER BY st.stream_id";
+}
+
+std::string live_rows(const Shard& shard) {
+  return "SELECT " + as_text("ls.id") + ", " + as_text("ls.viewer_count") + ", " +
+         as_text("ls.max_viewers") + ", " + as_text("ls.like_count") + ", " +
+         as_text("ls.dislike_count") + ", " + as_text("ls.comment_count") + ", " +
+         as_text("ls.includes_simulated") +
+         " FROM live_streams ls"
+         " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
+         shard_filter("ls.id", shard) + " ORDER BY ls.id";
+}
+
+std::string fresh_viewers(const Shard& shard) {
+  return "SELECT " + as_text("lv.id") +
+         ", COUNT(*) FROM live_streams lv"
+         " JOIN stream_viewers sv ON sv.stream_id = lv.id"
+         " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
+         " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
+         "datetime('now', '-' || :ttl || ' seconds')" +
+         shard_filter("lv.id", shard) + " GROUP BY lv.id ORDER BY lv.id";
 }
 
 std::string real_deltas(const Shard& shard) {
@@ -245,6 +274,8 @@ SqlDialect make() {
   d.live_streams = &live_streams;
   d.chunk_end = &chunk_end;
   d.ended_streams = &ended_streams;
+  d.live_rows = &live_rows;
+  d.fresh_viewers = &fresh_viewers;
 
   // --- Real counts ---
   d.real_deltas = &real_deltas;

@@ -29,8 +29,11 @@ class soci_error;
 namespace engagementd {
 
 struct InfileSource;
+class MysqlStatement;
+class RowReader;
 struct SqlDialect;
 struct StagedRange;
+enum class FetchAs;
 
 class SchemaError : public std::runtime_error {
  public:
@@ -188,6 +191,22 @@ class Store final : public TickStore {
   // Creates the engagementd_real_counts rows of streams[which[...]] by
   // counting their rows, and sets their real counts.
   void count_real(std::vector<LiveStream>& streams, const std::vector<std::size_t>& which);
+  // A read of whole-number and text columns (tick_reads.cpp): by prepared
+  // statements in the binary protocol on MariaDB/MySQL (kept for the
+  // connection's life when `keep`, one per text), through SOCI elsewhere
+  // (`block` rows a fetch). `params`: its number of placeholders.
+  std::unique_ptr<RowReader> row_reader(const std::string& text, std::vector<FetchAs> columns,
+                                        std::size_t params, std::size_t block, bool keep);
+  // Calls each(after, upto) for the successive id ranges holding `chunk`
+  // live streams of the shard (the last one up to the largest id).
+  void each_chunk(const Shard& shard, std::size_t chunk,
+                  const std::function<void(long long, long long)>& each);
+  // The live streams' read with the values of its placeholders, the rows
+  // decoded and the streams without kept counts counted.
+  void read_live(RowReader& rows, const std::vector<long long>& params,
+                 std::vector<LiveStream>& out);
+  // read_ended_streams; with ids only those.
+  std::vector<EndedStream> ended_streams(const Shard& shard, const std::vector<std::int64_t>& ids);
 
   // Runs write(begin, end) for rows [begin, end) inside a savepoint. When a
   // statement error fails it, the range is halved until the failing rows
@@ -228,6 +247,10 @@ class Store final : public TickStore {
   std::size_t staged_displays_ = 0;
   bool staged_new_ = false;
   std::string notice_;
+  // The binary protocol's prepared reads, per SQL text; closed before the
+  // session (declared after it), dropped after a connection error.
+  std::unordered_map<std::string, std::unique_ptr<MysqlStatement>> prepared_;
+  bool drop_prepared_ = false;
 };
 
 }  // namespace engagementd

@@ -1,6 +1,7 @@
 // The tick's reads: the clock, the global settings, the live streams a
 // chunk at a time, the ended ones.
 
+#include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
 
 #include <algorithm>
@@ -9,7 +10,8 @@
 #include <cstdlib>
 #include <limits>
 
-#include "core/setting_text.hpp"
+#include "store/live_rows.hpp"
+#include "store/mysql_fetch.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
@@ -17,17 +19,127 @@
 namespace engagementd {
 namespace {
 
-// A whole-number column read as text (SOCI's MySQL backend would parse each
-// one with a std::istringstream); a fractional value is truncated.
-long long whole_number(const std::string& text) {
-  long long v = 0;
-  const char* end = text.data() + text.size();
-  const auto r = std::from_chars(text.data(), end, v);
-  if (r.ec == std::errc() && r.ptr == end) return v;
-  return static_cast<long long>(std::strtod(text.c_str(), nullptr));
-}
+// A read through SOCI: every column arrives as text with its indicator
+// (SOCI's MySQL backend would parse each number with a std::istringstream,
+// SQLite stores any type), whole numbers parsed by whole_number; rows in
+// blocks into column vectors.
+class SociRows final : public RowReader {
+ public:
+  SociRows(soci::session& sql, const std::string& text, std::vector<FetchAs> kinds,
+           std::size_t params, std::size_t block)
+      : st_(sql),
+        kinds_(std::move(kinds)),
+        block_(block),
+        col_(kinds_.size()),
+        ind_(kinds_.size()),
+        params_(params, 0),
+        nulls_(kinds_.size(), 0),
+        ints_(kinds_.size(), 0),
+        texts_(kinds_.size()) {
+    resize();
+    for (std::size_t k = 0; k < kinds_.size(); ++k) st_.exchange(soci::into(col_[k], ind_[k]));
+    for (long long& v : params_) st_.exchange(soci::use(v));
+    st_.alloc();
+    st_.prepare(text);
+    st_.define_and_bind();
+  }
+
+  void run(const std::vector<long long>& params,
+           const std::function<void(const RowView&)>& each) override {
+    std::copy(params.begin(), params.end(), params_.begin());
+    resize();
+    const RowView view{nulls_.data(), ints_.data(), texts_.data()};
+    for (bool more = st_.execute(true); more; more = st_.fetch()) {
+      const std::size_t rows = col_[0].size();
+      for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t k = 0; k < kinds_.size(); ++k) {
+          nulls_[k] = ind_[k][r] == soci::i_null ? 1 : 0;
+          if (nulls_[k] != 0) continue;
+          if (kinds_[k] == FetchAs::integer) {
+            ints_[k] = whole_number(col_[k][r]);
+          } else {
+            texts_[k] = std::move(col_[k][r]);
+          }
+        }
+        each(view);
+      }
+    }
+  }
+
+ private:
+  // At least 2 rows a block: SOCI's SQLite backend returns no row into
+  // vectors of one.
+  void resize() {
+    for (auto& v : col_) v.resize(block_);
+    for (auto& v : ind_) v.resize(block_);
+  }
+
+  soci::statement st_;
+  std::vector<FetchAs> kinds_;
+  std::size_t block_;
+  std::vector<std::vector<std::string>> col_;
+  std::vector<std::vector<soci::indicator>> ind_;
+  std::vector<long long> params_;
+  std::vector<char> nulls_;
+  std::vector<long long> ints_;
+  std::vector<std::string> texts_;
+};
+
+// A read by a prepared statement in the binary protocol; `lost` is set on a
+// connection error (the connection's prepared statements are gone with it).
+class BinaryRows final : public RowReader {
+ public:
+  BinaryRows(MysqlStatement& st, std::unique_ptr<MysqlStatement> owned, bool& lost)
+      : st_(st), owned_(std::move(owned)), lost_(lost) {}
+
+  void run(const std::vector<long long>& params,
+           const std::function<void(const RowView&)>& each) override {
+    try {
+      st_.execute(params);
+      while (st_.fetch()) each(st_.view());
+    } catch (const std::exception& e) {
+      st_.finish();
+      if (TickStore::error_number(e) != 0 && !TickStore::is_statement_error(e)) lost_ = true;
+      throw;
+    }
+  }
+
+ private:
+  MysqlStatement& st_;
+  std::unique_ptr<MysqlStatement> owned_;
+  bool& lost_;
+};
 
 }  // namespace
+
+std::unique_ptr<RowReader> Store::row_reader(const std::string& text, std::vector<FetchAs> columns,
+                                             std::size_t params, std::size_t block, bool keep) {
+  if (backend_ != Backend::mysql) {
+    return std::make_unique<SociRows>(*sql_, text, std::move(columns), params,
+                                      std::clamp<std::size_t>(block, 2, 1000));
+  }
+  if (drop_prepared_) {
+    prepared_.clear();
+    drop_prepared_ = false;
+  }
+  MYSQL* conn = static_cast<soci::mysql_session_backend*>(sql_->get_backend())->conn_;
+  const auto prepare = [&] {
+    try {
+      return std::make_unique<MysqlStatement>(conn, text, std::move(columns));
+    } catch (const soci::soci_error& e) {
+      if (error_number(e) != 0 && !is_statement_error(e)) prepared_.clear();
+      throw;
+    }
+  };
+  if (!keep) {
+    auto owned = prepare();
+    MysqlStatement& st = *owned;
+    return std::make_unique<BinaryRows>(st, std::move(owned), drop_prepared_);
+  }
+  auto it = prepared_.find(text);
+  if (it == prepared_.end()) it = prepared_.emplace(text, prepare()).first;
+  return std::make_unique<BinaryRows>(*it->second, nullptr, drop_prepared_);
+}
 
 std::int64_t Store::now_ms() {
   long long now = 0;
@@ -50,62 +162,13 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
 
 std::string Store::live_streams_query(const Shard& shard) {
   if (!columns_detected_) detect_columns();
-  return dialect_.live_streams(heartbeat_column_, shard);
+  return dialect_.live_streams(heartbeat_column_, shard, {});
 }
 
-void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                              std::size_t chunk,
-                              const std::function<void(const std::vector<LiveStream>&)>& fn) {
-  chunk = std::max<std::size_t>(1, chunk);
-  const std::string query = live_streams_query(shard);
-
-  // Bulk fetch: rows arrive in blocks into column vectors (at least 2 rows a
-  // block: SOCI's SQLite backend returns no row into vectors of one).
-  const std::size_t block = std::clamp<std::size_t>(chunk, 2, 1000);
-  // Every column arrives as text with its indicator and is parsed here:
-  // whole numbers by whole_number (SOCI's MySQL backend would use a
-  // std::istringstream per value), config values by parse_setting_text, so that a
-  // site whose columns are not numeric (or SQLite, which stores any type)
-  // cannot fail the whole read over one row. The columns, in query order:
-  enum : std::size_t {
-    kId,
-    kShownViewers,
-    kShownMax,
-    kShownLikes,
-    kShownDislikes,
-    kShownComments,
-    kShownSimulated,
-    kConfigRow,
-    kConfig0,
-    kStateRow = kConfig0 + kConfigKeys.size(),
-    kSimViewers,
-    kSimJoins,
-    kSimLikes,
-    kPeak,
-    kFirstTick,
-    kLastTick,
-    kFinalized,
-    kRealPeak,
-    kSimPeak,
-    kConfigJson,
-    kRealViewers,
-    kRealLikes,
-    kRealDislikes,
-    kRealComments,
-    kCountsRow,
-    kColumns
-  };
-  std::array<std::vector<std::string>, kColumns> col;
-  std::array<std::vector<soci::indicator>, kColumns> ind;
-  const auto resize = [&] {
-    for (auto& v : col) v.resize(block);
-    for (auto& v : ind) v.resize(block);
-  };
-  resize();
-  long long ttl_seconds = real_viewer_ttl.count() / 1000;
-  long long after = -1, upto = 0;
+void Store::each_chunk(const Shard& shard, std::size_t chunk,
+                       const std::function<void(long long, long long)>& each) {
+  long long after = -1;
   long long shard_count = shard.count, shard_index = shard.index;
-
   // The last id of the next chunk: the chunk-th live id after `after`.
   long long next_upto = 0;
   soci::indicator next_upto_ind = soci::i_ok;
@@ -116,85 +179,61 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   bound.alloc();
   bound.prepare(dialect_.chunk_end(shard, chunk));
   bound.define_and_bind();
-
-  soci::statement st(*sql_);
-  for (std::size_t k = 0; k < kColumns; ++k) st.exchange(soci::into(col[k], ind[k]));
-  // The placeholders in the order of the text: with a heartbeat column the
-  // id range, the TTL and the shard in the viewers' derived table; then the
-  // range and the shard in the outer WHERE.
-  if (heartbeat_column_) {
-    st.exchange(soci::use(after));
-    st.exchange(soci::use(upto));
-    st.exchange(soci::use(ttl_seconds));
-    use_shard(st, shard, shard_count, shard_index);
-  }
-  st.exchange(soci::use(after));
-  st.exchange(soci::use(upto));
-  use_shard(st, shard, shard_count, shard_index);
-  st.alloc();
-  st.prepare(query);
-  st.define_and_bind();
-
-  fold_real_deltas(shard);
-  std::vector<LiveStream> out;
-  out.reserve(chunk);
-  std::vector<std::size_t> uncounted;  // streams of the chunk without a counts row
   for (bool last = false; !last;) {
     bound.execute(true);
     last = !bound.got_data() || next_upto_ind == soci::i_null;
-    upto = last ? std::numeric_limits<long long>::max() : next_upto;
-    out.clear();
-    resize();
-    bool more = st.execute(true);
-    while (more) {
-      const std::size_t rows = col[kId].size();
-      for (std::size_t r = 0; r < rows; ++r) {
-        const auto present = [&](std::size_t k) { return ind[k][r] != soci::i_null; };
-        const auto at = [&](std::size_t k) { return present(k) ? whole_number(col[k][r]) : 0; };
-        LiveStream s;
-        s.id = at(kId);
-        s.shown = Display{at(kShownViewers),  at(kShownMax),      at(kShownLikes),
-                          at(kShownDislikes), at(kShownComments), at(kShownSimulated) != 0};
-        if (present(kConfigRow)) {
-          RawConfig raw;
-          for (std::size_t k = 0; k < kConfigKeys.size(); ++k) {
-            if (!present(kConfig0 + k)) continue;
-            // Not a number: NaN, which validation reports.
-            raw[k] = parse_setting_text(col[kConfig0 + k][r], setting_kind(kConfigKeys[k]))
-                         .value_or(std::numeric_limits<double>::quiet_NaN());
-          }
-          s.config = raw;
-        }
-        if (present(kStateRow)) {
-          s.state = StoredState{SimState{at(kSimViewers), at(kSimJoins), at(kSimLikes), at(kPeak),
-                                         at(kRealPeak), at(kSimPeak)},
-                                at(kFirstTick), at(kLastTick), present(kFinalized),
-                                present(kConfigJson) ? col[kConfigJson][r] : std::string()};
-        }
-        s.real = RealCounts{at(kRealViewers), at(kRealLikes), at(kRealDislikes), at(kRealComments)};
-        if (!present(kCountsRow)) {
-          uncounted.push_back(out.size());
-        } else if (s.real.viewers < 0 || s.real.likes < 0 || s.real.dislikes < 0 ||
-                   s.real.comments < 0) {
-          // Only a change that bypassed the triggers (a restore, a TRUNCATE,
-          // rows deleted by hand) makes a kept count negative: count again.
-          problems_.push_back({s.id,
-                               "kept real counts were negative (rows changed without the "
-                               "triggers, e.g. a restore); counted again from the site's rows",
-                               false});
-          uncounted.push_back(out.size());
-        }
-        out.push_back(std::move(s));
-      }
-      more = st.fetch();
-    }
-    if (!uncounted.empty()) {
-      count_real(out, uncounted);
-      uncounted.clear();
-    }
-    if (!out.empty()) fn(out);
+    const long long upto = last ? std::numeric_limits<long long>::max() : next_upto;
+    each(after, upto);
     after = upto;
   }
+}
+
+void Store::read_live(RowReader& rows, const std::vector<long long>& params,
+                      std::vector<LiveStream>& out) {
+  std::vector<std::size_t> uncounted;  // streams without a counts row
+  rows.run(params, [&](const RowView& row) { add_live_stream(row, out, uncounted, problems_); });
+  if (!uncounted.empty()) count_real(out, uncounted);
+}
+
+void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
+                              std::size_t chunk,
+                              const std::function<void(const std::vector<LiveStream>&)>& fn) {
+  chunk = std::max<std::size_t>(1, chunk);
+  const std::string query = live_streams_query(shard);
+  const long long ttl_seconds = real_viewer_ttl.count() / 1000;
+  // The placeholders in the order of the text: with a heartbeat column the
+  // id range, the TTL and the shard in the viewers' derived table; then the
+  // range and the shard in the outer WHERE.
+  const auto params = [&](long long after, long long upto) {
+    std::vector<long long> p;
+    const auto range_and_shard = [&] {
+      p.push_back(after);
+      p.push_back(upto);
+      if (heartbeat_column_) p.push_back(ttl_seconds);
+      if (shard.count > 1) {
+        p.push_back(shard.count);
+        p.push_back(shard.index);
+      }
+    };
+    if (heartbeat_column_) range_and_shard();
+    p.push_back(after);
+    p.push_back(upto);
+    if (shard.count > 1) {
+      p.push_back(shard.count);
+      p.push_back(shard.index);
+    }
+    return p;
+  };
+  const auto rows =
+      row_reader(query, live_column::kinds(), params(0, 0).size(), chunk, /*keep=*/true);
+  fold_real_deltas(shard);
+  std::vector<LiveStream> out;
+  out.reserve(chunk);
+  each_chunk(shard, chunk, [&](long long after, long long upto) {
+    out.clear();
+    read_live(*rows, params(after, upto), out);
+    if (!out.empty()) fn(out);
+  });
 }
 
 std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
@@ -207,6 +246,11 @@ std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_
 }
 
 std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
+  return ended_streams(shard, {});
+}
+
+std::vector<EndedStream> Store::ended_streams(const Shard& shard,
+                                              const std::vector<std::int64_t>& ids) {
   long long id = 0, exists = 0, sv = 0, sj = 0, sl = 0, sp = 0, first = 0, last = 0;
   long long real_peak = 0, sim_peak = 0;
   long long total = 0, likes = 0, dislikes = 0, comments = 0, duration_s = 0;
@@ -221,7 +265,7 @@ std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
   }
   use_shard(st, shard, shard_count, shard_index);
   st.alloc();
-  st.prepare(dialect_.ended_streams(shard));
+  st.prepare(dialect_.ended_streams(shard, ids));
   st.define_and_bind();
   st.execute();
   std::vector<EndedStream> out;

@@ -68,10 +68,27 @@ TEST_CASE("both dialects fill the statement table, with the same placeholders in
   }
   for (const Shard& shard : {Shard{}, Shard{1, 3}}) {
     INFO("shards: " << shard.count);
-    CHECK(placeholders(m.live_streams(true, shard)) == placeholders(s.live_streams(true, shard)));
-    CHECK(placeholders(m.live_streams(false, shard)) == placeholders(s.live_streams(false, shard)));
+    for (const std::vector<std::int64_t>& ids : {std::vector<std::int64_t>{}, {3, 5, 8}}) {
+      INFO("ids: " << ids.size());
+      CHECK(placeholders(m.live_streams(true, shard, ids)) ==
+            placeholders(s.live_streams(true, shard, ids)));
+      CHECK(placeholders(m.live_streams(false, shard, ids)) ==
+            placeholders(s.live_streams(false, shard, ids)));
+      CHECK(placeholders(m.ended_streams(shard, ids)) == placeholders(s.ended_streams(shard, ids)));
+      for (const SqlDialect* d : {&m, &s}) {
+        // The named streams replace the id range, in the derived table too.
+        const std::string named = d->live_streams(true, shard, ids);
+        CHECK((named.find(":after") == std::string::npos) == !ids.empty());
+        CHECK((named.find(" IN (3, 5, 8)") != std::string::npos) == !ids.empty());
+        CHECK((d->ended_streams(shard, ids).find(" IN (3, 5, 8)") != std::string::npos) ==
+              !ids.empty());
+      }
+    }
     CHECK(placeholders(m.chunk_end(shard, 10)) == placeholders(s.chunk_end(shard, 10)));
-    CHECK(placeholders(m.ended_streams(shard)) == placeholders(s.ended_streams(shard)));
+    CHECK(placeholders(m.live_rows(shard)) == placeholders(s.live_rows(shard)));
+    CHECK(placeholders(m.fresh_viewers(shard)) == placeholders(s.fresh_viewers(shard)));
+    CHECK(placeholders(m.live_rows(shard)).at(0) == "after");
+    CHECK(placeholders(m.fresh_viewers(shard)).at(0) == "ttl");
     CHECK(placeholders(m.real_deltas(shard)) == placeholders(s.real_deltas(shard)));
     CHECK(placeholders(m.stream_changes(shard)) == placeholders(s.stream_changes(shard)));
   }
