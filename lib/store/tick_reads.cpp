@@ -5,9 +5,6 @@
 #include <soci/soci.h>
 
 #include <algorithm>
-#include <array>
-#include <charconv>
-#include <cstdlib>
 #include <limits>
 
 #include "store/live_rows.hpp"
