@@ -282,9 +282,8 @@ void Daemon::on_tick() {
               std::to_string(r.configs_created) + " finalized=" + std::to_string(r.finalized) +
               (r.simulation_enabled ? "" : " simulation=off") +
               (config_.tick_cache ? (r.from_cache ? " read=changes" : " read=whole") : "") +
-              " read_ms=" + fixed(r.read_ms) +
-              " step_ms=" + fixed(r.step_ms) + " write_ms=" + fixed(r.write_ms) +
-              " tick_ms=" + fixed(r.total_ms));
+              " read_ms=" + fixed(r.read_ms) + " step_ms=" + fixed(r.step_ms) +
+              " write_ms=" + fixed(r.write_ms) + " tick_ms=" + fixed(r.total_ms));
     set_status("tick " + std::to_string(ticks_) + ": " + std::to_string(r.live) + " live streams" +
                (r.simulation_enabled ? "" : " (simulation off)") + ", " + fixed(r.total_ms) +
                " ms");

@@ -253,9 +253,9 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
 }
 
 void StreamCache::settle() {
-  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
-                                [](const Entry& e) { return e.gone; }),
-                 entries_.end());
+  entries_.erase(
+      std::remove_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.gone; }),
+      entries_.end());
   if (added_.empty()) return;
   const auto by_id = [](const Entry& a, const Entry& b) { return a.id < b.id; };
   const std::size_t middle = entries_.size();

@@ -117,9 +117,7 @@ class StreamCache final : public TickStore {
   std::optional<LeaseLockHolder> lease_lock_holder(int shard) override {
     return db_.lease_lock_holder(shard);
   }
-  std::pair<std::string, std::int64_t> server_identity() override {
-    return db_.server_identity();
-  }
+  std::pair<std::string, std::int64_t> server_identity() override { return db_.server_identity(); }
   bool write_lease(int shard, const Lease& read, const Lease& next) override;
   void release_lease(int shard, const std::string& holder, std::int64_t token) override;
   std::int64_t connection_id() override { return db_.connection_id(); }

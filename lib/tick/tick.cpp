@@ -32,7 +32,12 @@ constexpr std::int64_t kSavedStreamsWindowMs = 7LL * 24 * 60 * 60 * 1000;
 
 TickEngine::TickEngine(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
                        Shard shard)
-    : cache_(std::make_unique<StreamCache>(store)), store_(*cache_), log_(log), rng_(seed), holder_(std::move(holder)), shard_(shard) {}
+    : cache_(std::make_unique<StreamCache>(store)),
+      store_(*cache_),
+      log_(log),
+      rng_(seed),
+      holder_(std::move(holder)),
+      shard_(shard) {}
 
 std::string TickEngine::shard_text() const {
   if (shard_.count <= 1) return {};

@@ -68,8 +68,9 @@ TEST_CASE("end to end: simulation.enabled false on SIGHUP shows real numbers onl
   CHECK(daemon.wait(10s) == std::optional<int>(0));
 }
 
-TEST_CASE("end to end: SIGHUP with changed settings drops the streams in memory: the next tick "
-          "reads them whole, then from memory again") {
+TEST_CASE(
+    "end to end: SIGHUP with changed settings drops the streams in memory: the next tick "
+    "reads them whole, then from memory again") {
   TestDatabase db;
   const auto yaml_ttl = [&](const char* ttl) {
     return db.write_yaml(std::string("tick:\n  interval: 200ms\nsimulation:\n  seed: 7\n"
