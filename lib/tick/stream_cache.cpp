@@ -63,7 +63,12 @@ void StreamCache::drop(const std::string& why) {
 // --- Transactions and the lease: when what is in memory is sure ---
 
 void StreamCache::begin() {
-  db_.begin();
+  try {
+    db_.begin();
+  } catch (...) {
+    drop("the transaction could not begin (the connection may be gone)");
+    throw;
+  }
   filled_ = false;
   used_ = false;
   writing_.reset();

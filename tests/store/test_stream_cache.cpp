@@ -219,7 +219,7 @@ TEST_CASE_METHOD(SiteFixture,
 }
 
 TEST_CASE_METHOD(SiteFixture,
-                 "the cache is dropped when the connection is killed; a new connection reads "
+                 "the cache is dropped when the connection is killed, and a new connection reads "
                  "whole",
                  "[mysql-only]") {
   const long long id = add_stream();
