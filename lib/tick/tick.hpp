@@ -57,9 +57,11 @@ struct TickReport {
 // writes (only changed rows, in bulk) in one transaction; the streams that
 // left 'live' are finalized in the same transaction.
 //
-// Every tick is computed from what the database holds, never from memory:
-// the lease row's last_tick_ms, committed with the tick, is the time all
-// live streams were advanced to. A tick that is rolled back, or whose COMMIT
+// Every tick is computed from what the database holds: the lease row's
+// last_tick_ms, committed with the tick, is the time all live streams were
+// advanced to. What is kept in memory between ticks (StreamCache) is only
+// what this instance's own last committed tick left in the database, and
+// is used only while the lease row proves nothing else ticked since. A tick that is rolled back, or whose COMMIT
 // is lost with the connection, is therefore neither lost beyond its time
 // (the next tick covers it, up to max_catchup) nor applied twice (if it did
 // commit, the next tick starts from it).
