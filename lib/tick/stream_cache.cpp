@@ -32,7 +32,7 @@ void sort_unique(std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
-StreamCache::StreamCache(TickStore& db) : db_(db) {}
+StreamCache::StreamCache(TickStore& db) : ForwardingStore(db) {}
 
 void StreamCache::enable(bool on) {
   if (enabled_ && !on) drop("tick.cache is off");

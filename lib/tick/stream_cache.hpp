@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/tick_store.hpp"
+#include "store/forwarding_store.hpp"
 
 namespace engagementd {
 
@@ -39,7 +39,7 @@ namespace engagementd {
 //     configuration).
 // A stream whose rows the store set aside (a failing statement) is read
 // whole again at the next tick.
-class StreamCache final : public TickStore {
+class StreamCache final : public ForwardingStore {
  public:
   explicit StreamCache(TickStore& db);
 
@@ -59,81 +59,23 @@ class StreamCache final : public TickStore {
   // first that differs: for tests; it costs a whole read per tick.
   void verify(bool on) { verify_ = on; }
 
-  // --- TickStore ---
+  // --- TickStore: the calls it takes part in; the others pass through ---
   void begin() override;
   void commit() override;
   void rollback() override;
   std::int64_t now_ms() override;
-  std::map<std::string, std::optional<std::string>> read_global_settings() override {
-    return db_.read_global_settings();
-  }
   void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
                          std::size_t chunk,
                          const std::function<void(const std::vector<LiveStream>&)>& fn) override;
   std::vector<EndedStream> read_ended_streams(const Shard& shard) override;
-  void read_live_rows(const Shard& shard, std::size_t chunk,
-                      const std::function<void(const std::vector<LiveRow>&)>& fn) override {
-    db_.read_live_rows(shard, chunk, fn);
-  }
-  std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
-                                       const Shard& shard,
-                                       const std::vector<std::int64_t>& ids) override {
-    return db_.read_streams(real_viewer_ttl, shard, ids);
-  }
-  std::vector<std::int64_t> take_stream_changes(const Shard& shard) override {
-    return db_.take_stream_changes(shard);
-  }
-  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override {
-    return db_.fold_real_deltas(shard);
-  }
-  std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override {
-    return db_.fresh_viewers(real_viewer_ttl, shard);
-  }
-  std::vector<EndedStream> read_ended_streams(const Shard& shard,
-                                              const std::vector<std::int64_t>& ids) override {
-    return db_.read_ended_streams(shard, ids);
-  }
-  std::int64_t display_limit() override { return db_.display_limit(); }
-  std::optional<std::string> last_audit_detail(const std::string& event) override {
-    return db_.last_audit_detail(event);
-  }
-
-  void begin_writes() override { db_.begin_writes(); }
-  void finish_writes() override { db_.finish_writes(); }
+  using ForwardingStore::read_ended_streams;
   void insert_configs(const std::vector<ConfigInsert>& rows) override;
   void write_states(const std::vector<StateWrite>& rows) override;
-  void write_displays(const std::vector<DisplayWrite>& rows) override { db_.write_displays(rows); }
-  void append_audit(const std::vector<AuditEvent>& rows) override { db_.append_audit(rows); }
   bool finalize(const Finalization& f) override;
-  long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override {
-    return db_.sync_saved_streams(now_ms, window_ms);
-  }
   std::vector<StreamProblem> take_problems() override;
-  std::string take_notice() override { return db_.take_notice(); }
-
   std::optional<Lease> lock_lease(int shard) override;
-  std::optional<Lease> peek_lease(int shard) override { return db_.peek_lease(shard); }
-  std::optional<LeaseLockHolder> lease_lock_holder(int shard) override {
-    return db_.lease_lock_holder(shard);
-  }
-  std::pair<std::string, std::int64_t> server_identity() override { return db_.server_identity(); }
   bool write_lease(int shard, const Lease& read, const Lease& next) override;
   void release_lease(int shard, const std::string& holder, std::int64_t token) override;
-  std::int64_t connection_id() override { return db_.connection_id(); }
-  void kill_connection(std::int64_t id) override { db_.kill_connection(id); }
-
-  void touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) override {
-    db_.touch_instance(holder, shard_count, now_ms);
-  }
-  std::vector<std::string> present_instances(int shard_count, std::int64_t now_ms,
-                                             std::int64_t within_ms) override {
-    return db_.present_instances(shard_count, now_ms, within_ms);
-  }
-  void forget_instance(const std::string& holder) override { db_.forget_instance(holder); }
-  std::vector<ShardLeaseSeen> shard_leases(int shard_count) override {
-    return db_.shard_leases(shard_count);
-  }
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -176,7 +118,6 @@ class StreamCache final : public TickStore {
   void shrink_pools();
   void clear();
 
-  TickStore& db_;
   bool enabled_ = true;
   bool verify_ = false;
   bool valid_ = false;   // answers the next tick from memory

@@ -6,7 +6,7 @@
 
 #include <soci/mysql/soci-mysql.h>
 
-#include "support/forwarding_store.hpp"
+#include "store/forwarding_store.hpp"
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;

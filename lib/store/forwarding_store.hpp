@@ -1,11 +1,11 @@
 #pragma once
-// A TickStore that passes every call on to another one: the base of the
-// tests' stores that fail on purpose at one call (a commit that fails, a
-// commit whose reply is lost).
+// A TickStore that passes every call on to another one: the base of a store
+// that changes a few calls and passes the rest on (tick/stream_cache.hpp,
+// the tests' stores that fail on purpose at one call).
 
 #include "store/tick_store.hpp"
 
-namespace engagementd::test {
+namespace engagementd {
 
 class ForwardingStore : public TickStore {
  public:
@@ -95,4 +95,4 @@ class ForwardingStore : public TickStore {
   TickStore& db_;
 };
 
-}  // namespace engagementd::test
+}  // namespace engagementd
