@@ -4,7 +4,6 @@
 #include <soci/soci.h>
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "store/live_rows.hpp"
 #include "store/sql_dialect.hpp"

@@ -42,16 +42,14 @@ std::vector<int> ShardPool::held() const {
 TickReport ShardPool::run(const TickSettings& settings) {
   TickReport total;
   total.standby = true;
-  bool first = true;
   const auto add = [&](const TickReport& r) {
     if (!r.cache_dropped.empty() && total.cache_dropped.empty()) {
       total.cache_dropped = r.cache_dropped;
     }
     if (r.standby) return;
+    // From memory only if every shard's was (the first shard's sets it).
+    total.from_cache = (total.standby || total.from_cache) && r.from_cache;
     total.standby = false;
-    // From memory only if every shard's was.
-    total.from_cache = (first || total.from_cache) && r.from_cache;
-    first = false;
     total.live += r.live;
     total.set_aside += r.set_aside;
     total.displays_written += r.displays_written;

@@ -302,8 +302,9 @@ void StreamCache::write_states(const std::vector<StateWrite>& rows) {
   for (const StateWrite& w : rows) {
     Entry* e = find(w.stream_id);
     if (e == nullptr) continue;
-    // A new or finalized row gets first_tick_ms; a stored one keeps its own.
-    if (!e->has_state || e->finalized) e->first_tick_ms = w.first_tick_ms;
+    // A new row gets first_tick_ms; a stored one (finalized too) keeps its
+    // own, as the state upsert does.
+    if (!e->has_state) e->first_tick_ms = w.first_tick_ms;
     e->has_state = true;
     e->finalized = false;
     e->sim = w.sim;

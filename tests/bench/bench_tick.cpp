@@ -335,33 +335,27 @@ Churn site_churn(soci::session& site, int round) {
     return " MOD(" + column + " * 7919 + " + std::to_string(round * mult + mult) + ", " +
            std::to_string(per) + ") = 0";
   };
-  soci::statement likes =
-      (site.prepare << "INSERT INTO stream_interactions (stream_id, user_id, interaction_type,"
-                       " is_fake) SELECT id, 3000000 + id, 'like', 0 FROM live_streams"
-                       " WHERE status = 'live' AND" +
-                           pick("id", 1, 100));
-  likes.execute(true);
-  c.likes = likes.get_affected_rows();
+  // One statement; the rows it changed.
+  const auto run = [&](const std::string& text) {
+    soci::statement st = (site.prepare << text);
+    st.execute(true);
+    return st.get_affected_rows();
+  };
+  c.likes =
+      run("INSERT INTO stream_interactions (stream_id, user_id, interaction_type, is_fake)"
+          " SELECT id, 3000000 + id, 'like', 0 FROM live_streams WHERE status = 'live' AND" +
+          pick("id", 1, 100));
   // An admin changing a stream's settings.
-  soci::statement configs =
-      (site.prepare << "UPDATE stream_engagement_config SET like_rate = IF(like_rate = 3, 4, 3)"
-                       " WHERE" +
-                           pick("stream_id", 17, 1000));
-  configs.execute(true);
-  c.configs = configs.get_affected_rows();
-  soci::statement ended =
-      (site.prepare << "UPDATE live_streams SET status = 'ended', ended_at = NOW()"
-                       " WHERE status = 'live' AND" +
-                           pick("id", 53, 1000));
-  ended.execute(true);
-  c.ended = ended.get_affected_rows();
+  c.configs = run("UPDATE stream_engagement_config SET like_rate = IF(like_rate = 3, 4, 3) WHERE" +
+                  pick("stream_id", 17, 1000));
+  c.ended =
+      run("UPDATE live_streams SET status = 'ended', ended_at = NOW() WHERE status = 'live' AND" +
+          pick("id", 53, 1000));
   if (c.ended > 0) {
-    soci::statement started =
-        (site.prepare << "INSERT INTO live_streams (vendor_id, title, status, started_at) SELECT"
-                         " seq % 1000, CONCAT('new ', seq), 'live', NOW() FROM seq_1_to_" +
-                             std::to_string(c.ended));
-    started.execute(true);
-    c.started = started.get_affected_rows();
+    c.started =
+        run("INSERT INTO live_streams (vendor_id, title, status, started_at) SELECT seq % 1000,"
+            " CONCAT('new ', seq), 'live', NOW() FROM seq_1_to_" +
+            std::to_string(c.ended));
   }
   return c;
 }

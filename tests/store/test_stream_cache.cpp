@@ -111,6 +111,12 @@ TEST_CASE_METHOD(SiteFixture,
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_stream_summary WHERE stream_id = " +
                              std::to_string(c)) == 1);
 
+  // The ended stream goes live again: read whole, its finalized state revived.
+  *site << "UPDATE live_streams SET status = 'live' WHERE id = " + std::to_string(c);
+  r = tick();
+  CHECK(r.live == 4);
+  tick();
+
   // recount drops the kept counts: the streams are counted again.
   CHECK(store->drop_real_counts(std::nullopt) >= 3);
   tick();
