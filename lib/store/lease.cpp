@@ -82,7 +82,7 @@ std::optional<LeaseLockHolder> Store::lease_lock_holder(int shard) {
   if (dirty_nonce == committed_nonce || conn <= 0) return std::nullopt;
   std::string own;
   *sql_ << dialect_.current_user, soci::into(own);
-  return LeaseLockHolder{conn, account, account == own, node, node == this->node()};
+  return LeaseLockHolder{conn, account, account == own, node, node == this->node(), dirty_nonce};
 }
 
 void Store::touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) {

@@ -498,10 +498,14 @@ SqlDialect make() {
   // The stamp of the lock's holder (lease_lock_holder): uncommitted until
   // the tick commits, visible to a standby's dirty read only while this
   // transaction holds the row. With the node: connection ids are per node
-  // on a cluster (migration 010).
+  // on a cluster (migration 010). The nonce is new (above the committed
+  // one) and is the time the row was locked, on the database clock: a
+  // standby ends only a holder that has kept the lock past a lease, never
+  // one whose tick has just begun (another instance taking over).
   d.stamp_lease_lock =
       "UPDATE engagementd_leader SET connection_id = CONNECTION_ID(),"
-      " lock_account = CURRENT_USER(), lock_nonce = lock_nonce + 1,"
+      " lock_account = CURRENT_USER(),"
+      " lock_nonce = GREATEST(lock_nonce + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)),"
       " lock_node = :node WHERE shard = :s";
   d.write_lease =
       "UPDATE engagementd_leader SET holder = :holder, token = :token,"

@@ -133,6 +133,9 @@ struct LeaseLockHolder {
   bool own_account = false;  // the same account as this session's
   std::string node;          // the node it is on (store/cluster.hpp node_identity)
   bool own_node = false;     // the same node as this session's
+  // When its transaction locked the row (database clock, ms), from its
+  // stamp; an older engagementd's stamp, a counter, reads as long ago.
+  std::int64_t locked_ms = 0;
 };
 
 // A shard's lease as last committed, for instances that claim shards

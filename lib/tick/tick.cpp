@@ -58,7 +58,9 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
     // hold the lock.
     const std::optional<Lease> seen = store_.peek_lease(shard_.index);
     if (seen && seen->expires_ms < now) stalled_ = *seen;
-    reason = (seen ? seen->holder : std::string("another instance")) + " is ticking";
+    reason = seen && !seen->holder.empty()
+                 ? seen->holder + " is ticking"
+                 : std::string("another instance is taking the lease over");
   } else if (lease->holder == holder_ || lease->expires_ms <= now || lease->holder.empty()) {
     read = *lease;
     if (lease->holder == holder_) {
@@ -101,11 +103,14 @@ bool TickEngine::take_lease(std::int64_t now, const TickSettings& settings, Leas
   return false;
 }
 
-void TickEngine::end_stalled_holder(std::int64_t now) {
+void TickEngine::end_stalled_holder(std::int64_t now, std::chrono::milliseconds own_lease) {
   const Lease seen = std::move(*stalled_);
   stalled_.reset();
-  const std::string what = "lease holder " + seen.holder + shard_text() + " (token " +
-                           std::to_string(seen.token) + ") ran past its lease with the row locked";
+  const std::string what =
+      seen.holder.empty()
+          ? "the lease row" + shard_text() + ", never held, stayed locked past a lease"
+          : "lease holder " + seen.holder + shard_text() + " (token " + std::to_string(seen.token) +
+                ") ran past its lease with the row locked";
   const std::optional<LeaseLockHolder> locker = store_.lease_lock_holder(shard_.index);
   if (!locker || locker->connection_id == store_.connection_id()) {
     // Perhaps an older engagementd, a person's session, or a holder that
@@ -116,6 +121,18 @@ void TickEngine::end_stalled_holder(std::int64_t now) {
                    ", but no session is proven to hold the lock; ending none, waiting "
                    "for the lock to be released");
     }
+    return;
+  }
+  // The lease the locking tick is renewing runs from when it locked the row,
+  // for the holder's lease (as its last commit recorded it; else this
+  // instance's). Within it the lock is a tick in progress: most often another
+  // instance taking the expired lease over, which must not be ended.
+  const std::int64_t lease_ms = seen.expires_ms > seen.last_tick_ms
+                                    ? seen.expires_ms - seen.last_tick_ms
+                                    : static_cast<std::int64_t>(own_lease.count());
+  if (locker->locked_ms + lease_ms >= now) {
+    log_.debug(what + "? no: session " + std::to_string(locker->connection_id) + " locked it " +
+               std::to_string(now - locker->locked_ms) + " ms ago, within a lease; waiting");
     return;
   }
   if (!locker->own_node) {
@@ -137,9 +154,11 @@ void TickEngine::end_stalled_holder(std::int64_t now) {
     }
     return;
   }
-  log_.warning(what + " " + std::to_string(now - seen.expires_ms) +
-               " ms past its lease; ending its connection " +
-               std::to_string(locker->connection_id) + ", proven to hold the lock");
+  const std::int64_t held = now - locker->locked_ms;
+  log_.warning(what + "; ending its connection " + std::to_string(locker->connection_id) +
+               ", proven to hold the lock" +
+               (held < 86'400'000 ? ", held for " + std::to_string(held) + " ms" : "") +
+               " (lease " + std::to_string(lease_ms) + " ms)");
   try {
     store_.kill_connection(locker->connection_id);
   } catch (const std::exception& e) {
@@ -219,7 +238,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   Lease lease;
   if (!take_lease(now, settings, lease)) {
     tx.rollback();
-    if (stalled_) end_stalled_holder(now);
+    if (stalled_) end_stalled_holder(now, settings.lease);
     report.standby = true;
     report.cache_dropped = cache_->take_dropped();
     report.total_ms = ms_between(t0, Clock::now());

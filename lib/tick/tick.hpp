@@ -61,10 +61,10 @@ struct TickReport {
 // last_tick_ms, committed with the tick, is the time all live streams were
 // advanced to. What is kept in memory between ticks (StreamCache) is only
 // what this instance's own last committed tick left in the database, and
-// is used only while the lease row proves nothing else ticked since. A tick that is rolled back, or whose COMMIT
-// is lost with the connection, is therefore neither lost beyond its time
-// (the next tick covers it, up to max_catchup) nor applied twice (if it did
-// commit, the next tick starts from it).
+// is used only while the lease row proves nothing else ticked since. A tick that is rolled back, or
+// whose COMMIT is lost with the connection, is therefore neither lost beyond its time (the next
+// tick covers it, up to max_catchup) nor applied twice (if it did commit, the next tick starts from
+// it).
 class TickEngine {
  public:
   // holder names this process in the lease row (host, pid, a random part);
@@ -98,7 +98,7 @@ class TickEngine {
   // ends the session holding the lock if it is proven to (see
   // TickStore::lease_lock_holder) and runs as this instance's account; else
   // waits, saying so once.
-  void end_stalled_holder(std::int64_t now);
+  void end_stalled_holder(std::int64_t now, std::chrono::milliseconds own_lease);
   // " of shard I/N" when there are several shards, for log lines.
   std::string shard_text() const;
   // What one chunk of streams has to write.

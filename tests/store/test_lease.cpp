@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "store/shard_hash.hpp"
 #include "support/process.hpp"
 #include "support/site_fixture.hpp"
@@ -73,27 +75,49 @@ TEST_CASE_METHOD(SiteFixture,
 }
 
 TEST_CASE_METHOD(SiteFixture,
-                 "a stalled holder that keeps the lease row locked past its lease is cut off",
+                 "a session that locked the expired lease row is let be for a lease (it is taking "
+                 "over), then cut off as stalled",
                  "[mysql-only]") {
-  // A holder whose lease ran out, stuck in the middle of its tick with the
-  // row locked (and stamped, as every holder's tick does).
-  auto stalled = db.open();
-  *site << "UPDATE engagementd_leader SET holder = 'host-x:9:stalled', token = 7,"
-           " expires_ms = 0 WHERE shard = 0";
-  stalled->session().begin();
-  REQUIRE(stalled->lock_lease(0));
-  stalled->session() << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1"
-                        " WHERE shard = 0";
+  // The holder's lease (500 ms, as its last commit recorded) ran out a
+  // second ago. Another session locks the row (and stamps it, as every tick
+  // does): at first that is an instance taking the lease over, in the
+  // middle of its tick; still holding it a lease later, it has stalled.
+  *site << "UPDATE engagementd_leader SET holder = 'host-x:9:gone', token = 7,"
+           " expires_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1000,"
+           " last_tick_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1500 WHERE shard = 0";
+  auto locker = db.open();
+  locker->session().begin();
+  REQUIRE(locker->lock_lease(0));
+  const auto locked = std::chrono::steady_clock::now();
+  locker->session() << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1"
+                       " WHERE shard = 0";
 
-  TickEngine engine = make_engine(4, "host-y:1:fresh");
-  TickReport r = engine.run(settings());
-  CHECK(r.standby);  // the row was locked: no waiting, no writing
-  // Its connection was ended: it can never commit that tick.
-  CHECK_THROWS(stalled->session().commit());
+  const std::string log_path = db.dir() + "/standby.log";
+  const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  Logger log(LogLevel::debug, fd);
+  TickEngine engine = make_engine(log, 4, "host-y:1:fresh");
+  // Within the lease from its lock: the row is locked, nothing is ended.
+  CHECK(engine.run(settings()).standby);
+  CHECK(engine.run(settings()).standby);
+  REQUIRE(std::chrono::steady_clock::now() - locked < std::chrono::milliseconds(400));
+  CHECK(query_int(locker->session(), "SELECT token FROM engagementd_leader WHERE shard = 0") == 7);
+  CHECK(count_of(read_file(log_path), "ending its connection") == 0);
+  CHECK(count_of(read_file(log_path), "within a lease; waiting") >= 1);
+
+  // Past it: its connection is ended, it can never commit that tick.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK(engine.run(settings()).standby);
+  CHECK_THROWS(locker->session().commit());
   // The server ends the session and releases its locks asynchronously: the
   // next tick, or one soon after, takes the lease.
   CHECK(eventually([&] { return !engine.run(settings()).standby; }, std::chrono::seconds(10)));
   CHECK(query_int(*site, "SELECT token FROM engagementd_leader WHERE shard = 0") == 8);
+  ::close(fd);
+  const std::string text = read_file(log_path);
+  INFO(text);
+  CHECK(count_of(text, "ending its connection") == 1);
+  CHECK(count_of(text, "(lease 500 ms)") == 1);
 }
 
 TEST_CASE_METHOD(
@@ -169,9 +193,14 @@ TEST_CASE_METHOD(
   DatabaseConfig cfg = db.config();
   cfg.user = "engagementd_other";
   auto foreign = Store::open(cfg, "other");
-  *site << "UPDATE engagementd_leader SET expires_ms = 1 WHERE shard = 0";
+  // A lease of 500 ms that ran out a second ago; the lock then held past
+  // a lease, as a stalled holder's.
+  *site << "UPDATE engagementd_leader SET"
+           " expires_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1000,"
+           " last_tick_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1500 WHERE shard = 0";
   foreign->session().begin();
   REQUIRE(foreign->lock_lease(0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
   const int fd2 = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   {
     Logger log(LogLevel::info, fd2);
