@@ -13,10 +13,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "store/shard_hash.hpp"
 #include "support/process.hpp"
@@ -93,6 +95,17 @@ std::string daemon_yaml(const std::string& extra = "") {
 }
 
 // A MariaDB of this test's own, to stop and start again.
+// The kernel's view of a process (its State: line and where it sleeps), for
+// a failure message.
+std::string process_state(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::string status = read_file(dir + "/status"), state = "no /proc entry";
+  if (const auto at = status.find("State:"); at != std::string::npos) {
+    state = status.substr(at, status.find('\n', at) - at);
+  }
+  return state + ", wchan " + read_file(dir + "/wchan");
+}
+
 class PrivateServer {
  public:
   PrivateServer() : dir_(kBuildDir + "/fault-mariadb-" + std::to_string(::getpid())) {
@@ -546,6 +559,48 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "automatic shards: three instances with shard.count 2 hold one shard each or none, and a "
+    "stop says which lease it let go",
+    "[mysql-only]") {
+  TestDatabase db;
+  const std::string yaml = db.write_yaml(
+      "tick:\n  interval: 200ms\n  max_catchup: 60s\nleadership:\n  lease: 1s\n"
+      "shard:\n  count: 2\nlog:\n  level: info\n");
+  migrate(yaml);
+  auto site = db.site();
+  for (int i = 0; i < 6; ++i) add_stream(*site, kBusyConfig);
+  std::vector<std::unique_ptr<Child>> inst;
+  for (int i = 0; i < 3; ++i) {
+    inst.push_back(std::make_unique<Child>(std::vector<std::string>{kBinary, "run", "-c", yaml},
+                                           db.dir() + "/i" + std::to_string(i) + ".log"));
+  }
+  // Both shards held, by two different instances, with leases running.
+  const auto holders = [&] {
+    return query_int(*site,
+                     "SELECT COUNT(DISTINCT holder) FROM engagementd_leader WHERE shard IN (0, 1)"
+                     " AND expires_ms > CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)");
+  };
+  REQUIRE(eventually([&] { return holders() == 2; }, 20s));
+  REQUIRE(eventually(
+      [&] { return query_int(*site, "SELECT COUNT(*) FROM engagementd_instances") == 3; }, 5s));
+  for (auto& c : inst) c->signal(SIGTERM);
+  std::string logs;
+  int released = 0, none = 0;
+  for (auto& c : inst) {
+    CHECK(c->wait(20s) == 0);
+    const std::string log = c->log();
+    logs += log + "\n---\n";
+    released += static_cast<int>(count_of(log, "released the leadership lease of shard "));
+    none += static_cast<int>(count_of(log, "held no shard; left the pool of instances"));
+  }
+  INFO(logs);
+  CHECK(released == 2);
+  CHECK(none == 1);
+  CHECK(count_of(logs, "released the leadership lease\n") == 0);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_instances") == 0);
+}
+
+TEST_CASE(
     "crash loop: kill -9 at random moments over 50 restarts while streams end, every ended "
     "stream has one summary and consistent final numbers",
     "[mysql-only]") {
@@ -581,6 +636,7 @@ TEST_CASE(
   }
   std::mt19937 rng(2024);
   std::size_t next_end = 0;
+  int refused = 0;
   for (int k = 0; k < kRestarts; ++k) {
     Child d({kBinary, "run", "-c", yaml}, db.dir() + "/loop.log");
     const auto life = std::chrono::milliseconds(100 + rng() % 700);
@@ -594,8 +650,24 @@ TEST_CASE(
     }
     std::this_thread::sleep_for(life - end_at);
     d.signal(SIGKILL);
-    REQUIRE(d.wait(10s) == -SIGKILL);
+    const std::optional<int> status = d.wait(30s);
+    const std::string log = d.log();
+    INFO("restart " << k << ": "
+                    << (status ? "exit status " + std::to_string(*status)
+                               : "not gone 30 s after kill -9, " + process_state(d.pid()))
+                    << "; its log:\n"
+                    << log);
+    REQUIRE(status.has_value());
+    if (*status == 1 && log.find("cannot start: ") != std::string::npos) {
+      // Exit 1 when the database does not answer at start is the documented
+      // behaviour (systemd starts it again): counted, and shown.
+      ++refused;
+      WARN("crash loop: restart " << k << " exited 1 before its kill:\n" << log);
+      continue;
+    }
+    REQUIRE(*status == -SIGKILL);
   }
+  CHECK(refused <= kRestarts / 10);
   REQUIRE(next_end > 10);
   // One clean run finishes what is pending.
   Child last({kBinary, "run", "-c", yaml}, db.dir() + "/last.log");
