@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -132,6 +133,15 @@ std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count) {
   return out;
 }
 
+namespace {
+
+// The mark a holder's row carries while its session holds the named lock.
+std::string named_lock_mark(const std::string& node, const std::string& name) {
+  return " on " + node + ", holding the named lock " + name;
+}
+
+}  // namespace
+
 MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono::milliseconds wait)
     : sql_(sql), log_(log) {
   {
@@ -141,8 +151,25 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
     if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
     long long conn = 0;
     sql_ << "SELECT CONNECTION_ID()", soci::into(conn);
-    holder_ = std::string(host) + ":" + std::to_string(::getpid()) + " connection " +
-              std::to_string(conn) + " on " + node_identity(read_cluster_facts(sql_));
+    const ClusterFacts facts = read_cluster_facts(sql_);
+    node_ = node_identity(facts);
+    who_ = std::string(host) + ":" + std::to_string(::getpid()) + " connection " +
+           std::to_string(conn);
+    holder_ = who_ + " on " + node_;
+    if (!facts.wsrep) {
+      // GET_LOCK is refused on a Galera node, and would be only its own.
+      // A name per database (FNV-1a), well within the 64 characters allowed.
+      std::string database;
+      sql_ << "SELECT DATABASE()", soci::into(database);
+      std::uint32_t h = 2166136261u;
+      for (const char ch : database) {
+        h ^= static_cast<unsigned char>(ch);
+        h *= 16777619u;
+      }
+      char tag[9];
+      std::snprintf(tag, sizeof tag, "%08x", h);
+      named_lock_ = std::string("engagementd_migrate_") + tag;
+    }
   }
   // Its own table, created by whoever comes first (CREATE TABLE is applied
   // on every node in the same order, so IF NOT EXISTS holds on a cluster).
@@ -177,7 +204,19 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
   }
 }
 
+bool MigrationLock::take_named_lock() {
+  if (named_lock_.empty() || named_) return true;
+  long long got = 0;
+  soci::indicator ind = soci::i_ok;
+  sql_ << "SELECT GET_LOCK(:n, 0)", soci::use(named_lock_), soci::into(got, ind);
+  if (ind == soci::i_null || got != 1) return false;
+  named_ = true;
+  holder_ = who_ + named_lock_mark(node_, named_lock_);
+  return true;
+}
+
 bool MigrationLock::try_claim() {
+  if (!take_named_lock()) return false;
   try {
     sql_ << std::string(
                 "INSERT INTO engagementd_migration_lock (name, holder, claimed_ms,"
@@ -190,6 +229,34 @@ bool MigrationLock::try_claim() {
     // 1062: a holder's row is there. A lost race (the same row claimed
     // through another node at the same moment) also means: not ours.
     if (!(m != nullptr && m->err_num_ == 1062) && !is_lost_race(e)) throw;
+  }
+  // A holder of this server that held the named lock: this session holds
+  // it now, so that holder's session is gone.
+  if (named_) {
+    try {
+      std::string old;
+      soci::indicator ind = soci::i_ok;
+      sql_ << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'",
+          soci::into(old, ind);
+      const std::string mark = named_lock_mark(node_, named_lock_);
+      if (sql_.got_data() && ind == soci::i_ok && old.size() > mark.size() &&
+          old.compare(old.size() - mark.size(), mark.size(), mark) == 0) {
+        soci::statement st = (sql_.prepare << std::string("UPDATE engagementd_migration_lock"
+                                                          " SET holder = :h, claimed_ms = ") +
+                                                  kNowMs + ", renewed_ms = " + kNowMs +
+                                                  " WHERE name = 'migrate' AND holder = :old",
+                              soci::use(holder_), soci::use(old));
+        st.execute(true);
+        if (st.get_affected_rows() == 1) {
+          log_.warning("took over the migration lock of " + old +
+                       ": its session is gone (this one holds the named lock now)");
+          return true;
+        }
+      }
+    } catch (const soci::soci_error& e) {
+      if (is_lost_race(e)) return false;
+      throw;
+    }
   }
   // A holder that stopped renewing (killed while migrating) is taken over.
   try {
@@ -229,6 +296,14 @@ MigrationLock::~MigrationLock() {
     sql_ << "DELETE FROM engagementd_migration_lock WHERE name = 'migrate' AND holder = :h",
         soci::use(holder_);
   } catch (...) {
+  }
+  if (named_) {
+    try {
+      long long released = 0;
+      soci::indicator ind = soci::i_ok;
+      sql_ << "SELECT RELEASE_LOCK(:n)", soci::use(named_lock_), soci::into(released, ind);
+    } catch (...) {
+    }
   }
 }
 

@@ -81,6 +81,13 @@ std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count);
 // released by committed autocommit statements. Two claims at once through
 // two nodes cannot both commit (the same primary key: one fails
 // certification, or sees the other's row on its retry).
+//
+// Off a cluster the holder also holds a named lock (GET_LOCK) for as long as
+// its session lives, and its row says so. A migrate that gets the named lock
+// while such a row of the same server is there knows that holder's session
+// is gone (killed, Ctrl-C): it takes the row over at once instead of
+// waiting kStale. A row without that mark (another node's, or an older
+// engagementd's) is waited for as before.
 class MigrationLock {
  public:
   // Claims the lock, waiting while another holder renews it (up to `wait`);
@@ -104,9 +111,16 @@ class MigrationLock {
 
  private:
   bool try_claim();
+  // Takes the named lock if it is free; false while another session of
+  // this server holds it (a live migrate).
+  bool take_named_lock();
   soci::session& sql_;
   const Logger& log_;
+  std::string who_;  // this process and session
   std::string holder_;
+  std::string node_;        // this session's node (server), as holder_ names it
+  std::string named_lock_;  // off a cluster: the GET_LOCK name for this database
+  bool named_ = false;      // this session holds it
 };
 
 }  // namespace engagementd

@@ -1,10 +1,15 @@
 // migrate on SQLite and MariaDB: the schema created and checked, the site's
 // broken stream_key repaired, the account's privileges checked first.
+#include <fcntl.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <regex>
 #include <set>
 
+#include "store/cluster.hpp"
+#include "support/process.hpp"
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;
@@ -188,4 +193,59 @@ TEST_CASE_METHOD(
   }
   *site << "DROP USER " + account;
   *site << "DROP ROLE " + role;
+}
+
+TEST_CASE_METHOD(SiteFixture,
+                 "a migrate whose session is gone (killed, Ctrl-C) leaves the migration lock to "
+                 "the next at once; a live one's, or an older engagementd's, is waited for",
+                 "[mysql-only]") {
+  const std::string log_path = db.dir() + "/migrate-lock.log";
+  const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  Logger log(LogLevel::info, fd);
+  auto first = db.open();
+  const long long first_id = query_int(first->session(), "SELECT CONNECTION_ID()");
+  auto held = std::make_unique<MigrationLock>(first->session(), log);
+  const std::string first_holder = [&] {
+    std::string h;
+    *site << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'", soci::into(h);
+    return h;
+  }();
+  CHECK(first_holder.find(", holding the named lock engagementd_migrate_") != std::string::npos);
+
+  // While its session lives, the next one waits (and gives up here).
+  auto second = db.open();
+  CHECK_THROWS_WITH(MigrationLock(second->session(), log, std::chrono::milliseconds(700)),
+                    Catch::Contains("gave up waiting") && Catch::Contains(first_holder));
+
+  // Its session ends without releasing anything, as when the process is
+  // killed: the row stays, the named lock goes with the session.
+  *site << "KILL CONNECTION " + std::to_string(first_id);
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    MigrationLock taken(second->session(), log, std::chrono::seconds(20));
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    CHECK(query_int(*site,
+                    "SELECT COUNT(*) FROM engagementd_migration_lock WHERE holder LIKE '% "
+                    "connection " +
+                        std::to_string(query_int(second->session(), "SELECT CONNECTION_ID()")) +
+                        " on %'") == 1);
+  }
+  held.reset();  // its session is gone: nothing more happens
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_migration_lock") == 0);
+
+  // A row without the mark (an older engagementd, or another node's) that
+  // is being renewed is waited for: nothing proves its session is gone.
+  *site << "INSERT INTO engagementd_migration_lock (name, holder, claimed_ms, renewed_ms)"
+           " VALUES ('migrate', 'old-host:1 connection 99 on elsewhere:3306',"
+           " CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED),"
+           " CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))";
+  auto third = db.open();
+  CHECK_THROWS_WITH(MigrationLock(third->session(), log, std::chrono::milliseconds(700)),
+                    Catch::Contains("old-host:1 connection 99"));
+  ::close(fd);
+  const std::string text = read_file(log_path);
+  INFO(text);
+  CHECK(count_of(text,
+                 "took over the migration lock of " + first_holder + ": its session is gone") == 1);
 }
