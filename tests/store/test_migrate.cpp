@@ -197,7 +197,7 @@ TEST_CASE_METHOD(
 
 TEST_CASE_METHOD(SiteFixture,
                  "a migrate whose session is gone (killed, Ctrl-C) leaves the migration lock to "
-                 "the next at once; a live one's, or an older engagementd's, is waited for",
+                 "the next at once, a live one's or an older engagementd's is waited for",
                  "[mysql-only]") {
   const std::string log_path = db.dir() + "/migrate-lock.log";
   const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
