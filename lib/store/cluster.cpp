@@ -5,9 +5,10 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <stdexcept>
 #include <thread>
+
+#include "store/trigger_account.hpp"
 
 namespace engagementd {
 namespace {
@@ -158,17 +159,10 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
     holder_ = who_ + " on " + node_;
     if (!facts.wsrep) {
       // GET_LOCK is refused on a Galera node, and would be only its own.
-      // A name per database (FNV-1a), well within the 64 characters allowed.
+      // A name per database, well within the 64 characters allowed.
       std::string database;
       sql_ << "SELECT DATABASE()", soci::into(database);
-      std::uint32_t h = 2166136261u;
-      for (const char ch : database) {
-        h ^= static_cast<unsigned char>(ch);
-        h *= 16777619u;
-      }
-      char tag[9];
-      std::snprintf(tag, sizeof tag, "%08x", h);
-      named_lock_ = std::string("engagementd_migrate_") + tag;
+      named_lock_ = "engagementd_migrate_" + database_tag(database);
     }
   }
   // Its own table, created by whoever comes first (CREATE TABLE is applied

@@ -126,8 +126,8 @@ std::optional<long long> count_accounts(Store& store, const std::string& user,
   return count_or_none(store, statements(store).count_accounts, {user, host});
 }
 
-std::string trigger_user(const std::string& database) {
-  // FNV-1a, 32 bits: a stable short tag per database name.
+std::string database_tag(const std::string& database) {
+  // FNV-1a, 32 bits.
   std::uint32_t h = 2166136261u;
   for (const char ch : database) {
     h ^= static_cast<unsigned char>(ch);
@@ -135,7 +135,11 @@ std::string trigger_user(const std::string& database) {
   }
   char tag[9];
   std::snprintf(tag, sizeof tag, "%08x", h);
-  return std::string("engagementd_trg_") + tag;
+  return tag;
+}
+
+std::string trigger_user(const std::string& database) {
+  return "engagementd_trg_" + database_tag(database);
 }
 
 std::string trigger_account(const std::string& database) {

@@ -16,6 +16,8 @@ namespace engagementd {
 // as it), holding only what the triggers use. SQLite has neither definers
 // nor accounts: there the functions below find none and do nothing.
 
+// A stable short tag of a database name: 8 hex digits (FNV-1a, 32 bits).
+std::string database_tag(const std::string& database);
 // The account's user name for this database ("engagementd_trg_" and a hash
 // of the name: at most 32 characters, MySQL's limit); the host is localhost.
 std::string trigger_user(const std::string& database);
