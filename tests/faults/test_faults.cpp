@@ -559,6 +559,47 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "migrate killed by kill -9 while it holds the migration lock: the next migrate takes the "
+    "lock over at once and finishes",
+    "[mysql-only]") {
+  TestDatabase db;
+  const std::string yaml = db.write_yaml("");
+  auto site = db.site();
+  const auto lock_rows = [&] {
+    try {
+      return query_int(*site, "SELECT COUNT(*) FROM engagementd_migration_lock");
+    } catch (const soci::soci_error&) {
+      return 0LL;  // the table is not there yet
+    }
+  };
+  Child first({kBinary, "migrate", "-c", yaml}, db.dir() + "/first.log");
+  // Polled every few ms: a migrate of a new database holds it for a second
+  // or so (it creates every table and trigger).
+  bool seen = false;
+  for (auto until = Clock::now() + 30s; !seen && Clock::now() < until && first.running();) {
+    seen = lock_rows() == 1;
+    if (!seen) std::this_thread::sleep_for(2ms);
+  }
+  INFO("the first migrate's log:\n" << first.log());
+  REQUIRE(seen);
+  first.signal(SIGKILL);
+  REQUIRE(first.wait(10s) == -SIGKILL);
+  REQUIRE(lock_rows() == 1);  // left behind
+
+  const auto t0 = Clock::now();
+  std::string out;
+  const int rc = run_command({kBinary, "migrate", "-c", yaml}, out);
+  INFO("the second migrate's output:\n" << out);
+  CHECK(rc == 0);
+  CHECK(ms_since(t0) < 20'000);
+  CHECK(out.find("took over the migration lock of ") != std::string::npos);
+  CHECK(out.find(": its session is gone") != std::string::npos);
+  CHECK(lock_rows() == 0);
+  CHECK(query_int(*site, "SELECT MAX(version) FROM engagementd_schema_version") ==
+        Store::latest_schema_version(Backend::mysql));
+}
+
+TEST_CASE(
     "automatic shards: three instances with shard.count 2 hold one shard each or none, and a "
     "stop says which lease it let go",
     "[mysql-only]") {
