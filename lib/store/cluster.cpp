@@ -224,38 +224,21 @@ bool MigrationLock::try_claim() {
     // through another node at the same moment) also means: not ours.
     if (!(m != nullptr && m->err_num_ == 1062) && !is_lost_race(e)) throw;
   }
-  // A holder of this server that held the named lock: this session holds
-  // it now, so that holder's session is gone.
-  if (named_) {
-    try {
-      std::string old;
-      soci::indicator ind = soci::i_ok;
+  try {
+    std::string old;
+    soci::indicator ind = soci::i_ok;
+    // A holder of this server that held the named lock: this session holds
+    // it now, so that holder's session is gone.
+    if (named_) {
       sql_ << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'",
           soci::into(old, ind);
       const std::string mark = named_lock_mark(node_, named_lock_);
       if (sql_.got_data() && ind == soci::i_ok && old.size() > mark.size() &&
           old.compare(old.size() - mark.size(), mark.size(), mark) == 0) {
-        soci::statement st = (sql_.prepare << std::string("UPDATE engagementd_migration_lock"
-                                                          " SET holder = :h, claimed_ms = ") +
-                                                  kNowMs + ", renewed_ms = " + kNowMs +
-                                                  " WHERE name = 'migrate' AND holder = :old",
-                              soci::use(holder_), soci::use(old));
-        st.execute(true);
-        if (st.get_affected_rows() == 1) {
-          log_.warning("took over the migration lock of " + old +
-                       ": its session is gone (this one holds the named lock now)");
-          return true;
-        }
+        return take_over(old, ": its session is gone (this one holds the named lock now)");
       }
-    } catch (const soci::soci_error& e) {
-      if (is_lost_race(e)) return false;
-      throw;
     }
-  }
-  // A holder that stopped renewing (killed while migrating) is taken over.
-  try {
-    std::string old;
-    soci::indicator ind = soci::i_ok;
+    // A holder that stopped renewing (killed while migrating) is taken over.
     const long long stale = kStale.count();
     sql_ << std::string(
                 "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'"
@@ -263,20 +246,24 @@ bool MigrationLock::try_claim() {
                 kNowMs + " - :stale",
         soci::use(stale), soci::into(old, ind);
     if (!sql_.got_data()) return false;
-    soci::statement st = (sql_.prepare << std::string("UPDATE engagementd_migration_lock"
-                                                      " SET holder = :h, claimed_ms = ") +
-                                              kNowMs + ", renewed_ms = " + kNowMs +
-                                              " WHERE name = 'migrate' AND holder = :old",
-                          soci::use(holder_), soci::use(old));
-    st.execute(true);
-    if (st.get_affected_rows() != 1) return false;
-    log_.warning("took over the migration lock of " + old + ", which had not renewed it for " +
-                 std::to_string(kStale.count() / 60000) + " min");
-    return true;
+    return take_over(
+        old, ", which had not renewed it for " + std::to_string(kStale.count() / 60000) + " min");
   } catch (const soci::soci_error& e) {
     if (is_lost_race(e)) return false;
     throw;
   }
+}
+
+bool MigrationLock::take_over(const std::string& old, const std::string& why) {
+  soci::statement st = (sql_.prepare << std::string("UPDATE engagementd_migration_lock"
+                                                    " SET holder = :h, claimed_ms = ") +
+                                            kNowMs + ", renewed_ms = " + kNowMs +
+                                            " WHERE name = 'migrate' AND holder = :old",
+                        soci::use(holder_), soci::use(old));
+  st.execute(true);
+  if (st.get_affected_rows() != 1) return false;
+  log_.warning("took over the migration lock of " + old + why);
+  return true;
 }
 
 void MigrationLock::renew() {

@@ -114,6 +114,8 @@ class MigrationLock {
   // Takes the named lock if it is free; false while another session of
   // this server holds it (a live migrate).
   bool take_named_lock();
+  // Moves the row from `old` to this holder, if it is still old's.
+  bool take_over(const std::string& old, const std::string& why);
   soci::session& sql_;
   const Logger& log_;
   std::string who_;  // this process and session
