@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cli/doctor_cluster.hpp"
+#include "store/cluster.hpp"
 #include "store/db_errors.hpp"
 #include "store/doctor_queries.hpp"
 #include "store/trigger_account.hpp"
@@ -36,6 +37,7 @@ const std::vector<Needs>& site_needs() {
 }
 
 void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out);
+void inspect_migration_lock(Store& store, std::vector<Finding>& out);
 
 }  // namespace
 
@@ -238,7 +240,48 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     }
   }
 
+  if (store.backend() == Backend::mysql && store.has_table("engagementd_migration_lock")) {
+    try {
+      inspect_migration_lock(store, out);
+    } catch (const std::exception& e) {
+      if (!is_database_error(e)) throw;
+      add(Level::warning, "the migration lock could not be read: " + error_text(e));
+    }
+  }
+
   inspect_cluster(store, out);  // a Galera cluster's size, node and needs (nothing elsewhere)
+}
+
+// A migrate running, or one that was killed and left its row.
+void inspect_migration_lock(Store& store, std::vector<Finding>& out) {
+  const std::optional<MigrationLockSeen> m = read_migration_lock(store.session());
+  if (!m) return;
+  const auto secs = [](std::int64_t ms) {
+    return std::to_string(std::max<std::int64_t>(0, ms) / 1000);
+  };
+  const std::int64_t stale = MigrationLock::kStale.count();
+  if (m->session_alive == true) {
+    out.push_back({Level::ok, "a migrate is running: " + m->holder + ", for " +
+                                  secs(m->claimed_ago_ms) + " s"});
+  } else if (m->session_alive == false) {
+    out.push_back({Level::warning,
+                   "the migration lock was left by a migrate whose session is gone (killed or "
+                   "interrupted) " +
+                       secs(m->claimed_ago_ms) + " s ago: " + m->holder +
+                       ". The next 'engagementd migrate' takes it over at once"});
+  } else if (m->renewed_ago_ms >= stale) {
+    out.push_back({Level::warning, "the migration lock of " + m->holder + " was last renewed " +
+                                       std::to_string(m->renewed_ago_ms / 60000) +
+                                       " min ago: that migrate stopped. The next 'engagementd "
+                                       "migrate' takes it over"});
+  } else {
+    out.push_back(
+        {Level::warning,
+         "the migration lock is held by " + m->holder + ", renewed " + secs(m->renewed_ago_ms) +
+             " s ago: a migrate is running, or stopped less than " + std::to_string(stale / 60000) +
+             " min ago (the next one then waits until that long after its last "
+             "renewal)"});
+  }
 }
 
 }  // namespace

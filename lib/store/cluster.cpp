@@ -141,7 +141,40 @@ std::string named_lock_mark(const std::string& node, const std::string& name) {
   return " on " + node + ", holding the named lock " + name;
 }
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// migrate's named lock for this database; none on a Galera node, which
+// refuses GET_LOCK (and would hold it on that node only).
+std::string migrate_named_lock(soci::session& sql, const ClusterFacts& facts) {
+  if (facts.wsrep) return {};
+  // A name per database, well within the 64 characters allowed.
+  std::string database;
+  sql << "SELECT DATABASE()", soci::into(database);
+  return "engagementd_migrate_" + database_tag(database);
+}
+
 }  // namespace
+
+std::optional<MigrationLockSeen> read_migration_lock(soci::session& sql) {
+  std::string holder;
+  long long claimed = 0, renewed = 0, now = 0;
+  sql << std::string("SELECT holder, claimed_ms, renewed_ms, ") + kNowMs +
+             " FROM engagementd_migration_lock WHERE name = 'migrate'",
+      soci::into(holder), soci::into(claimed), soci::into(renewed), soci::into(now);
+  if (!sql.got_data()) return std::nullopt;
+  MigrationLockSeen seen{holder, now - claimed, now - renewed, std::nullopt};
+  const ClusterFacts facts = read_cluster_facts(sql);
+  const std::string name = migrate_named_lock(sql, facts);
+  if (!name.empty() && ends_with(holder, named_lock_mark(node_identity(facts), name))) {
+    long long conn = 0;
+    soci::indicator ind = soci::i_ok;
+    sql << "SELECT IS_USED_LOCK(:n)", soci::use(name), soci::into(conn, ind);
+    seen.session_alive = ind != soci::i_null;
+  }
+  return seen;
+}
 
 MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono::milliseconds wait)
     : sql_(sql), log_(log) {
@@ -157,13 +190,7 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
     who_ = std::string(host) + ":" + std::to_string(::getpid()) + " connection " +
            std::to_string(conn);
     holder_ = who_ + " on " + node_;
-    if (!facts.wsrep) {
-      // GET_LOCK is refused on a Galera node, and would be only its own.
-      // A name per database, well within the 64 characters allowed.
-      std::string database;
-      sql_ << "SELECT DATABASE()", soci::into(database);
-      named_lock_ = "engagementd_migrate_" + database_tag(database);
-    }
+    named_lock_ = migrate_named_lock(sql_, facts);
   }
   // Its own table, created by whoever comes first (CREATE TABLE is applied
   // on every node in the same order, so IF NOT EXISTS holds on a cluster).
@@ -232,9 +259,8 @@ bool MigrationLock::try_claim() {
     if (named_) {
       sql_ << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'",
           soci::into(old, ind);
-      const std::string mark = named_lock_mark(node_, named_lock_);
-      if (sql_.got_data() && ind == soci::i_ok && old.size() > mark.size() &&
-          old.compare(old.size() - mark.size(), mark.size(), mark) == 0) {
+      if (sql_.got_data() && ind == soci::i_ok &&
+          ends_with(old, named_lock_mark(node_, named_lock_))) {
         return take_over(old, ": its session is gone (this one holds the named lock now)");
       }
     }

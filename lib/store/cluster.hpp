@@ -81,6 +81,17 @@ std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count);
 // released by committed autocommit statements. Two claims at once through
 // two nodes cannot both commit (the same primary key: one fails
 // certification, or sees the other's row on its retry).
+// The migration lock's row as `doctor` reports it (nullopt: no row).
+struct MigrationLockSeen {
+  std::string holder;
+  std::int64_t claimed_ago_ms = 0;
+  std::int64_t renewed_ago_ms = 0;
+  // For a holder of this server that held the named lock (off a cluster):
+  // whether a session holds that lock now. Unknown otherwise.
+  std::optional<bool> session_alive;
+};
+std::optional<MigrationLockSeen> read_migration_lock(soci::session& sql);
+
 //
 // Off a cluster the holder also holds a named lock (GET_LOCK) for as long as
 // its session lives, and its row says so. A migrate that gets the named lock

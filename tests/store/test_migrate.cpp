@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 
+#include "cli/doctor.hpp"
 #include "store/cluster.hpp"
 #include "support/process.hpp"
 #include "support/site_fixture.hpp"
@@ -248,4 +249,43 @@ TEST_CASE_METHOD(SiteFixture,
   INFO(text);
   CHECK(count_of(text,
                  "took over the migration lock of " + first_holder + ": its session is gone") == 1);
+}
+
+TEST_CASE_METHOD(SiteFixture,
+                 "doctor names the migration lock's holder: running, gone, or not renewed",
+                 "[mysql-only]") {
+  const auto said = [&] {
+    std::string text;
+    for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
+      if (f.text.find("migrat") != std::string::npos) text += f.text + "\n";
+    }
+    return text;
+  };
+  CHECK(said().find("migration lock") == std::string::npos);  // no row: nothing said
+  auto first = db.open();
+  const long long first_id = query_int(first->session(), "SELECT CONNECTION_ID()");
+  auto held = std::make_unique<MigrationLock>(first->session(), quiet_logger());
+  std::string text = said();
+  INFO(text);
+  CHECK(text.find("a migrate is running: ") != std::string::npos);
+  CHECK(text.find("connection " + std::to_string(first_id)) != std::string::npos);
+
+  *site << "KILL CONNECTION " + std::to_string(first_id);
+  CHECK(eventually([&] {
+    text = said();
+    return text.find("left by a migrate whose session is gone") != std::string::npos;
+  }));
+  held.reset();
+
+  // Rows without the mark: an older engagementd's, or another node's.
+  *site << "UPDATE engagementd_migration_lock SET holder = 'old-host:1 connection 99 on x:3306',"
+           " renewed_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 5000";
+  text = said();
+  CHECK(text.find("the migration lock is held by old-host:1 connection 99 on x:3306, renewed 5 s "
+                  "ago: a migrate is running, or stopped less than 10 min ago") !=
+        std::string::npos);
+  *site << "UPDATE engagementd_migration_lock SET"
+           " renewed_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 11 * 60000";
+  text = said();
+  CHECK(text.find("was last renewed 11 min ago: that migrate stopped") != std::string::npos);
 }
