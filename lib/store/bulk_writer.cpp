@@ -259,8 +259,7 @@ void Store::apply_staged() {
   // Some stream's rows fail: the staged streams are applied by id ranges,
   // halved until the failing ones are found (the temporary tables are not
   // transactional: a rollback leaves the staged rows in them).
-  std::sort(staged_ids_.begin(), staged_ids_.end());
-  staged_ids_.erase(std::unique(staged_ids_.begin(), staged_ids_.end()), staged_ids_.end());
+  sort_unique(staged_ids_);
   isolating(
       0, staged_ids_.size(),
       [&](std::size_t begin, std::size_t end) {

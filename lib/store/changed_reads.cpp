@@ -7,26 +7,10 @@
 
 #include "store/live_rows.hpp"
 #include "store/sql_dialect.hpp"
+#include "store/statement.hpp"
 #include "store/store.hpp"
 
 namespace engagementd {
-namespace {
-
-// The ids sorted, each once.
-std::vector<std::int64_t> sorted_ids(std::vector<std::int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
-void push_shard(std::vector<long long>& params, const Shard& shard) {
-  if (shard.count <= 1) return;
-  params.push_back(shard.count);
-  params.push_back(shard.index);
-}
-
-}  // namespace
-
 void Store::read_live_rows(const Shard& shard, std::size_t chunk,
                            const std::function<void(const std::vector<LiveRow>&)>& fn) {
   chunk = std::max<std::size_t>(1, chunk);
@@ -54,7 +38,8 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
                                             const Shard& shard,
                                             const std::vector<std::int64_t>& ids) {
   if (!columns_detected_) detect_columns();
-  const std::vector<std::int64_t> wanted = sorted_ids(ids);
+  std::vector<std::int64_t> wanted = ids;
+  sort_unique(wanted);
   // The placeholders: with a heartbeat column the TTL and the shard in the
   // viewers' derived table; then the shard in the outer WHERE.
   std::vector<long long> params;
@@ -64,10 +49,9 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
   }
   push_shard(params, shard);
   std::vector<LiveStream> out;
-  for (std::size_t i = 0; i < wanted.size(); i += kBatchRows) {
-    const std::vector<std::int64_t> batch(
-        wanted.begin() + static_cast<std::ptrdiff_t>(i),
-        wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + kBatchRows)));
+  in_batches(wanted, [&](std::size_t begin, std::size_t end) {
+    const std::vector<std::int64_t> batch(wanted.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          wanted.begin() + static_cast<std::ptrdiff_t>(end));
     // The ids are in the text: a statement for this batch only.
     const auto rows = row_reader(dialect_.live_streams(heartbeat_column_, shard, batch),
                                  live_column::kinds(), params.size(), batch.size(),
@@ -76,7 +60,7 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
     part.reserve(batch.size());
     read_live(*rows, params, part);
     for (LiveStream& s : part) out.push_back(std::move(s));
-  }
+  });
   return out;
 }
 
@@ -98,14 +82,14 @@ std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_v
 
 std::vector<EndedStream> Store::read_ended_streams(const Shard& shard,
                                                    const std::vector<std::int64_t>& ids) {
-  const std::vector<std::int64_t> wanted = sorted_ids(ids);
+  std::vector<std::int64_t> wanted = ids;
+  sort_unique(wanted);
   std::vector<EndedStream> out;
-  for (std::size_t i = 0; i < wanted.size(); i += kBatchRows) {
-    const std::vector<std::int64_t> batch(
-        wanted.begin() + static_cast<std::ptrdiff_t>(i),
-        wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + kBatchRows)));
+  in_batches(wanted, [&](std::size_t begin, std::size_t end) {
+    const std::vector<std::int64_t> batch(wanted.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          wanted.begin() + static_cast<std::ptrdiff_t>(end));
     for (EndedStream& e : ended_streams(shard, batch)) out.push_back(std::move(e));
-  }
+  });
   return out;
 }
 

@@ -183,6 +183,14 @@ void in_batches(const std::vector<Row>& rows, Fn fn) {
   }
 }
 
+// The two values of a shard's filter, appended to a statement's
+// parameters (none with one shard), as use_shard binds them.
+inline void push_shard(std::vector<long long>& params, const Shard& shard) {
+  if (shard.count <= 1) return;
+  params.push_back(shard.count);
+  params.push_back(shard.index);
+}
+
 // Binds the two placeholders of a shard's filter (the dialect writes one
 // only when there are several shards); count and index must live until the
 // statement has run.

@@ -203,22 +203,12 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   // range and the shard in the outer WHERE.
   const auto params = [&](long long after, long long upto) {
     std::vector<long long> p;
-    const auto range_and_shard = [&] {
-      p.push_back(after);
-      p.push_back(upto);
-      if (heartbeat_column_) p.push_back(ttl_seconds);
-      if (shard.count > 1) {
-        p.push_back(shard.count);
-        p.push_back(shard.index);
-      }
-    };
-    if (heartbeat_column_) range_and_shard();
-    p.push_back(after);
-    p.push_back(upto);
-    if (shard.count > 1) {
-      p.push_back(shard.count);
-      p.push_back(shard.index);
+    if (heartbeat_column_) {
+      p.insert(p.end(), {after, upto, ttl_seconds});
+      push_shard(p, shard);
     }
+    p.insert(p.end(), {after, upto});
+    push_shard(p, shard);
     return p;
   };
   const auto rows =

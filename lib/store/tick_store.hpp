@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -15,6 +16,14 @@
 #include "service/config.hpp"
 
 namespace engagementd {
+
+// Sorts a list of ids and drops repeats: the id lists this interface takes
+// and returns are in that form.
+template <typename Id>
+void sort_unique(std::vector<Id>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
 
 // The numbers the PHP pages show, columns of live_streams.
 struct Display {

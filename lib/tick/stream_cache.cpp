@@ -25,11 +25,6 @@ bool contains(const std::vector<std::int64_t>& sorted, std::int64_t id) {
   return std::binary_search(sorted.begin(), sorted.end(), id);
 }
 
-void sort_unique(std::vector<std::int64_t>& ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-}
-
 }  // namespace
 
 StreamCache::StreamCache(TickStore& db) : ForwardingStore(db) {}
@@ -159,10 +154,9 @@ void StreamCache::read_live_streams(std::chrono::milliseconds real_viewer_ttl, c
     for (const LiveStream& s : rows) entries_.push_back(to_entry(s));
     fn(rows);
   });
-  if (!std::is_sorted(entries_.begin(), entries_.end(),
-                      [](const Entry& a, const Entry& b) { return a.id < b.id; })) {
-    std::sort(entries_.begin(), entries_.end(),
-              [](const Entry& a, const Entry& b) { return a.id < b.id; });
+  const auto by_id = [](const Entry& a, const Entry& b) { return a.id < b.id; };
+  if (!std::is_sorted(entries_.begin(), entries_.end(), by_id)) {
+    std::sort(entries_.begin(), entries_.end(), by_id);
   }
   entries_.shrink_to_fit();
   filled_ = true;
