@@ -210,14 +210,7 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
   if ((engine_ && engine_->leader()) || pool_) {
     try {
       if (pool_) {
-        const std::vector<int> held = pool_->held();
-        pool_->release();
-        std::string shards;
-        for (const int shard : held) shards += (shards.empty() ? "" : ", ") + std::to_string(shard);
-        log_.notice(held.empty() ? std::string("held no shard; left the pool of instances")
-                                 : "released the leadership lease of shard" +
-                                       std::string(held.size() > 1 ? "s " : " ") + shards +
-                                       " and left the pool of instances");
+        pool_->release();  // it says which leases it let go
       } else {
         engine_->release();
         log_.notice("released the leadership lease");

@@ -5,6 +5,16 @@
 #include <set>
 
 namespace engagementd {
+namespace {
+
+// "0, 2": shards for the log.
+std::string shard_list(const std::vector<int>& shards) {
+  std::string out;
+  for (const int s : shards) out += (out.empty() ? "" : ", ") + std::to_string(s);
+  return out;
+}
+
+}  // namespace
 
 ShardPool::ShardPool(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
                      int count)
@@ -120,10 +130,9 @@ TickReport ShardPool::run(const TickSettings& settings) {
     above_fair_ = 0;
   }
 
-  std::string share;
-  for (const int s : mine) share += (share.empty() ? "" : ", ") + std::to_string(s);
-  share = "holding shard(s) " + (share.empty() ? std::string("none") : share) + " of " +
-          std::to_string(count_) + "; " + std::to_string(instances) + " instance(s) present";
+  const std::string share = "holding shard(s) " + (mine.empty() ? "none" : shard_list(mine)) +
+                            " of " + std::to_string(count_) + "; " + std::to_string(instances) +
+                            " instance(s) present";
   if (share != said_) {
     log_.notice(share);
     said_ = share;
@@ -132,8 +141,9 @@ TickReport ShardPool::run(const TickSettings& settings) {
 }
 
 void ShardPool::release() {
+  const std::vector<int> mine = held();
   std::string first_error;
-  for (const int shard : held()) {
+  for (const int shard : mine) {
     try {
       engine(shard).release();
     } catch (const std::exception& e) {
@@ -142,6 +152,10 @@ void ShardPool::release() {
   }
   store_.forget_instance(holder_);
   if (!first_error.empty()) throw std::runtime_error(first_error);
+  log_.notice(mine.empty() ? std::string("held no shard; left the pool of instances")
+                           : "released the leadership lease of shard" +
+                                 std::string(mine.size() > 1 ? "s " : " ") + shard_list(mine) +
+                                 " and left the pool of instances");
 }
 
 void ShardPool::drop_caches(const std::string& why) {

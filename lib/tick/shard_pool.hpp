@@ -38,7 +38,8 @@ class ShardPool {
   // database error other than a lost race, which leaves that shard to the
   // next tick.
   TickReport run(const TickSettings& settings);
-  // Lets every lease held go at once and removes the presence row.
+  // Lets every lease held go at once and removes the presence row; logs
+  // which shards it let go.
   void release();
   bool leader() const;
   // TickEngine::drop_cache for every shard held.
