@@ -22,6 +22,38 @@ define('ENGAGEMENTD_DISPLAY_COLUMNS', ['viewer_count', 'like_count', 'dislike_co
                                      'comment_count', 'max_viewers']);
 
 /**
+ * The kit's settings. Each is read from the site's .env (or the process
+ * environment) as ENGAGEMENTD_<NAME>, through the site's env(); a missing or
+ * out-of-range value falls back to the default, and an out-of-range one is
+ * written to the site's error log once per request. Every setting the kit
+ * reads is listed here with its default and range (php/README.md, "Settings").
+ */
+define('ENGAGEMENTD_KIT_SETTINGS', [
+    // name => [default, minimum, maximum]
+]);
+
+function engagementd_setting(string $name): int {
+    static $cache = [];
+    if (isset($cache[$name])) return $cache[$name];
+    if (!isset(ENGAGEMENTD_KIT_SETTINGS[$name])) {
+        throw new LogicException("engagementd kit: unknown setting $name");
+    }
+    [$default, $min, $max] = ENGAGEMENTD_KIT_SETTINGS[$name];
+    $raw = function_exists('env') ? env('ENGAGEMENTD_' . $name) : getenv('ENGAGEMENTD_' . $name);
+    $value = $default;
+    if ($raw !== null && $raw !== false && $raw !== '') {
+        $text = trim((string)$raw);
+        if (preg_match('/^-?[0-9]{1,12}$/', $text) && (int)$text >= $min && (int)$text <= $max) {
+            $value = (int)$text;
+        } else {
+            error_log("engagementd kit: ENGAGEMENTD_$name must be a whole number from $min to $max;"
+                      . " using $default");
+        }
+    }
+    return $cache[$name] = $value;
+}
+
+/**
  * The columns of one of the site's tables (names, lower case), read once per
  * request from information_schema.
  */
