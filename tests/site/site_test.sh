@@ -7,11 +7,17 @@
 # the site's endpoints over HTTP (tests/site/drive.php).
 #
 #   site_test.sh SOURCE_DIR ENGAGEMENTD MYSQL_CONF_FILE WORK_DIR [--time-zone TZ]
+#                [--scenario NAME]
 #
 # MYSQL_CONF_FILE holds "host=H port=P user=U password=W" (scripts/test.sh's
 # throwaway MariaDB). With --time-zone the scenario runs on a private MariaDB
 # started here (scripts/mariadb-test.sh) with --default-time-zone=TZ, so the
 # setting does not reach the tests that share the other server.
+# With --scenario NAME, once the site stands with the kit installed (before
+# `engagementd migrate`), tests/site/scenarios/NAME.sh is sourced instead of
+# the default scenario: it sees everything set up here (sql, $daemon, $site,
+# $work, $src, the SITE_* variables, $work/engagementd.yaml) and sets
+# daemon_pid for any daemon it starts, so that the cleanup stops it.
 # Exits 77 (skipped) when ../shared/site is absent.
 set -euo pipefail
 
@@ -20,7 +26,15 @@ daemon=${2:?engagementd binary}
 conf_file=${3:?mysql conf file}
 work=${4:?work dir}
 tz=""
-if [[ ${5:-} == --time-zone ]]; then tz=${6:?time zone}; fi
+scenario=""
+shift 4
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --time-zone) tz=${2:?time zone}; shift 2 ;;
+    --scenario) scenario=${2:?scenario name}; shift 2 ;;
+    *) echo "site_test.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
 
 shared=$(cd "$src/.." && pwd)/shared/site
 tarball=$shared/edd-faf6710.tar.gz
@@ -213,6 +227,13 @@ EOF
 export SITE_BASE=http://127.0.0.1:$php_port SITE_DB_HOST=$host SITE_DB_PORT=$port \
   SITE_DB_USER=$user SITE_DB_PASSWORD=$password SITE_DB_NAME=$db SITE_TTL=$ttl SITE_TICK=1 \
   SITE_TZ_LABEL=${tz:-server default}
+
+if [[ -n $scenario ]]; then
+  echo "== scenario: $scenario"
+  # shellcheck source=/dev/null
+  source "$src/tests/site/scenarios/$scenario.sh"
+  exit 0
+fi
 
 echo "== before migrate: the kit on the site's own schema"
 php "$src/tests/site/drive.php" before-migrate
