@@ -74,7 +74,7 @@ try {
                 'created_at' => $order['created_at']
             ];
         }, $orders)
-    ]);
+    ] + engagementd_freshness($display));
 } catch (Exception $e) {
     engagementd_fail(400, $e->getMessage());
 }

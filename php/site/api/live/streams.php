@@ -36,13 +36,13 @@ try {
             if (!$stream) {
                 throw new Exception('Stream not found');
             }
-            $stream = engagementd_with_display($stream);
+            $stream = engagementd_rows_display([$stream])[0];
             echo json_encode([
                 'success' => true,
                 'stream' => $stream,
                 'stats' => array_merge($stream, engagementd_stats($stream)),
                 'products' => $liveStream->getStreamProducts($streamId)
-            ]);
+            ] + engagementd_freshness($stream));
             break;
 
         case 'products':

@@ -48,7 +48,7 @@ try {
                 'viewer_id' => $viewerId,
                 'viewer_count' => $display['viewer_count'],
                 'includes_simulated' => $display['includes_simulated']
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         case 'leave':
@@ -60,7 +60,7 @@ try {
             echo json_encode([
                 'success' => true,
                 'viewer_count' => $display['viewer_count'] ?? 0
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         case 'list':
@@ -80,7 +80,7 @@ try {
                 }, $viewers),
                 'count' => $display['viewer_count'] ?? 0,
                 'includes_simulated' => $display['includes_simulated'] ?? 0
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         case 'count':
@@ -91,7 +91,7 @@ try {
                 'success' => true,
                 'count' => $display['viewer_count'] ?? 0,
                 'includes_simulated' => $display['includes_simulated'] ?? 0
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         default:

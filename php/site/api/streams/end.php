@@ -38,7 +38,7 @@ try {
             'orders' => $orders['orders_count'],
             'revenue' => $orders['total_revenue']
         ]
-    ]);
+    ] + engagementd_freshness($display));
 } catch (Exception $e) {
     engagementd_fail(400, $e->getMessage());
 }
