@@ -315,7 +315,7 @@ cleanup_staged() {
 # new file keeps its own time, which OPcache's check compares).
 stage() {
   local source=$1 target=$2 reference=$3 time=${4:-} new
-  mkdir -p "$(dirname "$target")"
+  (umask 022 && mkdir -p "$(dirname "$target")")
   new=$(mktemp "$(dirname "$target")/.engagementd-kit.XXXXXX")
   staged+=("$new" "$target")
   cat "$source" >"$new"
@@ -481,7 +481,11 @@ if [[ $mode == uninstall ]]; then
   exit 0
 fi
 
-adopt_legacy_state
+if [[ $mode == install ]]; then
+  adopt_legacy_state
+elif [[ -d $legacy && ! -e $state ]]; then
+  backup=$legacy/backup installed=$legacy/installed   # --check changes nothing
+fi
 
 # Check every file first: either all changes are made or none.
 plan=()

@@ -46,7 +46,7 @@ define('ENGAGEMENTD_KIT_SETTINGS', [
  * php/install.sh --kit-id prints the value for the kit's files; a test
  * checks that they agree.
  */
-define('ENGAGEMENTD_KIT_VERSION', '0393dce1d051376b');
+define('ENGAGEMENTD_KIT_VERSION', 'f88a7187c9a0f93f');
 if (!headers_sent()) header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
 
 function engagementd_setting(string $name): int {
@@ -721,6 +721,31 @@ function engagementd_page_stats(int $streamId, $siteStats): array {
     $display = engagementd_display($streamId);
     if ($display === null) return is_array($siteStats) ? $siteStats : [];
     return array_merge(is_array($siteStats) ? $siteStats : [], engagementd_stats($display));
+}
+
+/**
+ * For replay cards: rows of saved_streams with includes_simulated, the flag
+ * of the stream each replay row is linked to (saved_streams.stream_id,
+ * after `engagementd migrate`); 0 for an unlinked row.
+ */
+function engagementd_saved_flags(array $rows): array {
+    $ids = [];
+    if (engagementd_has_column('saved_streams', 'stream_id')
+        && engagementd_has_column('live_streams', 'includes_simulated')) {
+        foreach ($rows as $row) {
+            if (!empty($row['stream_id'])) $ids[(int)$row['stream_id']] = true;
+        }
+    }
+    $flags = [];
+    if ($ids) {
+        $flags = db()->query('SELECT id, includes_simulated FROM live_streams WHERE id IN ('
+            . implode(', ', array_keys($ids)) . ')')->fetchAll(PDO::FETCH_KEY_PAIR);
+    }
+    foreach ($rows as &$row) {
+        $row['includes_simulated'] = (int)($flags[(int)($row['stream_id'] ?? 0)] ?? 0);
+    }
+    unset($row);
+    return $rows;
 }
 
 /**

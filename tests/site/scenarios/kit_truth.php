@@ -258,23 +258,51 @@ case 'end-stale':
     break;
 
 case 'uninstall-live':
-    // A live stream the daemon simulates, for the uninstall steps.
+    // Two live streams the daemon simulates, for the uninstall steps; and
+    // the badge on every card with a count while the kit is there.
     $s = start_stream($seller, 'api/streams/start.php', 'Uninstalled while live');
     audience($s, $buyers, 2, 2);
-    wait_for('the daemon to simulate the stream', fn() => display($s)['includes_simulated'] === 1, 20);
-    $state['uninstall'] = $s;
+    $seller2 = new Client('seller_two', 9002);
+    $seller2->login('seller');
+    $other = start_stream($seller2, 'api/streams/start.php', 'Beside it');
+    wait_for('the daemon to simulate both streams',
+             fn() => display($s)['includes_simulated'] === 1 && display($other)['includes_simulated'] === 1, 20);
+    // The stream ended while the daemon was away is finalized on its return.
+    $taken = (int)$state['taken'];
+    wait_for("the daemon to finalize stream $taken",
+             fn() => value('SELECT finalized_ms FROM engagementd_stream_state WHERE stream_id = ?', [$taken]) !== null, 20);
+    [$code, $html] = $anon->raw('GET', 'live.php');
+    expect($code === 200, "live.php: HTTP $code");
+    $cards = preg_match_all('#<span class="mini-viewers">\S+ \d+ watching</span>\s*(<span class="engagementd-simulated-badge")?#u', $html, $m);
+    expect($cards === 1 && $m[1][0] !== '', 'live.php: the side card of the other live stream has no badge: ' . json_encode($m));
+    $recent = preg_match_all('#<span class="stat">\S+ [\d,]+ viewers</span>\s*(<span class="engagementd-simulated-badge")?#u', $html, $m);
+    $flagged = (int)value("SELECT COUNT(*) FROM (SELECT includes_simulated FROM live_streams WHERE status = 'archived'
+                             AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 12) r WHERE includes_simulated = 1");
+    expect($recent >= 3 && count(array_filter($m[1])) === $flagged && $flagged >= 1,
+           "live.php: recent stream cards $recent, badged " . count(array_filter($m[1])) . ", flagged in live_streams $flagged");
+    [$code, $html] = $seller->raw('GET', 'seller/dashboard.php');
+    expect($code === 200, "seller/dashboard.php: HTTP $code");
+    $replays = preg_match_all('#<span class="stat-value">[\d,]+</span>\s*(<span class="engagementd-simulated-badge")?#u', $html, $m);
+    $flagged = (int)value('SELECT COUNT(*) FROM saved_streams ss JOIN live_streams ls ON ls.id = ss.stream_id
+                            WHERE ss.seller_id = 9001 AND ls.includes_simulated = 1');
+    expect($flagged >= 1 && count(array_filter($m[1])) === $flagged,
+           "seller/dashboard.php: replay cards badged " . count(array_filter($m[1])) . ", flagged $flagged");
+    $state['uninstall'] = [$s, $other];
     save_state($stateFile, $state);
-    say("  stream $s live with a simulated audience: " . json_encode(display($s)));
+    say("  streams $s and $other live with a simulated audience; live.php's side card and $flagged of the seller's replay cards badged");
     break;
 
 case 'after-uninstall':
     // The site's own pages again: only real numbers (nothing carries a badge now).
-    $s = (int)$state['uninstall'];
-    $d = display($s);
+    [$s, $other] = $state['uninstall'];
+    foreach ([$s, $other] as $id) {
+        $d = display($id);
+        $real = real_counts($id);
+        expect($d['includes_simulated'] === 0 && $d['viewer_count'] === $real['viewers'] && $d['like_count'] === $real['likes']
+               && $d['dislike_count'] === $real['dislikes'] && $d['comment_count'] === $real['comments'],
+               "after uninstall live_streams of stream $id is not the real numbers: " . json_encode([$d, $real]));
+    }
     $real = real_counts($s);
-    expect($d['includes_simulated'] === 0 && $d['viewer_count'] === $real['viewers'] && $d['like_count'] === $real['likes']
-           && $d['dislike_count'] === $real['dislikes'] && $d['comment_count'] === $real['comments'],
-           'after uninstall live_streams is not the real numbers: ' . json_encode([$d, $real]));
     $r = $anon->json('GET', "api/streams/get.php?stream_id=$s");
     expect((int)$r['stream']['viewer_count'] === $real['viewers'] && (int)$r['stream']['like_count'] === $real['likes'],
            'streams/get.php after uninstall: ' . json_encode($r['stream']));

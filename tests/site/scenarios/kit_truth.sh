@@ -12,7 +12,10 @@
 #  - php/install.sh --uninstall with a live stream refuses while the daemon
 #    leads, stops it when told to (--stop-daemon=COMMAND), and leaves the
 #    site's own pages showing the real numbers;
-#  - install.sh --verify-url tells which kit the running PHP serves.
+#  - install.sh --verify-url tells which kit the running PHP serves: a
+#    second PHP server on the site with OPcache and
+#    opcache.validate_timestamps=0 (as a PHP-FPM tuned for speed) still
+#    serves the kit after --uninstall, until it is restarted.
 
 stale=5
 step() { php "$src/tests/site/scenarios/kit_truth.php" "$1" "$work/kit_truth.json"; }
@@ -37,8 +40,35 @@ echo "ENGAGEMENTD_STALE_AFTER=$stale" >>"$site/.env"
 sed -i 's/real_viewer_ttl: .*/real_viewer_ttl: 60s/' "$work/engagementd.yaml"
 export SITE_TTL=60 KIT_STALE_AFTER=$stale
 
+# The second server, with OPcache that never rechecks files.
+opcache_pid=""
+trap 'rc=$?; [[ -z $opcache_pid ]] || { kill "$opcache_pid"; wait "$opcache_pid"; } 2>/dev/null; (exit $rc); cleanup' EXIT
+start_opcache_php() {
+  local port
+  for _ in $(seq 1 20); do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+    php -d opcache.enable_cli=1 -d opcache.validate_timestamps=0 -d session.save_path="$work/sessions" \
+      -d display_errors=0 -S "127.0.0.1:$port" -t "$site" >>"$work/php-opcache.log" 2>&1 &
+    opcache_pid=$!
+    for _ in $(seq 1 50); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+      sleep 0.1
+    done
+    if kill -0 "$opcache_pid" 2>/dev/null; then
+      opcache_url="http://127.0.0.1:$port/api/live/viewers.php?action=count&stream_id=0"
+      return 0
+    fi
+  done
+  echo "FAIL: PHP's built-in server with OPcache did not start" >&2
+  exit 1
+}
+stop_opcache_php() { kill "$opcache_pid"; wait "$opcache_pid" 2>/dev/null || true; opcache_pid=""; }
+
 echo "== the running PHP serves the installed kit"
 install_sh --verify-url "$verify_url" "$site"
+start_opcache_php
+install_sh --verify-url "$opcache_url" "$site"
 
 echo "== no daemon ever, before migrate"
 step no-daemon-before-migrate
@@ -82,11 +112,24 @@ rc=0
 wait "$pid" || rc=$?
 daemon_pid=""
 [[ $rc -eq 0 ]] || { echo "FAIL: engagementd exited $rc when --uninstall stopped it" >&2; exit 1; }
-grep -q 'live streams rewritten to their real numbers (no badge without the kit): 1$' "$work/uninstall.out" \
+grep -q 'live streams rewritten to their real numbers (no badge without the kit): 2$' "$work/uninstall.out" \
   || { echo "FAIL: --uninstall did not rewrite the live stream" >&2; exit 1; }
 [[ ! -e $site/includes/engagementd.php ]] || { echo "FAIL: the kit is still there" >&2; exit 1; }
 step after-uninstall
 install_sh --verify-url "$verify_url" "$site"
+echo "== the server with OPcache (validate_timestamps=0) still serves the kit: --verify-url says so"
+rc=0
+install_sh --verify-url "$opcache_url" "$site" 2>"$work/verify.err" || rc=$?
+cat "$work/verify.err"
+if [[ $rc -eq 0 ]] || ! grep -q 'serves the kit .*, but the files in .* are the site' "$work/verify.err" \
+   || ! grep -q 'reload' "$work/verify.err"; then
+  echo "FAIL: --verify-url did not see the old code served by OPcache" >&2
+  exit 1
+fi
+stop_opcache_php
+start_opcache_php
+install_sh --verify-url "$opcache_url" "$site"
+stop_opcache_php
 
 if grep -E '^<[0-3]>' "$work/engagementd.log"; then
   echo "FAIL: the daemon's log has error lines (above)" >&2
