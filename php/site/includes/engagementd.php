@@ -46,7 +46,7 @@ define('ENGAGEMENTD_KIT_SETTINGS', [
  * php/install.sh --kit-id prints the value for the kit's files; a test
  * checks that they agree.
  */
-define('ENGAGEMENTD_KIT_VERSION', 'f88a7187c9a0f93f');
+define('ENGAGEMENTD_KIT_VERSION', '8db4f12a5faffc4e');
 if (!headers_sent()) header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
 
 function engagementd_setting(string $name): int {
