@@ -198,7 +198,15 @@ function engagementd_viewer_join(int $streamId, ?int $userId, string $sessionId,
         . ' VALUES (' . implode(', ', $marks) . ')'
         . " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), $reopen");
     $stmt->execute(array_merge([$streamId, $userId], array_values($extra)));
-    return (int)$db->lastInsertId();
+    $id = (int)$db->lastInsertId();
+    if ($id === 0 && $userId !== null) {
+        // A second tab's join within the same second changes no value, and
+        // the server then names no row: the user's row is the one.
+        $stmt = $db->prepare('SELECT id FROM stream_viewers WHERE stream_id = ? AND user_id = ?');
+        $stmt->execute([$streamId, $userId]);
+        $id = (int)$stmt->fetchColumn();
+    }
+    return $id;
 }
 
 /**
