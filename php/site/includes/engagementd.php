@@ -485,8 +485,13 @@ function engagementd_answer_error(Throwable $e): void {
         $body = ['success' => false, 'error' => $e->getMessage()];
     } else {
         $id = bin2hex(random_bytes(6));
+        // The values a duplicate-key error quotes (a stream key) stay out of
+        // the log too; the line is bounded and its control characters escaped.
+        $detail = preg_replace("/Duplicate entry '.*?' for key/s", "Duplicate entry '...' for key",
+                               $e->getMessage());
         error_log(sprintf('engagementd kit: error %s in %s: %s: %s (%s:%d)', $id,
-                          $_SERVER['SCRIPT_NAME'] ?? '?', get_class($e), $e->getMessage(),
+                          $_SERVER['SCRIPT_NAME'] ?? '?', get_class($e),
+                          substr(addcslashes((string)$detail, "\0..\37\\"), 0, 2000),
                           basename($e->getFile()), $e->getLine()));
         $status = 500;
         $body = ['success' => false, 'error' => "The request failed (error id $id)", 'error_id' => $id];
