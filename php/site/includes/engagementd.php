@@ -721,6 +721,11 @@ function engagementd_require_same_origin(): void {
     }
 }
 
+/** The request's media type, lower case, without parameters. */
+function engagementd_content_type(): string {
+    return strtolower(trim(explode(';', (string)($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
+}
+
 /**
  * The body of a state-changing request: a POST from the site's own pages
  * with Content-Type application/json and a JSON object. $beacon also takes
@@ -732,7 +737,7 @@ function engagementd_json_request(bool $beacon = false): array {
         header('Allow: POST');
         throw new EngagementdRequestError('This action needs a POST', 405);
     }
-    $type = strtolower(trim(explode(';', (string)($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
+    $type = engagementd_content_type();
     if ($type !== 'application/json' && !($beacon && $type === 'text/plain')) {
         throw new EngagementdRequestError('Content-Type must be application/json', 415);
     }

@@ -32,8 +32,7 @@ try {
     if (!$post && ($action === 'join' || $action === 'leave')) {
         engagementd_fail(405, 'This action needs a POST');
     }
-    if ($post && $action === 'join' && !preg_match('#^application/json\b#i',
-                                                   (string)($_SERVER['CONTENT_TYPE'] ?? ''))) {
+    if ($post && $action === 'join' && engagementd_content_type() !== 'application/json') {
         engagementd_fail(415, 'Content-Type must be application/json');
     }
 
