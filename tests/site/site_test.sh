@@ -201,6 +201,9 @@ for _ in $(seq 1 20); do
 done
 [[ -n $php_pid ]] || { echo "PHP's built-in server did not start" >&2; exit 1; }
 echo "PHP built-in server on 127.0.0.1:$php_port (pid $php_pid)"
+# The site's address is its APP_URL (the kit checks the Origin of every POST
+# against it); the site reads .env on every request.
+sed -i "s|^APP_URL=.*|APP_URL=http://127.0.0.1:$php_port|" "$site/.env"
 
 ttl=4
 echo "ENGAGEMENTD_REAL_VIEWER_TTL=$ttl" >>"$site/.env"

@@ -37,6 +37,6 @@ try {
             'action' => 'deleted'
         ]);
     }
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

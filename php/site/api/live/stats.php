@@ -20,7 +20,7 @@ try {
     $vendorInfo = engagementd_require_vendor();
 
     if (!isset($_GET['stream_id'])) {
-        throw new Exception('Stream ID is required');
+        throw new EngagementdRequestError('Stream ID is required');
     }
     $streamId = (int)$_GET['stream_id'];
 
@@ -32,7 +32,7 @@ try {
 
     $viewers = engagementd_real_viewers($streamId);
 
-    $recentComments = (new StreamInteraction())->getStreamComments($streamId, 50);
+    $recentComments = engagementd_comments($streamId, 50);
     $orders = (new StreamOrder())->getStreamOrders($streamId);
 
     echo json_encode([
@@ -75,6 +75,6 @@ try {
             ];
         }, $orders)
     ] + engagementd_freshness($display));
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -39,6 +39,6 @@ try {
             'revenue' => $orders['total_revenue']
         ]
     ] + engagementd_freshness($display));
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -13,11 +13,10 @@ require_once __DIR__ . '/../../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
-if (($_SESSION['user_role'] ?? null) !== 'admin') {
-    engagementd_fail(403, 'Access denied');
-}
-
 try {
+    if (!engagementd_is_admin()) {
+        engagementd_fail(403, 'Access denied');
+    }
     $pdo = db();
     $flag = engagementd_has_column('live_streams', 'includes_simulated')
         ? "MAX(CASE WHEN status = 'live' THEN includes_simulated ELSE 0 END)" : '0';
@@ -58,6 +57,6 @@ try {
             'avg_revenue' => $totalStreams > 0 ? $totalRevenue / $totalStreams : 0
         ]
     ] + engagementd_freshness_of_rows($live));
-} catch (Exception $e) {
-    engagementd_fail(500, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }
