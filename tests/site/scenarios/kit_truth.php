@@ -52,6 +52,13 @@ function kit_pages(int $s, Client $anon, Client $owner, Client $admin): array {
     $r = $anon->json('GET', "api/live/streams.php?action=get&stream_id=$s");
     $add('live/streams.php?action=get', $r['stream'], $all);
     $add('live/streams.php?action=get (top)', $r, ['numbers_source' => 'numbers_source']);
+    $r = $anon->json('GET', "api/streams/get.php?stream_id=$s");
+    $add('streams/get.php', $r['stream'], $all);
+    $add('streams/get.php (top)', $r, ['numbers_source' => 'numbers_source']);
+    $r = $anon->json('GET', 'api/streams/list.php?type=active&limit=50');
+    $rows = array_values(array_filter($r['active'], fn($x) => (int)$x['id'] === $s));
+    expect(count($rows) === 1, "streams/list.php?type=active: stream $s not listed");
+    $add('streams/list.php?type=active', $rows[0], $all + ['current_viewers' => 'viewer_count']);
     $r = $anon->json('GET', 'api/live/streams.php?action=list&limit=50');
     $rows = array_values(array_filter($r['streams'], fn($x) => (int)$x['id'] === $s));
     expect(count($rows) === 1, "live/streams.php?action=list: stream $s not listed");
