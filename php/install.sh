@@ -457,7 +457,7 @@ if [[ $mode == uninstall ]]; then
       echo "$prog: engagementd is running on this site's database:" >&2
       printf '  %s\n' "$holders" >&2
       echo "  Removing the kit now would leave it and the site's old generator both writing live_streams." >&2
-      echo "  Stop it first (systemctl stop engagementd; see README, 'Removing engagementd')," >&2
+      echo "  Stop it first (systemctl stop engagementd; see README, 'Removing engagementd and the kit')," >&2
       echo "  or run with --stop-daemon[=COMMAND]. Nothing was changed." >&2
       exit 1
     fi
