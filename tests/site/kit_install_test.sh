@@ -55,6 +55,16 @@ echo "== install again: nothing to do"
 install "$site" | tee "$work/again.txt"
 grep -q 'already installed' "$work/again.txt" || fail "second install was not a no-op"
 
+echo "== uninstall without the site's database settings (no .env): refused, nothing changed"
+before=$(cd "$site" && find . -type f -exec sha256sum {} + | sort)
+rc=0
+install --uninstall "$site" >"$work/out.txt" 2>&1 || rc=$?
+cat "$work/out.txt"
+[[ $rc -ne 0 ]] && grep -q "cannot read the site's database settings" "$work/out.txt" \
+  || fail "--uninstall went on without knowing whether engagementd runs"
+[[ $(cd "$site" && find . -type f -exec sha256sum {} + | sort) == "$before" && -f $kit_state/installed ]] \
+  || fail "a refused --uninstall changed something"
+
 echo "== uninstall: byte-identical"
 install --uninstall --skip-db-check "$site" | tail -n 1
 diff -r "$orig" "$site" || fail "the site differs from the original after --uninstall"
