@@ -30,6 +30,13 @@ define('ENGAGEMENTD_DISPLAY_COLUMNS', ['viewer_count', 'like_count', 'dislike_co
  */
 define('ENGAGEMENTD_KIT_SETTINGS', [
     // name => [default, minimum, maximum]
+    // Seconds without a tick of engagementd for a live stream after which
+    // the kit shows the stream's real numbers instead of the last ones the
+    // daemon wrote. Above a restart's length: a short stop keeps the numbers.
+    'STALE_AFTER' => [60, 5, 86400],
+    // engagementd's simulation.real_viewer_ttl, in seconds: the kit counts
+    // real viewers the daemon's way when it shows them itself.
+    'REAL_VIEWER_TTL' => [60, 1, 86400],
     // Seconds a join token from the page render stays good.
     'JOIN_TOKEN_SECONDS' => [600, 30, 86400],
     // Open guest sessions counted per address and stream (a household or an
@@ -41,6 +48,16 @@ define('ENGAGEMENTD_KIT_SETTINGS', [
     // another guest of the same address joins the stream.
     'GUEST_IDLE_SECONDS' => [300, 60, 86400],
 ]);
+
+/**
+ * The kit's version. Every response of a kit file whose headers are not yet
+ * sent carries it (X-Engagementd-Kit), so `php/install.sh --verify-url`
+ * can tell whether the running PHP (OPcache) still serves older code.
+ * php/install.sh --kit-id prints the value for the kit's files; a test
+ * checks that they agree.
+ */
+define('ENGAGEMENTD_KIT_VERSION', '27e5b4c97611bffb');
+if (!headers_sent()) header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
 
 function engagementd_setting(string $name): int {
     static $cache = [];
@@ -99,8 +116,10 @@ function engagementd_with_display(array $row): array {
 
 /**
  * A stream's display numbers: id, status, started_at, ended_at, the display
- * columns and includes_simulated; null when the stream does not exist.
- * Nothing is counted here: these are the numbers engagementd wrote.
+ * columns, includes_simulated and the freshness keys (engagementd_fresh());
+ * null when the stream does not exist. These are the numbers engagementd
+ * wrote, or, for a live stream it has not ticked within STALE_AFTER (or
+ * ever), its real numbers counted from the site's rows.
  */
 function engagementd_display(int $streamId): ?array {
     $flag = engagementd_has_column('live_streams', 'includes_simulated')
@@ -108,15 +127,182 @@ function engagementd_display(int $streamId): ?array {
     $stmt = db()->prepare("
         SELECT id, vendor_id, status, started_at, ended_at,
                viewer_count, like_count, dislike_count, comment_count, max_viewers,
-               $flag
-          FROM live_streams WHERE id = ?
+               $flag, " . engagementd_tick_columns('ls') . "
+          FROM live_streams ls WHERE id = ?
     ");
     $stmt->execute([$streamId]);
     $row = $stmt->fetch(PDO::FETCH_ASSOC);
     if (!$row) return null;
     $row = engagementd_with_display($row);
     $row['id'] = (int)$row['id'];
-    return $row;
+    return engagementd_fresh([$row])[0];
+}
+
+/**
+ * Which of the daemon's columns that tell when it ticked exist
+ * ("table.column" => true): one information_schema read per request.
+ */
+function engagementd_tick_sources(): array {
+    static $cache = null;
+    if ($cache === null) {
+        $stmt = db()->query("
+            SELECT CONCAT(LOWER(TABLE_NAME), '.', LOWER(COLUMN_NAME)) FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE()
+               AND TABLE_NAME IN ('engagementd_leader', 'engagementd_stream_state')
+               AND COLUMN_NAME IN ('last_tick_ms', 'real_peak', 'shard')
+        ");
+        $cache = array_flip($stmt->fetchAll(PDO::FETCH_COLUMN));
+    }
+    return $cache;
+}
+
+/**
+ * Select expressions over live_streams AS $ls: when engagementd last
+ * advanced the stream (engagementd_tick_ms, milliseconds on the database's
+ * clock, 0 for never), the real peak it followed (engagementd_real_peak) and
+ * the database's now (engagementd_now_ms). The tick is the later of the
+ * stream's state row and its shard's lease row: the daemon writes a state
+ * row only when the stream's numbers change, and the lease row every tick
+ * (the stream's shard is the daemon's hash of its id, modulo the number of
+ * lease rows, one per shard: lib/store/shard_hash.hpp).
+ */
+function engagementd_tick_columns(string $ls): string {
+    $has = engagementd_tick_sources();
+    $state = isset($has['engagementd_stream_state.last_tick_ms'])
+        ? "(SELECT st.last_tick_ms FROM engagementd_stream_state st WHERE st.stream_id = $ls.id)" : 'NULL';
+    $peak = isset($has['engagementd_stream_state.real_peak'])
+        ? "(SELECT st.real_peak FROM engagementd_stream_state st WHERE st.stream_id = $ls.id)" : 'NULL';
+    $lease = 'NULL';
+    if (isset($has['engagementd_leader.last_tick_ms'], $has['engagementd_leader.shard'])) {
+        $hash = "(((($ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11) % 2147483587)";
+        $lease = "(SELECT el.last_tick_ms FROM engagementd_leader el WHERE el.shard ="
+               . " $hash % (SELECT GREATEST(1, COUNT(*)) FROM engagementd_leader))";
+    }
+    return "GREATEST(COALESCE($state, 0), COALESCE($lease, 0)) AS engagementd_tick_ms,"
+         . " $peak AS engagementd_real_peak,"
+         . ' CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) AS engagementd_now_ms';
+}
+
+/**
+ * Rows of live_streams (with engagementd_tick_columns()) with their
+ * freshness: each gets
+ *   numbers_source                'engagementd' (the daemon's numbers) or
+ *                                 'real_rows' (counted from the site's rows now)
+ *   numbers_age_seconds           how old the numbers are (0 when counted now)
+ *   engagementd_tick_age_seconds  seconds since engagementd last advanced the
+ *                                 stream, null when it never has
+ * and a live stream that engagementd has not ticked within STALE_AFTER (or
+ * ever) gets its real numbers, counted as engagementd counts them, with
+ * includes_simulated = 0. A stream no longer live keeps the numbers written
+ * at its end.
+ */
+function engagementd_fresh(array $rows): array {
+    $staleMs = 1000 * engagementd_setting('STALE_AFTER');
+    $stale = [];
+    foreach ($rows as $i => $row) {
+        $tick = (int)($row['engagementd_tick_ms'] ?? 0);
+        $now = (int)($row['engagementd_now_ms'] ?? 0);
+        $age = $tick > 0 ? max(0, intdiv($now - $tick, 1000)) : null;
+        $row['numbers_source'] = 'engagementd';
+        $row['numbers_age_seconds'] = $age;
+        $row['engagementd_tick_age_seconds'] = $age;
+        if (($row['status'] ?? '') === 'live' && ($tick <= 0 || $now - $tick > $staleMs)) {
+            $stale[(int)$row['id']][] = $i;
+        }
+        $rows[$i] = $row;
+    }
+    if ($stale) {
+        $real = engagementd_real_numbers(array_keys($stale));
+        foreach ($stale as $id => $indexes) {
+            foreach ($indexes as $i) {
+                $row = $rows[$i];
+                $r = $real[$id];
+                $row['viewer_count'] = $r['viewers'];
+                $row['max_viewers'] = max($r['viewers'], (int)($row['engagementd_real_peak'] ?? 0));
+                $row['like_count'] = $r['likes'];
+                $row['dislike_count'] = $r['dislikes'];
+                $row['comment_count'] = $r['comments'];
+                $row['includes_simulated'] = 0;
+                if (array_key_exists('current_viewers', $row)) $row['current_viewers'] = $r['viewers'];
+                $row['numbers_source'] = 'real_rows';
+                $row['numbers_age_seconds'] = 0;
+                $rows[$i] = $row;
+            }
+        }
+    }
+    foreach ($rows as &$row) {
+        unset($row['engagementd_tick_ms'], $row['engagementd_now_ms'], $row['engagementd_real_peak']);
+    }
+    unset($row);
+    return $rows;
+}
+
+/** The freshness keys of a row from engagementd_fresh(), for a JSON answer. */
+function engagementd_freshness(?array $row): array {
+    return [
+        'numbers_source' => $row['numbers_source'] ?? 'engagementd',
+        'numbers_age_seconds' => $row['numbers_age_seconds'] ?? null,
+        'engagementd_tick_age_seconds' => $row['engagementd_tick_age_seconds'] ?? null,
+    ];
+}
+
+/**
+ * The freshness keys of several rows together (a total over streams):
+ * numbers_source is 'engagementd', 'real_rows' or 'mixed'; the ages are the
+ * oldest (null when a stream was never ticked).
+ */
+function engagementd_freshness_of_rows(array $rows): array {
+    $sources = [];
+    $age = 0;
+    $tick = 0;
+    foreach ($rows as $row) {
+        $f = engagementd_freshness($row);
+        $sources[$f['numbers_source']] = true;
+        $age = ($age === null || $f['numbers_age_seconds'] === null) ? null : max($age, $f['numbers_age_seconds']);
+        $tick = ($tick === null || $f['engagementd_tick_age_seconds'] === null)
+            ? null : max($tick, $f['engagementd_tick_age_seconds']);
+    }
+    return [
+        'numbers_source' => count($sources) > 1 ? 'mixed' : (array_key_first($sources) ?? 'engagementd'),
+        'numbers_age_seconds' => $age,
+        'engagementd_tick_age_seconds' => $tick,
+    ];
+}
+
+/**
+ * The real numbers of streams, counted from the site's rows as engagementd
+ * counts them (lib/store): viewers = open real sessions (with
+ * stream_viewers.last_seen_at, those seen within REAL_VIEWER_TTL), likes,
+ * dislikes and comments = real interaction rows. [id => [viewers, likes,
+ * dislikes, comments]].
+ */
+function engagementd_real_numbers(array $ids): array {
+    $out = [];
+    foreach ($ids as $id) $out[(int)$id] = ['viewers' => 0, 'likes' => 0, 'dislikes' => 0, 'comments' => 0];
+    if (!$out) return $out;
+    $list = implode(', ', array_keys($out));
+    $fresh = '';
+    if (engagementd_has_column('stream_viewers', 'last_seen_at')) {
+        $fresh = ' AND COALESCE(last_seen_at, joined_at) >= NOW() - INTERVAL '
+               . engagementd_setting('REAL_VIEWER_TTL') . ' SECOND';
+    }
+    $db = db();
+    foreach ($db->query("
+        SELECT stream_id, COUNT(*) FROM stream_viewers
+         WHERE stream_id IN ($list) AND is_fake = 0 AND left_at IS NULL$fresh
+         GROUP BY stream_id
+    ")->fetchAll(PDO::FETCH_NUM) as [$id, $n]) {
+        $out[(int)$id]['viewers'] = (int)$n;
+    }
+    $kinds = ['like' => 'likes', 'dislike' => 'dislikes', 'comment' => 'comments'];
+    foreach ($db->query("
+        SELECT stream_id, CAST(interaction_type AS CHAR), COUNT(*) FROM stream_interactions
+         WHERE stream_id IN ($list) AND is_fake = 0 AND interaction_type IN ('like', 'dislike', 'comment')
+         GROUP BY stream_id, interaction_type
+    ")->fetchAll(PDO::FETCH_NUM) as [$id, $kind, $n]) {
+        if (isset($kinds[$kind])) $out[(int)$id][$kinds[$kind]] = (int)$n;
+    }
+    return $out;
 }
 
 /** Seconds since the stream started, on the database's clock (any time zone). */
@@ -348,6 +534,10 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
         }
         $duration = (int)$stream['engagementd_duration'];
         $orders = engagementd_orders($streamId);
+        // Shown from the site's rows (no daemon ticks the stream): the stream
+        // ends with its real numbers, as engagementd would finalize it.
+        $real = engagementd_display($streamId);
+        $real = $real['numbers_source'] === 'real_rows' ? engagementd_real_final($streamId, $real) : null;
 
         if ($action === 'save') {
             $videoUrl = engagementd_replay_url($stream, $videoUrl);
@@ -375,7 +565,19 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
              WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0
         ")->execute([$streamId]);
 
+        if ($real !== null) {
+            $db->prepare('UPDATE live_streams SET viewer_count = ?, max_viewers = ?, like_count = ?,'
+                . ' dislike_count = ?, comment_count = ?'
+                . (engagementd_has_column('live_streams', 'includes_simulated') ? ', includes_simulated = 0' : '')
+                . ' WHERE id = ?')
+               ->execute([$real['viewer_count'], $real['max_viewers'], $real['like_count'],
+                          $real['dislike_count'], $real['comment_count'], $streamId]);
+        }
         $display = engagementd_display($streamId);
+        if ($real !== null) {
+            $display['numbers_source'] = 'real_rows';
+            $display['numbers_age_seconds'] = 0;
+        }
         if ($action === 'save') {
             engagementd_write_saved_stream($stream, $display, $duration, $videoUrl,
                                            $orders['total_revenue']);
@@ -386,6 +588,25 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
         throw $e;
     }
     return [$stream, $display, $duration, $videoUrl, $orders];
+}
+
+/**
+ * A live stream's final real numbers, as engagementd's finalization counts
+ * them for a stream without a simulated audience: viewer_count = the
+ * distinct real sessions over the stream, max_viewers = the real peak
+ * known (the daemon's, or now), likes, dislikes and comments as $live
+ * (engagementd_display() of the stream, counted from the site's rows).
+ */
+function engagementd_real_final(int $streamId, array $live): array {
+    $distinct = engagementd_has_column('stream_viewers', 'session_id') ? 'COUNT(DISTINCT session_id)' : 'COUNT(*)';
+    $stmt = db()->prepare("SELECT $distinct FROM stream_viewers WHERE stream_id = ? AND is_fake = 0");
+    $stmt->execute([$streamId]);
+    $total = (int)$stmt->fetchColumn();
+    return ['viewer_count' => $total,
+            'max_viewers' => max($live['max_viewers'], $live['viewer_count']),
+            'like_count' => $live['like_count'],
+            'dislike_count' => $live['dislike_count'],
+            'comment_count' => $live['comment_count']];
 }
 
 /** The replay row, in this installation's saved_streams shape. */
@@ -561,18 +782,60 @@ function engagementd_page_stats(int $streamId, $siteStats): array {
     return array_merge(is_array($siteStats) ? $siteStats : [], engagementd_stats($display));
 }
 
-/** For list pages: each row's current_viewers is its display viewer_count. */
-function engagementd_rows_display(array $rows): array {
-    foreach ($rows as &$row) {
-        $row = engagementd_with_display($row);
-        if (array_key_exists('viewer_count', $row)) {
-            $row['current_viewers'] = ($row['status'] ?? 'live') === 'live' ? $row['viewer_count'] : 0;
+/**
+ * For replay cards: rows of saved_streams with includes_simulated, the flag
+ * of the stream each replay row is linked to (saved_streams.stream_id,
+ * after `engagementd migrate`); 0 for an unlinked row.
+ */
+function engagementd_saved_flags(array $rows): array {
+    $ids = [];
+    if (engagementd_has_column('saved_streams', 'stream_id')
+        && engagementd_has_column('live_streams', 'includes_simulated')) {
+        foreach ($rows as $row) {
+            if (!empty($row['stream_id'])) $ids[(int)$row['stream_id']] = true;
         }
+    }
+    $flags = [];
+    if ($ids) {
+        $flags = db()->query('SELECT id, includes_simulated FROM live_streams WHERE id IN ('
+            . implode(', ', array_keys($ids)) . ')')->fetchAll(PDO::FETCH_KEY_PAIR);
+    }
+    foreach ($rows as &$row) {
+        $row['includes_simulated'] = (int)($flags[(int)($row['stream_id'] ?? 0)] ?? 0);
     }
     unset($row);
     return $rows;
 }
 
+/**
+ * For list pages: rows of live_streams (ls.*) with their display numbers
+ * and freshness (engagementd_fresh()): a live stream no daemon ticks shows
+ * its real numbers; each row's current_viewers is its viewer_count while
+ * live.
+ */
+function engagementd_rows_display(array $rows): array {
+    $ids = [];
+    foreach ($rows as $row) {
+        if (isset($row['id'])) $ids[(int)$row['id']] = true;
+    }
+    $ticks = [];
+    if ($ids) {
+        $stmt = db()->query('SELECT ls.id, ' . engagementd_tick_columns('ls')
+            . ' FROM live_streams ls WHERE ls.id IN (' . implode(', ', array_keys($ids)) . ')');
+        foreach ($stmt->fetchAll(PDO::FETCH_ASSOC) as $t) $ticks[(int)$t['id']] = $t;
+    }
+    foreach ($rows as &$row) {
+        $row = engagementd_with_display($row);
+        $t = $ticks[(int)($row['id'] ?? 0)] ?? [];
+        unset($t['id']);
+        $row = $t + $row;
+        if (array_key_exists('viewer_count', $row)) {
+            $row['current_viewers'] = ($row['status'] ?? 'live') === 'live' ? $row['viewer_count'] : 0;
+        }
+    }
+    unset($row);
+    return engagementd_fresh($rows);
+}
 
 // ---- What a browser may see and do (php/README.md, "Security") ----
 
@@ -591,6 +854,8 @@ define('ENGAGEMENTD_PUBLIC_STREAM_COLUMNS', [
     'seconds_until_start', 'is_live',
     'viewer_count', 'like_count', 'dislike_count', 'comment_count', 'max_viewers',
     'includes_simulated', 'current_viewers',
+    // how fresh the numbers are (engagementd_fresh())
+    'numbers_source', 'numbers_age_seconds', 'engagementd_tick_age_seconds',
     // engagementd_stats()' keys, but its orders and revenue
     'likes_count', 'dislikes_count', 'comments_count', 'total_viewers',
 ]);

@@ -29,7 +29,7 @@ try {
                 'orders' => $orders['orders_count'],
                 'includes_simulated' => $display['includes_simulated']
             ]
-        ]);
+        ] + engagementd_freshness($display));
     } else {
         echo json_encode([
             'success' => true,

@@ -74,7 +74,7 @@ try {
                 'created_at' => $order['created_at']
             ];
         }, $orders)
-    ]);
+    ] + engagementd_freshness($display));
 } catch (Throwable $e) {
     engagementd_answer_error($e);
 }

@@ -39,13 +39,13 @@ try {
             if (!$stream) {
                 throw new EngagementdRequestError('Stream not found', 404);
             }
-            $stream = engagementd_with_display($stream);
+            $stream = engagementd_rows_display([$stream])[0];
             echo json_encode([
                 'success' => true,
                 'stream' => engagementd_stream_view($stream),
                 'stats' => engagementd_stream_view(array_merge($stream, engagementd_stats($stream))),
                 'products' => $liveStream->getStreamProducts($streamId)
-            ]);
+            ] + engagementd_freshness($stream));
             break;
 
         case 'products':

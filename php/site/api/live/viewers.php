@@ -61,7 +61,7 @@ try {
                 'counted' => $viewerId !== null,
                 'viewer_count' => $display['viewer_count'],
                 'includes_simulated' => $display['includes_simulated']
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         case 'leave':
@@ -73,7 +73,7 @@ try {
             echo json_encode([
                 'success' => true,
                 'viewer_count' => $display['viewer_count'] ?? 0
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         case 'list':
@@ -97,7 +97,7 @@ try {
                 }, $viewers),
                 'count' => $display['viewer_count'],
                 'includes_simulated' => $display['includes_simulated']
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         case 'count':
@@ -108,7 +108,7 @@ try {
                 'success' => true,
                 'count' => $display['viewer_count'] ?? 0,
                 'includes_simulated' => $display['includes_simulated'] ?? 0
-            ]);
+            ] + engagementd_freshness($display));
             break;
 
         default:

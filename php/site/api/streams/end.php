@@ -38,7 +38,7 @@ try {
             'orders' => $orders['orders_count'],
             'revenue' => $orders['total_revenue']
         ]
-    ]);
+    ] + engagementd_freshness($display));
 } catch (Throwable $e) {
     engagementd_answer_error($e);
 }

@@ -43,8 +43,8 @@ try {
                 'comment_count' => $display['comment_count'],
                 'max_viewers' => $display['max_viewers'],
                 'includes_simulated' => $display['includes_simulated']
-            ]
-        ]);
+            ] + engagementd_freshness($display)
+        ] + engagementd_freshness($display));
     } else {
         $results = (new FakeEngagementGenerator())->processAllActiveStreams();
         echo json_encode([

@@ -36,7 +36,8 @@ try {
     if (!$stream) {
         engagementd_fail(404, 'Stream not found');
     }
-    $stream = engagementd_with_display($stream);
+    // A live stream no daemon ticks shows its real numbers (engagementd_fresh()).
+    $stream = engagementd_rows_display([$stream])[0];
 
     $isLive = $stream['status'] === 'live';
     $playback = null;
@@ -55,7 +56,7 @@ try {
         'stream' => $stream,
         'stream_url' => $playback,
         'is_live' => $isLive
-    ]);
+    ] + engagementd_freshness($stream));
 } catch (Throwable $e) {
     engagementd_answer_error($e);
 }

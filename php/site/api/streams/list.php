@@ -35,7 +35,8 @@ function engagementd_list_streams(string $where, string $extra, string $order, ?
          LIMIT $limit OFFSET $offset
     ");
     $stmt->execute($params);
-    return engagementd_stream_views($stmt->fetchAll(PDO::FETCH_ASSOC));
+    // Live rows no daemon ticks show their real numbers (engagementd_fresh()).
+    return engagementd_stream_views(engagementd_rows_display($stmt->fetchAll(PDO::FETCH_ASSOC)));
 }
 
 try {

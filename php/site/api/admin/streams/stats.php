@@ -30,6 +30,15 @@ try {
                COALESCE($flag, 0) AS includes_simulated
           FROM live_streams
     ")->fetch(PDO::FETCH_ASSOC);
+    // The live total as the pages show it: a stream no daemon ticks counts
+    // with its real numbers (engagementd_fresh()).
+    $live = engagementd_rows_display($pdo->query("
+        SELECT id, status, viewer_count, like_count, dislike_count, comment_count, max_viewers,
+               " . (engagementd_has_column('live_streams', 'includes_simulated') ? 'includes_simulated' : '0 AS includes_simulated') . "
+          FROM live_streams WHERE status = 'live'
+    ")->fetchAll(PDO::FETCH_ASSOC));
+    $row['total_viewers'] = array_sum(array_column($live, 'viewer_count'));
+    $row['includes_simulated'] = $live ? max(array_column($live, 'includes_simulated')) : 0;
     $totalRevenue = (float)$pdo->query('SELECT COALESCE(SUM(amount), 0) FROM stream_orders')
                                ->fetchColumn();
     $totalStreams = (int)$row['total_streams'];
@@ -47,7 +56,7 @@ try {
             'total_revenue' => $totalRevenue,
             'avg_revenue' => $totalStreams > 0 ? $totalRevenue / $totalStreams : 0
         ]
-    ]);
+    ] + engagementd_freshness_of_rows($live));
 } catch (Throwable $e) {
     engagementd_answer_error($e);
 }
