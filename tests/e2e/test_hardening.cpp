@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -88,13 +89,13 @@ bool in_memory(pid_t pid, const std::string& needle, std::size_t& searched) {
 TEST_CASE("a 10 MiB setting value: one bounded log line, control characters escaped, ticks fast") {
   TestDatabase db;
   auto site = db.site();
+  const std::string yaml = db.write_yaml("tick:\n  interval: 200ms\n");
+  std::string out;
+  REQUIRE(run_command({kBinary, "migrate", "-c", yaml}, out) == 0);
   if (is_mysql()) {
     // As some sites have it (TEXT holds 64 KiB at most).
     *site << "ALTER TABLE global_stream_settings MODIFY setting_value LONGTEXT NULL";
   }
-  const std::string yaml = db.write_yaml("tick:\n  interval: 200ms\n");
-  std::string out;
-  REQUIRE(run_command({kBinary, "migrate", "-c", yaml}, out) == 0);
   site::add_stream(*site);
   Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/run.log");
   REQUIRE(eventually([&] { return tick_times(daemon.log()).size() >= 8; }));
@@ -124,9 +125,11 @@ TEST_CASE("a 10 MiB setting value: one bounded log line, control characters esca
   const double before_ms = median(before), after_ms = median(after);
   std::printf("setting value: median tick %.2f ms before, %.2f ms with a 10 MiB like_rate (%s)\n",
               before_ms, after_ms, is_mysql() ? "mariadb" : "sqlite");
-  // The value is read at most 257 characters a tick: reading it whole took
-  // tens of milliseconds more per tick.
-  CHECK(after_ms <= std::max(3 * before_ms, before_ms + 15.0));
+  // MariaDB sends at most 257 characters of the value a tick: sending it
+  // whole took tens of milliseconds more per tick. (SQLite loads a whole
+  // TEXT value to take part of it: there a 10 MiB value still costs its
+  // reading, in the daemon's own process, which the figure above shows.)
+  if (is_mysql()) CHECK(after_ms <= std::max(3 * before_ms, before_ms + 15.0));
 
   // Logged once per distinct (bounded) text: the two values start alike, so
   // one line, whatever their length.
@@ -180,7 +183,7 @@ TEST_CASE("the running daemon holds no database password in memory and is not du
        << "\n  user: " << user << "\n  password_file: " << pw_file
        << "\n  reconnect_max: 200ms\ntick:\n  interval: 200ms\n";
   std::ofstream(dir + "/engagementd.yaml") << yaml.str();
-  for (const std::string f : {pw_file, dir + "/engagementd.yaml"}) {
+  for (const std::string& f : {pw_file, dir + "/engagementd.yaml"}) {
     REQUIRE(::chown(f.c_str(), 65534, 65534) == 0);
     REQUIRE(::chmod(f.c_str(), 0600) == 0);
   }

@@ -58,17 +58,16 @@ std::string packet(unsigned char seq, const std::string& payload) {
   return p + payload;
 }
 
-// A server greeting (protocol 10) that names `plugin` as its default
-// authentication method, offering TLS or not.
-std::string greeting(const std::string& plugin, bool offer_tls = false) {
+// A server greeting (protocol 10) of server `version` that names `plugin`
+// as its default authentication method, with capabilities `caps`.
+std::string greeting(const std::string& plugin, unsigned caps,
+                     const std::string& version = "5.5.5-10.11.0-fake") {
   std::string g;
   g += '\x0a';
-  g += std::string("5.5.5-10.11.0-fake") + '\0';
+  g += version + '\0';
   g += std::string("\x01\x00\x00\x00", 4);  // connection id
   g += "abcdefgh";                          // scramble, first part
   g += '\0';
-  const unsigned caps =
-      0x0001 | 0x0008 | 0x0200 | 0x2000 | 0x8000 | 0x20000 | 0x80000 | (offer_tls ? 0x0800 : 0);
   g += static_cast<char>(caps & 0xff);
   g += static_cast<char>((caps >> 8) & 0xff);
   g += '\x21';                      // utf8 collation
@@ -80,6 +79,12 @@ std::string greeting(const std::string& plugin, bool offer_tls = false) {
   g += std::string("ijklmnopqrst") + '\0';  // scramble, second part
   g += plugin + '\0';
   return g;
+}
+
+// A MariaDB 10.11's capabilities, with TLS or without.
+unsigned mariadb_caps(bool offer_tls) {
+  return 0x0001 | 0x0008 | 0x0200 | 0x2000 | 0x8000 | 0x20000 | 0x80000 |
+         (offer_tls ? 0x0800u : 0u);
 }
 
 // Listens on 127.0.0.1, greets one client naming `plugin`, answers its first
@@ -131,7 +136,7 @@ class FakeServer {
     if (::poll(&p, 1, 10000) <= 0) return;
     const int c = ::accept(fd_, nullptr, nullptr);
     if (c < 0) return;
-    const std::string hello = packet(0, greeting(plugin_, offer_tls_));
+    const std::string hello = packet(0, greeting(plugin_, mariadb_caps(offer_tls_)));
     if (::write(c, hello.data(), hello.size()) == static_cast<ssize_t>(hello.size()) &&
         read_some(c) && !received_.empty()) {
       // Whatever the client answered: switch to the clear-text method.
@@ -478,25 +483,6 @@ class Mysql84Server {
       pending_.append(buf, static_cast<std::size_t>(n));
     }
   }
-  std::string greeting() const {
-    std::string g;
-    g += '\x0a';
-    g += std::string("8.4.3") + '\0';
-    g += std::string("\x07\x00\x00\x00", 4);
-    g += "ABCDEFGH";
-    g += '\0';
-    g += static_cast<char>(kCaps & 0xff);
-    g += static_cast<char>((kCaps >> 8) & 0xff);
-    g += '\xff';  // utf8mb4_0900_ai_ci
-    g += std::string("\x02\x00", 2);
-    g += static_cast<char>((kCaps >> 16) & 0xff);
-    g += static_cast<char>((kCaps >> 24) & 0xff);
-    g += static_cast<char>(21);
-    g += std::string(10, '\0');
-    g += std::string("IJKLMNOPQRST") + '\0';
-    g += std::string("caching_sha2_password") + '\0';
-    return g;
-  }
   static std::string ok() { return std::string("\x00\x00\x00\x02\x00\x00\x00", 7); }
 
   void serve() {
@@ -516,7 +502,9 @@ class Mysql84Server {
   void login(int c) {
     std::string payload;
     unsigned char seq = 0;
-    if (!send(c, 0, greeting()) || !next(c, payload, seq)) return;
+    if (!send(c, 0, greeting("caching_sha2_password", kCaps, "8.4.3")) || !next(c, payload, seq)) {
+      return;
+    }
     // The client's login packet names the method it answered with.
     if (payload.find(std::string("caching_sha2_password") + '\0') == std::string::npos) {
       // Switch to the account's method, with a fresh scramble.
