@@ -100,6 +100,7 @@ TEST_CASE("a 10 MiB setting value: one bounded log line, control characters esca
   Child daemon({kBinary, "run", "-c", yaml}, db.dir() + "/run.log");
   REQUIRE(eventually([&] { return tick_times(daemon.log()).size() >= 8; }));
   const std::size_t before_count = tick_times(daemon.log()).size();
+  std::vector<double> with_64k;  // the last ticks with the 64 KiB value
 
   for (const std::size_t size : {std::size_t(64) << 10, std::size_t(10) << 20}) {
     INFO("a value of " << size << " bytes");
@@ -114,6 +115,10 @@ TEST_CASE("a 10 MiB setting value: one bounded log line, control characters esca
     t.commit();
     const std::size_t seen = tick_times(daemon.log()).size();
     REQUIRE(eventually([&] { return tick_times(daemon.log()).size() >= seen + 10; }));
+    if (with_64k.empty()) {
+      const std::vector<double> now = tick_times(daemon.log());
+      with_64k.assign(now.end() - 8, now.end());
+    }
   }
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait(20s) == std::optional<int>(0));
@@ -123,8 +128,10 @@ TEST_CASE("a 10 MiB setting value: one bounded log line, control characters esca
                                    ticks.begin() + static_cast<std::ptrdiff_t>(before_count));
   const std::vector<double> after(ticks.end() - 8, ticks.end());
   const double before_ms = median(before), after_ms = median(after);
-  std::printf("setting value: median tick %.2f ms before, %.2f ms with a 10 MiB like_rate (%s)\n",
-              before_ms, after_ms, is_mysql() ? "mariadb" : "sqlite");
+  std::printf(
+      "setting value: median tick %.2f ms before, %.2f ms with a 64 KiB like_rate, %.2f ms with "
+      "a 10 MiB one (%s)\n",
+      before_ms, median(with_64k), after_ms, is_mysql() ? "mariadb" : "sqlite");
   // MariaDB sends at most 257 characters of the value a tick: sending it
   // whole took tens of milliseconds more per tick. (SQLite loads a whole
   // TEXT value to take part of it: there a 10 MiB value still costs its
