@@ -28,6 +28,12 @@ constexpr std::int64_t kServerStartSlackS = 2;
 // covers a row added by hand).
 constexpr std::int64_t kSavedStreamsWindowMs = 7LL * 24 * 60 * 60 * 1000;
 
+// How long a connection this instance ended may still show as the lock's
+// holder before it is ended again: a KILL is carried out at the session's
+// next check, and a session busy in the server or a loaded machine may take
+// seconds to go.
+constexpr std::int64_t kEndedConnectionGrace = 10'000;
+
 }  // namespace
 
 TickEngine::TickEngine(TickStore& store, const Logger& log, std::uint64_t seed, std::string holder,
@@ -154,6 +160,12 @@ void TickEngine::end_stalled_holder(std::int64_t now, std::chrono::milliseconds 
     }
     return;
   }
+  if (ended_ && ended_->id == locker->connection_id && now - ended_->at_ms < kEndedConnectionGrace) {
+    log_.debug(what + "; its connection " + std::to_string(locker->connection_id) + " was ended " +
+               std::to_string(now - ended_->at_ms) + " ms ago and is still going; waiting");
+    return;
+  }
+  ended_ = EndedConnection{locker->connection_id, now};
   const std::int64_t held = now - locker->locked_ms;
   log_.warning(what + "; ending its connection " + std::to_string(locker->connection_id) +
                ", proven to hold the lock" +

@@ -130,6 +130,14 @@ class TickEngine {
   bool leader_ = false;
   std::string standby_reason_;
   std::optional<Lease> stalled_;  // the expired lease seen with its row locked, this tick
+  // The stalled holder's connection this instance last ended, and when
+  // (database clock, ms): the server ends a session and releases its locks
+  // asynchronously, so the next ticks may still see it holding the row.
+  struct EndedConnection {
+    std::int64_t id = 0;
+    std::int64_t at_ms = 0;
+  };
+  std::optional<EndedConnection> ended_;
   std::string took_notice_;       // "took the leadership lease", said after the commit
   OnceLog problems_;
   bool last_simulation_enabled_ = true;
