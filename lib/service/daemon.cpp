@@ -362,8 +362,8 @@ bool Daemon::schema_is_ours() {
           ": a newer engagementd migrated it; upgrade this one";
   }
   if (kind != schema_standby_) {
-    log_.warning("standing by, writing nothing: " + why + "; ticking again once it is version " +
-                 mine);
+    log_.warning("standing by, writing nothing: " + why +
+                 "; it resumes once the schema is version " + mine);
     schema_standby_ = kind;
   }
   metrics_.set_leader(false);

@@ -176,8 +176,8 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
         soci::into(n);
     return n;
   };
-  const auto rows = [](long long n, const char* noun) {
-    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+  const auto rows = [](long long n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
   };
   if (store.has_table("live_streams")) {
     plan.live_streams = count_where("live_streams", "status = 'live'");
@@ -205,9 +205,9 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
     long long n = 0;
     store.session() << with_names(s.count_rows, {{"{table}", table}}), soci::into(n);
     if (keeps_record && n > 0)
-      plan.data.push_back(std::string(table) + " (" + rows(n, "row") + ")");
+      plan.data.push_back(std::string(table) + " (" + rows(n, "row", "rows") + ")");
     tables.push_back({with_names(s.drop_table, {{"{table}", table}}),
-                      std::string("table ") + table + " (" + rows(n, "row") + ")"});
+                      std::string("table ") + table + " (" + rows(n, "row", "rows") + ")"});
   }
   if (!tables.empty() && tables.front().what.rfind(std::string("table ") + kVersionTable, 0) == 0) {
     plan.steps.insert(plan.steps.begin(), tables.front());
@@ -239,15 +239,18 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
     const char* table;
     const char* column;
     const char* set;   // the condition of a row holding a value
-    const char* noun;  // what such a row is
+    const char* one;   // what such a row is
+    const char* many;  // and several
     const char* why;   // what the site's pages do with it
   };
   const std::vector<Column> columns = {
       {"live_streams", "includes_simulated", "includes_simulated <> 0", "stream with the badge on",
+       "streams with the badge on",
        "the badge flag: a stream whose numbers include simulated ones keeps saying so"},
       {"stream_viewers", "last_seen_at", "last_seen_at IS NOT NULL", "session with a heartbeat",
+       "sessions with a heartbeat",
        "the heartbeat the kit's pages keep, by which they count real viewers"},
-      {"saved_streams", "stream_id", "stream_id IS NOT NULL", "replay link",
+      {"saved_streams", "stream_id", "stream_id IS NOT NULL", "replay link", "replay links",
        "the replay links: a replay row's stream, its numbers and its badge"}};
   for (const Column& c : columns) {
     if (!store.has_column(c.table, c.column)) continue;
@@ -267,7 +270,7 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
     }
     if (!ours) continue;
     const std::string name = std::string(c.table) + "." + c.column;
-    const std::string held = rows(count_where(c.table, c.set), c.noun);
+    const std::string held = rows(count_where(c.table, c.set), c.one, c.many);
     if (!purge) {
       plan.kept.push_back("column " + name + " (" + held + "): " + c.why);
       continue;

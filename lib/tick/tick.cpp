@@ -1,5 +1,6 @@
 #include "tick/tick.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iterator>
 #include <utility>
@@ -31,6 +32,15 @@ constexpr std::int64_t kDeletedStateKeptMs = 7LL * 24 * 60 * 60 * 1000;
 // Another writer seen on a stream again within this time is the same
 // episode (said once); after it, a new one.
 constexpr std::int64_t kOverwrittenEpisodeMs = 10 * 60 * 1000;
+
+using Displays = std::vector<std::pair<std::int64_t, Display>>;
+
+Displays::iterator find_display(Displays& displays, std::int64_t id) {
+  const auto it = std::lower_bound(
+      displays.begin(), displays.end(), id,
+      [](const std::pair<std::int64_t, Display>& d, std::int64_t v) { return d.first < v; });
+  return it != displays.end() && it->first == id ? it : displays.end();
+}
 
 std::string display_change(const Display& was, const Display& found) {
   std::string out;
@@ -240,7 +250,10 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
   for (const StreamProblem& p : store_.take_problems()) {
     const std::string id = std::to_string(p.stream_id);
     if (p.set_aside) {
-      leaving_.erase(p.stream_id);  // its display was not written
+      // Its display was not written.
+      if (const auto it = find_display(leaving_, p.stream_id); it != leaving_.end()) {
+        leaving_.erase(it);
+      }
       set_aside_until_[p.stream_id] = now + kSetAsideForMs;
       if (problems_.first("set-aside:" + id, p.what)) {
         audits.push_back({now, "set_aside", p.stream_id, JsonObject().add("cause", p.what).str()});
@@ -256,7 +269,7 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
 
 void TickEngine::check_display_writer(const LiveStream& s, std::int64_t now) {
   if (!unbroken_) return;
-  const auto left = left_.find(s.id);
+  const auto left = find_display(left_, s.id);
   if (left == left_.end() || left->second == s.shown) return;
   const auto [episode, fresh] = overwritten_until_.try_emplace(s.id, 0);
   const bool said = !fresh && now < episode->second;
@@ -291,6 +304,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   // The numbers this instance left are still the last any daemon wrote
   // only if its lease went on unbroken since its last tick.
   leaving_.clear();
+  leaving_.reserve(left_.size());
   unbroken_ = leader_ && lease.holder == holder_ && lease.token == token_ &&
               lease.last_tick_ms == left_tick_ms_ && lease.expires_ms >= now;
   if (!unbroken_) left_.clear();
@@ -334,7 +348,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
       }
       check_display_writer(s, now);
       StreamPlan plan = planner.plan(s, rng_);
-      leaving_[s.id] = plan.display;
+      leaving_.emplace_back(s.id, plan.display);
       take_plan(s, plan, pending);
     }
     const auto c1 = Clock::now();
@@ -393,7 +407,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
   }
   // The summary follows what the site did after the finalization.
   std::optional<SummarySweep> sweep;
-  if (shard_.index == 0 && now >= next_sweep_ms_) {
+  const bool sweeping = shard_.index == 0 && now >= next_sweep_ms_;
+  if (sweeping) {
     try {
       sweep = store_.sweep_summaries(sweep_after_, now - kDeletedStateKeptMs);
       if (problems_.clear("summary-sweep")) log_.notice("the summary follows the site again");
@@ -423,9 +438,10 @@ TickReport TickEngine::run(const TickSettings& settings) {
   }
   tx.commit();
   const auto t3 = Clock::now();
+  // A failing sweep too waits for its time (it said why once).
+  if (sweeping) next_sweep_ms_ = now + static_cast<std::int64_t>(settings.summary_sweep.count());
   if (sweep) {
     sweep_after_ = sweep->upto;
-    next_sweep_ms_ = now + static_cast<std::int64_t>(settings.summary_sweep.count());
     if (sweep->status_followed + sweep->deleted + sweep->states_removed > 0) {
       log_.info("summary follows the site: " + std::to_string(sweep->status_followed) +
                 " stream(s) with the status the site set since their finalization, " +
@@ -434,7 +450,15 @@ TickReport TickEngine::run(const TickSettings& settings) {
                 " state row(s) removed (streams deleted by the site, finalized over a week ago)");
     }
   }
-  left_ = std::exchange(leaving_, {});
+  // In id order already (one read in id order); sorted in case a store
+  // ever reads otherwise.
+  if (!std::is_sorted(leaving_.begin(), leaving_.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; })) {
+    std::sort(leaving_.begin(), leaving_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  left_.swap(leaving_);
+  leaving_.clear();
   left_tick_ms_ = now;
   for (auto it = overwritten_until_.begin(); it != overwritten_until_.end();) {
     it = it->second <= now ? overwritten_until_.erase(it) : std::next(it);

@@ -147,8 +147,9 @@ class TickEngine {
   // daemon: the site's pages only read them, and the daemon's own
   // finalization touches streams no longer live.
   void check_display_writer(const LiveStream& s, std::int64_t now);
-  std::unordered_map<std::int64_t, Display> left_;
-  std::unordered_map<std::int64_t, Display> leaving_;  // this tick's, kept at its commit
+  // In id order (the live streams are read in id order).
+  std::vector<std::pair<std::int64_t, Display>> left_;
+  std::vector<std::pair<std::int64_t, Display>> leaving_;  // this tick's, kept at its commit
   std::int64_t left_tick_ms_ = -1;
   bool unbroken_ = false;  // this tick holds the lease its last tick committed
   // Streams found overwritten, until when that episode lasts (it is said

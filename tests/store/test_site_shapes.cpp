@@ -355,7 +355,7 @@ TEST_CASE_METHOD(
   REQUIRE(engagementd_objects(*site) > 0);
   const UninstallPlan plan = plan_uninstall(*store, /*purge=*/true);
   // The summary and the audit trail hold data: the command asks first.
-  CHECK(plan.data.size() == 2);
+  CHECK(plan.data.size() == 3);  // with --purge, the badges too
   CHECK(plan.consequences.size() == 1);
   run_uninstall(*store, plan, settings().real_viewer_ttl);
   CHECK(engagementd_objects(*site) == 0);
