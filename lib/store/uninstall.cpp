@@ -34,6 +34,20 @@ struct UninstallStatements {
   const char* fresh_condition;  // :ttl
 };
 
+// Every live stream's display columns set to its real numbers (the same
+// text in both dialects).
+constexpr const char* kShowRealNumbers =
+    "UPDATE live_streams SET"
+    " viewer_count = (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = live_streams.id"
+    "   AND sv.is_fake = 0 AND sv.left_at IS NULL{fresh}),"
+    " like_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+    " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+    " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment'){badge}"
+    " WHERE status = 'live'";
+
 constexpr UninstallStatements kMysql = {
     "SELECT COUNT(*) FROM information_schema.triggers"
     " WHERE trigger_schema = DATABASE() AND trigger_name = :name",
@@ -48,16 +62,7 @@ constexpr UninstallStatements kMysql = {
     "DROP INDEX {index} ON {table}",
     "ALTER TABLE {table} DROP COLUMN {column}",
     "SELECT COUNT(*) FROM {table} WHERE {condition}",
-    "UPDATE live_streams SET"
-    " viewer_count = (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = live_streams.id"
-    "   AND sv.is_fake = 0 AND sv.left_at IS NULL{fresh}),"
-    " like_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'like'),"
-    " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
-    " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment'){badge}"
-    " WHERE status = 'live'",
+    kShowRealNumbers,
     "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, COALESCE({real_peak}, 0))"
     " WHERE status = 'live'",
     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND",
@@ -75,16 +80,7 @@ constexpr UninstallStatements kSqlite = {
     "DROP INDEX {index}",
     "ALTER TABLE {table} DROP COLUMN {column}",
     "SELECT COUNT(*) FROM {table} WHERE {condition}",
-    "UPDATE live_streams SET"
-    " viewer_count = (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = live_streams.id"
-    "   AND sv.is_fake = 0 AND sv.left_at IS NULL{fresh}),"
-    " like_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'like'),"
-    " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
-    " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment'){badge}"
-    " WHERE status = 'live'",
+    kShowRealNumbers,
     "UPDATE live_streams SET max_viewers = MAX(viewer_count, COALESCE({real_peak}, 0))"
     " WHERE status = 'live'",
     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')",
