@@ -489,9 +489,10 @@ int cmd_uninstall(const std::vector<std::string>& args) {
       return fail(cmd, "an engagementd is running on this database (" + holders +
                            "). Stop it first (systemctl stop engagementd: a clean stop lets its "
                            "lease go at once) and run uninstall again. --force goes on anyway, "
-                           "at a risk: a tick it has already begun may write simulated numbers "
-                           "once more after they were replaced by the real ones, with the badge "
-                           "then still on; later ticks stand by (the schema is gone)");
+                           "at a risk: until its tables are gone that daemon may write simulated "
+                           "numbers again (with the badge on; uninstall gives those streams their "
+                           "real numbers once more at the end, their real peak lost), and it "
+                           "keeps running, standing by, until it is stopped");
     }
     const UninstallPlan plan = plan_uninstall(*store, purge);
     if (plan.steps.empty() && plan.live_simulated == 0) {
@@ -501,8 +502,7 @@ int cmd_uninstall(const std::vector<std::string>& args) {
     }
     if (!leases.empty()) {
       std::cout << "warning: --force: " << holders
-                << "; its next tick stands by, a tick it has begun may still write simulated "
-                   "numbers once\n";
+                << "; it stands by once the schema is gone (stop it: it keeps running)\n";
     }
     std::cout << "engagementd uninstall, on " << describe(config.database) << ":\n";
     if (plan.live_streams > 0) {
@@ -535,7 +535,12 @@ int cmd_uninstall(const std::vector<std::string>& args) {
       std::getline(std::cin, answer);
       if (answer != "yes") return fail(cmd, "not confirmed; nothing was changed");
     }
-    const UninstallDone done = run_uninstall(*store, plan, config.real_viewer_ttl);
+    const UninstallDone done = run_uninstall(*store, plan, config.real_viewer_ttl, !leases.empty());
+    if (done.real_again > 0) {
+      std::cout << done.real_again
+                << " live stream(s) written again by the running daemon meanwhile were given "
+                   "their real numbers once more (max_viewers: the viewers now)\n";
+    }
     std::cout << done.real_numbers << " live stream(s) now show their real numbers; " << done.steps
               << " object(s) removed; 'engagementd migrate' puts them back\n";
     return 0;

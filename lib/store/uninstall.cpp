@@ -26,11 +26,13 @@ struct UninstallStatements {
   const char* drop_column;
   const char* count_where;  // {table}, {condition}
   // Every live stream's display columns set to its real numbers: {fresh}
-  // is the heartbeat condition on sv (or nothing; :ttl in seconds), {badge}
-  // the badge flag's reset (or nothing, without the column).
+  // is the heartbeat condition on sv (or nothing; :ttl in seconds), {only}
+  // narrows them (to the badged ones, or nothing).
   const char* show_real;
-  // Then max_viewers from the viewers just set ({real_peak} again).
+  // Then max_viewers from the viewers just set ({real_peak}, {only}).
   const char* show_real_peak;
+  // Then the badge off ({only}).
+  const char* badge_off;
   const char* fresh_condition;  // :ttl
 };
 
@@ -45,8 +47,8 @@ constexpr const char* kShowRealNumbers =
     " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
     " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment'){badge}"
-    " WHERE status = 'live'";
+    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment')"
+    " WHERE status = 'live'{only}";
 
 constexpr UninstallStatements kMysql = {
     "SELECT COUNT(*) FROM information_schema.triggers"
@@ -64,7 +66,8 @@ constexpr UninstallStatements kMysql = {
     "SELECT COUNT(*) FROM {table} WHERE {condition}",
     kShowRealNumbers,
     "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, COALESCE({real_peak}, 0))"
-    " WHERE status = 'live'",
+    " WHERE status = 'live'{only}",
+    "UPDATE live_streams SET includes_simulated = 0 WHERE status = 'live'{only}",
     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND",
 };
 
@@ -82,7 +85,8 @@ constexpr UninstallStatements kSqlite = {
     "SELECT COUNT(*) FROM {table} WHERE {condition}",
     kShowRealNumbers,
     "UPDATE live_streams SET max_viewers = MAX(viewer_count, COALESCE({real_peak}, 0))"
-    " WHERE status = 'live'",
+    " WHERE status = 'live'{only}",
+    "UPDATE live_streams SET includes_simulated = 0 WHERE status = 'live'{only}",
     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')",
 };
 
@@ -208,7 +212,6 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
   if (!tables.empty() && tables.front().what.rfind(std::string("table ") + kVersionTable, 0) == 0) {
     plan.steps.insert(plan.steps.begin(), tables.front());
     tables.erase(tables.begin());
-    plan.before_real_numbers = 1;
   }
   plan.steps.insert(plan.steps.end(), tables.begin(), tables.end());
   // The triggers' own locked account, once no trigger runs as it.
@@ -291,16 +294,18 @@ std::vector<FreshLease> fresh_leases(Store& store) {
   return out;
 }
 
-long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_ttl) {
+long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_ttl,
+                            bool only_badged) {
   const UninstallStatements& s = statements(store);
   if (!store.has_table("live_streams")) return 0;
+  const bool badge = store.has_column("live_streams", "includes_simulated");
+  if (only_badged && !badge) return 0;
   const bool heartbeat = store.has_column("stream_viewers", "last_seen_at");
   const bool peak = store.has_table("engagementd_stream_state") &&
                     store.has_column("engagementd_stream_state", "real_peak");
-  const bool badge = store.has_column("live_streams", "includes_simulated");
+  const std::string only = only_badged ? " AND includes_simulated <> 0" : "";
   const std::string text =
-      with_names(s.show_real, {{"{fresh}", heartbeat ? s.fresh_condition : ""},
-                               {"{badge}", badge ? ", includes_simulated = 0" : ""}});
+      with_names(s.show_real, {{"{fresh}", heartbeat ? s.fresh_condition : ""}, {"{only}", only}});
   long long ttl = std::max<long long>(1, real_viewer_ttl.count() / 1000);
   soci::statement st(store.session());
   if (heartbeat) st.exchange(soci::use(ttl));
@@ -314,26 +319,40 @@ long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_
       s.show_real_peak,
       {{"{real_peak}", peak ? "(SELECT st.real_peak FROM engagementd_stream_state st"
                               " WHERE st.stream_id = live_streams.id AND st.finalized_ms IS NULL)"
-                            : "NULL"}});
-  return changed;
+                            : "NULL"},
+       {"{only}", only}});
+  long long unbadged = 0;
+  if (badge) {
+    soci::statement off(store.session());
+    off.alloc();
+    off.prepare(with_names(s.badge_off, {{"{only}", only}}));
+    off.define_and_bind();
+    off.execute(true);
+    unbadged = off.get_affected_rows();
+  }
+  return std::max(changed, unbadged);
 }
 
 UninstallDone run_uninstall(Store& store, const UninstallPlan& plan,
-                            std::chrono::milliseconds real_viewer_ttl) {
+                            std::chrono::milliseconds real_viewer_ttl, bool again) {
   UninstallDone done;
-  const auto run = [&](std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to && i < plan.steps.size(); ++i) {
-      store.session() << plan.steps[i].sql;
-      ++done.steps;
-    }
-  };
-  run(0, plan.before_real_numbers);
   {
     soci::transaction tx(store.session());
-    done.real_numbers = show_real_numbers(store, real_viewer_ttl);
+    done.real_numbers = show_real_numbers(store, real_viewer_ttl, false);
     tx.commit();
   }
-  run(plan.before_real_numbers, plan.steps.size());
+  for (const UninstallPlan::Step& step : plan.steps) {
+    store.session() << step.sql;
+    ++done.steps;
+  }
+  if (again) {
+    // A daemon still running (--force) may have committed a tick since the
+    // first pass; its tables are gone now, so nothing writes after this.
+    // Its real peak went with them: max_viewers is the viewers now.
+    soci::transaction tx(store.session());
+    done.real_again = show_real_numbers(store, real_viewer_ttl, true);
+    tx.commit();
+  }
   return done;
 }
 

@@ -29,9 +29,6 @@ struct UninstallPlan {
     std::string what;  // for the operator, with the rows it holds
   };
   std::vector<Step> steps;
-  // The steps run before the live streams get their real numbers (the
-  // schema version's, so that an instance still running stands by first).
-  std::size_t before_real_numbers = 0;
   // What dropping loses that cannot be made again (the summary, the audit
   // trail, the replay links): a line each.
   std::vector<std::string> data;
@@ -62,16 +59,21 @@ std::vector<FreshLease> fresh_leases(Store& store);
 // real_viewer_ttl when stream_viewers has the heartbeat column; likes,
 // dislikes and comments with is_fake = 0), with includes_simulated = 0;
 // max_viewers is the stream's real peak as the daemon kept it, at least the
-// viewers now. Returns the streams rewritten. Run it in a transaction.
-long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_ttl);
+// viewers now. only_badged: only the live streams whose badge is on.
+// Returns the streams whose numbers changed. Run it in a transaction.
+long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_ttl,
+                            bool only_badged);
 
-// Runs the plan: its first steps (before_real_numbers), then
-// show_real_numbers in a transaction of its own, then the other steps.
+// Runs the plan: every live stream's real numbers first (a transaction of
+// its own), then the steps in order. again (a daemon may still be ticking:
+// --force): the live streams whose badge is on once more after the last
+// step, when nothing can write them any more.
 struct UninstallDone {
   std::size_t steps = 0;
   long long real_numbers = 0;  // live streams whose numbers changed
+  long long real_again = 0;    // of them, written again by a daemon meanwhile
 };
 UninstallDone run_uninstall(Store& store, const UninstallPlan& plan,
-                            std::chrono::milliseconds real_viewer_ttl);
+                            std::chrono::milliseconds real_viewer_ttl, bool again = false);
 
 }  // namespace engagementd

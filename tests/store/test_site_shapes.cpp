@@ -540,7 +540,6 @@ TEST_CASE_METHOD(DatabaseFixture,
   // The schema version goes first: a daemon still running stands by.
   REQUIRE(!plan.steps.empty());
   CHECK(plan.steps.front().what.rfind("table engagementd_schema_version (", 0) == 0);
-  CHECK(plan.before_real_numbers == 1);
   std::string kept;
   for (const std::string& k : plan.kept) kept += k + "\n";
   CHECK_THAT(kept, Catch::Contains("column saved_streams.stream_id (1 replay link)"));
@@ -607,4 +606,32 @@ TEST_CASE_METHOD(SiteFixture, "uninstall sees the fresh lease of a running insta
   CHECK(leases[0].expires_in_ms <= settings().lease.count());
   engine.release();
   CHECK(fresh_leases(*store).empty());
+}
+
+TEST_CASE_METHOD(SiteFixture,
+                 "the real numbers again after a forced uninstall: only the streams a daemon "
+                 "badged meanwhile, their peak the viewers now") {
+  const long long badged = add_stream();
+  const long long plain = add_stream();
+  set_config(badged, "1, 1, 20, 40, 5, 3, 2, 1.5");
+  set_config(plain, "0, 0, 0, 0, 0, 0, 0, 1");
+  add_viewer(badged, "a");
+  add_viewer(plain, "b");
+  TickEngine engine = make_engine(11);
+  engine.run(settings());
+  REQUIRE(stream_value(*site, "includes_simulated", badged) == 1);
+  REQUIRE(stream_value(*site, "includes_simulated", plain) == 0);
+  *site << "UPDATE live_streams SET max_viewers = 50 WHERE id = " + std::to_string(plain);
+  {
+    soci::transaction tx(store->session());
+    CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 1);
+    tx.commit();
+  }
+  CHECK(stream_value(*site, "includes_simulated", badged) == 0);
+  CHECK(stream_value(*site, "viewer_count", badged) == 1);
+  CHECK(stream_value(*site, "max_viewers", badged) >= 1);
+  CHECK(stream_value(*site, "max_viewers", plain) == 50);  // not badged: untouched
+  soci::transaction tx(store->session());
+  CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 0);
+  tx.commit();
 }
