@@ -150,7 +150,8 @@ std::vector<std::string> apply_settings(
       }
       const auto row = global_rows.find(key);
       report.push_back(key + ": " +
-                       (row != global_rows.end() && row->second ? *row->second : "not set") +
+                       (row != global_rows.end() && row->second ? setting_text_excerpt(*row->second)
+                                                                : "not set") +
                        " -> " + value_text(*watch_minutes));
       detail_changes.raw(
           key,

@@ -1,9 +1,13 @@
 #include "cli/cli.hpp"
 
+#include <sys/prctl.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -85,6 +89,9 @@ int cmd_check_config(const Args& a) {
   if (!config) return 1;
   std::cout << a.config << ": OK (" << describe(config->database) << ", tick "
             << format_duration(config->tick_interval) << ")\n";
+  if (config->database.backend == Backend::mysql) {
+    std::cout << "connection: " << describe_tls(config->database) << "\n";
+  }
   for (const std::string& w : setting_warnings(*config)) std::cout << "warning: " << w << "\n";
   return 0;
 }
@@ -128,9 +135,20 @@ int cmd_run(const Args& a) {
   return daemon.run(a.duration);
 }
 
+// Every command but preview reads the database password: no core dump of the
+// process, and no debugger attached by the same user, may hold it (systemd's
+// LimitCORE=0 covers only the service). ENGAGEMENTD_DUMPABLE=1 keeps the
+// default, for a developer's debugger or core file.
+void keep_out_of_core_dumps() {
+  const char* keep = std::getenv("ENGAGEMENTD_DUMPABLE");
+  if (keep != nullptr && std::string_view(keep) == "1") return;
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 }  // namespace
 
 int main_cli(int argc, char** argv) {
+  keep_out_of_core_dumps();
   Args a;
   bool command_seen = false;
   const std::vector<std::string> args(argv + 1, argv + argc);

@@ -436,6 +436,9 @@ int cmd_doctor(const std::vector<std::string>& args) {
     // Any schema version: telling what is missing is the point.
     auto store = open_store(a.config, config, false);
     std::cout << "database: " << describe(config.database) << "\n";
+    if (config.database.backend == Backend::mysql) {
+      std::cout << "connection: " << describe_tls(config.database) << "\n";
+    }
     for (const std::string& w : setting_warnings(config)) std::cout << "warning: " << w << "\n";
     bool problem = false;
     std::size_t skipped = 0;

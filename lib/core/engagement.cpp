@@ -154,9 +154,9 @@ GlobalSettings resolve_global_settings(
   const double file_watch_minutes = g.defaults.watch_minutes;
   if (const auto it = rows.find(std::string(kWatchMinutesKey)); it != rows.end() && it->second) {
     const auto value = parse_setting_text(*it->second, SettingKind::number);
-    std::string error =
-        value ? validate_watch_minutes(*value)
-              : std::string(kWatchMinutesKey) + " '" + *it->second + "' is not a number";
+    std::string error = value ? validate_watch_minutes(*value)
+                              : std::string(kWatchMinutesKey) + " " +
+                                    setting_text_excerpt(*it->second) + " is not a number";
     if (error.empty()) {
       g.defaults.watch_minutes = *value;
     } else {
@@ -170,7 +170,8 @@ GlobalSettings resolve_global_settings(
     const auto value = parse_setting_text(*it->second, setting_kind(kConfigKeys[i]));
     std::string error;
     if (!value) {
-      error = std::string(kConfigKeys[i]) + " '" + *it->second + "' is not a number";
+      error = std::string(kConfigKeys[i]) + " " + setting_text_excerpt(*it->second) +
+              " is not a number";
     } else {
       set_field(g.defaults, static_cast<int>(i), *value, error);
     }
@@ -190,8 +191,8 @@ GlobalSettings resolve_global_settings(
     if (value && (*value == 0 || *value == 1)) {
       g.simulation_enabled = (*value == 1);
     } else {
-      problems.push_back("global setting simulation_enabled '" + *it->second +
-                         "' is not 0 or 1; simulation stays off until it is fixed");
+      problems.push_back("global setting simulation_enabled " + setting_text_excerpt(*it->second) +
+                         " is not 0 or 1; simulation stays off until it is fixed");
       g.simulation_enabled = false;
     }
   }

@@ -1,5 +1,6 @@
 #include "core/setting_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -63,6 +64,7 @@ SettingKind setting_kind(std::string_view key) {
 }
 
 std::optional<double> parse_setting_text(std::string_view text, SettingKind kind) {
+  if (text.size() > kSettingTextMax) return std::nullopt;
   text = trimmed(text);
   if (kind == SettingKind::flag) {
     if (text.empty()) return 0.0;
@@ -82,6 +84,32 @@ std::optional<double> parse_setting_text(std::string_view text, SettingKind kind
     return std::nullopt;
   }
   return v;
+}
+
+std::string setting_text_excerpt(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  const std::size_t shown = std::min(text.size(), kSettingTextShown);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '\'';
+  if (shown < text.size()) out += "...";
+  return out;
 }
 
 }  // namespace engagementd

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace engagementd {
@@ -32,6 +34,11 @@ namespace engagementd {
 //    callers check that with the other ranges (engagement.hpp's validate).
 // 4. The other settings take numbers only: a word or the empty text is not
 //    a number (the caller reports it and uses its fallback).
+// 5. A text longer than kSettingTextMax bytes is not a setting, whatever it
+//    holds. The store reads at most kSettingTextMax + 1 characters of a
+//    value (LEFT/substr in the statement), so a longer one costs nothing
+//    per tick and is still seen to be too long; a message shows it with
+//    setting_text_excerpt, never whole.
 //
 // Returns the number, or nullopt when the text is not one under these rules.
 
@@ -42,5 +49,15 @@ enum class SettingKind { number, flag };
 SettingKind setting_kind(std::string_view key);
 
 std::optional<double> parse_setting_text(std::string_view text, SettingKind kind);
+
+inline constexpr std::size_t kSettingTextMax = 256;
+// How much of a bad value a message shows.
+inline constexpr std::size_t kSettingTextShown = 64;
+
+// The text for a message: in single quotes, at most kSettingTextShown bytes
+// of it, control characters, quotes, backslashes and bytes past ASCII as
+// \n, \t, \xNN, and "..." after the quote when it was cut (or is longer
+// than the store reads).
+std::string setting_text_excerpt(std::string_view text);
 
 }  // namespace engagementd

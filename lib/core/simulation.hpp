@@ -99,7 +99,7 @@ inline constexpr int kMaxEventsPerStep = 20'000;
 
 // Advances the simulated audience by dt seconds of wall time along the
 // continuous-time process of audience_rates(), so that the statistics are
-// the same for any tick length (DESIGN.md, "The algorithm"): joins and
+// the same for any tick length (docs/design.md, "The algorithm"): joins and
 // leaves are simulated one by one, except well inside the natural band,
 // where the exact M/M/inf transition over the rest of the step is drawn at
 // once (survivors ~ Binomial(V, exp(-t/W)), arrivals ~ Poisson(T t/W), of

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/engagement.hpp"
+#include "core/secret.hpp"
 #include "service/log.hpp"
 
 namespace engagementd {
@@ -16,7 +17,7 @@ enum class Backend { mysql, sqlite3 };
 
 // TLS to the MySQL/MariaDB server (database.ssl_mode).
 enum class SslMode {
-  automatic,        // not set: disabled on loopback and sockets, required elsewhere
+  automatic,        // not set: disabled on a socket or a loopback address, required elsewhere
   disabled,         // plain connection (only when chosen for a remote host)
   required,         // encrypted; the server's certificate is not checked
   verify_ca,        // encrypted, the certificate signed by ssl_ca
@@ -49,9 +50,32 @@ struct DatabaseConfig {
   std::string ssl_ca;    // PEM file of the CA(s) the server's certificate must chain to
   std::string ssl_cert;  // client certificate and key, for servers that ask for one
   std::string ssl_key;
-  // The mode in force: automatic resolved by the host.
-  SslMode effective_ssl_mode() const;
 };
+
+// How a MySQL/MariaDB connection is made: the TLS mode in force and why.
+struct Transport {
+  SslMode ssl_mode = SslMode::required;  // never automatic
+  // The host to connect to: db.host, or, when no TLS was decided because
+  // the name resolves only to loopback addresses, the address it resolved
+  // to (so the connection goes where the decision looked, whatever the name
+  // resolves to a moment later).
+  std::string connect_host;
+  // A Unix socket: database.socket, or host "localhost" (which the client
+  // library takes as its default socket).
+  bool unix_socket = false;
+  std::string reason;  // e.g. "127.0.0.1 is a loopback address"
+};
+
+// The transport for db. An unset ssl_mode is decided by the address, never
+// by the text of the host name: disabled for a Unix socket ("localhost"
+// included, which the client library takes as its socket) or a host whose
+// addresses are all loopback (127.0.0.0/8, ::1), required for any other
+// host or one that does not resolve. Resolves db.host (getaddrinfo) only
+// when it is neither an address nor "localhost".
+Transport decide_transport(const DatabaseConfig& db);
+// Whether text is an IPv4 or IPv6 address in 127.0.0.0/8 or ::1 (IPv4-mapped
+// included).
+bool is_loopback_address(const std::string& text);
 
 // The optional HTTP listener for /metrics and /healthz.
 struct MetricsConfig {
@@ -132,9 +156,10 @@ Config parse_config(const std::string& text, const std::string& source);
 // password_credential if the config names one and $CREDENTIALS_DIRECTORY is
 // set (a credential the config does not name is never read), else from
 // password_file, else empty (e.g. unix_socket authentication). A trailing
-// newline is not part of it. Throws std::runtime_error naming the file, never
-// the content.
-std::string read_password(const DatabaseConfig& db);
+// newline is not part of it. Read afresh for every connection and wiped
+// from memory when the Secret goes. Throws std::runtime_error naming the
+// file, never the content.
+Secret read_password(const DatabaseConfig& db);
 // Where read_password takes it from, for the log ("password_file PATH",
 // "the systemd credential NAME", "no password").
 std::string password_source(const DatabaseConfig& db);
@@ -153,5 +178,9 @@ std::vector<std::string> setting_warnings(const Config& c);
 
 // What the logs may say about the database: never the password.
 std::string describe(const DatabaseConfig& db);
+// The TLS mode a connection to db uses and why, e.g. "TLS required
+// (db.example.com resolves to 192.0.2.7, not only loopback)"; empty for
+// SQLite.
+std::string describe_tls(const DatabaseConfig& db);
 
 }  // namespace engagementd

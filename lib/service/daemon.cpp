@@ -62,7 +62,7 @@ Daemon::~Daemon() = default;
 
 void Daemon::ensure_store() {
   if (store_) return;
-  const std::string password = read_password(config_.database);
+  const Secret password = read_password(config_.database);
   std::unique_ptr<Store> store = Store::open(config_.database, password);
   try {
     store->check_schema();
@@ -87,7 +87,9 @@ void Daemon::ensure_store() {
                 std::to_string(failed_connects_) + " failed attempt(s); down for " + fixed(down_s) +
                 " s");
   } else {
-    log_.notice("connected to " + describe(config_.database) + ", schema version " +
+    const std::string tls = describe_tls(config_.database);
+    log_.notice("connected to " + describe(config_.database) + (tls.empty() ? "" : ", " + tls) +
+                ", schema version " +
                 std::to_string(Store::latest_schema_version(config_.database.backend)) +
                 ", instance " + holder_);
     // What 'engagementd doctor' would say, once at start.

@@ -77,7 +77,21 @@ void Logger::log(LogLevel level, std::string_view message) const {
     line += log_level_name(level);
     line += ": ";
   }
-  for (char c : message) line += (c == '\n') ? ' ' : c;
+  // One line, and no control character that a terminal would act on,
+  // whatever a message quotes.
+  for (const char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line += ' ';
+    } else if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      line += "\\x";
+      line += kHex[u >> 4];
+      line += kHex[u & 0xf];
+    } else {
+      line += c;
+    }
+  }
   line += '\n';
   const char* p = line.data();
   std::size_t left = line.size();

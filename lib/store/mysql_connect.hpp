@@ -22,6 +22,10 @@ struct InfileSource;
 // the connection's own set-up statements).
 struct ConnectOptions {
   SslMode ssl_mode = SslMode::disabled;  // effective, never automatic
+  bool unix_socket = false;              // the connection goes through a Unix socket
+  // The password, given to the client library at the login and nowhere else;
+  // null for none. Must outlive the connection attempt.
+  const char* password = nullptr;
   std::string ssl_ca, ssl_cert, ssl_key;
   // The LOAD DATA LOCAL INFILE handler and its data, or null for none.
   int (*infile_init)(void**, const char*, void*) = nullptr;
@@ -31,11 +35,12 @@ struct ConnectOptions {
   void* infile_data = nullptr;
 };
 
-// The authentication plugins the client may use with this TLS mode: the
-// challenge-response ones always; those that send the password itself
-// (over TLS) or encrypted to a key the server supplies only when the
-// server's certificate is verified.
-std::string allowed_auth_plugins(SslMode mode);
+// The authentication plugins the client may use: the challenge-response
+// ones always; those that send the password itself (caching_sha2_password,
+// MySQL 8's default, and sha256_password) over TLS or a Unix socket, never
+// over plain TCP (where they would encrypt it to a public key the server
+// sends, which anyone in the path can replace).
+std::string allowed_auth_plugins(SslMode mode, bool unix_socket);
 
 // SOCI's MySQL backend calls mysql_init() and mysql_real_connect() in one
 // constructor, with no hook between them. While an ArmConnect lives, the

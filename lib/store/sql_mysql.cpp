@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/engagement.hpp"
+#include "core/setting_text.hpp"
 #include "store/mysql_connect.hpp"
 #include "store/shard_hash.hpp"
 #include "store/sql_dialect.hpp"
@@ -96,7 +97,12 @@ std::string chunk_end(const Shard& shard, std::size_t chunk) {
 }
 
 std::string ended_streams(const Shard& shard, const std::vector<std::int64_t>& ids) {
-  return "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END, COALESCE(ls.status, ''),"
+  // The status bounded like a setting's text (it is only compared, or
+  // shown in a message when unknown).
+  return "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END, LEFT(COALESCE(ls.status, "
+         "''), " +
+         std::to_string(kSettingTextMax + 1) +
+         "),"
          " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
          " st.last_tick_ms, st.real_peak, st.sim_peak,"
          " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
@@ -376,12 +382,15 @@ SqlDialect make() {
   // --- The tick's reads ---
   // The session's zone is UTC (session_setup): no hour repeats.
   d.now_ms = "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
-  d.global_settings =
-      "SELECT setting_key, setting_value FROM global_stream_settings "
-      "WHERE setting_key IN ('fake_viewers_enabled', 'fake_likes_enabled', "
-      "'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate', "
-      "'viewer_decrease_rate', 'like_rate', 'engagement_multiplier', "
-      "'simulation_enabled', 'sim_watch_minutes')";
+  // One character past the longest setting text: a longer value is seen
+  // to be too long without being read whole on every tick.
+  d.global_settings = "SELECT setting_key, LEFT(setting_value, " +
+                      std::to_string(kSettingTextMax + 1) +
+                      ") FROM global_stream_settings "
+                      "WHERE setting_key IN ('fake_viewers_enabled', 'fake_likes_enabled', "
+                      "'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate', "
+                      "'viewer_decrease_rate', 'like_rate', 'engagement_multiplier', "
+                      "'simulation_enabled', 'sim_watch_minutes')";
   d.live_streams = &live_streams;
   d.chunk_end = &chunk_end;
   d.ended_streams = &ended_streams;

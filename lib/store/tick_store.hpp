@@ -156,8 +156,8 @@ struct ShardLeaseSeen {
 };
 
 // The replay table the site writes when a seller ends a stream with "save",
-// in one of the shapes it has (DESIGN.md): the final numbers go into the
-// shape's own columns of the row linked to the stream.
+// in one of the layouts it has (docs/design.md): the final numbers go into the
+// layout's own columns of the row linked to the stream.
 enum class SavedStreamsShape {
   absent,    // no saved_streams table
   with_ids,  // stream_id, viewer_count, like_count (the site's migration)

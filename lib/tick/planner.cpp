@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/audit.hpp"
+#include "core/setting_text.hpp"
 
 namespace engagementd {
 namespace {
@@ -173,8 +174,8 @@ FinalPlan plan_finalization(const EndedStream& e, const TickFacts& tick) {
   const std::string id = std::to_string(e.id);
   if (e.exists && !is_known_status(e.status)) {
     // Not 'live', but not a status that ends a stream either: leave it be.
-    const std::string what = "stream=" + id + " has status '" + e.status +
-                             "', which is not one of live, scheduled, ended, archived, "
+    const std::string what = "stream=" + id + " has status " + setting_text_excerpt(e.status) +
+                             ", which is not one of live, scheduled, ended, archived, "
                              "cancelled; it is neither simulated nor finalized meanwhile";
     plan.warnings.push_back({"status:" + id, what, what});
     return plan;

@@ -73,8 +73,9 @@ class TickEngine {
  public:
   // holder names this process in the lease row (host, pid, a random part);
   // an engine finding its own holder there renews the lease as its own.
-  // shard: the streams this engine simulates and finalizes (id MOD count =
-  // index) and the lease row it holds (engagementd_leader.shard = index).
+  // shard: the streams this engine simulates and finalizes (those whose id
+  // hashes to the index, store/shard_hash.hpp) and the lease row it holds
+  // (engagementd_leader.shard = index).
   TickEngine(TickStore& store, const Logger& log, std::uint64_t seed,
              std::string holder = "engagementd", Shard shard = {});
 

@@ -14,104 +14,7 @@ declare(strict_types=1);
 const FIELDS = ['viewer_count', 'like_count', 'dislike_count', 'comment_count', 'max_viewers',
                 'includes_simulated'];
 
-function env(string $k): string {
-    $v = getenv($k);
-    if ($v === false) fail("$k is not set");
-    return $v;
-}
-
-function fail(string $msg): void {
-    fwrite(STDOUT, "FAIL: $msg\n");
-    exit(1);
-}
-
-function say(string $msg): void {
-    fwrite(STDOUT, $msg . "\n");
-}
-
-function expect(bool $ok, string $msg): void {
-    if (!$ok) fail($msg);
-}
-
-/** One browser: its own cookie jar (the PHP session). */
-final class Client {
-    public string $cookie = '';
-    public ?int $viewerId = null;
-
-    public function __construct(public string $name, public ?int $userId = null) {}
-
-    /** [status, body] */
-    public function raw(string $method, string $path, $body = null, string $type = 'application/json'): array {
-        $headers = "Accept: application/json\r\nUser-Agent: engagementd-site-test/{$this->name}\r\n";
-        if ($this->cookie !== '') $headers .= "Cookie: {$this->cookie}\r\n";
-        $http = ['method' => $method, 'ignore_errors' => true, 'timeout' => 30];
-        if ($body !== null) {
-            $headers .= "Content-Type: $type\r\n";
-            $http['content'] = is_string($body) ? $body : json_encode($body);
-        }
-        $http['header'] = $headers;
-        $text = @file_get_contents(env('SITE_BASE') . '/' . ltrim($path, '/'), false,
-                                   stream_context_create(['http' => $http]));
-        if ($text === false) fail("{$this->name}: $method $path: no answer");
-        $status = 0;
-        foreach ($http_response_header as $h) {
-            if (preg_match('#^HTTP/\S+ (\d+)#', $h, $m)) $status = (int)$m[1];
-            if (preg_match('/^Set-Cookie:\s*(PHPSESSID=[^;]+)/i', $h, $m)) $this->cookie = $m[1];
-        }
-        return [$status, $text];
-    }
-
-    /** The decoded JSON answer; fails on anything else. */
-    public function json(string $method, string $path, $body = null, ?int $status = 200): array {
-        [$code, $text] = $this->raw($method, $path, $body);
-        $data = json_decode($text, true);
-        if (!is_array($data)) fail("{$this->name}: $method $path: not JSON (HTTP $code): " . substr($text, 0, 300));
-        if ($status !== null && $code !== $status) {
-            fail("{$this->name}: $method $path: HTTP $code, expected $status: " . substr($text, 0, 300));
-        }
-        return $data;
-    }
-
-    public function login(string $role): void {
-        $r = $this->json('GET', "engagementd-test-login.php?user_id={$this->userId}&role=$role");
-        expect(($r['success'] ?? false) === true && $this->cookie !== '', "{$this->name}: login failed");
-    }
-}
-
-function pdo(): PDO {
-    static $pdo = null;
-    if ($pdo === null) {
-        $pdo = new PDO(sprintf('mysql:host=%s;port=%s;dbname=%s;charset=utf8mb4', env('SITE_DB_HOST'),
-                               env('SITE_DB_PORT'), env('SITE_DB_NAME')),
-                       env('SITE_DB_USER'), env('SITE_DB_PASSWORD'),
-                       [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION,
-                        PDO::ATTR_DEFAULT_FETCH_MODE => PDO::FETCH_ASSOC]);
-    }
-    return $pdo;
-}
-
-function one(string $sql, array $params = []): ?array {
-    $st = pdo()->prepare($sql);
-    $st->execute($params);
-    $row = $st->fetch();
-    return $row === false ? null : $row;
-}
-
-function value(string $sql, array $params = []) {
-    $st = pdo()->prepare($sql);
-    $st->execute($params);
-    return $st->fetchColumn();
-}
-
-function has_column(string $table, string $column): bool {
-    return (int)value("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
-                        AND TABLE_NAME = ? AND COLUMN_NAME = ?", [$table, $column]) > 0;
-}
-
-function has_table(string $table): bool {
-    return (int)value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
-                        AND TABLE_NAME = ?", [$table]) > 0;
-}
+require __DIR__ . '/site_lib.php';
 
 function no_fake_rows(string $when): void {
     $v = (int)value('SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 1');
@@ -351,7 +254,9 @@ function wait_for(string $what, callable $cond, float $timeout) {
     }
 }
 
+/** As a browser joins: it renders live.php, then the page's script posts the join. */
 function join_stream(Client $c, int $s): int {
+    $c->renderLivePage();
     $r = $c->json('POST', 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $s]);
     expect(($r['success'] ?? false) === true, "{$c->name}: join failed: " . json_encode($r));
     expect(is_int($r['viewer_id'] ?? null) && $r['viewer_id'] > 0,
@@ -390,6 +295,9 @@ function unwatch(Client $c): void {
     unset($GLOBALS['watching'][$c->name]);
 }
 
+// Included by a scenario's own driver (tests/site/scenarios/): the helpers only.
+if (realpath($_SERVER['SCRIPT_FILENAME'] ?? '') !== __FILE__) return;
+
 // ---- the clients ----
 $anon = new Client('visitor');
 $seller1 = new Client('seller_one', 9001);
@@ -423,7 +331,9 @@ if ($mode === 'before-migrate') {
     expect(one('SELECT left_at FROM stream_viewers WHERE id = ?', [$id])['left_at'] !== null, 'leave did not close the row');
     expect(join_stream($buyers[1], $s) === $id, 're-join did not reopen the row');
     $r = $anon->json('GET', "api/live/viewers.php?action=count&stream_id=$s");
-    expect($r['count'] === display($s)['viewer_count'], 'count is not live_streams.viewer_count');
+    // No daemon has ticked: the kit shows the real numbers.
+    expect($r['count'] === real_counts($s)['viewers'] && $r['numbers_source'] === 'real_rows',
+           'count is not the real viewers: ' . json_encode($r));
     interact($buyers[1], $s, 'like');
     $c = interact($buyers[1], $s, 'comment', 'hello before migrate');
     expect(($c['comment']['username'] ?? '') === 'buyer_one', 'comment answer has no username: ' . json_encode($c));

@@ -178,7 +178,7 @@ if [[ ! -f $site/vendor/autoload.php ]]; then
 fi
 
 echo "== the kit: bash php/install.sh"
-bash "$src/php/install.sh" "$site" | tail -n 2
+bash "$src/php/install.sh" --state-dir "$work/kit-state" "$site" | tail -n 2
 # Test helpers in the site copy: a login page (the site's own Session::set),
 # and the start endpoint as it was before the site's stream_key fix.
 cp "$src/tests/site/login.php" "$site/engagementd-test-login.php"
@@ -201,8 +201,12 @@ for _ in $(seq 1 20); do
 done
 [[ -n $php_pid ]] || { echo "PHP's built-in server did not start" >&2; exit 1; }
 echo "PHP built-in server on 127.0.0.1:$php_port (pid $php_pid)"
+# The site's address is its APP_URL (the kit checks the Origin of every POST
+# against it); the site reads .env on every request.
+sed -i "s|^APP_URL=.*|APP_URL=http://127.0.0.1:$php_port|" "$site/.env"
 
 ttl=4
+echo "ENGAGEMENTD_REAL_VIEWER_TTL=$ttl" >>"$site/.env"
 printf '%s' "$password" >"$work/db-password"
 chmod 600 "$work/db-password"
 cat >"$work/engagementd.yaml" <<EOF

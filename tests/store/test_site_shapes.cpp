@@ -27,7 +27,7 @@ std::string column_info(soci::session& sql, const std::string& table, const std:
   return out;
 }
 
-// The production replay table (DESIGN.md, shape B): no stream id.
+// The production replay table (docs/design.md: the unlinked layout): no stream id.
 void create_saved_streams_without_id(soci::session& sql) {
   if (is_mysql()) {
     sql << "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"

@@ -140,24 +140,24 @@ TEST_CASE("the password comes from its file or from systemd credentials") {
   std::ofstream(dir / "pw") << "s3cret\n";
   DatabaseConfig db;
   db.password_file = (dir / "pw").string();
-  CHECK(read_password(db) == "s3cret");
+  CHECK(read_password(db).str() == "s3cret");
 
   // Under systemd a credential is read only when the config names it.
   std::ofstream(dir / "db-password") << "from-cred";
   setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
-  CHECK(read_password(db) == "s3cret");
+  CHECK(read_password(db).str() == "s3cret");
   CHECK(password_source(db) == "password_file " + db.password_file);
   DatabaseConfig no_file;
   CHECK(read_password(no_file).empty());
   CHECK(password_source(no_file) == "no password");
   db.password_credential = "db-password";
-  CHECK(read_password(db) == "from-cred");
+  CHECK(read_password(db).str() == "from-cred");
   CHECK(password_source(db) == "the systemd credential db-password");
   no_file.password_credential = "db-password";
-  CHECK(read_password(no_file) == "from-cred");
+  CHECK(read_password(no_file).str() == "from-cred");
   unsetenv("CREDENTIALS_DIRECTORY");
   // Outside systemd the named credential falls back to password_file.
-  CHECK(read_password(db) == "s3cret");
+  CHECK(read_password(db).str() == "s3cret");
   CHECK(read_password(no_file).empty());
   db.password_credential.clear();
   CHECK_THROWS_WITH(parse_config("database:\n  backend: mysql\n  name: x\n"
@@ -167,6 +167,14 @@ TEST_CASE("the password comes from its file or from systemd credentials") {
 
   db.password_file = (dir / "missing").string();
   CHECK_THROWS_WITH(read_password(db), Catch::Contains("missing"));
+  // The longest password is kept whole (CRLF dropped); a larger file is refused, unread.
+  const std::string longest(Secret::kMaxBytes, 'p');
+  std::ofstream(dir / "long") << longest << "\r\n";
+  db.password_file = (dir / "long").string();
+  CHECK(read_password(db).str() == longest);
+  std::ofstream(dir / "long") << longest << "pp";
+  CHECK_THROWS_WITH(read_password(db),
+                    Catch::Contains("more than 1024 bytes") && !Catch::Contains("pppp"));
   std::filesystem::remove_all(dir);
 }
 

@@ -7,7 +7,7 @@
 
 using namespace engagementd;
 
-TEST_CASE("the built-in defaults are DESIGN.md's and valid") {
+TEST_CASE("the built-in defaults are the design's and valid") {
   const EngagementConfig c;
   CHECK(c.min_viewers == 15);
   CHECK(c.max_viewers == 100);

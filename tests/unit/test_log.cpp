@@ -35,6 +35,10 @@ TEST_CASE("log lines carry the <N> priority prefix and are whole lines") {
   CHECK_THAT(line, Catch::StartsWith("<4>"));
   CHECK_THAT(line, Catch::EndsWith("warning: stream=7 bad row\n"));
   CHECK(line.find('\n') == line.size() - 1);
+  // Control characters a message quotes reach no terminal: escaped, tab kept.
+  const std::string escaped =
+      capture(log, LogLevel::warning, "a\x1b[2Jb\rc\td\x7f" + std::string(1, '\0'), fds[0]);
+  CHECK_THAT(escaped, Catch::EndsWith("warning: a\\x1b[2Jb\\x0dc\td\\x7f\\x00\n"));
   log.debug("not shown");
   log.info("shown");
   char buf[256];

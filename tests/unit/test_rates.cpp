@@ -1,6 +1,6 @@
 // Statistical tests of the simulation step: for the guide's presets, a
 // stream with a wide range, and ticks of 1 to 60 s, the measured per-minute
-// rates match the formulas of DESIGN.md ("The algorithm"): far from the
+// rates match the formulas of docs/design.md ("The algorithm"): far from the
 // target the configured rates, near it a natural audience's. Seeded, no
 // database. The tolerances are explained in rate_check.cpp: 5 standard
 // deviations of each count, the Poisson sd sqrt(expected count) where the

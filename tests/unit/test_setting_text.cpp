@@ -130,3 +130,17 @@ TEST_CASE("setting text: the global settings are read by these rules") {
   CHECK_FALSE(resolve_global_settings({{"simulation_enabled", "2"}}, problems).simulation_enabled);
   CHECK(problems.size() == 1);
 }
+
+TEST_CASE("setting text: a text longer than the store reads is no setting, and is shown cut") {
+  const std::string padded = "5" + std::string(kSettingTextMax - 1, ' ');
+  CHECK(number(padded) == 5.0);
+  CHECK_FALSE(number(padded + " "));
+  CHECK_FALSE(flag(std::string(kSettingTextMax + 1, ' ')));
+  // Quoted, escaped, at most kSettingTextShown bytes of the text, "..." when cut.
+  CHECK(setting_text_excerpt("12") == "'12'");
+  CHECK(setting_text_excerpt("a'b\\c\n\t\x1b\xc3\xa9") == "'a\\'b\\\\c\\n\\t\\x1b\\xc3\\xa9'");
+  const std::string huge(10 << 20, 'x');
+  CHECK(setting_text_excerpt(huge) == "'" + std::string(kSettingTextShown, 'x') + "'...");
+  CHECK(setting_text_excerpt(std::string(kSettingTextShown, 'y')) ==
+        "'" + std::string(kSettingTextShown, 'y') + "'");
+}

@@ -30,7 +30,34 @@ define('ENGAGEMENTD_DISPLAY_COLUMNS', ['viewer_count', 'like_count', 'dislike_co
  */
 define('ENGAGEMENTD_KIT_SETTINGS', [
     // name => [default, minimum, maximum]
+    // Seconds without a tick of engagementd for a live stream after which
+    // the kit shows the stream's real numbers instead of the last ones the
+    // daemon wrote. Above a restart's length: a short stop keeps the numbers.
+    'STALE_AFTER' => [60, 5, 86400],
+    // engagementd's simulation.real_viewer_ttl, in seconds: the kit counts
+    // real viewers the daemon's way when it shows them itself.
+    'REAL_VIEWER_TTL' => [60, 1, 86400],
+    // Seconds a join token from the page render stays good.
+    'JOIN_TOKEN_SECONDS' => [600, 30, 86400],
+    // Open guest sessions counted per address and stream (a household or an
+    // office behind one NAT); logged-in users are not capped.
+    'GUESTS_PER_IP' => [20, 1, 100000],
+    // New viewer sessions one address may open on one stream per minute.
+    'JOINS_PER_IP_MINUTE' => [30, 1, 100000],
+    // A guest session with no sign of life for this long is closed when
+    // another guest of the same address joins the stream.
+    'GUEST_IDLE_SECONDS' => [300, 60, 86400],
 ]);
+
+/**
+ * The kit's version. Every response of a kit file whose headers are not yet
+ * sent carries it (X-Engagementd-Kit), so `php/install.sh --verify-url`
+ * can tell whether the running PHP (OPcache) still serves older code.
+ * php/install.sh --kit-id prints the value for the kit's files; a test
+ * checks that they agree.
+ */
+define('ENGAGEMENTD_KIT_VERSION', '27e5b4c97611bffb');
+if (!headers_sent()) header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
 
 function engagementd_setting(string $name): int {
     static $cache = [];
@@ -89,8 +116,10 @@ function engagementd_with_display(array $row): array {
 
 /**
  * A stream's display numbers: id, status, started_at, ended_at, the display
- * columns and includes_simulated; null when the stream does not exist.
- * Nothing is counted here: these are the numbers engagementd wrote.
+ * columns, includes_simulated and the freshness keys (engagementd_fresh());
+ * null when the stream does not exist. These are the numbers engagementd
+ * wrote, or, for a live stream it has not ticked within STALE_AFTER (or
+ * ever), its real numbers counted from the site's rows.
  */
 function engagementd_display(int $streamId): ?array {
     $flag = engagementd_has_column('live_streams', 'includes_simulated')
@@ -98,15 +127,182 @@ function engagementd_display(int $streamId): ?array {
     $stmt = db()->prepare("
         SELECT id, vendor_id, status, started_at, ended_at,
                viewer_count, like_count, dislike_count, comment_count, max_viewers,
-               $flag
-          FROM live_streams WHERE id = ?
+               $flag, " . engagementd_tick_columns('ls') . "
+          FROM live_streams ls WHERE id = ?
     ");
     $stmt->execute([$streamId]);
     $row = $stmt->fetch(PDO::FETCH_ASSOC);
     if (!$row) return null;
     $row = engagementd_with_display($row);
     $row['id'] = (int)$row['id'];
-    return $row;
+    return engagementd_fresh([$row])[0];
+}
+
+/**
+ * Which of the daemon's columns that tell when it ticked exist
+ * ("table.column" => true): one information_schema read per request.
+ */
+function engagementd_tick_sources(): array {
+    static $cache = null;
+    if ($cache === null) {
+        $stmt = db()->query("
+            SELECT CONCAT(LOWER(TABLE_NAME), '.', LOWER(COLUMN_NAME)) FROM information_schema.COLUMNS
+             WHERE TABLE_SCHEMA = DATABASE()
+               AND TABLE_NAME IN ('engagementd_leader', 'engagementd_stream_state')
+               AND COLUMN_NAME IN ('last_tick_ms', 'real_peak', 'shard')
+        ");
+        $cache = array_flip($stmt->fetchAll(PDO::FETCH_COLUMN));
+    }
+    return $cache;
+}
+
+/**
+ * Select expressions over live_streams AS $ls: when engagementd last
+ * advanced the stream (engagementd_tick_ms, milliseconds on the database's
+ * clock, 0 for never), the real peak it followed (engagementd_real_peak) and
+ * the database's now (engagementd_now_ms). The tick is the later of the
+ * stream's state row and its shard's lease row: the daemon writes a state
+ * row only when the stream's numbers change, and the lease row every tick
+ * (the stream's shard is the daemon's hash of its id, modulo the number of
+ * lease rows, one per shard: lib/store/shard_hash.hpp).
+ */
+function engagementd_tick_columns(string $ls): string {
+    $has = engagementd_tick_sources();
+    $state = isset($has['engagementd_stream_state.last_tick_ms'])
+        ? "(SELECT st.last_tick_ms FROM engagementd_stream_state st WHERE st.stream_id = $ls.id)" : 'NULL';
+    $peak = isset($has['engagementd_stream_state.real_peak'])
+        ? "(SELECT st.real_peak FROM engagementd_stream_state st WHERE st.stream_id = $ls.id)" : 'NULL';
+    $lease = 'NULL';
+    if (isset($has['engagementd_leader.last_tick_ms'], $has['engagementd_leader.shard'])) {
+        $hash = "(((($ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11) % 2147483587)";
+        $lease = "(SELECT el.last_tick_ms FROM engagementd_leader el WHERE el.shard ="
+               . " $hash % (SELECT GREATEST(1, COUNT(*)) FROM engagementd_leader))";
+    }
+    return "GREATEST(COALESCE($state, 0), COALESCE($lease, 0)) AS engagementd_tick_ms,"
+         . " $peak AS engagementd_real_peak,"
+         . ' CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) AS engagementd_now_ms';
+}
+
+/**
+ * Rows of live_streams (with engagementd_tick_columns()) with their
+ * freshness: each gets
+ *   numbers_source                'engagementd' (the daemon's numbers) or
+ *                                 'real_rows' (counted from the site's rows now)
+ *   numbers_age_seconds           how old the numbers are (0 when counted now)
+ *   engagementd_tick_age_seconds  seconds since engagementd last advanced the
+ *                                 stream, null when it never has
+ * and a live stream that engagementd has not ticked within STALE_AFTER (or
+ * ever) gets its real numbers, counted as engagementd counts them, with
+ * includes_simulated = 0. A stream no longer live keeps the numbers written
+ * at its end.
+ */
+function engagementd_fresh(array $rows): array {
+    $staleMs = 1000 * engagementd_setting('STALE_AFTER');
+    $stale = [];
+    foreach ($rows as $i => $row) {
+        $tick = (int)($row['engagementd_tick_ms'] ?? 0);
+        $now = (int)($row['engagementd_now_ms'] ?? 0);
+        $age = $tick > 0 ? max(0, intdiv($now - $tick, 1000)) : null;
+        $row['numbers_source'] = 'engagementd';
+        $row['numbers_age_seconds'] = $age;
+        $row['engagementd_tick_age_seconds'] = $age;
+        if (($row['status'] ?? '') === 'live' && ($tick <= 0 || $now - $tick > $staleMs)) {
+            $stale[(int)$row['id']][] = $i;
+        }
+        $rows[$i] = $row;
+    }
+    if ($stale) {
+        $real = engagementd_real_numbers(array_keys($stale));
+        foreach ($stale as $id => $indexes) {
+            foreach ($indexes as $i) {
+                $row = $rows[$i];
+                $r = $real[$id];
+                $row['viewer_count'] = $r['viewers'];
+                $row['max_viewers'] = max($r['viewers'], (int)($row['engagementd_real_peak'] ?? 0));
+                $row['like_count'] = $r['likes'];
+                $row['dislike_count'] = $r['dislikes'];
+                $row['comment_count'] = $r['comments'];
+                $row['includes_simulated'] = 0;
+                if (array_key_exists('current_viewers', $row)) $row['current_viewers'] = $r['viewers'];
+                $row['numbers_source'] = 'real_rows';
+                $row['numbers_age_seconds'] = 0;
+                $rows[$i] = $row;
+            }
+        }
+    }
+    foreach ($rows as &$row) {
+        unset($row['engagementd_tick_ms'], $row['engagementd_now_ms'], $row['engagementd_real_peak']);
+    }
+    unset($row);
+    return $rows;
+}
+
+/** The freshness keys of a row from engagementd_fresh(), for a JSON answer. */
+function engagementd_freshness(?array $row): array {
+    return [
+        'numbers_source' => $row['numbers_source'] ?? 'engagementd',
+        'numbers_age_seconds' => $row['numbers_age_seconds'] ?? null,
+        'engagementd_tick_age_seconds' => $row['engagementd_tick_age_seconds'] ?? null,
+    ];
+}
+
+/**
+ * The freshness keys of several rows together (a total over streams):
+ * numbers_source is 'engagementd', 'real_rows' or 'mixed'; the ages are the
+ * oldest (null when a stream was never ticked).
+ */
+function engagementd_freshness_of_rows(array $rows): array {
+    $sources = [];
+    $age = 0;
+    $tick = 0;
+    foreach ($rows as $row) {
+        $f = engagementd_freshness($row);
+        $sources[$f['numbers_source']] = true;
+        $age = ($age === null || $f['numbers_age_seconds'] === null) ? null : max($age, $f['numbers_age_seconds']);
+        $tick = ($tick === null || $f['engagementd_tick_age_seconds'] === null)
+            ? null : max($tick, $f['engagementd_tick_age_seconds']);
+    }
+    return [
+        'numbers_source' => count($sources) > 1 ? 'mixed' : (array_key_first($sources) ?? 'engagementd'),
+        'numbers_age_seconds' => $age,
+        'engagementd_tick_age_seconds' => $tick,
+    ];
+}
+
+/**
+ * The real numbers of streams, counted from the site's rows as engagementd
+ * counts them (lib/store): viewers = open real sessions (with
+ * stream_viewers.last_seen_at, those seen within REAL_VIEWER_TTL), likes,
+ * dislikes and comments = real interaction rows. [id => [viewers, likes,
+ * dislikes, comments]].
+ */
+function engagementd_real_numbers(array $ids): array {
+    $out = [];
+    foreach ($ids as $id) $out[(int)$id] = ['viewers' => 0, 'likes' => 0, 'dislikes' => 0, 'comments' => 0];
+    if (!$out) return $out;
+    $list = implode(', ', array_keys($out));
+    $fresh = '';
+    if (engagementd_has_column('stream_viewers', 'last_seen_at')) {
+        $fresh = ' AND COALESCE(last_seen_at, joined_at) >= NOW() - INTERVAL '
+               . engagementd_setting('REAL_VIEWER_TTL') . ' SECOND';
+    }
+    $db = db();
+    foreach ($db->query("
+        SELECT stream_id, COUNT(*) FROM stream_viewers
+         WHERE stream_id IN ($list) AND is_fake = 0 AND left_at IS NULL$fresh
+         GROUP BY stream_id
+    ")->fetchAll(PDO::FETCH_NUM) as [$id, $n]) {
+        $out[(int)$id]['viewers'] = (int)$n;
+    }
+    $kinds = ['like' => 'likes', 'dislike' => 'dislikes', 'comment' => 'comments'];
+    foreach ($db->query("
+        SELECT stream_id, CAST(interaction_type AS CHAR), COUNT(*) FROM stream_interactions
+         WHERE stream_id IN ($list) AND is_fake = 0 AND interaction_type IN ('like', 'dislike', 'comment')
+         GROUP BY stream_id, interaction_type
+    ")->fetchAll(PDO::FETCH_NUM) as [$id, $kind, $n]) {
+        if (isset($kinds[$kind])) $out[(int)$id][$kinds[$kind]] = (int)$n;
+    }
+    return $out;
 }
 
 /** Seconds since the stream started, on the database's clock (any time zone). */
@@ -188,7 +384,15 @@ function engagementd_viewer_join(int $streamId, ?int $userId, string $sessionId,
         . ' VALUES (' . implode(', ', $marks) . ')'
         . " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), $reopen");
     $stmt->execute(array_merge([$streamId, $userId], array_values($extra)));
-    return (int)$db->lastInsertId();
+    $id = (int)$db->lastInsertId();
+    if ($id === 0 && $userId !== null) {
+        // A second tab's join within the same second changes no value, and
+        // the server then names no row: the user's row is the one.
+        $stmt = $db->prepare('SELECT id FROM stream_viewers WHERE stream_id = ? AND user_id = ?');
+        $stmt->execute([$streamId, $userId]);
+        $id = (int)$stmt->fetchColumn();
+    }
+    return $id;
 }
 
 /**
@@ -307,7 +511,7 @@ function engagementd_saved_shape(): ?string {
  */
 function engagementd_end_stream(int $streamId, array $vendor, string $action, ?string $videoUrl): array {
     if ($action !== 'save' && $action !== 'delete') {
-        throw new Exception('Invalid action. Use "save" or "delete"');
+        throw new EngagementdRequestError('Invalid action. Use "save" or "delete"');
     }
     $db = db();
     $db->beginTransaction();
@@ -326,18 +530,17 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
             throw new EngagementdAccessDenied('Stream not found or access denied');
         }
         if ($stream['status'] !== 'live') {
-            throw new Exception('Stream is not currently live');
+            throw new EngagementdRequestError('Stream is not currently live', 409);
         }
         $duration = (int)$stream['engagementd_duration'];
         $orders = engagementd_orders($streamId);
+        // Shown from the site's rows (no daemon ticks the stream): the stream
+        // ends with its real numbers, as engagementd would finalize it.
+        $real = engagementd_display($streamId);
+        $real = $real['numbers_source'] === 'real_rows' ? engagementd_real_final($streamId, $real) : null;
 
         if ($action === 'save') {
-            if ($videoUrl === null || $videoUrl === '') {
-                $videoUrl = $stream['stream_url'] ?? null;
-            }
-            if ($videoUrl === null || $videoUrl === '') {
-                $videoUrl = '/uploads/streams/' . (int)$vendor['id'] . '/' . $streamId . '.mp4';
-            }
+            $videoUrl = engagementd_replay_url($stream, $videoUrl);
             $set = "status = 'archived', ended_at = NOW(), total_revenue = ?";
             $params = [$orders['total_revenue']];
             if (engagementd_has_column('live_streams', 'video_path')) {
@@ -362,7 +565,19 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
              WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0
         ")->execute([$streamId]);
 
+        if ($real !== null) {
+            $db->prepare('UPDATE live_streams SET viewer_count = ?, max_viewers = ?, like_count = ?,'
+                . ' dislike_count = ?, comment_count = ?'
+                . (engagementd_has_column('live_streams', 'includes_simulated') ? ', includes_simulated = 0' : '')
+                . ' WHERE id = ?')
+               ->execute([$real['viewer_count'], $real['max_viewers'], $real['like_count'],
+                          $real['dislike_count'], $real['comment_count'], $streamId]);
+        }
         $display = engagementd_display($streamId);
+        if ($real !== null) {
+            $display['numbers_source'] = 'real_rows';
+            $display['numbers_age_seconds'] = 0;
+        }
         if ($action === 'save') {
             engagementd_write_saved_stream($stream, $display, $duration, $videoUrl,
                                            $orders['total_revenue']);
@@ -373,6 +588,25 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
         throw $e;
     }
     return [$stream, $display, $duration, $videoUrl, $orders];
+}
+
+/**
+ * A live stream's final real numbers, as engagementd's finalization counts
+ * them for a stream without a simulated audience: viewer_count = the
+ * distinct real sessions over the stream, max_viewers = the real peak
+ * known (the daemon's, or now), likes, dislikes and comments as $live
+ * (engagementd_display() of the stream, counted from the site's rows).
+ */
+function engagementd_real_final(int $streamId, array $live): array {
+    $distinct = engagementd_has_column('stream_viewers', 'session_id') ? 'COUNT(DISTINCT session_id)' : 'COUNT(*)';
+    $stmt = db()->prepare("SELECT $distinct FROM stream_viewers WHERE stream_id = ? AND is_fake = 0");
+    $stmt->execute([$streamId]);
+    $total = (int)$stmt->fetchColumn();
+    return ['viewer_count' => $total,
+            'max_viewers' => max($live['max_viewers'], $live['viewer_count']),
+            'like_count' => $live['like_count'],
+            'dislike_count' => $live['dislike_count'],
+            'comment_count' => $live['comment_count']];
 }
 
 /** The replay row, in this installation's saved_streams shape. */
@@ -437,14 +671,57 @@ function engagementd_real_viewers(int $streamId): array {
     return $stmt->fetchAll(PDO::FETCH_ASSOC);
 }
 
-/** A stream that is not the caller's: the endpoints answer 403. */
-class EngagementdAccessDenied extends Exception {}
+/**
+ * A request the endpoint refuses: its message is meant for the client and
+ * its code is the HTTP status. Any other exception is the server's own
+ * failure, and its text never reaches the client (engagementd_answer_error).
+ */
+class EngagementdRequestError extends Exception {
+    public function __construct(string $message, int $status = 400) {
+        parent::__construct($message, $status);
+    }
+}
 
-/** Ends the request with a JSON error, as the site's endpoints answer one. */
+/** A stream that is not the caller's: the endpoints answer 403. */
+class EngagementdAccessDenied extends EngagementdRequestError {
+    public function __construct(string $message = 'Access denied') {
+        parent::__construct($message, 403);
+    }
+}
+
+/** Refuses the request: the endpoint's catch answers $status with $message. */
 function engagementd_fail(int $status, string $message): void {
-    http_response_code($status);
-    echo json_encode(['success' => false, 'error' => $message]);
-    exit;
+    throw new EngagementdRequestError($message, $status);
+}
+
+/**
+ * The JSON error answer of every kit endpoint's catch. A refused request
+ * gets its own message and status; anything else (a database error, a bug)
+ * gets a generic message with an id, and the detail, which may name tables,
+ * constraints or SQLSTATEs, goes only to the site's error log under that id.
+ */
+function engagementd_answer_error(Throwable $e): void {
+    if ($e instanceof EngagementdRequestError) {
+        $status = $e->getCode() >= 400 && $e->getCode() <= 599 ? $e->getCode() : 400;
+        $body = ['success' => false, 'error' => $e->getMessage()];
+    } else {
+        $id = bin2hex(random_bytes(6));
+        // The values a duplicate-key error quotes (a stream key) stay out of
+        // the log too; the line is bounded and its control characters escaped.
+        $detail = preg_replace("/Duplicate entry '.*?' for key/s", "Duplicate entry '...' for key",
+                               $e->getMessage());
+        error_log(sprintf('engagementd kit: error %s in %s: %s: %s (%s:%d)', $id,
+                          $_SERVER['SCRIPT_NAME'] ?? '?', get_class($e),
+                          substr(addcslashes((string)$detail, "\0..\37\\"), 0, 2000),
+                          basename($e->getFile()), $e->getLine()));
+        $status = 500;
+        $body = ['success' => false, 'error' => "The request failed (error id $id)", 'error_id' => $id];
+    }
+    if (!headers_sent()) {
+        http_response_code($status);
+        header('Content-Type: application/json');
+    }
+    echo json_encode($body);
 }
 
 /**
@@ -470,12 +747,15 @@ function engagementd_require_vendor(bool $approved = false): array {
  * another seller ends the request with 403 and $denied (default: the reason).
  */
 function engagementd_end_stream_request(?string $denied = null): array {
+    $data = engagementd_json_request();
     $vendor = engagementd_require_vendor();
-    $data = json_decode(file_get_contents('php://input'), true);
-    if (!is_array($data) || !isset($data['stream_id'])) {
-        throw new Exception('Stream ID is required');
+    if (!isset($data['stream_id'])) {
+        throw new EngagementdRequestError('Stream ID is required');
     }
-    $action = $data['action'] ?? 'save';
+    if (isset($data['video_url']) && !is_string($data['video_url'])) {
+        throw new EngagementdRequestError('video_url must be a string');
+    }
+    $action = is_string($data['action'] ?? 'save') ? ($data['action'] ?? 'save') : '';
     try {
         $ended = engagementd_end_stream((int)$data['stream_id'], $vendor, $action,
                                         $data['video_url'] ?? null);
@@ -502,15 +782,408 @@ function engagementd_page_stats(int $streamId, $siteStats): array {
     return array_merge(is_array($siteStats) ? $siteStats : [], engagementd_stats($display));
 }
 
-/** For list pages: each row's current_viewers is its display viewer_count. */
-function engagementd_rows_display(array $rows): array {
-    foreach ($rows as &$row) {
-        $row = engagementd_with_display($row);
-        if (array_key_exists('viewer_count', $row)) {
-            $row['current_viewers'] = ($row['status'] ?? 'live') === 'live' ? $row['viewer_count'] : 0;
+/**
+ * For replay cards: rows of saved_streams with includes_simulated, the flag
+ * of the stream each replay row is linked to (saved_streams.stream_id,
+ * after `engagementd migrate`); 0 for an unlinked row.
+ */
+function engagementd_saved_flags(array $rows): array {
+    $ids = [];
+    if (engagementd_has_column('saved_streams', 'stream_id')
+        && engagementd_has_column('live_streams', 'includes_simulated')) {
+        foreach ($rows as $row) {
+            if (!empty($row['stream_id'])) $ids[(int)$row['stream_id']] = true;
         }
+    }
+    $flags = [];
+    if ($ids) {
+        $flags = db()->query('SELECT id, includes_simulated FROM live_streams WHERE id IN ('
+            . implode(', ', array_keys($ids)) . ')')->fetchAll(PDO::FETCH_KEY_PAIR);
+    }
+    foreach ($rows as &$row) {
+        $row['includes_simulated'] = (int)($flags[(int)($row['stream_id'] ?? 0)] ?? 0);
     }
     unset($row);
     return $rows;
 }
 
+/**
+ * For list pages: rows of live_streams (ls.*) with their display numbers
+ * and freshness (engagementd_fresh()): a live stream no daemon ticks shows
+ * its real numbers; each row's current_viewers is its viewer_count while
+ * live.
+ */
+function engagementd_rows_display(array $rows): array {
+    $ids = [];
+    foreach ($rows as $row) {
+        if (isset($row['id'])) $ids[(int)$row['id']] = true;
+    }
+    $ticks = [];
+    if ($ids) {
+        $stmt = db()->query('SELECT ls.id, ' . engagementd_tick_columns('ls')
+            . ' FROM live_streams ls WHERE ls.id IN (' . implode(', ', array_keys($ids)) . ')');
+        foreach ($stmt->fetchAll(PDO::FETCH_ASSOC) as $t) $ticks[(int)$t['id']] = $t;
+    }
+    foreach ($rows as &$row) {
+        $row = engagementd_with_display($row);
+        $t = $ticks[(int)($row['id'] ?? 0)] ?? [];
+        unset($t['id']);
+        $row = $t + $row;
+        if (array_key_exists('viewer_count', $row)) {
+            $row['current_viewers'] = ($row['status'] ?? 'live') === 'live' ? $row['viewer_count'] : 0;
+        }
+    }
+    unset($row);
+    return engagementd_fresh($rows);
+}
+
+// ---- What a browser may see and do (php/README.md, "Security") ----
+
+/**
+ * The columns of a stream (a live_streams row, with what the site's queries
+ * join to it) that anyone may see. Everything else (stream_key,
+ * mux_stream_id, revenue, settings, recording_url, any column added later)
+ * goes only to the stream's seller and the site's admins. mux_playback_id is
+ * public: it is what a player needs, and it is already in the public
+ * playback address (https://stream.mux.com/ID.m3u8).
+ */
+define('ENGAGEMENTD_PUBLIC_STREAM_COLUMNS', [
+    'id', 'vendor_id', 'vendor_name', 'title', 'description', 'thumbnail_url', 'stream_url',
+    'video_path', 'mux_playback_id', 'chat_enabled', 'featured', 'category_id', 'tags', 'status',
+    'scheduled_at', 'started_at', 'ended_at', 'created_at', 'updated_at', 'duration_seconds',
+    'seconds_until_start', 'is_live',
+    'viewer_count', 'like_count', 'dislike_count', 'comment_count', 'max_viewers',
+    'includes_simulated', 'current_viewers',
+    // how fresh the numbers are (engagementd_fresh())
+    'numbers_source', 'numbers_age_seconds', 'engagementd_tick_age_seconds',
+    // engagementd_stats()' keys, but its orders and revenue
+    'likes_count', 'dislikes_count', 'comments_count', 'total_viewers',
+]);
+
+function engagementd_is_admin(): bool {
+    return ($_SESSION['user_role'] ?? null) === 'admin';
+}
+
+/** The logged-in caller's vendor id, or null (not logged in, or not a seller). */
+function engagementd_caller_vendor_id(): ?int {
+    static $cache = [];
+    if (!Session::isLoggedIn()) return null;
+    $userId = (int)Session::getUserId();
+    if (!array_key_exists($userId, $cache)) {
+        $vendor = (new Vendor())->findByUserId($userId);
+        $cache[$userId] = $vendor ? (int)$vendor['id'] : null;
+    }
+    return $cache[$userId];
+}
+
+/** Whether the caller is the stream's seller or an admin. */
+function engagementd_owns_stream(array $row): bool {
+    if (engagementd_is_admin()) return true;
+    $vendorId = engagementd_caller_vendor_id();
+    return $vendorId !== null && isset($row['vendor_id']) && (int)$row['vendor_id'] === $vendorId;
+}
+
+/**
+ * A stream's public view: the allowed columns only. A playback address
+ * built from the publish key (an HLS path named after it) would give the
+ * key away, so such an address is left out too.
+ */
+function engagementd_public_stream(array $row): array {
+    $public = array_intersect_key($row, array_flip(ENGAGEMENTD_PUBLIC_STREAM_COLUMNS));
+    $key = (string)($row['stream_key'] ?? '');
+    foreach (['stream_url', 'video_path'] as $column) {
+        if ($key !== '' && isset($public[$column]) && str_contains((string)$public[$column], $key)) {
+            $public[$column] = null;
+        }
+    }
+    return $public;
+}
+
+/** The stream as the caller may see it: whole for its seller and admins, else the public view. */
+function engagementd_stream_view(array $row): array {
+    return engagementd_owns_stream($row) ? $row : engagementd_public_stream($row);
+}
+
+/** engagementd_stream_view() of each row. */
+function engagementd_stream_views(array $rows): array {
+    return array_map('engagementd_stream_view', $rows);
+}
+
+/** The public playback address of a live stream: Mux's, or the stored one unless it holds the key. */
+function engagementd_public_playback_url(array $row): ?string {
+    if (!empty($row['mux_playback_id'])) {
+        return 'https://stream.mux.com/' . rawurlencode((string)$row['mux_playback_id']) . '.m3u8';
+    }
+    $url = engagementd_public_stream($row)['stream_url'] ?? null;
+    return $url !== null && $url !== '' ? (string)$url : null;
+}
+
+/**
+ * The replay address end.php stores (live_streams.video_path and the
+ * saved_streams row): a client may name one only among the site's own
+ * upload path of the stream's seller (/uploads/streams/VENDOR/FILE) and the
+ * stream's Mux asset (https://stream.mux.com/PLAYBACK_ID.m3u8); without
+ * one, the site's choice (Mux's address for a Mux stream, otherwise
+ * /uploads/streams/VENDOR/STREAM.mp4).
+ */
+function engagementd_replay_url(array $stream, ?string $requested): string {
+    $vendorId = (int)$stream['vendor_id'];
+    $mux = !empty($stream['mux_playback_id'])
+        ? 'https://stream.mux.com/' . rawurlencode((string)$stream['mux_playback_id']) . '.m3u8' : null;
+    if ($requested === null || $requested === '') {
+        return $mux ?? '/uploads/streams/' . $vendorId . '/' . (int)$stream['id'] . '.mp4';
+    }
+    if ($mux !== null && $requested === $mux) return $requested;
+    if (preg_match('#^/uploads/streams/' . $vendorId . '/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$#', $requested)
+        && !str_contains($requested, '..')) {
+        return $requested;
+    }
+    throw new EngagementdRequestError('video_url must be the stream\'s Mux address or a file under'
+                                      . " /uploads/streams/$vendorId/");
+}
+
+/** "scheme://host:port" of a URL (lower case, the scheme's default port filled in), or null. */
+function engagementd_origin_of(string $url): ?string {
+    $parts = parse_url(trim($url));
+    if (!is_array($parts) || empty($parts['scheme']) || empty($parts['host'])) return null;
+    $scheme = strtolower($parts['scheme']);
+    $port = $parts['port'] ?? ($scheme === 'https' ? 443 : ($scheme === 'http' ? 80 : null));
+    if ($port === null) return null;
+    return $scheme . '://' . strtolower($parts['host']) . ':' . $port;
+}
+
+/** The origins the site's pages are served from: its APP_URL (and SITE_URL). */
+function engagementd_site_origins(): array {
+    $origins = [];
+    foreach (['APP_URL', 'SITE_URL'] as $name) {
+        if (defined($name) && ($origin = engagementd_origin_of((string)constant($name))) !== null) {
+            $origins[$origin] = true;
+        }
+    }
+    return array_keys($origins);
+}
+
+/**
+ * A state-changing request must come from the site's own pages: its Origin
+ * header (or, without one, its Referer) must be the site's APP_URL (scheme,
+ * host and port). A request with neither is not a browser's cross-site
+ * request (every browser sends Origin with a cross-site POST), and the
+ * JSON-only rule keeps HTML forms out.
+ */
+function engagementd_require_same_origin(): void {
+    foreach (['HTTP_ORIGIN', 'HTTP_REFERER'] as $header) {
+        $value = (string)($_SERVER[$header] ?? '');
+        if ($value === '') continue;
+        $origin = engagementd_origin_of($value);
+        if ($origin === null || !in_array($origin, engagementd_site_origins(), true)) {
+            error_log(sprintf('engagementd kit: refused a cross-site %s to %s from %s (the site\'s APP_URL'
+                              . ' is %s; set it to the address visitors use)', $_SERVER['REQUEST_METHOD'] ?? '?',
+                              $_SERVER['SCRIPT_NAME'] ?? '?', substr(addcslashes($value, "\0..\37\\"), 0, 200),
+                              defined('APP_URL') ? APP_URL : 'not set'));
+            throw new EngagementdRequestError('Cross-site request refused', 403);
+        }
+        return;
+    }
+}
+
+/** The request's media type, lower case, without parameters. */
+function engagementd_content_type(): string {
+    return strtolower(trim(explode(';', (string)($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
+}
+
+/**
+ * The body of a state-changing request: a POST from the site's own pages
+ * with Content-Type application/json and a JSON object. $beacon also takes
+ * the text/plain body of navigator.sendBeacon (the leave beacon, which
+ * changes only the caller's own row).
+ */
+function engagementd_json_request(bool $beacon = false): array {
+    if (($_SERVER['REQUEST_METHOD'] ?? '') !== 'POST') {
+        header('Allow: POST');
+        throw new EngagementdRequestError('This action needs a POST', 405);
+    }
+    $type = engagementd_content_type();
+    if ($type !== 'application/json' && !($beacon && $type === 'text/plain')) {
+        throw new EngagementdRequestError('Content-Type must be application/json', 415);
+    }
+    engagementd_require_same_origin();
+    $data = json_decode((string)file_get_contents('php://input'), true);
+    if (!is_array($data)) {
+        throw new EngagementdRequestError('The request body must be a JSON object');
+    }
+    return $data;
+}
+
+// ---- Who counts as a real viewer (php/README.md, "Who counts as a real viewer") ----
+
+function engagementd_join_cookie(int $streamId): string {
+    return 'engagementd_join_' . $streamId;
+}
+
+/**
+ * The join token's signature: HMAC-SHA256 over the stream, the expiry and
+ * the PHP session id, keyed by a random secret kept in the visitor's
+ * server-side session (created at the session's first page render, never
+ * sent to the browser). So a token is good for one stream, one session and
+ * JOIN_TOKEN_SECONDS, and only the page render can make one.
+ */
+function engagementd_join_signature(int $streamId, int $expires, bool $create): ?string {
+    if (session_status() !== PHP_SESSION_ACTIVE) return null;
+    if (empty($_SESSION['engagementd_join_secret']) || !is_string($_SESSION['engagementd_join_secret'])) {
+        if (!$create) return null;
+        $_SESSION['engagementd_join_secret'] = bin2hex(random_bytes(32));
+    }
+    return hash_hmac('sha256', "engagementd-join|$streamId|$expires|" . session_id(),
+                     $_SESSION['engagementd_join_secret']);
+}
+
+/**
+ * For live.php, before its first output: hands the visitor a join token for
+ * the stream the page plays, in a cookie only api/live/ receives (HttpOnly,
+ * SameSite=Lax), so the page's own join request carries it.
+ */
+function engagementd_issue_join_token($streamId): void {
+    if ($streamId === null || headers_sent()) return;
+    $streamId = (int)$streamId;
+    $expires = time() + engagementd_setting('JOIN_TOKEN_SECONDS');
+    $signature = engagementd_join_signature($streamId, $expires, true);
+    if ($signature === null) return;
+    setcookie(engagementd_join_cookie($streamId), $expires . '.' . $signature, [
+        'expires' => $expires,
+        'path' => '/api/live/',
+        'secure' => !empty($_SERVER['HTTPS']) && $_SERVER['HTTPS'] !== 'off',
+        'httponly' => true,
+        'samesite' => 'Lax',
+    ]);
+}
+
+/** Whether the request carries a valid join token for the stream and this session. */
+function engagementd_join_token_valid(int $streamId): bool {
+    $token = $_COOKIE[engagementd_join_cookie($streamId)] ?? '';
+    if (!is_string($token) || !preg_match('/^([0-9]{1,12})\.([0-9a-f]{64})$/', $token, $m)) return false;
+    $expires = (int)$m[1];
+    if ($expires < time()) return false;
+    $signature = engagementd_join_signature($streamId, $expires, false);
+    return $signature !== null && hash_equals($signature, $m[2]);
+}
+
+/**
+ * join, with the rules of a real visit: a guest needs the page's join
+ * token; at most GUESTS_PER_IP open guest sessions per address and stream
+ * count (a guest over the cap watches uncounted); at most
+ * JOINS_PER_IP_MINUTE new sessions per address and stream per minute; a
+ * logged-in user has one row per stream (the site's unique key), whatever
+ * their tabs. Returns the session row's id, or null when the guest is not
+ * counted. Throws 403 without a token and 429 over the rate.
+ */
+function engagementd_admit_viewer(int $streamId, ?int $userId, string $sessionId, ?string $ip,
+                                  ?string $userAgent): ?int {
+    $guest = $userId === null;
+    if ($guest && !engagementd_join_token_valid($streamId)) {
+        throw new EngagementdRequestError('No valid join token for this stream: reload the page', 403);
+    }
+    $ip = (string)$ip;
+    $byAddress = $ip !== '' && engagementd_has_column('stream_viewers', 'ip_address');
+    if ($guest && ($sessionId === '' || !$byAddress
+                   || !engagementd_has_column('stream_viewers', 'session_id'))) {
+        // A guest who cannot be told apart or capped is not counted.
+        return null;
+    }
+    if (!$byAddress) {
+        return engagementd_viewer_join($streamId, $userId, $sessionId, $ip ?: null, $userAgent);
+    }
+
+    $db = db();
+    // One address's joins one at a time, so that the cap and the rate hold
+    // against concurrent requests. A Galera node refuses named locks (and
+    // would hold one on that node only): there the joins go unserialized,
+    // and concurrent joins of one address may pass the cap by a few.
+    $lock = 'engagementd_join:' . sha1($ip);
+    try {
+        $stmt = $db->prepare('SELECT GET_LOCK(?, 5)');
+        $stmt->execute([$lock]);
+        $locked = (int)$stmt->fetchColumn() === 1;
+        if (!$locked) {
+            header('Retry-After: 5');
+            throw new EngagementdRequestError('Too many joins at once from your address; try again', 429);
+        }
+    } catch (PDOException $e) {
+        $locked = false;
+    }
+    try {
+        if ($guest) {
+            $stmt = $db->prepare("
+                SELECT id FROM stream_viewers
+                 WHERE stream_id = ? AND user_id IS NULL AND session_id = ? AND is_fake = 0 LIMIT 1
+            ");
+            $stmt->execute([$streamId, $sessionId]);
+        } else {
+            $stmt = $db->prepare('SELECT id FROM stream_viewers WHERE stream_id = ? AND user_id = ? LIMIT 1');
+            $stmt->execute([$streamId, $userId]);
+        }
+        $known = $stmt->fetchColumn() !== false;
+
+        if (!$known) {
+            $stmt = $db->prepare("
+                SELECT COUNT(*) FROM stream_viewers
+                 WHERE stream_id = ? AND ip_address = ? AND joined_at >= NOW() - INTERVAL 60 SECOND
+            ");
+            $stmt->execute([$streamId, $ip]);
+            if ((int)$stmt->fetchColumn() >= engagementd_setting('JOINS_PER_IP_MINUTE')) {
+                header('Retry-After: 60');
+                throw new EngagementdRequestError('Too many new viewers from your address; try again in a minute', 429);
+            }
+        }
+
+        if ($guest) {
+            // Guest sessions of this address that went quiet are closed, so
+            // they neither hold a place under the cap nor come back later.
+            $seen = engagementd_has_column('stream_viewers', 'last_seen_at')
+                ? 'COALESCE(last_seen_at, joined_at)' : 'joined_at';
+            $db->prepare("
+                UPDATE stream_viewers
+                   SET left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))"
+                . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '') . "
+                 WHERE stream_id = ? AND ip_address = ? AND user_id IS NULL AND is_fake = 0
+                   AND left_at IS NULL AND session_id <> ? AND $seen < NOW() - INTERVAL ? SECOND
+            ")->execute([$streamId, $ip, $sessionId, engagementd_setting('GUEST_IDLE_SECONDS')]);
+            $stmt = $db->prepare("
+                SELECT COUNT(*) FROM stream_viewers
+                 WHERE stream_id = ? AND ip_address = ? AND user_id IS NULL AND is_fake = 0
+                   AND left_at IS NULL AND session_id <> ?
+            ");
+            $stmt->execute([$streamId, $ip, $sessionId]);
+            if ((int)$stmt->fetchColumn() >= engagementd_setting('GUESTS_PER_IP')) {
+                return null;
+            }
+        }
+        return engagementd_viewer_join($streamId, $userId, $sessionId, $ip, $userAgent);
+    } finally {
+        if ($locked) $db->prepare('SELECT RELEASE_LOCK(?)')->execute([$lock]);
+    }
+}
+
+/** A stream's comments for anyone who may read them: no email, no user id. */
+function engagementd_comments(int $streamId, int $limit): array {
+    $limit = max(1, min(200, $limit));
+    $stmt = db()->prepare("
+        SELECT si.id, si.stream_id, si.interaction_type, si.comment_text, si.created_at, u.username
+          FROM stream_interactions si LEFT JOIN users u ON si.user_id = u.id
+         WHERE si.stream_id = ? AND si.interaction_type = 'comment'
+         ORDER BY si.created_at DESC, si.id DESC
+         LIMIT $limit
+    ");
+    $stmt->execute([$streamId]);
+    return $stmt->fetchAll(PDO::FETCH_ASSOC);
+}
+
+/**
+ * A CSV cell that a spreadsheet would not run as a formula: text starting
+ * with = + - @, a tab or a carriage return gets a leading apostrophe.
+ */
+function engagementd_csv_cell($value) {
+    if (is_string($value) && $value !== '' && strpbrk($value[0], "=+-@\t\r") !== false) {
+        return "'" . $value;
+    }
+    return $value;
+}

@@ -29,7 +29,7 @@ try {
                 'orders' => $orders['orders_count'],
                 'includes_simulated' => $display['includes_simulated']
             ]
-        ]);
+        ] + engagementd_freshness($display));
     } else {
         echo json_encode([
             'success' => true,
@@ -37,6 +37,6 @@ try {
             'action' => 'deleted'
         ]);
     }
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

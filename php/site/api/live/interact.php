@@ -6,7 +6,9 @@
  * engagementd counts them into the display numbers at its next tick. The
  * engagementd kit's version also answers a comment with the commenter's
  * name (the site's Session has no getUsername(), so the comment was stored
- * and the request then failed).
+ * and the request then failed). Every action is a JSON POST from the site's
+ * own pages; likes, dislikes and comments (and taking them back) only on a
+ * live stream; comments come without the commenters' emails.
  */
 
 require_once __DIR__ . '/../../includes/init.php';
@@ -14,29 +16,39 @@ require_once __DIR__ . '/../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
+/** The longest comment stored (characters). */
+const ENGAGEMENTD_COMMENT_MAX = 2000;
+
 try {
     if (!Session::isLoggedIn()) {
         http_response_code(401);
         echo json_encode([
             'success' => false,
             'error' => 'Authentication required',
-            'redirect' => '/login.php?return=' . urlencode($_SERVER['HTTP_REFERER'] ?? '/live.php')
+            'redirect' => '/login.php?return=' . urlencode('/live.php')
         ]);
         exit;
     }
 
+    $data = engagementd_json_request();
     $userId = (int)Session::getUserId();
     $streamInteraction = new StreamInteraction();
-
-    $data = json_decode(file_get_contents('php://input'), true);
-    if (!is_array($data)) $data = [];
     $action = $data['action'] ?? '';
 
-    if (!isset($data['stream_id'])) {
-        throw new Exception('Stream ID is required');
+    if (!isset($data['stream_id']) || !is_scalar($data['stream_id']) || (int)$data['stream_id'] <= 0) {
+        engagementd_fail(400, 'Stream ID is required');
     }
-
     $streamId = (int)$data['stream_id'];
+
+    if (in_array($action, ['like', 'dislike', 'unlike', 'undislike', 'comment'], true)) {
+        $display = engagementd_display($streamId);
+        if ($display === null) {
+            engagementd_fail(404, 'Stream not found');
+        }
+        if ($display['status'] !== 'live') {
+            engagementd_fail(409, 'Stream is not live');
+        }
+    }
 
     switch ($action) {
         case 'like':
@@ -59,10 +71,14 @@ try {
             break;
 
         case 'comment':
-            if (!isset($data['comment']) || trim((string)$data['comment']) === '') {
-                throw new Exception('Comment text is required');
+            $commentText = is_string($data['comment'] ?? null) ? trim($data['comment']) : '';
+            if ($commentText === '') {
+                engagementd_fail(400, 'Comment text is required');
             }
-            $commentText = trim((string)$data['comment']);
+            if (!preg_match('/^.{1,' . ENGAGEMENTD_COMMENT_MAX . '}$/su', $commentText)) {
+                engagementd_fail(400, 'Comment must be valid UTF-8 of at most ' . ENGAGEMENTD_COMMENT_MAX
+                                      . ' characters');
+            }
             $result = $streamInteraction->addInteraction($streamId, $userId, 'comment', $commentText);
             $at = db()->query('SELECT NOW()')->fetchColumn();
             echo json_encode([
@@ -77,10 +93,10 @@ try {
             break;
 
         case 'get_comments':
-            $limit = isset($data['limit']) ? (int)$data['limit'] : 100;
+            $limit = isset($data['limit']) && is_numeric($data['limit']) ? (int)$data['limit'] : 100;
             echo json_encode([
                 'success' => true,
-                'comments' => $streamInteraction->getStreamComments($streamId, $limit)
+                'comments' => engagementd_comments($streamId, $limit)
             ]);
             break;
 
@@ -92,8 +108,8 @@ try {
             break;
 
         default:
-            throw new Exception('Invalid action');
+            engagementd_fail(400, 'Invalid action');
     }
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -20,7 +20,7 @@ try {
     $vendorInfo = engagementd_require_vendor();
 
     if (!isset($_GET['stream_id'])) {
-        throw new Exception('Stream ID is required');
+        throw new EngagementdRequestError('Stream ID is required');
     }
     $streamId = (int)$_GET['stream_id'];
 
@@ -32,7 +32,7 @@ try {
 
     $viewers = engagementd_real_viewers($streamId);
 
-    $recentComments = (new StreamInteraction())->getStreamComments($streamId, 50);
+    $recentComments = engagementd_comments($streamId, 50);
     $orders = (new StreamOrder())->getStreamOrders($streamId);
 
     echo json_encode([
@@ -74,7 +74,7 @@ try {
                 'created_at' => $order['created_at']
             ];
         }, $orders)
-    ]);
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+    ] + engagementd_freshness($display));
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

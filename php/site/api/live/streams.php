@@ -4,7 +4,8 @@
  *
  * Every number is live_streams' display numbers (engagementd writes them:
  * real plus simulated audience), with includes_simulated for the badge;
- * nothing is counted here.
+ * nothing is counted here. A stream's key, Mux stream id, revenue and the
+ * like go only to its seller and the admins (engagementd_stream_view).
  */
 
 require_once __DIR__ . '/../../includes/init.php';
@@ -19,7 +20,9 @@ try {
     switch ($action) {
         case 'list':
             $limit = isset($_GET['limit']) ? (int)$_GET['limit'] : 10;
-            $streams = engagementd_rows_display($liveStream->getActiveStreams($limit));
+            $limit = max(1, min(100, $limit));
+            $streams = engagementd_stream_views(
+                engagementd_rows_display($liveStream->getActiveStreams($limit)));
             echo json_encode([
                 'success' => true,
                 'streams' => $streams,
@@ -29,25 +32,25 @@ try {
 
         case 'get':
             if (!isset($_GET['stream_id'])) {
-                throw new Exception('Stream ID is required');
+                throw new EngagementdRequestError('Stream ID is required');
             }
             $streamId = (int)$_GET['stream_id'];
             $stream = $liveStream->getStreamById($streamId);
             if (!$stream) {
-                throw new Exception('Stream not found');
+                throw new EngagementdRequestError('Stream not found', 404);
             }
-            $stream = engagementd_with_display($stream);
+            $stream = engagementd_rows_display([$stream])[0];
             echo json_encode([
                 'success' => true,
-                'stream' => $stream,
-                'stats' => array_merge($stream, engagementd_stats($stream)),
+                'stream' => engagementd_stream_view($stream),
+                'stats' => engagementd_stream_view(array_merge($stream, engagementd_stats($stream))),
                 'products' => $liveStream->getStreamProducts($streamId)
-            ]);
+            ] + engagementd_freshness($stream));
             break;
 
         case 'products':
             if (!isset($_GET['stream_id'])) {
-                throw new Exception('Stream ID is required');
+                throw new EngagementdRequestError('Stream ID is required');
             }
             echo json_encode([
                 'success' => true,
@@ -56,8 +59,8 @@ try {
             break;
 
         default:
-            throw new Exception('Invalid action');
+            throw new EngagementdRequestError('Invalid action');
     }
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -6,6 +6,7 @@
  */
 
 require_once __DIR__ . '/../../includes/init.php';
+require_once __DIR__ . '/../../includes/engagementd.php';
 require_once __DIR__ . '/fake-engagement.php';
 
 header('Content-Type: application/json');
@@ -31,10 +32,6 @@ try {
             'message' => 'Fake engagement processed for all active streams'
         ]);
     }
-} catch (Exception $e) {
-    http_response_code(500);
-    echo json_encode([
-        'success' => false,
-        'error' => $e->getMessage()
-    ]);
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

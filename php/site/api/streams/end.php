@@ -38,7 +38,7 @@ try {
             'orders' => $orders['orders_count'],
             'revenue' => $orders['total_revenue']
         ]
-    ]);
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+    ] + engagementd_freshness($display));
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -20,10 +20,10 @@ try {
         $streamId = (int)($_GET['stream_id'] ?? $_POST['stream_id']);
         $display = engagementd_display($streamId);
         if ($display === null) {
-            throw new Exception('Stream not found');
+            throw new EngagementdRequestError('Stream not found', 404);
         }
         if ($display['status'] !== 'live') {
-            throw new Exception('Stream is not live');
+            throw new EngagementdRequestError('Stream is not live', 409);
         }
         // The page polling this is watching: keep its session counted.
         [$userId, $sessionId] = engagementd_caller();
@@ -43,8 +43,8 @@ try {
                 'comment_count' => $display['comment_count'],
                 'max_viewers' => $display['max_viewers'],
                 'includes_simulated' => $display['includes_simulated']
-            ]
-        ]);
+            ] + engagementd_freshness($display)
+        ] + engagementd_freshness($display));
     } else {
         $results = (new FakeEngagementGenerator())->processAllActiveStreams();
         echo json_encode([
@@ -53,6 +53,6 @@ try {
             'results' => $results
         ]);
     }
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -5,7 +5,8 @@
  * The engagementd kit's version: the stream row and its engagement settings
  * are written as before, and nothing else. The simulated audience is
  * engagementd's, which picks the stream up at its next tick; the old
- * generator (fake-engagement.php) is no longer run here.
+ * generator (fake-engagement.php) is no longer run here. A JSON POST from
+ * the site's own pages only (the answer holds the new stream's key).
  */
 
 require_once __DIR__ . '/../../includes/init.php';
@@ -14,11 +15,10 @@ require_once __DIR__ . '/../../includes/engagementd.php';
 header('Content-Type: application/json');
 
 try {
+    $data = engagementd_json_request();
     $vendorInfo = engagementd_require_vendor(true);
-
-    $data = json_decode(file_get_contents('php://input'), true);
-    if (!is_array($data) || !isset($data['title'])) {
-        throw new Exception('Stream title is required');
+    if (!isset($data['title']) || !is_string($data['title']) || trim($data['title']) === '') {
+        throw new EngagementdRequestError('Stream title is required');
     }
 
     $db = db();
@@ -41,7 +41,7 @@ try {
         ");
         $stmt->execute([$data['stream_url'] ?? null, (int)$streamId, $vendorId]);
         if ($stmt->rowCount() === 0) {
-            throw new Exception('Scheduled stream not found or already started');
+            throw new EngagementdRequestError('Scheduled stream not found or already started');
         }
         $streamId = (int)$streamId;
     } elseif (getenv('MUX_TOKEN_ID') && getenv('MUX_TOKEN_SECRET')) {
@@ -55,7 +55,7 @@ try {
             ]);
         } catch (Exception $e) {
             error_log('Mux integration failed: ' . $e->getMessage());
-            throw new Exception('Failed to create Mux stream: ' . $e->getMessage());
+            throw new EngagementdRequestError('Failed to create the Mux stream', 502);
         }
         $db->prepare("
             INSERT INTO live_streams
@@ -115,6 +115,6 @@ try {
         'stream_id' => $streamId,
         'stream' => $stream
     ]);
-} catch (Exception $e) {
-    engagementd_fail(400, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -5,17 +5,18 @@
  * The engagementd kit's version: viewers, likes and comments are the
  * display numbers engagementd wrote into live_streams (a finished stream's
  * final numbers), not counted rows; a column says whether they include a
- * simulated audience.
+ * simulated audience. A cell a spreadsheet would take for a formula (text
+ * starting with = + - @, a tab or a carriage return, such as a seller's
+ * title "=HYPERLINK(...)") is written with a leading apostrophe.
  */
 
 require_once __DIR__ . '/../../../includes/init.php';
 require_once __DIR__ . '/../../../includes/engagementd.php';
 
-if (($_SESSION['user_role'] ?? null) !== 'admin') {
-    engagementd_fail(403, 'Access denied');
-}
-
 try {
+    if (!engagementd_is_admin()) {
+        engagementd_fail(403, 'Access denied');
+    }
     $streams = db()->query("
         SELECT ls.*, v.business_name AS vendor_name,
                (SELECT COALESCE(SUM(so.amount), 0) FROM stream_orders so
@@ -34,7 +35,7 @@ try {
                       'Revenue', 'Orders', 'Likes', 'Comments', 'Scheduled At', 'Started At',
                       'Ended At', 'Includes Simulated Audience']);
     foreach ($streams as $stream) {
-        fputcsv($output, [
+        fputcsv($output, array_map('engagementd_csv_cell', [
             $stream['id'],
             $stream['title'],
             $stream['vendor_name'],
@@ -49,15 +50,10 @@ try {
             $stream['started_at'] ?? 'N/A',
             $stream['ended_at'] ?? 'N/A',
             $stream['includes_simulated'] ? 'yes' : 'no'
-        ]);
+        ]));
     }
     fclose($output);
     exit;
-} catch (Exception $e) {
-    http_response_code(500);
-    header('Content-Type: application/json');
-    echo json_encode([
-        'success' => false,
-        'error' => $e->getMessage()
-    ]);
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

@@ -13,11 +13,10 @@ require_once __DIR__ . '/../../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
-if (($_SESSION['user_role'] ?? null) !== 'admin') {
-    engagementd_fail(403, 'Access denied');
-}
-
 try {
+    if (!engagementd_is_admin()) {
+        engagementd_fail(403, 'Access denied');
+    }
     $where = [];
     $params = [];
     $search = $_GET['search'] ?? '';
@@ -58,6 +57,6 @@ try {
         'streams' => $streams,
         'count' => count($streams)
     ]);
-} catch (Exception $e) {
-    engagementd_fail(500, $e->getMessage());
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }

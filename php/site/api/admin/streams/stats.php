@@ -13,11 +13,10 @@ require_once __DIR__ . '/../../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
-if (($_SESSION['user_role'] ?? null) !== 'admin') {
-    engagementd_fail(403, 'Access denied');
-}
-
 try {
+    if (!engagementd_is_admin()) {
+        engagementd_fail(403, 'Access denied');
+    }
     $pdo = db();
     $flag = engagementd_has_column('live_streams', 'includes_simulated')
         ? "MAX(CASE WHEN status = 'live' THEN includes_simulated ELSE 0 END)" : '0';
@@ -31,6 +30,15 @@ try {
                COALESCE($flag, 0) AS includes_simulated
           FROM live_streams
     ")->fetch(PDO::FETCH_ASSOC);
+    // The live total as the pages show it: a stream no daemon ticks counts
+    // with its real numbers (engagementd_fresh()).
+    $live = engagementd_rows_display($pdo->query("
+        SELECT id, status, viewer_count, like_count, dislike_count, comment_count, max_viewers,
+               " . (engagementd_has_column('live_streams', 'includes_simulated') ? 'includes_simulated' : '0 AS includes_simulated') . "
+          FROM live_streams WHERE status = 'live'
+    ")->fetchAll(PDO::FETCH_ASSOC));
+    $row['total_viewers'] = array_sum(array_column($live, 'viewer_count'));
+    $row['includes_simulated'] = $live ? max(array_column($live, 'includes_simulated')) : 0;
     $totalRevenue = (float)$pdo->query('SELECT COALESCE(SUM(amount), 0) FROM stream_orders')
                                ->fetchColumn();
     $totalStreams = (int)$row['total_streams'];
@@ -48,7 +56,7 @@ try {
             'total_revenue' => $totalRevenue,
             'avg_revenue' => $totalStreams > 0 ? $totalRevenue / $totalStreams : 0
         ]
-    ]);
-} catch (Exception $e) {
-    engagementd_fail(500, $e->getMessage());
+    ] + engagementd_freshness_of_rows($live));
+} catch (Throwable $e) {
+    engagementd_answer_error($e);
 }
