@@ -49,8 +49,12 @@ constexpr const char* kUsage =
     "config apply-preset NAME (--stream ID | --global) [-c FILE]\n"
     "report [--stream ID] [--since DATE] [--csv] [-c FILE]\n"
     "recount [--stream ID] [--check] [-c FILE]\n"
-    "doctor [-c FILE]                         (exit 1: something stops engagementd)\n"
-    "uninstall [--yes] [-c FILE]              (asks before dropping data, unless --yes)\n"
+    "doctor [-c FILE]                         (exit 1: something stops engagementd;\n"
+    "                                          3: checks this account cannot run skipped)\n"
+    "uninstall [--yes] [--force] [--purge] [-c FILE]\n"
+    "        (refuses while an instance holds a fresh lease, unless --force; gives live\n"
+    "        streams their real numbers first; keeps the columns the site's pages use,\n"
+    "        unless --purge; asks before dropping data, unless --yes)\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   configuration file (default /etc/engagementd/engagementd.yaml)\n"
@@ -88,6 +92,7 @@ int cmd_check_config(const Args& a) {
   if (config->database.backend == Backend::mysql) {
     std::cout << "connection: " << describe_tls(config->database) << "\n";
   }
+  for (const std::string& w : setting_warnings(*config)) std::cout << "warning: " << w << "\n";
   return 0;
 }
 

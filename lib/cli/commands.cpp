@@ -439,15 +439,30 @@ int cmd_doctor(const std::vector<std::string>& args) {
     if (config.database.backend == Backend::mysql) {
       std::cout << "connection: " << describe_tls(config.database) << "\n";
     }
+    for (const std::string& w : setting_warnings(config)) std::cout << "warning: " << w << "\n";
     bool problem = false;
+    std::size_t skipped = 0;
     for (const Finding& f : inspect_site(*store, config.real_viewer_ttl)) {
       std::cout << level_name(f.level) << ": " << f.text << "\n";
       problem = problem || f.level == Finding::Level::problem;
+      skipped += f.level == Finding::Level::skipped;
     }
-    std::cout << (problem ? "engagementd cannot work on this database until the PROBLEM lines "
-                            "are fixed\n"
-                          : "engagementd can work on this database\n");
-    return problem ? 1 : 0;
+    if (problem) {
+      std::cout << "engagementd cannot work on this database until the PROBLEM lines are fixed"
+                << (skipped ? " (and " + std::to_string(skipped) + " check(s) were skipped)" : "")
+                << "\n";
+      return 1;
+    }
+    if (skipped > 0) {
+      // Never "fine" over a check that did not run: a problem may hide there.
+      std::cout << "engagementd can work on this database as far as this account can see, but "
+                << skipped
+                << " check(s) were skipped (the 'skipped' lines name the privilege each needs): "
+                   "run 'engagementd doctor' as an administrator to have them all\n";
+      return 3;
+    }
+    std::cout << "engagementd can work on this database\n";
+    return 0;
   } catch (const std::exception& e) {
     return fail(cmd, error_text(e));
   }
@@ -457,26 +472,61 @@ int cmd_uninstall(const std::vector<std::string>& args) {
   const std::string cmd = "uninstall";
   std::vector<std::string> rest = args;
   const bool yes = take_flag(rest, "--yes");
+  const bool force = take_flag(rest, "--force");
+  const bool purge = take_flag(rest, "--purge");
   DbArgs a;
   if (const auto rc = parse_db_args(cmd, rest, false, false, a)) return *rc;
   if (!a.rest.empty()) return usage_error(cmd, "unexpected argument '" + a.rest[0] + "'");
   try {
     Config config;
     auto store = open_store(a.config, config, false);
-    const UninstallPlan plan = plan_uninstall(*store);
-    if (plan.steps.empty()) {
+    // A daemon that still ticks would write simulated numbers again over
+    // the real ones given below, into tables about to go.
+    const std::vector<FreshLease> leases = fresh_leases(*store);
+    std::string holders;
+    for (const FreshLease& l : leases) {
+      holders += (holders.empty() ? "" : "; ") + l.holder + " holds the lease of shard " +
+                 std::to_string(l.shard) + " for " + std::to_string(l.expires_in_ms) + " ms more";
+    }
+    if (!leases.empty() && !force) {
+      return fail(cmd, "an engagementd is running on this database (" + holders +
+                           "). Stop it first (systemctl stop engagementd: a clean stop lets its "
+                           "lease go at once) and run uninstall again. --force goes on anyway, "
+                           "at a risk: until its tables are gone that daemon may write simulated "
+                           "numbers again (with the badge on; uninstall gives those streams their "
+                           "real numbers once more at the end, their real peak lost), and it "
+                           "keeps running, standing by, until it is stopped");
+    }
+    const UninstallPlan plan = plan_uninstall(*store, purge);
+    if (plan.steps.empty() && plan.live_simulated == 0) {
       std::cout << "nothing of engagementd's is left in " << describe(config.database) << "\n";
+      for (const auto& k : plan.kept) std::cout << "kept: " << k << "\n";
       return 0;
     }
-    std::cout << "engagementd uninstall removes from " << describe(config.database) << ":\n";
+    if (!leases.empty()) {
+      std::cout << "warning: --force: " << holders
+                << "; it stands by once the schema is gone (stop it: it keeps running)\n";
+    }
+    std::cout << "engagementd uninstall, on " << describe(config.database) << ":\n";
+    if (plan.live_streams > 0) {
+      std::cout << "first, the " << plan.live_streams << " live stream(s) get their real numbers ("
+                << plan.live_simulated << " show simulated ones now): viewers seen within "
+                << format_duration(config.real_viewer_ttl)
+                << ", likes, dislikes and comments with is_fake = 0, includes_simulated = 0\n";
+    }
+    std::cout << "it drops:\n";
     for (const auto& s : plan.steps) std::cout << "  " << s.what << "\n";
+    if (!plan.kept.empty()) {
+      std::cout << "it keeps, with their values (the site's pages rely on them; --purge drops "
+                   "them too):\n";
+      for (const auto& k : plan.kept) std::cout << "  " << k << "\n";
+    }
     for (const auto& c : plan.consequences) std::cout << "note: " << c << "\n";
     std::cout << "kept: the site's own tables, rows and columns (the widened "
                  "engagement_multiplier and stream_key's NOT NULL DEFAULT '' stay as they are)\n";
     if (!plan.data.empty() && !yes) {
       std::cout << "this drops data that cannot be made again:";
-      for (const auto& [table, rows] : plan.data)
-        std::cout << " " << table << " (" << rows << " rows)";
+      for (const std::string& d : plan.data) std::cout << " " << d << ";";
       std::cout << "\n";
       if (!::isatty(STDIN_FILENO)) {
         return fail(cmd,
@@ -488,8 +538,14 @@ int cmd_uninstall(const std::vector<std::string>& args) {
       std::getline(std::cin, answer);
       if (answer != "yes") return fail(cmd, "not confirmed; nothing was changed");
     }
-    const std::size_t done = run_uninstall(*store, plan);
-    std::cout << done << " object(s) removed; 'engagementd migrate' puts them back\n";
+    const UninstallDone done = run_uninstall(*store, plan, config.real_viewer_ttl, !leases.empty());
+    if (done.real_again > 0) {
+      std::cout << done.real_again
+                << " live stream(s) written again by the running daemon meanwhile were given "
+                   "their real numbers once more (max_viewers: the viewers now)\n";
+    }
+    std::cout << done.real_numbers << " live stream(s) now show their real numbers; " << done.steps
+              << " object(s) removed; 'engagementd migrate' puts them back\n";
     return 0;
   } catch (const std::exception& e) {
     return fail(cmd, error_text(e));

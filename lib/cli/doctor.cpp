@@ -7,6 +7,7 @@
 #include "store/cluster.hpp"
 #include "store/db_errors.hpp"
 #include "store/doctor_queries.hpp"
+#include "store/server_check.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -37,6 +38,18 @@ const std::vector<Needs>& site_needs() {
 }
 
 void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out);
+
+// The account holds the privilege on the whole database (or everywhere);
+// false when its grants cannot be read.
+bool holds_on_database(Store& store, const std::string& privilege) {
+  try {
+    return holds(store.server_facts(), privilege);
+  } catch (const std::exception& e) {
+    if (!is_database_error(e)) throw;
+    return false;
+  }
+}
+
 void inspect_migration_lock(Store& store, std::vector<Finding>& out);
 
 }  // namespace
@@ -49,6 +62,8 @@ const char* level_name(Level level) {
       return "warning";
     case Level::problem:
       return "PROBLEM";
+    case Level::skipped:
+      return "skipped";
   }
   return "?";
 }
@@ -61,7 +76,8 @@ std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_v
     // An account without the rights to look (the daemon's own, least
     // privilege) still runs: say what could not be checked.
     if (!is_database_error(e)) throw;
-    out.push_back({Level::warning, "could not check the rest: " + error_text(e)});
+    out.push_back({Level::skipped, "the checks after the last line above: " + error_text(e) +
+                                       " (an administrator's 'engagementd doctor' runs them)"});
   }
   return out;
 }
@@ -143,10 +159,18 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     }
     // The old generator wrote is_fake = 1 rows: it is still running somewhere.
     long long fake = 0;
+    bool interactions_read = false;
     if (store.has_column("stream_viewers", "is_fake")) fake += count_recent_fake_viewers(store);
     if (store.has_column("stream_interactions", "is_fake") &&
         store.has_column("stream_interactions", "created_at")) {
       fake += count_recent_fake_interactions(store);
+      interactions_read = true;
+    } else if (store.backend() == Backend::mysql && store.has_table("stream_interactions") &&
+               !holds_on_database(store, "SELECT")) {
+      // A column this account may not read is not listed to it either.
+      add(Level::skipped,
+          "is_fake = 1 interactions written in the last hour (the old generator still running): "
+          "needs SELECT (created_at) on stream_interactions, if the table has that column");
     }
     if (fake > 0) {
       add(Level::warning, std::to_string(fake) +
@@ -154,19 +178,25 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
                               "generator is still running (never counted as real; install the "
                               "PHP kit, php/install.sh, to retire it)");
     } else {
-      add(Level::ok, "no is_fake = 1 rows written in the last hour (the old generator is off)");
+      add(Level::ok, interactions_read
+                         ? "no is_fake = 1 rows written in the last hour (the old generator is off)"
+                         : "no is_fake = 1 stream_viewers rows written in the last hour");
     }
   }
 
-  // Triggers are listed only to accounts with the TRIGGER privilege; SQLite's
-  // have no definer.
+  // Triggers are listed only to accounts with the TRIGGER privilege on
+  // their tables (information_schema.triggers); SQLite's have no definer.
   if (const auto listed = engagementd_triggers(store)) {
-    std::size_t triggers = 0;
+    std::size_t triggers = 0, hidden = 0;
     std::set<std::string> definers;
     const std::string own = trigger_user(current_database(store)) + "@localhost";
     for (const TriggerInfo& t : *listed) {
       const std::string &name = t.name, &table = t.table, &definer = t.definer;
       ++triggers;
+      if (definer.empty()) {
+        ++hidden;
+        continue;
+      }
       definers.insert(definer);
       if (definer == own) {
         add(Level::ok,
@@ -181,9 +211,28 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
                                 own);
       }
     }
+    // None listed: none there, or this account may not see them; listed
+    // without their DEFINER: some of them only.
+    const bool visible = (triggers > 0 && hidden == 0) || holds_on_database(store, "TRIGGER");
+    if (!visible && have >= 6) {
+      add(Level::skipped,
+          "engagementd's triggers (that they are all there, run as their own locked account, "
+          "and that their DEFINER accounts exist; " +
+              std::to_string(triggers) +
+              " listed to this account without their DEFINER): needs the TRIGGER privilege on "
+              "stream_viewers, stream_interactions, stream_engagement_config and live_streams; "
+              "'engagementd recount --check' shows whether the kept counts drift");
+    } else if (triggers == 0 && have >= 6) {
+      add(Level::warning,
+          "no engagementd trigger is there: the kept real counts do not follow the site's "
+          "writes; 'engagementd migrate' as an administrator makes them again "
+          "('engagementd recount --check' shows the drift)");
+    }
     // A trigger whose table is gone, or whose DEFINER account is gone, fails
     // the site's own writes (MariaDB opens a trigger's tables with the
     // statement): only 'engagementd uninstall' (or migrate) mends that.
+    // Checked also when the triggers are not visible: migrate made them
+    // with the version that made the table.
     struct TriggerTable {
       int since;          // the migration that creates it
       const char* table;  // the table the triggers insert into
@@ -192,17 +241,17 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     for (const TriggerTable& t :
          {TriggerTable{8, "engagementd_real_deltas", "stream_viewers and stream_interactions"},
           TriggerTable{11, "engagementd_stream_changes", "stream_engagement_config"}}) {
-      if (triggers == 0 || have < t.since || store.has_table(t.table)) continue;
+      if ((visible && triggers == 0) || have < t.since || store.has_table(t.table)) continue;
       add(Level::problem,
-          std::string(t.table) +
-              " is missing while engagementd's triggers are on the site's tables: the site's "
-              "writes to " +
+          std::string(t.table) + " is missing" +
+              (visible ? "" : " (or this account may not read it)") +
+              " while engagementd's triggers are on the site's tables: the site's writes to " +
               t.site +
               " fail. Rename it back, or run 'engagementd uninstall' (it removes the triggers "
               "first; 'engagementd migrate' then puts everything back)");
     }
-    // mysql.user may be unreadable to this account: then nothing is said
-    // about the accounts but that.
+    // mysql.user may be unreadable to this account: then that check is
+    // named as skipped.
     bool checked = true;
     std::string missing;
     for (const std::string& d : definers) {
@@ -215,20 +264,15 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
       }
       if (*n == 0) missing += (missing.empty() ? "" : ", ") + d;
     }
-    if (!checked) {
-      add(Level::ok,
-          "the triggers' DEFINER accounts were not checked (this account cannot "
-          "read mysql.user)");
+    if (!checked && visible) {
+      add(Level::skipped,
+          "that the triggers' DEFINER accounts exist (a missing one fails the site's writes): "
+          "needs SELECT on mysql.user");
     } else if (!missing.empty()) {
       add(Level::problem, "the triggers' DEFINER account " + missing +
                               " does not exist: the site's writes to those tables fail. "
                               "Recreate that account, or run 'engagementd uninstall' "
                               "then 'engagementd migrate' as an existing account");
-    }
-    if (triggers == 0 && have >= 6) {
-      add(Level::warning,
-          "no engagementd trigger is visible to this account (listing them needs the TRIGGER "
-          "privilege); 'engagementd recount --check' shows whether the kept counts drift");
     }
   }
 
@@ -240,6 +284,14 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
     }
   }
 
+  // Every migrate on MariaDB/MySQL makes the lock's table: not seeing it
+  // is not having the right to.
+  if (store.backend() == Backend::mysql && have > 0 &&
+      !store.has_table("engagementd_migration_lock")) {
+    add(Level::skipped,
+        "the migration lock (a migrate running, or one killed that left its row): needs SELECT "
+        "on engagementd_migration_lock");
+  }
   if (store.backend() == Backend::mysql && store.has_table("engagementd_migration_lock")) {
     try {
       inspect_migration_lock(store, out);

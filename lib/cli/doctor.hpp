@@ -15,6 +15,9 @@ struct Finding {
     warning,  // engagementd works, something is off (the old generator, a replay list it
               // cannot write)
     problem,  // engagementd cannot work until it is fixed
+    // A check this account cannot run: the text names it and the privilege
+    // that would allow it. A problem may hide there, so it is never "fine".
+    skipped,
   };
   Level level = Level::ok;
   std::string text;

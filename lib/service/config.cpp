@@ -721,4 +721,17 @@ std::string describe(const DatabaseConfig& db) {
   return "mysql " + (db.user.empty() ? std::string() : db.user + "@") + where + "/" + db.name;
 }
 
+std::vector<std::string> setting_warnings(const Config& c) {
+  std::vector<std::string> out;
+  if (c.real_viewer_ttl < 2 * kKitPollMax) {
+    out.push_back("simulation.real_viewer_ttl is " + format_duration(c.real_viewer_ttl) +
+                  ", below twice the PHP kit's poll interval (its pages poll every 5 to " +
+                  std::to_string(kKitPollMax.count()) +
+                  " s): a real viewer whose poll comes late drops out of the count between "
+                  "polls; use at least " +
+                  std::to_string(2 * kKitPollMax.count()) + "s (the default is 60s)");
+  }
+  return out;
+}
+
 }  // namespace engagementd

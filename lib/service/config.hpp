@@ -168,6 +168,14 @@ std::string password_source(const DatabaseConfig& db);
 // the config file writable, by other users. One line per problem.
 std::vector<std::string> permission_warnings(const Config& c);
 
+// The PHP kit's buyer page polls (and so keeps the heartbeat) every 5 to
+// 15 s; a real viewer must stay counted across at least two polls.
+inline constexpr std::chrono::seconds kKitPollMax{15};
+// Settings that are valid but likely wrong (simulation.real_viewer_ttl
+// below twice the kit's poll interval). One line per problem; check-config,
+// run and doctor say them.
+std::vector<std::string> setting_warnings(const Config& c);
+
 // What the logs may say about the database: never the password.
 std::string describe(const DatabaseConfig& db);
 // The TLS mode a connection to db uses and why, e.g. "TLS required

@@ -64,7 +64,14 @@ void Daemon::ensure_store() {
   if (store_) return;
   const Secret password = read_password(config_.database);
   std::unique_ptr<Store> store = Store::open(config_.database, password);
-  store->check_schema();
+  try {
+    store->check_schema();
+  } catch (const SchemaError&) {
+    // At start: refuse. A running daemon that reconnects stands by instead
+    // (schema_is_ours, at every tick) until the schema is its own again.
+    if (started_ == Clock::time_point{}) throw;
+    schema_recheck_ = true;
+  }
   store_ = std::move(store);
   if (config_.shard.automatic) {
     pool_ =
@@ -92,6 +99,8 @@ void Daemon::ensure_store() {
         log_.info(line);
       } else if (f.level == Finding::Level::warning) {
         log_.warning(line);
+      } else if (f.level == Finding::Level::skipped) {
+        log_.warning("doctor: skipped: " + f.text);
       } else {
         log_.error(line);
       }
@@ -149,6 +158,7 @@ TickSettings Daemon::settings() const {
 
 int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
   for (const std::string& w : permission_warnings(config_)) log_.warning(w);
+  for (const std::string& w : setting_warnings(config_)) log_.warning(w);
   log_.info("database password from " + password_source(config_.database));
   // Ready means: the config parsed (the caller did that), the database
   // answers and its schema is the one this build knows.
@@ -249,6 +259,10 @@ void Daemon::on_tick() {
     return;
   }
   try {
+    if (!schema_is_ours()) {
+      last_tick_done_ = Clock::now();
+      return schedule_next();
+    }
     const TickReport r = with_retries(
         [&] { return pool_ ? pool_->run(settings()) : engine_->run(settings()); }, kTickAttempts,
         std::chrono::milliseconds(25),
@@ -313,6 +327,50 @@ void Daemon::on_tick() {
   }
   last_tick_done_ = Clock::now();
   schedule_next();
+}
+
+bool Daemon::schema_is_ours() {
+  const int want = Store::latest_schema_version(config_.database.backend);
+  const int have = store_->tick_schema_version();
+  const std::string mine = std::to_string(want);
+  if (have == want) {
+    if (!schema_standby_.empty() || schema_recheck_) {
+      // Tables and columns may have been dropped and made again meanwhile.
+      store_->schema_changed();
+      if (engine_) engine_->drop_cache("the schema changed");
+      if (pool_) pool_->drop_caches("the schema changed");
+    }
+    if (!schema_standby_.empty()) {
+      log_.notice("the schema is version " + mine + " again (this engagementd's): ticking again");
+    }
+    schema_standby_.clear();
+    schema_recheck_ = false;
+    return true;
+  }
+  const std::string at = std::to_string(have);
+  std::string kind, why;
+  if (have == 0) {
+    kind = "gone";
+    why =
+        "engagementd's tables are gone (engagementd_schema_version is missing: uninstalled?); "
+        "'engagementd migrate' puts them back";
+  } else if (have < want) {
+    kind = "older";
+    why = "the schema is at version " + at + ", older than this engagementd's " + mine +
+          ": a migration is pending or under way ('engagementd migrate')";
+  } else {
+    kind = "newer";
+    why = "the schema is at version " + at + ", newer than this engagementd's " + mine +
+          ": a newer engagementd migrated it; upgrade this one";
+  }
+  if (kind != schema_standby_) {
+    log_.warning("standing by, writing nothing: " + why +
+                 "; it resumes once the schema is version " + mine);
+    schema_standby_ = kind;
+  }
+  metrics_.set_leader(false);
+  set_status("standby: " + why);
+  return false;
 }
 
 void Daemon::tick_failed(const std::exception& e, const std::string& what) {
@@ -422,6 +480,7 @@ void Daemon::reload() {
               std::string(log_level_name(config_.log_level)) + ", real viewer ttl " +
               format_duration(config_.real_viewer_ttl) + ", watch time " +
               format_duration(config_.watch_time));
+  for (const std::string& w : setting_warnings(config_)) log_.warning(w);
   notifier_.ready(status_);
 }
 

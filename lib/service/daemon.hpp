@@ -55,6 +55,10 @@ class Daemon {
   void on_signal(int signo);
   void reload();
   void ensure_store();
+  // The schema version, read at every tick: false (standing by, said once
+  // per reason) while it is not this build's (tables gone, a migration
+  // pending or under way, a newer engagementd's).
+  bool schema_is_ours();
   void connection_lost(const std::string& what);
   // A tick that failed without losing the connection: logged (once per
   // distinct error, then summarized), retried at the next tick.
@@ -97,6 +101,11 @@ class Daemon {
   std::optional<Clock::time_point> last_success_;
   Clock::time_point last_tick_done_{};
   bool stopping_ = false;
+  // Why the ticks stand by for the schema ("gone", "older", "newer"; empty:
+  // they do not); schema_recheck_: the site's columns are detected again
+  // once the schema is this build's (a reconnect found another).
+  std::string schema_standby_;
+  bool schema_recheck_ = false;
 };
 
 }  // namespace engagementd

@@ -99,4 +99,28 @@ long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms)
   return st.get_affected_rows();
 }
 
+SummarySweep Store::sweep_summaries(std::int64_t after, std::int64_t purge_before_ms) {
+  SummarySweep out;
+  long long from = after, upto = 0, before = purge_before_ms;
+  soci::indicator ind = soci::i_ok;
+  *sql_ << dialect_.summary_sweep_upto, soci::use(from), soci::into(upto, ind);
+  if (ind == soci::i_null || !sql_->got_data()) return out;  // past the last row
+  out.upto = upto;
+  const auto run = [&](const std::string& text, bool with_before) {
+    soci::statement st(*sql_);
+    st.exchange(soci::use(from));
+    st.exchange(soci::use(upto));
+    if (with_before) st.exchange(soci::use(before));
+    st.alloc();
+    st.prepare(text);
+    st.define_and_bind();
+    st.execute(true);
+    return static_cast<long long>(st.get_affected_rows());
+  };
+  out.status_followed = run(dialect_.summary_follow_status, false);
+  out.deleted = run(dialect_.summary_mark_deleted, false);
+  out.states_removed = run(dialect_.purge_deleted_state, true);
+  return out;
+}
+
 }  // namespace engagementd

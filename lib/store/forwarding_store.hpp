@@ -60,6 +60,9 @@ class ForwardingStore : public TickStore {
   void write_displays(const std::vector<DisplayWrite>& rows) override { db_.write_displays(rows); }
   void append_audit(const std::vector<AuditEvent>& rows) override { db_.append_audit(rows); }
   bool finalize(const Finalization& f) override { return db_.finalize(f); }
+  SummarySweep sweep_summaries(std::int64_t after, std::int64_t purge_before_ms) override {
+    return db_.sweep_summaries(after, purge_before_ms);
+  }
   long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override {
     return db_.sync_saved_streams(now_ms, window_ms);
   }

@@ -116,6 +116,24 @@ int Store::schema_version() {
   return ind == soci::i_null ? 0 : static_cast<int>(version);
 }
 
+int Store::tick_schema_version() {
+  long long version = 0;
+  soci::indicator ind = soci::i_ok;
+  try {
+    *sql_ << dialect_.max_schema_version, soci::into(version, ind);
+  } catch (const soci::soci_error& e) {
+    // Only a missing table is a version (none); any other error is the tick's.
+    if (!is_statement_error(e) || has_table(kVersionTable)) throw;
+    return 0;
+  }
+  return ind == soci::i_null ? 0 : static_cast<int>(version);
+}
+
+void Store::schema_changed() {
+  detect_columns();
+  drop_prepared_ = true;
+}
+
 void Store::check_schema() {
   const int have = schema_version();
   const int want = latest_schema_version(backend_);

@@ -189,6 +189,12 @@ struct SqlDialect {
   std::string replace_summary;       // fifteen values
   std::string (*sync_saved_streams)(SavedStreamsShape shape, long long display_limit) = nullptr;
   SavepointSql saved_savepoint;
+  // The summary following the site (sweep_summaries), over the summary rows
+  // with stream_id in (:after, :upto].
+  std::string summary_sweep_upto;     // :after; the range's end (NULL: none)
+  std::string summary_follow_status;  // :after, :upto
+  std::string summary_mark_deleted;   // :after, :upto
+  std::string purge_deleted_state;    // :after, :upto, :before
 
   // --- The lease (lease.cpp) ---
   std::string read_lease;  // :s

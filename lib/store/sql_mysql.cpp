@@ -481,6 +481,26 @@ SqlDialect make() {
   d.final_saved_with_ids =
       "UPDATE saved_streams SET viewer_count = :viewers, like_count = :likes"
       " WHERE stream_id = :id";
+  d.summary_follow_status =
+      "UPDATE engagementd_stream_summary s JOIN live_streams ls ON ls.id = s.stream_id"
+      " SET s.final_status = ls.status"
+      " WHERE s.stream_id > :after AND s.stream_id <= :upto"
+      " AND ls.status IN ('scheduled', 'ended', 'archived', 'cancelled')"
+      " AND s.final_status <> ls.status";
+  d.summary_sweep_upto =
+      "SELECT MAX(stream_id) FROM (SELECT stream_id FROM engagementd_stream_summary"
+      " WHERE stream_id > :after ORDER BY stream_id LIMIT 1000) t";
+  // A row of the site's gone: its stream was deleted outright.
+  d.summary_mark_deleted =
+      "UPDATE engagementd_stream_summary SET final_status = 'deleted'"
+      " WHERE stream_id > :after AND stream_id <= :upto AND final_status <> 'deleted'"
+      " AND NOT EXISTS (SELECT 1 FROM live_streams ls"
+      " WHERE ls.id = engagementd_stream_summary.stream_id)";
+  d.purge_deleted_state =
+      "DELETE FROM engagementd_stream_state WHERE stream_id > :after AND stream_id <= :upto"
+      " AND finalized_ms IS NOT NULL AND finalized_ms < :before"
+      " AND NOT EXISTS (SELECT 1 FROM live_streams ls"
+      " WHERE ls.id = engagementd_stream_state.stream_id)";
   d.final_saved_linked =
       "UPDATE saved_streams SET views = :viewers, likes = :likes, dislikes = :dislikes"
       " WHERE stream_id = :id";

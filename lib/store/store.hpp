@@ -72,6 +72,13 @@ class Store final : public TickStore {
   ServerFacts server_facts();
   // Throws SchemaError unless the schema is exactly the one this build knows.
   void check_schema();
+  // The schema version as a running daemon reads it at every tick: one read
+  // of the version table, 0 when that table is gone.
+  int tick_schema_version();
+  // After the schema was changed under a running daemon (dropped, migrated
+  // again): the site's columns are detected again, the prepared reads made
+  // again.
+  void schema_changed();
 
   bool has_column(const std::string& table, const std::string& column);
   bool has_table(const std::string& table);
@@ -155,6 +162,7 @@ class Store final : public TickStore {
   SavedStreamsShape saved_streams_shape();
   std::int64_t display_limit() override;
   long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override;
+  SummarySweep sweep_summaries(std::int64_t after, std::int64_t purge_before_ms) override;
   std::vector<StreamProblem> take_problems() override { return std::exchange(problems_, {}); }
 
   // True while the tick's rows go to MariaDB/MySQL by LOAD DATA LOCAL INFILE

@@ -167,6 +167,16 @@ enum class SavedStreamsShape {
 };
 const char* describe(SavedStreamsShape shape);
 
+// What a sweep of the summary rows did (TickStore::sweep_summaries).
+struct SummarySweep {
+  // The last stream id of the range swept; 0 when the sweep reached the end
+  // (the next one starts from the first row again).
+  std::int64_t upto = 0;
+  long long status_followed = 0;  // the site ended, archived... the stream since
+  long long deleted = 0;          // the site deleted the stream outright
+  long long states_removed = 0;   // state rows of streams deleted long ago
+};
+
 // A stream the tick could not write (its rows fail a statement: a value out
 // of a column's range, a constraint, a trigger of the site's) or a fact
 // about one stream worth a log line; set_aside: its rows were not written.
@@ -295,6 +305,13 @@ class TickStore {
   // last `window_ms` whose numbers differ (a row written after its stream was
   // finalized); returns the rows updated.
   virtual long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) = 0;
+  // The summary follows the site, for the summary rows of streams after
+  // `after` (up to 1,000 of them): a status the site set after the
+  // finalization (delete.php sets 'ended' on an archived stream) is taken
+  // over; a stream whose row the site deleted gets 'deleted'; the state row
+  // of such a stream finalized before `purge_before_ms` is removed (the
+  // summary row stays, the record of what was shown).
+  virtual SummarySweep sweep_summaries(std::int64_t after, std::int64_t purge_before_ms) = 0;
   // The problems met by the writes since the last call.
   virtual std::vector<StreamProblem> take_problems() = 0;
   // A message for the log about how this connection writes (e.g. LOAD DATA

@@ -110,10 +110,11 @@ std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store) {
   if (!s.definers) return std::nullopt;
   std::vector<TriggerInfo> out;
   std::string name, table, definer;
+  soci::indicator definer_ind = soci::i_ok;
   soci::statement st = (store.session().prepare << s.list_triggers, soci::into(name),
-                        soci::into(table), soci::into(definer));
+                        soci::into(table), soci::into(definer, definer_ind));
   st.execute();
-  while (st.fetch()) out.push_back({name, table, definer});
+  while (st.fetch()) out.push_back({name, table, definer_ind == soci::i_null ? "" : definer});
   return out;
 }
 

@@ -33,7 +33,10 @@ std::string current_database(Store& store);
 struct TriggerInfo {
   std::string name;
   std::string table;
-  std::string definer;  // user@host
+  // user@host; empty when this account may not see it (MariaDB lists a
+  // trigger to an account with any privilege on its table, its DEFINER only
+  // with the TRIGGER privilege).
+  std::string definer;
 };
 // None on SQLite, whose triggers have no definer.
 std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store);

@@ -1,6 +1,8 @@
 #include "tick/tick.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <utility>
 
 #include "core/audit.hpp"
@@ -22,6 +24,39 @@ constexpr std::int64_t kSetAsideForMs = 10 * 60 * 1000;
 // A server's start time is taken as now minus its uptime, both in whole
 // seconds: two readings of one server's differ by up to a second.
 constexpr std::int64_t kServerStartSlackS = 2;
+
+// The state row of a stream the site deleted outright is removed this long
+// after its finalization (its summary row stays, marked 'deleted').
+constexpr std::int64_t kDeletedStateKeptMs = 7LL * 24 * 60 * 60 * 1000;
+
+// Another writer seen on a stream again within this time is the same
+// episode (said once); after it, a new one.
+constexpr std::int64_t kOverwrittenEpisodeMs = 10 * 60 * 1000;
+
+using Displays = std::vector<std::pair<std::int64_t, Display>>;
+
+Displays::iterator find_display(Displays& displays, std::int64_t id) {
+  const auto it = std::lower_bound(
+      displays.begin(), displays.end(), id,
+      [](const std::pair<std::int64_t, Display>& d, std::int64_t v) { return d.first < v; });
+  return it != displays.end() && it->first == id ? it : displays.end();
+}
+
+std::string display_change(const Display& was, const Display& found) {
+  std::string out;
+  const auto field = [&](const char* name, std::int64_t a, std::int64_t b) {
+    if (a != b)
+      out += (out.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(a) + " -> " +
+             std::to_string(b);
+  };
+  field("viewers", was.viewers, found.viewers);
+  field("max_viewers", was.max_viewers, found.max_viewers);
+  field("likes", was.likes, found.likes);
+  field("dislikes", was.dislikes, found.dislikes);
+  field("comments", was.comments, found.comments);
+  field("includes_simulated", was.simulated, found.simulated);
+  return out;
+}
 
 // How long after a stream's finalization a replay row linked to it still
 // gets the final numbers (end.php writes it seconds later; a week also
@@ -227,6 +262,10 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
   for (const StreamProblem& p : store_.take_problems()) {
     const std::string id = std::to_string(p.stream_id);
     if (p.set_aside) {
+      // Its display was not written.
+      if (const auto it = find_display(leaving_, p.stream_id); it != leaving_.end()) {
+        leaving_.erase(it);
+      }
       set_aside_until_[p.stream_id] = now + kSetAsideForMs;
       if (problems_.first("set-aside:" + id, p.what)) {
         audits.push_back({now, "set_aside", p.stream_id, JsonObject().add("cause", p.what).str()});
@@ -238,6 +277,24 @@ void TickEngine::take_store_problems(std::int64_t now, std::vector<AuditEvent>& 
       log_.warning("stream=" + id + " " + p.what);
     }
   }
+}
+
+void TickEngine::check_display_writer(const LiveStream& s, std::int64_t now) {
+  if (!unbroken_) return;
+  const auto left = find_display(left_, s.id);
+  if (left == left_.end() || left->second == s.shown) return;
+  const auto [episode, fresh] = overwritten_until_.try_emplace(s.id, 0);
+  const bool said = !fresh && now < episode->second;
+  episode->second = now + kOverwrittenEpisodeMs;
+  if (said) return;
+  log_.warning("stream=" + std::to_string(s.id) +
+               " display numbers changed by another writer since this instance's last tick (" +
+               display_change(left->second, s.shown) +
+               "): something else writes live_streams' display columns (the site's own code, "
+               "e.g. with the PHP kit removed while engagementd runs, or a second daemon on "
+               "another lease table); engagementd writes its numbers again at every tick, so the "
+               "page's numbers jump between the two. Said once per stream every " +
+               std::to_string(kOverwrittenEpisodeMs / 60000) + " min while it goes on");
 }
 
 TickReport TickEngine::run(const TickSettings& settings) {
@@ -256,6 +313,13 @@ TickReport TickEngine::run(const TickSettings& settings) {
     report.total_ms = ms_between(t0, Clock::now());
     return report;
   }
+  // The numbers this instance left are still the last any daemon wrote
+  // only if its lease went on unbroken since its last tick.
+  leaving_.clear();
+  leaving_.reserve(left_.size());
+  unbroken_ = leader_ && lease.holder == holder_ && lease.token == token_ &&
+              lease.last_tick_ms == left_tick_ms_ && lease.expires_ms >= now;
+  if (!unbroken_) left_.clear();
   std::vector<std::string> global_problems;
   const GlobalSettings globals = resolve_global_settings(store_.read_global_settings(),
                                                          global_problems, settings.watch_minutes);
@@ -294,7 +358,9 @@ TickReport TickEngine::run(const TickSettings& settings) {
         ++report.set_aside;
         continue;
       }
+      check_display_writer(s, now);
       StreamPlan plan = planner.plan(s, rng_);
+      leaving_.emplace_back(s.id, plan.display);
       take_plan(s, plan, pending);
     }
     const auto c1 = Clock::now();
@@ -351,6 +417,21 @@ TickReport TickEngine::run(const TickSettings& settings) {
           kv("err", error_text(e)) + "; the ticks go on ('engagementd doctor' tells more)");
     }
   }
+  // The summary follows what the site did after the finalization.
+  std::optional<SummarySweep> sweep;
+  const bool sweeping = shard_.index == 0 && now >= next_sweep_ms_;
+  if (sweeping) {
+    try {
+      sweep = store_.sweep_summaries(sweep_after_, now - kDeletedStateKeptMs);
+      if (problems_.clear("summary-sweep")) log_.notice("the summary follows the site again");
+    } catch (const std::exception& e) {
+      if (!is_database_error(e) || !TickStore::is_statement_error(e)) throw;
+      if (problems_.first("summary-sweep", error_text(e))) {
+        log_.error("the summary cannot follow the site's statuses and deletions: " +
+                   kv("err", error_text(e)) + "; the ticks go on");
+      }
+    }
+  }
   take_store_problems(now, pending.audits);
 
   store_.append_audit(pending.audits);
@@ -369,6 +450,31 @@ TickReport TickEngine::run(const TickSettings& settings) {
   }
   tx.commit();
   const auto t3 = Clock::now();
+  // A failing sweep too waits for its time (it said why once).
+  if (sweeping) next_sweep_ms_ = now + static_cast<std::int64_t>(settings.summary_sweep.count());
+  if (sweep) {
+    sweep_after_ = sweep->upto;
+    if (sweep->status_followed + sweep->deleted + sweep->states_removed > 0) {
+      log_.info("summary follows the site: " + std::to_string(sweep->status_followed) +
+                " stream(s) with the status the site set since their finalization, " +
+                std::to_string(sweep->deleted) + " deleted by the site, " +
+                std::to_string(sweep->states_removed) +
+                " state row(s) removed (streams deleted by the site, finalized over a week ago)");
+    }
+  }
+  // In id order already (one read in id order); sorted in case a store
+  // ever reads otherwise.
+  if (!std::is_sorted(leaving_.begin(), leaving_.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; })) {
+    std::sort(leaving_.begin(), leaving_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  left_.swap(leaving_);
+  leaving_.clear();
+  left_tick_ms_ = now;
+  for (auto it = overwritten_until_.begin(); it != overwritten_until_.end();) {
+    it = it->second <= now ? overwritten_until_.erase(it) : std::next(it);
+  }
   if (!leader_) standby_reason_.clear();
   leader_ = true;
   if (!took_notice_.empty()) log_.notice(std::exchange(took_notice_, std::string()));

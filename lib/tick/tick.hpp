@@ -32,6 +32,10 @@ struct TickSettings {
   // memory between ticks and read only what changed (tick/stream_cache.hpp);
   // off: every tick reads every stream whole (tick.cache in the YAML).
   bool cache = true;
+  // How often the summary rows are swept to follow the site (statuses set
+  // after finalization, streams deleted outright), a range of them each
+  // time (TickStore::sweep_summaries); by the engine of shard 0 only.
+  std::chrono::milliseconds summary_sweep{60'000};
 };
 
 struct TickReport {
@@ -144,6 +148,26 @@ class TickEngine {
   // Streams whose rows fail a statement, until when (database clock, ms)
   // they are left out; then they are tried again.
   std::unordered_map<std::int64_t, std::int64_t> set_aside_until_;
+
+  // Another writer of the display columns: the display each live stream
+  // was left with by this instance's last committed tick (written, or found
+  // right and kept) and that tick's time. A tick under the same unbroken
+  // lease that finds other numbers there met a writer that is not this
+  // daemon: the site's pages only read them, and the daemon's own
+  // finalization touches streams no longer live.
+  void check_display_writer(const LiveStream& s, std::int64_t now);
+  // In id order (the live streams are read in id order).
+  std::vector<std::pair<std::int64_t, Display>> left_;
+  std::vector<std::pair<std::int64_t, Display>> leaving_;  // this tick's, kept at its commit
+  std::int64_t left_tick_ms_ = -1;
+  bool unbroken_ = false;  // this tick holds the lease its last tick committed
+  // Streams found overwritten, until when that episode lasts (it is said
+  // once; every sighting extends it).
+  std::unordered_map<std::int64_t, std::int64_t> overwritten_until_;
+
+  // The summary sweep: where the next one starts, and when (database clock).
+  std::int64_t sweep_after_ = 0;
+  std::int64_t next_sweep_ms_ = 0;
 };
 
 }  // namespace engagementd

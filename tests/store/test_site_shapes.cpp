@@ -353,13 +353,13 @@ TEST_CASE_METHOD(
     engine.run(settings());
   }
   REQUIRE(engagementd_objects(*site) > 0);
-  const UninstallPlan plan = plan_uninstall(*store);
+  const UninstallPlan plan = plan_uninstall(*store, /*purge=*/true);
   // The summary and the audit trail hold data: the command asks first.
-  CHECK(plan.data.size() == 2);
+  CHECK(plan.data.size() == 3);  // with --purge, the badges too
   CHECK(plan.consequences.size() == 1);
-  run_uninstall(*store, plan);
+  run_uninstall(*store, plan, settings().real_viewer_ttl);
   CHECK(engagementd_objects(*site) == 0);
-  CHECK(plan_uninstall(*store).steps.empty());
+  CHECK(plan_uninstall(*store, true).steps.empty());
 
   // The site's own writes work without engagementd.
   const long long next = add_stream();
@@ -393,7 +393,7 @@ TEST_CASE_METHOD(
              f.text.find("engagementd_real_deltas is missing") != std::string::npos;
   }
   CHECK(named == 1);
-  run_uninstall(*store, plan_uninstall(*store));
+  run_uninstall(*store, plan_uninstall(*store, true), settings().real_viewer_ttl);
   REQUIRE_NOTHROW(add_interaction(id, "like"));
   REQUIRE_NOTHROW(add_viewer(id, "buyer"));
   *site << "DROP TABLE engagementd_real_deltas_gone";
@@ -420,7 +420,7 @@ TEST_CASE_METHOD(SiteFixture,
              f.text.find("stream_engagement_config fail") != std::string::npos;
   }
   CHECK(named == 1);
-  run_uninstall(*store, plan_uninstall(*store));
+  run_uninstall(*store, plan_uninstall(*store, true), settings().real_viewer_ttl);
   REQUIRE_NOTHROW(set_config(id, values));
   *site << "DROP TABLE engagementd_stream_changes_gone";
   migrate();
@@ -487,7 +487,151 @@ TEST_CASE_METHOD(
   CHECK(warnings == 0);
   CHECK(problems == 0);
 
-  run_uninstall(*store, plan_uninstall(*store));
+  run_uninstall(*store, plan_uninstall(*store, true), settings().real_viewer_ttl);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = '" +
                              trigger_user(db.config().name) + "'") == 0);
+}
+
+namespace {
+
+long long stream_value(soci::session& sql, const std::string& column, long long stream) {
+  return query_int(sql,
+                   "SELECT " + column + " FROM live_streams WHERE id = " + std::to_string(stream));
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(DatabaseFixture,
+                 "uninstall gives live streams their real numbers and keeps the columns the "
+                 "site's pages rely on; migrate again keeps every replay link and badge") {
+  create_saved_streams_without_id(*site);
+  migrate();
+  const long long live = add_stream();
+  const long long ended = add_stream();
+  for (long long id : {live, ended}) {
+    // At least 10 simulated viewers from the first tick on.
+    set_config(id, "1, 1, 20, 40, 5, 3, 2, 1.5");
+    add_viewer(id, "buyer-a" + std::to_string(id));
+    add_interaction(id, "like");
+  }
+  add_viewer(live, "buyer-b");
+  add_viewer(live, "gone", false, /*left=*/true);
+  add_viewer(live, "fake", /*fake=*/true);
+  add_interaction(live, "dislike");
+  add_interaction(live, "like", /*fake=*/true);
+  {
+    TickEngine engine = make_engine(7);
+    engine.run(settings());
+    end_stream(ended);
+    engine.run(settings());
+    engine.release();
+  }
+  *site << "INSERT INTO saved_streams (seller_id, stream_title, video_url, stream_id) VALUES (1, "
+           "'replay', '/v.mp4', " +
+               std::to_string(ended) + ")";
+  REQUIRE(stream_value(*site, "includes_simulated", live) == 1);
+  REQUIRE(stream_value(*site, "viewer_count", live) > 10);
+  REQUIRE(stream_value(*site, "includes_simulated", ended) == 1);
+  CHECK(fresh_leases(*store).empty());  // released
+
+  const UninstallPlan plan = plan_uninstall(*store);
+  CHECK(plan.live_streams == 1);
+  CHECK(plan.live_simulated == 1);
+  // The schema version goes first: a daemon still running stands by.
+  REQUIRE(!plan.steps.empty());
+  CHECK(plan.steps.front().what.rfind("table engagementd_schema_version (", 0) == 0);
+  std::string kept;
+  for (const std::string& k : plan.kept) kept += k + "\n";
+  CHECK_THAT(kept, Catch::Contains("column saved_streams.stream_id (1 replay link)"));
+  CHECK_THAT(kept, Catch::Contains("column live_streams.includes_simulated (2 streams with the "
+                                   "badge on)"));
+  CHECK_THAT(kept, Catch::Contains("column stream_viewers.last_seen_at"));
+  CHECK_THAT(kept, Catch::Contains("index idx_saved_streams_stream_id"));
+  for (const auto& s : plan.steps) {
+    CHECK(s.what.find("column ") != 0);
+    CHECK(s.what.find("idx_saved_streams_stream_id") == std::string::npos);
+    if (s.what.rfind("table ", 0) == 0) CHECK_THAT(s.what, Catch::Contains(" row"));
+  }
+  // The purge plan drops them, and says the links are data lost.
+  const UninstallPlan purge = plan_uninstall(*store, true);
+  std::string lost;
+  for (const std::string& d : purge.data) lost += d + "\n";
+  CHECK_THAT(lost, Catch::Contains("saved_streams.stream_id (1 replay link)"));
+
+  const UninstallDone done = run_uninstall(*store, plan, settings().real_viewer_ttl);
+  CHECK(done.steps == plan.steps.size());
+  CHECK(done.real_numbers == 1);
+  // The real numbers only: the two open real sessions, the real like and
+  // dislike; the fake rows and the closed session are not counted.
+  CHECK(stream_value(*site, "viewer_count", live) == 2);
+  CHECK(stream_value(*site, "max_viewers", live) == 2);
+  CHECK(stream_value(*site, "like_count", live) == 1);
+  CHECK(stream_value(*site, "dislike_count", live) == 1);
+  CHECK(stream_value(*site, "comment_count", live) == 0);
+  CHECK(stream_value(*site, "includes_simulated", live) == 0);
+  // The ended stream keeps its final numbers and its badge, its replay its link.
+  CHECK(stream_value(*site, "includes_simulated", ended) == 1);
+  const long long final_viewers = stream_value(*site, "viewer_count", ended);
+  CHECK(final_viewers > 10);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM saved_streams WHERE stream_id = " +
+                             std::to_string(ended)) == 1);
+  CHECK(!store->has_table("engagementd_stream_state"));
+
+  migrate();
+  CHECK(store->schema_version() == Store::latest_schema_version(backend()));
+  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  CHECK(query_int(*site, "SELECT COUNT(*) FROM saved_streams WHERE stream_id = " +
+                             std::to_string(ended)) == 1);
+  CHECK(stream_value(*site, "includes_simulated", ended) == 1);
+  // The live stream's simulation starts anew from its real numbers (the
+  // earlier one went with the daemon's tables); the ended one stays as it is.
+  TickEngine engine = make_engine(8);
+  CHECK(engine.run(settings()).live == 1);
+  CHECK(stream_value(*site, "includes_simulated", live) == 1);
+  CHECK(stream_value(*site, "viewer_count", live) == 2 + state(live).viewers);
+  CHECK(stream_value(*site, "viewer_count", ended) == final_viewers);
+  CHECK(stream_value(*site, "includes_simulated", ended) == 1);
+}
+
+TEST_CASE_METHOD(SiteFixture, "uninstall sees the fresh lease of a running instance") {
+  add_stream();
+  CHECK(fresh_leases(*store).empty());
+  TickEngine engine = make_engine(3, std::string("host:1:running"));
+  engine.run(settings());
+  const std::vector<FreshLease> leases = fresh_leases(*store);
+  REQUIRE(leases.size() == 1);
+  CHECK(leases[0].holder == "host:1:running");
+  CHECK(leases[0].shard == 0);
+  CHECK(leases[0].expires_in_ms > 0);
+  CHECK(leases[0].expires_in_ms <= settings().lease.count());
+  engine.release();
+  CHECK(fresh_leases(*store).empty());
+}
+
+TEST_CASE_METHOD(SiteFixture,
+                 "the real numbers again after a forced uninstall: only the streams a daemon "
+                 "badged meanwhile, their peak the viewers now") {
+  const long long badged = add_stream();
+  const long long plain = add_stream();
+  set_config(badged, "1, 1, 20, 40, 5, 3, 2, 1.5");
+  set_config(plain, "0, 0, 0, 0, 0, 0, 0, 1");
+  add_viewer(badged, "a");
+  add_viewer(plain, "b");
+  TickEngine engine = make_engine(11);
+  engine.run(settings());
+  REQUIRE(stream_value(*site, "includes_simulated", badged) == 1);
+  REQUIRE(stream_value(*site, "includes_simulated", plain) == 0);
+  *site << "UPDATE live_streams SET max_viewers = 50 WHERE id = " + std::to_string(plain);
+  {
+    soci::transaction tx(store->session());
+    CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 1);
+    tx.commit();
+  }
+  CHECK(stream_value(*site, "includes_simulated", badged) == 0);
+  CHECK(stream_value(*site, "viewer_count", badged) == 1);
+  CHECK(stream_value(*site, "max_viewers", badged) >= 1);
+  CHECK(stream_value(*site, "max_viewers", plain) == 50);  // not badged: untouched
+  soci::transaction tx(store->session());
+  CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 0);
+  tx.commit();
 }
