@@ -11,7 +11,7 @@ packages=(build-essential cmake pkg-config libboost-dev libsoci-dev libmariadb-d
           libyaml-cpp-dev libsqlite3-dev libsystemd-dev sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev curl systemd clang-14
-               libclang-rt-14-dev php-cli php-mysql galera-4 rsync iproute2)
+               libclang-rt-14-dev php-cli php-mysql galera-4 rsync iproute2 prometheus)
 fi
 
 missing=()

@@ -1,5 +1,6 @@
 #include "tick/tick.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -283,6 +284,10 @@ TickReport TickEngine::run(const TickSettings& settings) {
         continue;
       }
       StreamPlan plan = planner.plan(s, rng_);
+      report.real_viewers += s.real.viewers;
+      report.real_likes += s.real.likes;
+      report.sim_viewers += std::max<std::int64_t>(0, plan.display.viewers - s.real.viewers);
+      report.sim_likes += std::max<std::int64_t>(0, plan.display.likes - s.real.likes);
       take_plan(s, plan, pending);
     }
     const auto c1 = Clock::now();
