@@ -9,8 +9,14 @@
 # Full state transfer is by rsync, which runs as the server's user: as root
 # the servers run as `mysql` and DIR is handed to it, so DIR must be
 # somewhere that user can reach (not under a private home directory).
-# GALERA_TEST_PORTS=FIRST-LAST picks the port range (default 34000-34999);
-# the cluster takes 12 consecutive free ports from it.
+# GALERA_TEST_PORTS=FIRST-LAST picks the port range (default 14000-14999);
+# the cluster takes 12 consecutive free ports from it. The range must lie
+# outside the kernel's ephemeral ports (net.ipv4.ip_local_port_range) and
+# the 20000-40000 the site tests' PHP servers pick from: a node's IST and
+# SST ports are bound only during a state transfer, and if anything took
+# one meanwhile (a client's ephemeral port, another test's server), a node
+# that rejoins after a moment cut off cannot receive the transfer and aborts
+# ("neither SST nor IST is possible").
 set -euo pipefail
 
 cmd=${1:?usage: galera-test.sh start|stop|ports DIR}
@@ -39,9 +45,18 @@ stop_all() {
 
 # The first of 12 consecutive ports that nothing listens on, from a random
 # place in the range (parallel runs rarely collide; start retries if they do).
-ports=${GALERA_TEST_PORTS:-34000-34999}
+ports=${GALERA_TEST_PORTS:-14000-14999}
 first=${ports%-*}
 count=$((${ports#*-} - first + 1))
+last=$((first + count - 1))
+if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+  read -r eph_first eph_last </proc/sys/net/ipv4/ip_local_port_range
+  if ((first <= eph_last && last >= eph_first)); then
+    echo "galera-test.sh: ports $ports overlap the ephemeral ports $eph_first-$eph_last" \
+      "(net.ipv4.ip_local_port_range); pick GALERA_TEST_PORTS outside them" >&2
+    exit 1
+  fi
+fi
 # Free: nothing listens there and no connection uses it (not even one in
 # TIME_WAIT from an earlier run: Galera binds its ports without reusing them).
 port_free() {
@@ -82,6 +97,10 @@ launch() {
   [[ $bootstrap -eq 1 ]] && extra+=(--wsrep-new-cluster)
   : >"$nd/error.log"
   rm -f "$nd/mariadbd.pid"
+  # Failure detection (evs.*) well above the defaults: on a loaded machine a
+  # node starved of CPU for a few seconds would otherwise be cut off and
+  # have to rejoin by a state transfer. The tests stop nodes only with
+  # SIGTERM, a clean leave that needs no timeout.
   [[ $user == mysql ]] && chown mysql:mysql "$nd/error.log"
   mariadbd --no-defaults --datadir="$nd/data" --socket="$nd/mysqld.sock" \
     --port="$client" --bind-address=127.0.0.1 --pid-file="$nd/mariadbd.pid" \
@@ -93,7 +112,7 @@ launch() {
     --wsrep-cluster-address="$address" --wsrep-node-name="node$n" \
     --wsrep-node-address="127.0.0.1:$gcomm" --wsrep-node-incoming-address="127.0.0.1:$client" \
     --wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$sst" \
-    --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$gcomm;ist.recv_addr=127.0.0.1:$ist;gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S" \
+    --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$gcomm;ist.recv_addr=127.0.0.1:$ist;gcache.size=64M;evs.suspect_timeout=PT30S;evs.inactive_timeout=PT60S;evs.install_timeout=PT30S" \
     --wsrep-slave-threads=2 "${extra[@]}" ${GALERA_TEST_ARGS:-} >/dev/null 2>&1 &
   local launched=$! state=""
   for _ in $(seq 1 180); do

@@ -4,7 +4,9 @@
 #   mariadb-test.sh start DIR   start it (a fresh datadir each time); prints the port
 #   mariadb-test.sh stop DIR    stop the server started from DIR, by its PID
 #   mariadb-test.sh resume DIR  start it again on its datadir and port (after stop)
-# MARIADB_TEST_PORTS=FIRST-LAST picks the port range (default 33306-33399).
+# MARIADB_TEST_PORTS=FIRST-LAST picks the port range (default 13306-13399:
+# outside the kernel's ephemeral ports, which a client's connection may take
+# while the server is stopped, so that resume finds its port free).
 # MARIADB_TEST_ARGS adds server options, split on blanks (e.g.
 # "--default-time-zone=+05:00"); resume needs them again.
 set -euo pipefail
@@ -23,7 +25,7 @@ stop() { stop_mariadbd "$pidfile" MariaDB; }
 # A port in the range that nothing listens on, from a random place in it:
 # test runs started at the same moment rarely pick the same one, and start
 # retries with another port if it was taken meanwhile.
-ports=${MARIADB_TEST_PORTS:-33306-33399}
+ports=${MARIADB_TEST_PORTS:-13306-13399}
 first=${ports%-*}
 count=$((${ports#*-} - first + 1))
 free_port() {

@@ -110,7 +110,7 @@ class PrivateServer {
  public:
   PrivateServer() : dir_(kBuildDir + "/fault-mariadb-" + std::to_string(::getpid())) {
     if (const char* shared = std::getenv("ENGAGEMENTD_TEST_MYSQL")) shared_ = shared;
-    ::setenv("MARIADB_TEST_PORTS", "33450-33499", 1);
+    ::setenv("MARIADB_TEST_PORTS", "13450-13499", 1);
     std::string out;
     REQUIRE(run_command({"/bin/bash", script_, "start", dir_}, out) == 0);
     port_ = std::stoi(out.substr(out.find_last_of('\n', out.size() - 2) + 1));
