@@ -267,9 +267,8 @@ void Daemon::on_tick() {
     last_success_ = Clock::now();
     last_tick_done_ = *last_success_;
     metrics_.set_leader(!r.standby);
-    metrics_.set_shards(config_.shard.count,
-                        pool_ ? static_cast<int>(pool_->held().size())
-                              : (engine_->leader() ? 1 : 0));
+    metrics_.set_shards(config_.shard.count, pool_ ? static_cast<int>(pool_->held().size())
+                                                   : (engine_->leader() ? 1 : 0));
     metrics_.tick_succeeded(r, r.total_ms / 1000.0, std::chrono::system_clock::now());
     repeated_errors_.resolved();
     if (!last_error_.empty()) {

@@ -41,9 +41,8 @@ void metric(std::string& out, const char* name, const char* type, const char* he
 
 Metrics::Metrics(std::string version)
     : version_(std::move(version)),
-      start_unix_(
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-              .count()) {
+      start_unix_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                      .count()) {
   // Series that exist before the first event, so rate() and alerts see zeros.
   for (const char* table : {"live_streams", "engagementd_stream_state", "stream_engagement_config",
                             "engagementd_stream_summary"}) {
@@ -104,8 +103,7 @@ std::string Metrics::render() const {
          "Ticks failed in a row since the last successful one (0: the last tick succeeded).",
          std::to_string(failing_));
   metric(out, "engagementd_ticks_skipped_total", "counter",
-         "Tick slots skipped because a tick overran its interval.",
-         std::to_string(ticks_skipped_));
+         "Tick slots skipped because a tick overran its interval.", std::to_string(ticks_skipped_));
   metric(out, "engagementd_tick_interval_seconds", "gauge", "The configured tick interval.",
          number(std::chrono::duration<double>(tick_interval_).count()));
 
@@ -181,8 +179,7 @@ std::string Metrics::render() const {
          "1 while the database connection works, 0 from a lost or refused one until it is back.",
          database_up_ ? "1" : "0");
   metric(out, "process_start_time_seconds", "gauge",
-         "Start time of the process since the Unix epoch in seconds.",
-         number(start_unix_, "%.3f"));
+         "Start time of the process since the Unix epoch in seconds.", number(start_unix_, "%.3f"));
   return out;
 }
 
