@@ -39,8 +39,12 @@ stop_node() { stop_mariadbd "$dir/node$1/mariadbd.pid" "node $1"; }
 stop_all() {
   # The last node up is stopped last: it is then the one safe to bootstrap
   # from (not needed here, each start is fresh, but it is the DBA's order).
-  local n
+  local n f
   for n in 3 2 1; do stop_node "$n"; done
+  for f in "$claims"/galera-*; do
+    [[ -f $f && $(cat "$f" 2>/dev/null) == "$dir" ]] && rm -f "$f"
+  done
+  return 0
 }
 
 # The first of 12 consecutive ports that nothing listens on, from a random
@@ -66,10 +70,21 @@ port_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
   fi
 }
+# A block is also claimed (a file in $claims naming DIR) from its choice
+# until stop: its IST and SST ports are bound only during a transfer, and
+# no other cluster may take them meanwhile. A claim lapses once its DIR is
+# gone.
+claims=/tmp/engagementd-test-ports
+claimed_by_other() {
+  local owner
+  owner=$(cat "$claims/galera-$1" 2>/dev/null) || return 1
+  [[ $owner != "$dir" && -d $owner/node1 ]]
+}
 free_base() {
   local i b k ok offset=$((RANDOM % (count / 12)))
   for i in $(seq 0 $((count / 12 - 1))); do
     b=$((first + ((offset + i) % (count / 12)) * 12))
+    claimed_by_other "$b" && continue
     ok=1
     for k in $(seq 0 11); do
       port_free $((b + k)) || { ok=0; break; }
@@ -161,6 +176,8 @@ case "$cmd" in
       }
       [[ $user == mysql ]] && chown -R mysql:mysql "$dir"
       base=$(free_base)
+      mkdir -p "$claims"
+      echo "$dir" >"$claims/galera-$base"
       rc=0
       launch 1 "$base" 1 || rc=$?
       if [[ $rc -eq 0 ]]; then

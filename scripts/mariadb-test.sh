@@ -22,16 +22,26 @@ user=$(id -un)
 source "$(dirname "$0")/mariadbd-stop.sh"
 stop() { stop_mariadbd "$pidfile" MariaDB; }
 
-# A port in the range that nothing listens on, from a random place in it:
-# test runs started at the same moment rarely pick the same one, and start
-# retries with another port if it was taken meanwhile.
+# A port in the range that nothing listens on and no other server's
+# directory claims, from a random place in it: test runs started at the same
+# moment rarely pick the same one, and start retries with another port if it
+# was taken meanwhile. The claim (a file per port in $claims naming DIR)
+# outlives stop, so that a server stopped by one test keeps its port for
+# resume while other tests start theirs; it lapses once DIR's datadir is gone.
 ports=${MARIADB_TEST_PORTS:-13306-13399}
 first=${ports%-*}
 count=$((${ports#*-} - first + 1))
+claims=/tmp/engagementd-test-ports
+claimed_by_other() {
+  local owner
+  owner=$(cat "$claims/mariadb-$1" 2>/dev/null) || return 1
+  [[ $owner != "$dir" && -d $owner/data && $(cat "$owner/port" 2>/dev/null) == "$1" ]]
+}
 free_port() {
   local i p offset=$((RANDOM % count))
   for i in $(seq 0 $((count - 1))); do
     p=$((first + (offset + i) % count))
+    claimed_by_other "$p" && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
@@ -96,6 +106,8 @@ case "$cmd" in
       CREATE USER IF NOT EXISTS 'engagementd_test'@'127.0.0.1' IDENTIFIED BY 'test';
       GRANT ALL PRIVILEGES ON *.* TO 'engagementd_test'@'127.0.0.1' WITH GRANT OPTION;"
     echo "$port" >"$dir/port"
+    mkdir -p "$claims"
+    echo "$dir" >"$claims/mariadb-$port"
     echo "$port"
     ;;
   resume)
