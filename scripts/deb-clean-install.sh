@@ -34,7 +34,8 @@ tree=$cache/bookworm-apt.tar
 if [[ $refresh -eq 1 || ! -s $tree || -n $(find "$tree" -mtime +6 2>/dev/null) ]]; then
   echo "Creating a bare bookworm tree ($tree)"
   # Written beside and renamed: an interrupted run leaves no half tarball.
-  mmdebstrap --quiet --variant=apt --mode=root bookworm "$tree.new" http://deb.debian.org/debian
+  mmdebstrap --quiet --variant=apt --mode=root --format=tar bookworm "$tree.new" \
+    http://deb.debian.org/debian
   mv -f "$tree.new" "$tree"
   # A new tree: the cached .debs may be older than its package lists.
   rm -f "$cache/archives/"*.deb
