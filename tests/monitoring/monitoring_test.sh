@@ -30,16 +30,15 @@ command -v promtool >/dev/null || fail "promtool not found (Debian package prome
 rm -rf "$work"
 mkdir -p "$work"
 
-# The alert names of the rules file, and the expressions of the rules and
-# the dashboard's panels (one a line), read with Python's JSON and a YAML
-# reading simple enough for the file's own layout (promtool checks it too).
+# The alert names of the rules file; the expressions of its rules and the
+# queries of the dashboard's panels, one a line (Python's JSON, and a YAML
+# reading simple enough for the rules file's own layout: promtool checks it).
 alert_names() { sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' "$rules"; }
-expressions() {
-  python3 - "$rules" "$dashboard" <<'EOF'
-import json, re, sys
-rules, dashboard = sys.argv[1], sys.argv[2]
+rule_expressions() {
+  python3 - "$rules" <<'EOF'
+import re, sys
 # expr: a one-line value or a folded block (expr: >-) up to the next key.
-lines = open(rules).read().split("\n")
+lines = open(sys.argv[1]).read().split("\n")
 i = 0
 while i < len(lines):
     m = re.match(r"^(\s*)expr:\s*(.*)$", lines[i])
@@ -55,11 +54,16 @@ while i < len(lines):
             continue
         print(value.strip("'\""))
     i += 1
+EOF
+}
+dashboard_queries() {
+  python3 - "$dashboard" <<'EOF'
+import json, sys
 def panels(ps):
     for p in ps:
         yield p
         yield from panels(p.get("panels", []))
-for p in panels(json.load(open(dashboard))["panels"]):
+for p in panels(json.load(open(sys.argv[1]))["panels"]):
     for t in p.get("targets", []):
         print(t["expr"])
 EOF
@@ -255,7 +259,7 @@ sleep 5
 # Every metric named by the rules and the dashboard is in the daemon's /metrics.
 curl -sf "http://$target/metrics" >"$work/metrics.txt" || fail "GET /metrics"
 exported=$(grep -v '^#' "$work/metrics.txt" | sed 's/[{ ].*//' | sort -u)
-named=$(expressions | grep -oE '\b(engagementd_[a-z_]+|process_start_time_seconds)\b' | sort -u)
+named=$({ rule_expressions; dashboard_queries; } | grep -oE '\b(engagementd_[a-z_]+|process_start_time_seconds)\b' | sort -u)
 missing=$(comm -13 <(echo "$exported") <(echo "$named"))
 [[ -z $missing ]] || fail "named in the rules or the dashboard but not in /metrics: $missing"
 echo "$(wc -l <<<"$named") metrics named by the rules and the dashboard, all in /metrics"
@@ -272,24 +276,18 @@ while IFS= read -r expr; do
     fail "the dashboard query returns nothing: $expr"
   fi
   n=$((n + 1))
-done < <(python3 -c '
-import json, sys
-def panels(ps):
-    for p in ps:
-        yield p
-        yield from panels(p.get("panels", []))
-for p in panels(json.load(open(sys.argv[1]))["panels"]):
-    for t in p.get("targets", []):
-        print(t["expr"])' "$dashboard")
+done < <(dashboard_queries)
 echo "$n dashboard queries evaluate on the live data"
 [[ $(value 'sum(engagementd_viewers{source="simulated"})') -gt 0 ]] ||
   fail "no simulated viewers after the first ticks"
 
 # The rules are loaded and quiet while all is well.
-rules_loaded=$(curl -sf "$prom/api/v1/rules" | python3 -c '
+# Each rule evaluated without an error ("health": "ok").
+rules_ok=$(curl -sf "$prom/api/v1/rules" | python3 -c '
 import json, sys
-print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
-[[ $rules_loaded == "$(alert_names | wc -l)" ]] || fail "Prometheus loaded $rules_loaded rules"
+print(sum(r["health"] == "ok" for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]))')
+[[ $rules_ok == "$(alert_names | wc -l)" ]] ||
+  fail "$rules_ok rules loaded and evaluated without error, not $(alert_names | wc -l)"
 [[ -z $(all_alerts) ]] || fail "alerts while all is well: $(all_alerts)"
 
 # The database stops: the ticks fail and the connection is gone.
