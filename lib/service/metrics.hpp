@@ -34,8 +34,10 @@ class Metrics {
   // refused one until it connects again.
   void set_database_up(bool up) { database_up_ = up; }
   void set_tick_interval(std::chrono::milliseconds interval) { tick_interval_ = interval; }
-  // Tick slots skipped because a tick overran its interval.
+  // Tick slots skipped because a successful tick overran its interval.
   void ticks_skipped(std::uint64_t n) { ticks_skipped_ += n; }
+  // Ticks failed since the last successful one.
+  std::uint64_t ticks_failing() const { return failing_; }
   // The shards this instance is configured for and how many it leads
   // (without automatic sharding: its one shard, led or not).
   void set_shards(int count, int led) {
