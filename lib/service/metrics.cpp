@@ -103,7 +103,8 @@ std::string Metrics::render() const {
          "Ticks failed in a row since the last successful one (0: the last tick succeeded).",
          std::to_string(failing_));
   metric(out, "engagementd_ticks_skipped_total", "counter",
-         "Tick slots skipped because a successful tick overran its interval.", std::to_string(ticks_skipped_));
+         "Tick slots skipped because a successful tick overran its interval.",
+         std::to_string(ticks_skipped_));
   metric(out, "engagementd_tick_interval_seconds", "gauge", "The configured tick interval.",
          number(std::chrono::duration<double>(tick_interval_).count()));
 
