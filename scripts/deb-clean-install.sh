@@ -50,7 +50,6 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 # deletes nothing after installing); the cached .debs go in first, the new
 # ones come back out.
 cp -n "$cache/archives/"*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
-rm -f "$root/etc/apt/apt.conf.d/docker-clean"
 
 chroot "$root" /bin/sh -s "$version" <<'INSIDE'
 set -e

@@ -112,11 +112,11 @@ launch() {
   [[ $bootstrap -eq 1 ]] && extra+=(--wsrep-new-cluster)
   : >"$nd/error.log"
   rm -f "$nd/mariadbd.pid"
+  [[ $user == mysql ]] && chown mysql:mysql "$nd/error.log"
   # Failure detection (evs.*) well above the defaults: on a loaded machine a
   # node starved of CPU for a few seconds would otherwise be cut off and
   # have to rejoin by a state transfer. The tests stop nodes only with
   # SIGTERM, a clean leave that needs no timeout.
-  [[ $user == mysql ]] && chown mysql:mysql "$nd/error.log"
   mariadbd --no-defaults --datadir="$nd/data" --socket="$nd/mysqld.sock" \
     --port="$client" --bind-address=127.0.0.1 --pid-file="$nd/mariadbd.pid" \
     --log-error="$nd/error.log" --user="$user" --skip-name-resolve \
