@@ -117,7 +117,7 @@ launch() {
   # node starved of CPU for a few seconds would otherwise be cut off and
   # have to rejoin by a state transfer. The tests stop nodes only with
   # SIGTERM, a clean leave that needs no timeout.
-  mariadbd --no-defaults --datadir="$nd/data" --socket="$nd/mysqld.sock" \
+  mariadbd --no-defaults --datadir="$nd/data" --tmpdir="$nd/tmp" --socket="$nd/mysqld.sock" \
     --port="$client" --bind-address=127.0.0.1 --pid-file="$nd/mariadbd.pid" \
     --log-error="$nd/error.log" --user="$user" --skip-name-resolve \
     --innodb-buffer-pool-size=64M --innodb-log-file-size=48M \
@@ -165,11 +165,17 @@ case "$cmd" in
     # A whole new cluster on other ports when a port was taken meanwhile
     # (another run picked the same block between the check and the bind).
     for attempt in $(seq 1 5); do
+      # Each node's temporary files in its own tmp/, not /tmp: nothing
+      # another program does there (a cleanup, another server) can take a
+      # temporary table from under it (seen: mariadb-install-db failing with
+      # "Could not remove temporary table: '/tmp/#sql-temptable-...', error: 2").
       for n in "${nodes[@]}"; do
         rm -rf "$dir/node$n"
-        mkdir -p "$dir/node$n/data"
+        mkdir -p "$dir/node$n/data" "$dir/node$n/tmp"
+        chmod 1777 "$dir/node$n/tmp"
       done
       mariadb-install-db --no-defaults --datadir="$dir/node1/data" --user="$user" \
+        --tmpdir="$dir/node1/tmp" \
         --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
         cat "$dir/install.log" >&2
         exit 1

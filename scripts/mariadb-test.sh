@@ -57,7 +57,8 @@ launch() {
   local port=$1 launched
   : >"$dir/error.log"
   rm -f "$pidfile"
-  mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+  mkdir -p "$dir/tmp"
+  mariadbd --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/mysqld.sock" \
     --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
     --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
@@ -87,8 +88,11 @@ case "$cmd" in
     ;;
   start)
     stop  # a server left over from an interrupted run
-    rm -rf "$dir/data"
-    mariadb-install-db --no-defaults --datadir="$dir/data" --user="$user" \
+    # Temporary files in DIR/tmp, not /tmp: nothing another program does
+    # there can take a temporary table from under the server.
+    rm -rf "$dir/data" "$dir/tmp"
+    mkdir -p "$dir/tmp"
+    mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user="$user" \
       --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
       cat "$dir/install.log" >&2
       exit 1
