@@ -4,7 +4,9 @@
 #   mariadb-test.sh start DIR   start it (a fresh datadir each time); prints the port
 #   mariadb-test.sh stop DIR    stop the server started from DIR, by its PID
 #   mariadb-test.sh resume DIR  start it again on its datadir and port (after stop)
-# MARIADB_TEST_PORTS=FIRST-LAST picks the port range (default 33306-33399).
+# MARIADB_TEST_PORTS=FIRST-LAST picks the port range (default 13306-13399:
+# outside the kernel's ephemeral ports, which a client's connection may take
+# while the server is stopped, so that resume finds its port free).
 # MARIADB_TEST_ARGS adds server options, split on blanks (e.g.
 # "--default-time-zone=+05:00"); resume needs them again.
 set -euo pipefail
@@ -20,16 +22,26 @@ user=$(id -un)
 source "$(dirname "$0")/mariadbd-stop.sh"
 stop() { stop_mariadbd "$pidfile" MariaDB; }
 
-# A port in the range that nothing listens on, from a random place in it:
-# test runs started at the same moment rarely pick the same one, and start
-# retries with another port if it was taken meanwhile.
-ports=${MARIADB_TEST_PORTS:-33306-33399}
+# A port in the range that nothing listens on and no other server's
+# directory claims, from a random place in it: test runs started at the same
+# moment rarely pick the same one, and start retries with another port if it
+# was taken meanwhile. The claim (a file per port in $claims naming DIR)
+# outlives stop, so that a server stopped by one test keeps its port for
+# resume while other tests start theirs; it lapses once DIR's datadir is gone.
+ports=${MARIADB_TEST_PORTS:-13306-13399}
 first=${ports%-*}
 count=$((${ports#*-} - first + 1))
+claims=/tmp/engagementd-test-ports
+claimed_by_other() {
+  local owner
+  owner=$(cat "$claims/mariadb-$1" 2>/dev/null) || return 1
+  [[ $owner != "$dir" && -d $owner/data && $(cat "$owner/port" 2>/dev/null) == "$1" ]]
+}
 free_port() {
   local i p offset=$((RANDOM % count))
   for i in $(seq 0 $((count - 1))); do
     p=$((first + (offset + i) % count))
+    claimed_by_other "$p" && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
@@ -45,7 +57,8 @@ launch() {
   local port=$1 launched
   : >"$dir/error.log"
   rm -f "$pidfile"
-  mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+  mkdir -p "$dir/tmp"
+  mariadbd --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/mysqld.sock" \
     --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" \
     --log-error="$dir/error.log" --user="$user" --skip-log-bin --skip-name-resolve \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
@@ -75,8 +88,11 @@ case "$cmd" in
     ;;
   start)
     stop  # a server left over from an interrupted run
-    rm -rf "$dir/data"
-    mariadb-install-db --no-defaults --datadir="$dir/data" --user="$user" \
+    # Temporary files in DIR/tmp, not /tmp: nothing another program does
+    # there can take a temporary table from under the server.
+    rm -rf "$dir/data" "$dir/tmp"
+    mkdir -p "$dir/tmp"
+    mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user="$user" \
       --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
       cat "$dir/install.log" >&2
       exit 1
@@ -94,6 +110,8 @@ case "$cmd" in
       CREATE USER IF NOT EXISTS 'engagementd_test'@'127.0.0.1' IDENTIFIED BY 'test';
       GRANT ALL PRIVILEGES ON *.* TO 'engagementd_test'@'127.0.0.1' WITH GRANT OPTION;"
     echo "$port" >"$dir/port"
+    mkdir -p "$claims"
+    echo "$dir" >"$claims/mariadb-$port"
     echo "$port"
     ;;
   resume)

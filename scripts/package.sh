@@ -32,6 +32,8 @@ for f in ./usr/sbin/engagementd ./etc/engagementd/engagementd.yaml \
   ./usr/lib/systemd/system/engagementd.service \
   ./usr/share/engagementd/schema/mysql/001_site_tables.sql \
   ./usr/share/engagementd/schema/sqlite/001_site_tables.sql \
+  ./usr/share/engagementd/monitoring/engagementd.rules.yml \
+  ./usr/share/engagementd/monitoring/engagementd-dashboard.json \
   ./usr/share/doc/engagementd/README.md ./usr/share/doc/engagementd/copyright; do
   grep -q " $f\$" <<<"$contents" || fail "$f is not in the package"
 done

@@ -3,7 +3,8 @@
 # end-to-end tests on SQLite and on a throwaway MariaDB started here (on
 # 127.0.0.1, under build/mariadb-test) and stopped again however the run ends.
 # Then builds the Debian package and installs it with dpkg -i
-# (scripts/package.sh).
+# (scripts/package.sh), and with apt on a clean Debian 12 tree
+# (scripts/deb-clean-install.sh: reaches the Debian archive).
 # Usage (as root on Debian 12): bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,8 @@ cmake -S . -B "$build" \
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
 
 bash scripts/package.sh "$build"
+
+# The package on a clean Debian 12: apt fetches its Depends from the archive,
+# so a missing one fails here.
+debs=("$build"/engagementd_*.deb)
+bash scripts/deb-clean-install.sh "${debs[0]}"

@@ -106,6 +106,7 @@ void Daemon::ensure_store() {
       }
     }
   }
+  metrics_.set_database_up(true);
   connection_down_ = false;
   failed_connects_ = 0;
   backoff_ = std::chrono::milliseconds(1'000);
@@ -115,6 +116,9 @@ void Daemon::connection_lost(const std::string& what) {
   pool_.reset();
   store_.reset();
   engine_.reset();
+  metrics_.set_database_up(false);
+  metrics_.set_leader(false);
+  metrics_.set_shards(config_.shard.count, 0);
   const auto now = std::chrono::steady_clock::now();
   if (!connection_down_) {
     connection_down_ = true;
@@ -189,6 +193,8 @@ int Daemon::run(std::optional<std::chrono::milliseconds> run_for) {
   started_ = Clock::now();
   last_tick_done_ = started_;
   metrics_.set_simulation_enabled(config_.simulation_enabled);
+  metrics_.set_tick_interval(interval_);
+  metrics_.set_shards(config_.shard.count, 0);
   log_.notice("engagementd started: tick " + format_duration(interval_) + ", max catch-up " +
               format_duration(config_.max_catchup) + ", simulation " +
               (config_.simulation_enabled ? "on" : "off") +
@@ -277,6 +283,8 @@ void Daemon::on_tick() {
     last_success_ = Clock::now();
     last_tick_done_ = *last_success_;
     metrics_.set_leader(!r.standby);
+    metrics_.set_shards(config_.shard.count, pool_ ? static_cast<int>(pool_->held().size())
+                                                   : (engine_->leader() ? 1 : 0));
     metrics_.tick_succeeded(r, r.total_ms / 1000.0, std::chrono::system_clock::now());
     repeated_errors_.resolved();
     if (!last_error_.empty()) {
@@ -397,6 +405,10 @@ void Daemon::schedule_next() {
     const auto behind = now - next;
     const auto missed = behind / interval_ + 1;
     next += missed * interval_;
+    // Slots lost to a failing tick (a connect attempt waiting out its
+    // timeout) belong to the outage, which has alerts of its own; the
+    // counter is for ticks that work but take too long.
+    if (metrics_.ticks_failing() == 0) metrics_.ticks_skipped(static_cast<std::uint64_t>(missed));
     log_.warning("tick overran its interval of " + format_duration(interval_) + "; skipped " +
                  std::to_string(missed) + " tick(s)");
   }
@@ -438,6 +450,7 @@ void Daemon::stop(const std::string& why) {
   stopping_ = true;
   notifier_.stopping();
   metrics_.set_leader(false);
+  metrics_.set_shards(config_.shard.count, 0);
   log_.notice("stopping (" + why + ")");
   timer_.cancel();
   stop_timer_.cancel();
@@ -470,6 +483,7 @@ void Daemon::reload() {
   }
   log_.set_level(next.log_level);
   interval_ = next.tick_interval;
+  metrics_.set_tick_interval(interval_);
   // The streams kept in memory are read whole again with the new settings.
   if (engine_) engine_->drop_cache("the configuration was reloaded");
   if (pool_) pool_->drop_caches("the configuration was reloaded");

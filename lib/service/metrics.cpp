@@ -39,7 +39,10 @@ void metric(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-Metrics::Metrics(std::string version) : version_(std::move(version)) {
+Metrics::Metrics(std::string version)
+    : version_(std::move(version)),
+      start_unix_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                      .count()) {
   // Series that exist before the first event, so rate() and alerts see zeros.
   for (const char* table : {"live_streams", "engagementd_stream_state", "stream_engagement_config",
                             "engagementd_stream_summary"}) {
@@ -54,6 +57,16 @@ Metrics::Metrics(std::string version) : version_(std::move(version)) {
 void Metrics::tick_succeeded(const TickReport& r, double seconds,
                              std::chrono::system_clock::time_point when) {
   ++ticks_ok_;
+  failing_ = 0;
+  database_up_ = true;
+  phase_seconds_[0] += r.read_ms / 1000.0;
+  phase_seconds_[1] += r.step_ms / 1000.0;
+  phase_seconds_[2] += r.write_ms / 1000.0;
+  set_aside_ = r.set_aside;
+  real_viewers_ = r.real_viewers;
+  sim_viewers_ = r.sim_viewers;
+  real_likes_ = r.real_likes;
+  sim_likes_ = r.sim_likes;
   for (std::size_t i = 0; i < kTickBuckets.size(); ++i) {
     if (seconds <= kTickBuckets[i]) ++bucket_counts_[i];
   }
@@ -72,6 +85,7 @@ void Metrics::tick_succeeded(const TickReport& r, double seconds,
 
 void Metrics::tick_failed(const std::string& kind) {
   ++ticks_failed_;
+  ++failing_;
   ++db_errors_[kind];
 }
 
@@ -85,6 +99,15 @@ std::string Metrics::render() const {
   sample(out, "engagementd_ticks_total{result=\"ok\"}", std::to_string(ticks_ok_));
   sample(out, "engagementd_ticks_total{result=\"failed\"}", std::to_string(ticks_failed_));
 
+  metric(out, "engagementd_ticks_failing", "gauge",
+         "Ticks failed in a row since the last successful one (0: the last tick succeeded).",
+         std::to_string(failing_));
+  metric(out, "engagementd_ticks_skipped_total", "counter",
+         "Tick slots skipped because a successful tick overran its interval.",
+         std::to_string(ticks_skipped_));
+  metric(out, "engagementd_tick_interval_seconds", "gauge", "The configured tick interval.",
+         number(std::chrono::duration<double>(tick_interval_).count()));
+
   header(out, "engagementd_tick_duration_seconds", "histogram",
          "Duration of successful ticks (read, step, write and commit).");
   for (std::size_t i = 0; i < kTickBuckets.size(); ++i) {
@@ -96,6 +119,14 @@ std::string Metrics::render() const {
   sample(out, "engagementd_tick_duration_seconds_sum", number(tick_seconds_sum_));
   sample(out, "engagementd_tick_duration_seconds_count", std::to_string(ticks_ok_));
 
+  header(out, "engagementd_tick_phase_seconds_total", "counter",
+         "Time spent by successful ticks, by phase (read, step, write and commit).");
+  const char* const phases[] = {"read", "step", "write"};
+  for (std::size_t i = 0; i < phase_seconds_.size(); ++i) {
+    sample(out, std::string("engagementd_tick_phase_seconds_total{phase=\"") + phases[i] + "\"}",
+           number(phase_seconds_[i]));
+  }
+
   metric(out, "engagementd_live_streams", "gauge", "Live streams seen by the last successful tick.",
          std::to_string(live_streams_));
   metric(out, "engagementd_streams_simulated", "gauge",
@@ -105,6 +136,20 @@ std::string Metrics::render() const {
          "Streams simulated, summed over successful ticks.", std::to_string(stream_ticks_));
   metric(out, "engagementd_streams_finalized_total", "counter",
          "Streams finalized after leaving live.", std::to_string(finalized_));
+  metric(out, "engagementd_streams_set_aside", "gauge",
+         "Streams left out by the last successful tick: writing their rows failed "
+         "('engagementd doctor', the log says why).",
+         std::to_string(set_aside_));
+  header(out, "engagementd_viewers", "gauge",
+         "Viewers of the streams ticked by the last successful tick: real (open sessions) and "
+         "the simulated part of the numbers shown.");
+  sample(out, "engagementd_viewers{source=\"real\"}", std::to_string(real_viewers_));
+  sample(out, "engagementd_viewers{source=\"simulated\"}", std::to_string(sim_viewers_));
+  header(out, "engagementd_likes", "gauge",
+         "Likes of the streams ticked by the last successful tick: real and the simulated part "
+         "of the numbers shown.");
+  sample(out, "engagementd_likes{source=\"real\"}", std::to_string(real_likes_));
+  sample(out, "engagementd_likes{source=\"simulated\"}", std::to_string(sim_likes_));
   metric(out, "engagementd_simulation_enabled", "gauge",
          "1 when simulation is on (YAML kill switch and global setting), 0 when off.",
          simulation_enabled_ ? "1" : "0");
@@ -126,6 +171,16 @@ std::string Metrics::render() const {
          number(last_success_unix_, "%.3f"));
   metric(out, "engagementd_leader", "gauge", "1 when this instance is the one writing ticks.",
          std::to_string(leader_.load()));
+  metric(out, "engagementd_shards", "gauge",
+         "Shards this instance is configured for (shard.count; 1 without sharding).",
+         std::to_string(shards_));
+  metric(out, "engagementd_shards_led", "gauge",
+         "Shards whose leadership lease this instance holds.", std::to_string(shards_led_));
+  metric(out, "engagementd_database_up", "gauge",
+         "1 while the database connection works, 0 from a lost or refused one until it is back.",
+         database_up_ ? "1" : "0");
+  metric(out, "process_start_time_seconds", "gauge",
+         "Start time of the process since the Unix epoch in seconds.", number(start_unix_, "%.3f"));
   return out;
 }
 

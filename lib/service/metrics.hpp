@@ -30,6 +30,20 @@ class Metrics {
   // A database error that did not fail the tick (a deadlock, retried).
   void db_error(const std::string& kind) { ++db_errors_[kind]; }
   void reconnected() { ++reconnects_; }
+  // 1 while the daemon holds a working connection, 0 from a lost or
+  // refused one until it connects again.
+  void set_database_up(bool up) { database_up_ = up; }
+  void set_tick_interval(std::chrono::milliseconds interval) { tick_interval_ = interval; }
+  // Tick slots skipped because a successful tick overran its interval.
+  void ticks_skipped(std::uint64_t n) { ticks_skipped_ += n; }
+  // Ticks failed since the last successful one.
+  std::uint64_t ticks_failing() const { return failing_; }
+  // The shards this instance is configured for and how many it leads
+  // (without automatic sharding: its one shard, led or not).
+  void set_shards(int count, int led) {
+    shards_ = count;
+    shards_led_ = led;
+  }
   void set_leader(bool leader) { leader_.store(leader ? 1 : 0); }
   bool leader() const { return leader_.load() != 0; }
   void set_simulation_enabled(bool on) { simulation_enabled_ = on; }
@@ -42,8 +56,18 @@ class Metrics {
 
  private:
   std::string version_;
+  double start_unix_;  // process_start_time_seconds
   std::uint64_t ticks_ok_ = 0;
   std::uint64_t ticks_failed_ = 0;
+  std::uint64_t failing_ = 0;  // ticks failed since the last successful one
+  std::uint64_t ticks_skipped_ = 0;
+  std::chrono::milliseconds tick_interval_{0};
+  std::array<double, 3> phase_seconds_{};  // read, step, write: summed over successful ticks
+  std::uint64_t set_aside_ = 0;
+  std::int64_t real_viewers_ = 0, sim_viewers_ = 0, real_likes_ = 0, sim_likes_ = 0;
+  bool database_up_ = false;
+  int shards_ = 1;
+  int shards_led_ = 0;
   std::array<std::uint64_t, kTickBuckets.size()> bucket_counts_{};
   double tick_seconds_sum_ = 0;
   std::uint64_t live_streams_ = 0;

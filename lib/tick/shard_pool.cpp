@@ -71,6 +71,10 @@ TickReport ShardPool::run(const TickSettings& settings) {
     total.step_ms += r.step_ms;
     total.write_ms += r.write_ms;
     total.total_ms += r.total_ms;
+    total.real_viewers += r.real_viewers;
+    total.sim_viewers += r.sim_viewers;
+    total.real_likes += r.real_likes;
+    total.sim_likes += r.sim_likes;
   };
   // One shard's tick; a lost race (another instance claimed the same shard
   // through another node at the same moment) leaves it to the next tick.

@@ -361,6 +361,10 @@ TickReport TickEngine::run(const TickSettings& settings) {
       check_display_writer(s, now);
       StreamPlan plan = planner.plan(s, rng_);
       leaving_.emplace_back(s.id, plan.display);
+      report.real_viewers += s.real.viewers;
+      report.real_likes += s.real.likes;
+      report.sim_viewers += std::max<std::int64_t>(0, plan.display.viewers - s.real.viewers);
+      report.sim_likes += std::max<std::int64_t>(0, plan.display.likes - s.real.likes);
       take_plan(s, plan, pending);
     }
     const auto c1 = Clock::now();

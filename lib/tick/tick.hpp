@@ -54,6 +54,10 @@ struct TickReport {
   // Why the cache was dropped since the previous tick (empty: it was not).
   std::string cache_dropped;
   double read_ms = 0, step_ms = 0, write_ms = 0, total_ms = 0;
+  // The audience of the streams ticked (set-aside ones left out): the real
+  // counts read, and the simulated part of the numbers written (display
+  // minus real; 0 while simulation is off).
+  std::int64_t real_viewers = 0, sim_viewers = 0, real_likes = 0, sim_likes = 0;
 };
 
 // One tick: the leadership lease locked and renewed, every live stream read

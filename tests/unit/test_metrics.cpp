@@ -87,3 +87,56 @@ TEST_CASE("database errors are counted by kind") {
   CHECK(error_kind(soci::mysql_soci_error("server has gone away", 2006), false) == "connection");
   CHECK(error_kind(soci::mysql_soci_error("server has gone away", 2006), true) == "connect");
 }
+
+TEST_CASE("the series the shipped alerts and dashboard read follow the ticks") {
+  Metrics m("1");
+  const std::string start = m.render();
+  CHECK(value(start, "engagementd_ticks_failing") == 0);
+  CHECK(value(start, "engagementd_database_up") == 0);
+  CHECK(value(start, "engagementd_shards") == 1);
+  CHECK(value(start, "engagementd_shards_led") == 0);
+  CHECK(value(start, "engagementd_streams_set_aside") == 0);
+  CHECK(value(start, "engagementd_ticks_skipped_total") == 0);
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(value(start, "process_start_time_seconds") == Approx(now).margin(60));
+
+  m.set_tick_interval(std::chrono::milliseconds(2500));
+  m.set_shards(4, 3);
+  m.ticks_skipped(2);
+  m.ticks_skipped(1);
+  TickReport r;
+  r.live = 5;
+  r.set_aside = 2;
+  r.read_ms = 30;
+  r.step_ms = 5;
+  r.write_ms = 15;
+  r.real_viewers = 12;
+  r.sim_viewers = 140;
+  r.real_likes = 7;
+  r.sim_likes = 900;
+  const auto when = std::chrono::system_clock::now();
+  m.tick_failed("connect");
+  m.tick_failed("connection");
+  CHECK(value(m.render(), "engagementd_ticks_failing") == 2);
+  m.tick_succeeded(r, 0.05, when);
+  m.tick_succeeded(r, 0.05, when);
+  const std::string page = m.render();
+  CHECK(value(page, "engagementd_ticks_failing") == 0);
+  CHECK(value(page, "engagementd_database_up") == 1);
+  CHECK(value(page, "engagementd_tick_interval_seconds") == 2.5);
+  CHECK(value(page, "engagementd_shards") == 4);
+  CHECK(value(page, "engagementd_shards_led") == 3);
+  CHECK(value(page, "engagementd_ticks_skipped_total") == 3);
+  CHECK(value(page, "engagementd_streams_set_aside") == 2);
+  CHECK(value(page, "engagementd_tick_phase_seconds_total{phase=\"read\"}") == Approx(0.06));
+  CHECK(value(page, "engagementd_tick_phase_seconds_total{phase=\"step\"}") == Approx(0.01));
+  CHECK(value(page, "engagementd_tick_phase_seconds_total{phase=\"write\"}") == Approx(0.03));
+  CHECK(value(page, "engagementd_viewers{source=\"real\"}") == 12);
+  CHECK(value(page, "engagementd_viewers{source=\"simulated\"}") == 140);
+  CHECK(value(page, "engagementd_likes{source=\"real\"}") == 7);
+  CHECK(value(page, "engagementd_likes{source=\"simulated\"}") == 900);
+
+  m.set_database_up(false);
+  CHECK(value(m.render(), "engagementd_database_up") == 0);
+}
