@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The monitoring the package ships (monitoring/: Prometheus alert rules and a
+# The monitoring the package ships (etc/monitoring/: Prometheus alert rules and a
 # Grafana dashboard), checked with Prometheus's own tools.
 #   monitoring_test.sh rules SOURCE_DIR WORK_DIR
 #     promtool check rules; promtool test rules (tests/monitoring/rules_test.yml),
@@ -19,8 +19,8 @@ mode=${1:?usage: monitoring_test.sh rules|live SOURCE_DIR WORK_DIR [ENGAGEMENTD_
 src=${2:?usage: monitoring_test.sh rules|live SOURCE_DIR WORK_DIR [ENGAGEMENTD_BINARY]}
 work=${3:?usage: monitoring_test.sh rules|live SOURCE_DIR WORK_DIR [ENGAGEMENTD_BINARY]}
 src=$(cd "$src" && pwd)
-rules=$src/monitoring/engagementd.rules.yml
-dashboard=$src/monitoring/engagementd-dashboard.json
+rules=$src/etc/monitoring/engagementd.rules.yml
+dashboard=$src/etc/monitoring/engagementd-dashboard.json
 
 fail() {
   echo "monitoring: FAIL: $*" >&2
