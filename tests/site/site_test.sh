@@ -232,6 +232,20 @@ export SITE_BASE=http://127.0.0.1:$php_port SITE_DB_HOST=$host SITE_DB_PORT=$por
   SITE_DB_USER=$user SITE_DB_PASSWORD=$password SITE_DB_NAME=$db SITE_TTL=$ttl SITE_TICK=1 \
   SITE_TZ_LABEL=${tz:-server default}
 
+# A scenario's end: no error line in the daemon's log, no PHP error in the
+# server's.
+check_logs() {
+  if grep -E '^<[0-3]>' "$work/engagementd.log"; then
+    echo "FAIL: the daemon's log has error lines (above)" >&2
+    exit 1
+  fi
+  echo "daemon log: $(wc -l <"$work/engagementd.log") lines, no error line"
+  if grep -E 'PHP (Fatal|Warning|Parse)' "$work/php.log"; then
+    echo "FAIL: PHP errors in the server log (above)" >&2
+    exit 1
+  fi
+}
+
 if [[ -n $scenario ]]; then
   echo "== scenario: $scenario"
   # shellcheck source=/dev/null
@@ -264,14 +278,6 @@ rc=0
 wait "$daemon_pid" || rc=$?
 daemon_pid=""
 [[ $rc -eq 0 ]] || { echo "engagementd run exited $rc on SIGTERM" >&2; exit 1; }
-if grep -E '^<[0-3]>' "$work/engagementd.log"; then
-  echo "FAIL: the daemon's log has error lines (above)" >&2
-  exit 1
-fi
-echo "daemon log: $(wc -l <"$work/engagementd.log") lines, no error line"
-if grep -E 'PHP (Fatal|Warning|Parse)' "$work/php.log"; then
-  echo "FAIL: PHP errors in the server log (above)" >&2
-  exit 1
-fi
+check_logs
 where=${tz:-the server default}
 echo "PASS: the real site, database time zone $where, shows the daemon's numbers"

@@ -131,12 +131,5 @@ start_opcache_php
 install_sh --verify-url "$opcache_url" "$site"
 stop_opcache_php
 
-if grep -E '^<[0-3]>' "$work/engagementd.log"; then
-  echo "FAIL: the daemon's log has error lines (above)" >&2
-  exit 1
-fi
-if grep -E 'PHP (Fatal|Warning|Parse)' "$work/php.log"; then
-  echo "FAIL: PHP errors in the server log (above)" >&2
-  exit 1
-fi
+check_logs
 echo "PASS: without a daemon, past the bound and after --uninstall the pages show the real numbers; the daemon takes over on its return"
