@@ -105,15 +105,7 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
                                     $html, $v), 'live.php: stream not in the list of live streams');
             $seen[] = ['live.php (list)', 'viewer_count', (int)$v[1]];
         } else {
-            expect((bool)preg_match('#id="viewer-count-' . $s . '">\s*\S+ <span class="count">(\d+)</span> watching\s*(.*?)</span>#su',
-                                    $html, $v), 'live.php: no viewer count for the main stream');
-            $seen[] = ['live.php', 'viewer_count', (int)$v[1]];
-            $seen[] = ['live.php', 'includes_simulated', str_contains($v[2], 'Includes simulated audience') ? 1 : 0];
-            expect((bool)preg_match('#like-btn" data-stream-id="' . $s . '"[^>]*>\s*\S+ <span class="count">(\d+)</span>#u', $html, $l)
-                   && (bool)preg_match('#dislike-btn" data-stream-id="' . $s . '"[^>]*>\s*\S+ <span class="count">(\d+)</span>#u', $html, $d),
-                   'live.php: no like/dislike counts');
-            $seen[] = ['live.php', 'like_count', (int)$l[1]];
-            $seen[] = ['live.php', 'dislike_count', (int)$d[1]];
+            array_push($seen, ...live_page_main_numbers($html, $s));
         }
         $r = $admin->json('GET', 'api/admin/streams/stats.php');
         $seen[] = ['admin/streams/stats.php', 'live_total', (int)$r['stats']['total_viewers']];

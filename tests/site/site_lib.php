@@ -140,3 +140,22 @@ function has_table(string $table): bool {
     return (int)value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
                         AND TABLE_NAME = ?", [$table]) > 0;
 }
+
+/**
+ * The numbers live.php shows for its main stream $s, as [page, field, value]
+ * rows: the viewer count, its badge, the like and dislike counts. Fails
+ * when the page does not show them.
+ */
+function live_page_main_numbers(string $html, int $s): array {
+    expect((bool)preg_match('#id="viewer-count-' . $s . '">\s*\S+ <span class="count">(\d+)</span> watching\s*(.*?)</span>#su',
+                            $html, $v), 'live.php: no viewer count for the main stream');
+    expect((bool)preg_match('#like-btn" data-stream-id="' . $s . '"[^>]*>\s*\S+ <span class="count">(\d+)</span>#u', $html, $l)
+           && (bool)preg_match('#dislike-btn" data-stream-id="' . $s . '"[^>]*>\s*\S+ <span class="count">(\d+)</span>#u', $html, $d),
+           'live.php: no like/dislike counts');
+    return [
+        ['live.php', 'viewer_count', (int)$v[1]],
+        ['live.php', 'includes_simulated', str_contains($v[2], 'Includes simulated audience') ? 1 : 0],
+        ['live.php', 'like_count', (int)$l[1]],
+        ['live.php', 'dislike_count', (int)$d[1]],
+    ];
+}

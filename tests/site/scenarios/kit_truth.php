@@ -80,15 +80,7 @@ function kit_pages(int $s, Client $anon, Client $owner, Client $admin): array {
     expect($code === 200, "live.php: HTTP $code");
     expect((bool)preg_match('#class="main-live-stream" data-stream-id="' . $s . '"#', $html),
            "live.php: stream $s is not the main stream");
-    expect((bool)preg_match('#id="viewer-count-' . $s . '">\s*\S+ <span class="count">(\d+)</span> watching\s*(.*?)</span>#su',
-                            $html, $v), 'live.php: no viewer count for the main stream');
-    $seen[] = ['live.php', 'viewer_count', (int)$v[1]];
-    $seen[] = ['live.php', 'includes_simulated', str_contains($v[2], 'Includes simulated audience') ? 1 : 0];
-    expect((bool)preg_match('#like-btn" data-stream-id="' . $s . '"[^>]*>\s*\S+ <span class="count">(\d+)</span>#u', $html, $l)
-           && (bool)preg_match('#dislike-btn" data-stream-id="' . $s . '"[^>]*>\s*\S+ <span class="count">(\d+)</span>#u', $html, $d),
-           'live.php: no like/dislike counts');
-    $seen[] = ['live.php', 'like_count', (int)$l[1]];
-    $seen[] = ['live.php', 'dislike_count', (int)$d[1]];
+    array_push($seen, ...live_page_main_numbers($html, $s));
     return $seen;
 }
 
