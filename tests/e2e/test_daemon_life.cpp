@@ -46,7 +46,7 @@ std::string overwritten(long long id) {
 }  // namespace
 
 TEST_CASE_METHOD(SiteFixture,
-                 "another writer of the display columns is named once per stream and episode; "
+                 "another writer of the display columns is named once per stream and episode, while "
                  "the daemon's own finalization, the kill switch and a new lease holder are not "
                  "taken for one") {
   const long long a = add_stream();
@@ -98,7 +98,7 @@ TEST_CASE_METHOD(SiteFixture,
 
 TEST_CASE_METHOD(SiteFixture,
                  "the summary follows the site: a status set after the finalization, a stream "
-                 "deleted outright; the state row of a deleted stream goes after a week") {
+                 "deleted outright, and the state row of a deleted stream goes after a week") {
   const long long kept = add_stream();
   const long long gone = add_stream();
   const long long live = add_stream();
@@ -148,7 +148,7 @@ TEST_CASE_METHOD(SiteFixture,
 }
 
 TEST_CASE(
-    "end to end: uninstall refuses while a daemon holds a fresh lease; with --force the "
+    "end to end: uninstall refuses while a daemon holds a fresh lease, and with --force the "
     "daemon stands by, saying why once, and ticks again after migrate") {
   TestDatabase db;
   const std::string yaml =
@@ -272,7 +272,7 @@ std::string grants_sql_account(const TestDatabase& db, soci::session& admin,
 
 TEST_CASE(
     "doctor as the grants.sql account names every check it skips and the privilege each "
-    "needs, and never says fine; run logs the same once",
+    "needs, and never says fine, and run logs the same once",
     "[mysql-only]") {
   TestDatabase db;
   const std::string admin_yaml = db.write_yaml("tick:\n  interval: 200ms\n");

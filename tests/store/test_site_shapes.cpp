@@ -503,7 +503,7 @@ long long stream_value(soci::session& sql, const std::string& column, long long 
 
 TEST_CASE_METHOD(DatabaseFixture,
                  "uninstall gives live streams their real numbers and keeps the columns the "
-                 "site's pages rely on; migrate again keeps every replay link and badge") {
+                 "site's pages rely on, and migrate again keeps every replay link and badge") {
   create_saved_streams_without_id(*site);
   migrate();
   const long long live = add_stream();
