@@ -56,7 +56,7 @@ define('ENGAGEMENTD_KIT_SETTINGS', [
  * php/install.sh --kit-id prints the value for the kit's files; a test
  * checks that they agree.
  */
-define('ENGAGEMENTD_KIT_VERSION', '27e5b4c97611bffb');
+define('ENGAGEMENTD_KIT_VERSION', 'e07a8c49bd81a39c');
 if (!headers_sent()) header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
 
 function engagementd_setting(string $name): int {
@@ -418,15 +418,24 @@ function engagementd_owner_condition(?int $userId, string $sessionId, array &$pa
 function engagementd_viewer_leave(int $streamId, $viewerId, ?int $userId, string $sessionId): int {
     $params = [];
     $owner = engagementd_owner_condition($userId, $sessionId, $params);
-    $set = 'left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))'
-        . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '');
-    $where = "stream_id = ? AND left_at IS NULL AND is_fake = 0 AND $owner";
+    $where = "stream_id = ? AND $owner";
     array_unshift($params, $streamId);
     if (is_int($viewerId) || (is_string($viewerId) && ctype_digit($viewerId))) {
         $where .= ' AND id = ?';
         $params[] = (int)$viewerId;
     }
-    $stmt = db()->prepare("UPDATE stream_viewers SET $set WHERE $where");
+    return engagementd_close_sessions($where, $params);
+}
+
+/**
+ * Closes the open real session rows that also match $where (with $params):
+ * left now, the watch time recorded, inactive where the column exists.
+ * Returns the number of rows closed.
+ */
+function engagementd_close_sessions(string $where, array $params): int {
+    $set = 'left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))'
+        . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '');
+    $stmt = db()->prepare("UPDATE stream_viewers SET $set WHERE left_at IS NULL AND is_fake = 0 AND $where");
     $stmt->execute($params);
     return $stmt->rowCount();
 }
@@ -558,12 +567,7 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
         $params[] = $streamId;
         $db->prepare("UPDATE live_streams SET $set WHERE id = ?")->execute($params);
         // Nobody watches an ended stream: its open real sessions end with it.
-        $db->prepare("
-            UPDATE stream_viewers
-               SET left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))"
-            . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '') . "
-             WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0
-        ")->execute([$streamId]);
+        engagementd_close_sessions('stream_id = ?', [$streamId]);
 
         if ($real !== null) {
             $db->prepare('UPDATE live_streams SET viewer_count = ?, max_viewers = ?, like_count = ?,'
@@ -1140,13 +1144,9 @@ function engagementd_admit_viewer(int $streamId, ?int $userId, string $sessionId
             // they neither hold a place under the cap nor come back later.
             $seen = engagementd_has_column('stream_viewers', 'last_seen_at')
                 ? 'COALESCE(last_seen_at, joined_at)' : 'joined_at';
-            $db->prepare("
-                UPDATE stream_viewers
-                   SET left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))"
-                . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '') . "
-                 WHERE stream_id = ? AND ip_address = ? AND user_id IS NULL AND is_fake = 0
-                   AND left_at IS NULL AND session_id <> ? AND $seen < NOW() - INTERVAL ? SECOND
-            ")->execute([$streamId, $ip, $sessionId, engagementd_setting('GUEST_IDLE_SECONDS')]);
+            engagementd_close_sessions("stream_id = ? AND ip_address = ? AND user_id IS NULL"
+                . " AND session_id <> ? AND $seen < NOW() - INTERVAL ? SECOND",
+                [$streamId, $ip, $sessionId, engagementd_setting('GUEST_IDLE_SECONDS')]);
             $stmt = $db->prepare("
                 SELECT COUNT(*) FROM stream_viewers
                  WHERE stream_id = ? AND ip_address = ? AND user_id IS NULL AND is_fake = 0
