@@ -45,7 +45,7 @@ function display(int $s): array
 
 // ---- the watching buyers keep their pages' poll going (the heartbeat) ----
 
-$GLOBALS['watching'] = [];   // Client[] with a stream id each
+$GLOBALS['watching'] = [];   // client name => ['client' => Client, 'stream' => stream id]
 $GLOBALS['last_beat'] = 0.0;
 
 function heartbeat_if_due(bool $force = false): void
@@ -54,7 +54,7 @@ function heartbeat_if_due(bool $force = false): void
         return;
     }
     $GLOBALS['last_beat'] = microtime(true);
-    foreach ($GLOBALS['watching'] as [$c, $s]) {
+    foreach ($GLOBALS['watching'] as ['client' => $c, 'stream' => $s]) {
         $c->json('GET', "api/live/viewers.php?action=count&stream_id=$s");
     }
 }
@@ -123,7 +123,7 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
             $full + ['current_viewers' => 'viewer_count']
         );
         // live.php, when this stream is the page's main stream.
-        [$code, $html] = $anon->raw('GET', 'live.php');
+        ['status' => $code, 'body' => $html] = $anon->raw('GET', 'live.php');
         expect($code === 200, "live.php: HTTP $code");
         expect(
             (bool)preg_match('#class="main-live-stream" data-stream-id="(\d+)"#', $html, $m),
@@ -165,7 +165,7 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
     // The seller's dashboard (seller/streams.php) renders its cards from
     // list.php in the browser: the kit's badge expression is in both card
     // templates, and the rows it reads carry the display numbers and the flag.
-    [$code, $html] = $owner->raw('GET', 'seller/streams.php');
+    ['status' => $code, 'body' => $html] = $owner->raw('GET', 'seller/streams.php');
     expect($code === 200, "seller/streams.php: HTTP $code");
     $badges = [substr_count($html, "\${stream.includes_simulated == 1 ? '<"),
                substr_count($html, 'Includes simulated audience')];
@@ -184,7 +184,7 @@ function pages(int $s, Client $anon, Client $owner, Client $admin, bool $live): 
     }
     if ($archived) {
         // The replay page (templates/stream-replay.php inside live.php).
-        [$code, $html] = $anon->raw('GET', "live.php?stream=$s&replay=1");
+        ['status' => $code, 'body' => $html] = $anon->raw('GET', "live.php?stream=$s&replay=1");
         expect($code === 200, "live.php replay: HTTP $code");
         expect((bool)preg_match(
             '#<span class="stat-label">Viewers</span>\s*<span class="stat-value">([\d,]+)</span>(.*?)</div>#su',
@@ -222,7 +222,7 @@ function check_pages(string $step, int $s, Client $anon, Client $owner, Client $
         }
         if (!$bad) {
             $pagesSeen = count(array_unique(array_column($seen, 0)));
-            return [$after, $pagesSeen];
+            return ['shown' => $after, 'pages' => $pagesSeen];
         }
         if ($attempt === 4) {
             fail("$step: stream $s: pages disagree with live_streams:\n  " . implode("\n  ", $bad));
@@ -286,7 +286,7 @@ function check_split(string $step, int $s): array
             }
         }
         if (!$why) {
-            return [$d, $real, $st];
+            return ['display' => $d, 'real' => $real, 'simulated' => $st];
         }
         if (microtime(true) > $deadline) {
             fail("$step: stream $s: " . implode('; ', $why));
@@ -299,8 +299,8 @@ function check_split(string $step, int $s): array
 function check(string $step, int $s, Client $anon, Client $owner, Client $admin): array
 {
     heartbeat_if_due();
-    [$d, $real, $st] = check_split($step, $s);
-    [$shown, $n] = check_pages($step, $s, $anon, $owner, $admin);
+    ['display' => $d, 'real' => $real, 'simulated' => $st] = check_split($step, $s);
+    ['pages' => $n] = check_pages($step, $s, $anon, $owner, $admin);
     no_fake_rows($step);
     say(sprintf(
         '  %-34s stream %d: viewers %d = real %d + simulated %d | likes %d = real %d + simulated %d | dislikes %d | comments %d | peak %d | badge %d | %d pages agree',
@@ -318,7 +318,7 @@ function check(string $step, int $s, Client $anon, Client $owner, Client $admin)
         $d['includes_simulated'],
         $n
     ));
-    return [$d, $real, $st];
+    return ['display' => $d, 'real' => $real, 'simulated' => $st];
 }
 
 function wait_for(string $what, callable $cond, float $timeout)
@@ -382,7 +382,7 @@ function start_stream(Client $seller, string $endpoint, string $title): int
 
 function watch(Client $c, int $s): void
 {
-    $GLOBALS['watching'][$c->name] = [$c, $s];
+    $GLOBALS['watching'][$c->name] = ['client' => $c, 'stream' => $s];
 }
 
 function unwatch(Client $c): void
@@ -485,7 +485,7 @@ foreach ([1, 2, 3, 4] as $i) {
 }
 $vanished = join_stream($buyers[5], $s);
 pause(2 * $tick);
-[$d] = check('joined (5 real)', $s, $anon, $seller1, $admin);
+['display' => $d] = check('joined (5 real)', $s, $anon, $seller1, $admin);
 
 $since = (float)wait_for('the vanished tab to stop counting', function () use ($s, $vanished) {
     $r = one('SELECT ls.viewer_count - st.sim_viewers AS daemon_real,
@@ -516,7 +516,7 @@ expect(($c['comment']['username'] ?? '') === 'buyer_one', 'comment answer has no
 interact($buyers[4], $s, 'comment', 'How much is shipping?');
 interact($buyers[2], $s2, 'like');
 pause(2 * $tick);
-[$d, $real] = check('liked, disliked, commented', $s, $anon, $seller1, $admin);
+['display' => $d, 'real' => $real] = check('liked, disliked, commented', $s, $anon, $seller1, $admin);
 expect(
     $real['likes'] === 2 && $real['dislikes'] === 1 && $real['comments'] === 2,
     'real interactions: ' . json_encode($real)
@@ -544,7 +544,7 @@ for ($i = 0; $i < 5; $i++) {
     );
     $r = $anon->json('GET', 'api/streams/engagement.php');
     expect($r['success'] === true && $r['streams_processed'] >= 2, 'engagement.php (all): ' . json_encode($r));
-    [$code] = $anon->raw('GET', 'api/live/fake-engagement.php');
+    ['status' => $code] = $anon->raw('GET', 'api/live/fake-engagement.php');
     expect($code === 200, "fake-engagement.php: HTTP $code");
     heartbeat_if_due();
 }
@@ -660,7 +660,7 @@ foreach ([[$s, $seller1, 9001], [$s2, $seller2, 9002]] as [$id, $owner, $sellerU
         }
         usleep(200000);
     }
-    [$shown, $n] = check_pages("ended $id", $id, $anon, $owner, $admin);
+    ['shown' => $shown, 'pages' => $n] = check_pages("ended $id", $id, $anon, $owner, $admin);
     say(sprintf(
         '  finalized stream %d (%s): viewers %d = real %d + simulated %d | likes %d = real %d + simulated %d | dislikes %d | comments %d | peak %d | duration %d s | saved_streams #%d views %d likes %d dislikes %d duration %d | %d pages agree',
         $id,

@@ -21,9 +21,10 @@ const CAP = 5;    // ENGAGEMENTD_GUESTS_PER_IP in the scenario's .env
 const RATE = 8;   // ENGAGEMENTD_JOINS_PER_IP_MINUTE
 const EVIL = 'https://evil.example';
 
-$GLOBALS['answers'] = [];   // [client name, method, path, status, body]
+$GLOBALS['answers'] = [];   // ['who' => client name, 'method', 'path', 'status', 'body']
 Client::$onAnswer = function (Client $c, string $method, string $path, int $status, string $body): void {
-    $GLOBALS['answers'][] = [$c->name, $method, $path, $status, $body];
+    $GLOBALS['answers'][] = ['who' => $c->name, 'method' => $method, 'path' => $path, 'status' => $status,
+                             'body' => $body];
 };
 
 /** The real viewers engagementd counts now: display minus its simulated part (one snapshot). */
@@ -54,10 +55,10 @@ function wait_until(string $what, callable $cond, float $timeout, array $beating
     }
 }
 
-/** The pages' poll (viewers.php?action=count), the heartbeat of each [client, stream]. */
+/** The pages' poll (viewers.php?action=count), the heartbeat of each ['client' => Client, 'stream' => id]. */
 function beat(array $beating): void
 {
-    foreach ($beating as [$c, $s]) {
+    foreach ($beating as ['client' => $c, 'stream' => $s]) {
         $c->json('GET', "api/live/viewers.php?action=count&stream_id=$s");
     }
 }
@@ -70,8 +71,8 @@ function status_of(int $s): string
 /** POSTs the body as given, with the given type and headers; [status, decoded or null]. */
 function post(Client $c, string $path, $body, string $type, array $headers = []): array
 {
-    [$code, $text] = $c->raw('POST', $path, is_string($body) ? $body : json_encode($body), $type, $headers);
-    return [$code, json_decode($text, true)];
+    ['status' => $code, 'body' => $text] = $c->raw('POST', $path, is_string($body) ? $body : json_encode($body), $type, $headers);
+    return ['status' => $code, 'json' => json_decode($text, true)];
 }
 
 function join_page(Client $c, int $s): array
@@ -81,8 +82,8 @@ function join_page(Client $c, int $s): array
         (bool)preg_match('#class="main-live-stream" data-stream-id="(\d+)"#', $html, $m) && (int)$m[1] === $s,
         "{$c->name}: live.php does not play stream $s"
     );
-    [$code, $r] = post($c, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $s], 'application/json');
-    return [$code, $r];
+    ['status' => $code, 'json' => $r] = post($c, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $s], 'application/json');
+    return ['status' => $code, 'json' => $r];
 }
 
 $anon = new Client('visitor');
@@ -121,16 +122,16 @@ wait_until('the real count of stream A at 0', fn() => daemon_real($a) === 0, 10)
 // ---- a real visitor still works --------------------------------------------
 say('== a real visit: a guest and a buyer render live.php, join, the buyer likes and comments, both leave');
 $guest = new Client('guest', null, '127.0.0.3');
-[$code, $r] = join_page($guest, $a);
+['status' => $code, 'json' => $r] = join_page($guest, $a);
 expect(
     $code === 200 && is_int($r['viewer_id'] ?? null) && ($r['counted'] ?? null) === true,
     'the guest\'s join through the page was not counted: ' . json_encode($r)
 );
 $guestRow = $r['viewer_id'];
-[$code, $r] = join_page($buyer, $a);
+['status' => $code, 'json' => $r] = join_page($buyer, $a);
 expect($code === 200 && is_int($r['viewer_id'] ?? null), 'the buyer\'s join failed: ' . json_encode($r));
 $buyerRow = $r['viewer_id'];
-$watching = [[$guest, $a], [$buyer, $a]];
+$watching = [['client' => $guest, 'stream' => $a], ['client' => $buyer, 'stream' => $a]];
 $buyer->json('POST', 'api/live/interact.php', ['action' => 'like', 'stream_id' => $a]);
 $c = $buyer->json('POST', 'api/live/interact.php', ['action' => 'comment', 'stream_id' => $a,
                                                      'comment' => 'Is it waterproof?']);
@@ -149,7 +150,7 @@ expect(
     'get_comments gives out more than the name: ' . json_encode($r['comments'][0])
 );
 // The page's leave is a sendBeacon: a text/plain body.
-[$code] = post($guest, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
+['status' => $code] = post($guest, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
                                                             'viewer_id' => $guestRow]), 'text/plain;charset=UTF-8');
 expect($code === 200, "the guest's leave beacon: HTTP $code");
 $buyer->json('POST', 'api/live/viewers.php', ['action' => 'leave', 'stream_id' => $a, 'viewer_id' => $buyerRow]);
@@ -167,7 +168,7 @@ for ($i = 0; $i < 50; $i++) {
     $f = new Client("forged_$i", null, '127.0.0.2');
     $made = bin2hex(random_bytes(13));
     $f->cookies['PHPSESSID'] = $made;
-    [$code, $r] = post($f, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $a], 'application/json');
+    ['status' => $code, 'json' => $r] = post($f, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $a], 'application/json');
     expect($code === 403 && ($r['success'] ?? null) === false, "forged join $i: HTTP $code " . json_encode($r));
     expect(($f->cookies['PHPSESSID'] ?? $made) !== $made, "forged join $i: the made-up session id was taken (strict sessions off)");
     $forged[] = [$f, $a];
@@ -184,7 +185,7 @@ $counted = 0;
 $crowd = [];
 for ($i = 0; $i < 50; $i++) {
     $f = new Client("crowd_$i", null, '127.0.0.2');
-    [$code, $r] = join_page($f, $a);
+    ['status' => $code, 'json' => $r] = join_page($f, $a);
     expect($code === 200 && ($r['success'] ?? null) === true, "crowd join $i: HTTP $code " . json_encode($r));
     if ($r['counted']) {
         $counted++;
@@ -211,12 +212,12 @@ say('  engagementd report --stream ' . $a . ":\n    " . str_replace("\n", "\n   
 say('== the join rate: new sessions from one address on one stream per minute (' . RATE . ')');
 for ($i = 0; $i < RATE; $i++) {
     $f = new Client("churn_$i", null, '127.0.0.4');
-    [$code, $r] = join_page($f, $a);
+    ['status' => $code, 'json' => $r] = join_page($f, $a);
     expect($code === 200 && ($r['counted'] ?? null) === true, "churn join $i: HTTP $code " . json_encode($r));
     $f->json('POST', 'api/live/viewers.php', ['action' => 'leave', 'stream_id' => $a, 'viewer_id' => $r['viewer_id']]);
 }
 $f = new Client('churn_over', null, '127.0.0.4');
-[$code, $r] = join_page($f, $a);
+['status' => $code, 'json' => $r] = join_page($f, $a);
 expect($code === 429, 'the join over the rate: HTTP ' . $code . ' ' . json_encode($r));
 say('  ' . RATE . ' joins (each left) counted, the next refused with HTTP 429');
 
@@ -225,7 +226,7 @@ $other = new Client('buyer_two_phone', 9102, '127.0.0.5');
 $other->login('customer');
 $rows = [];
 foreach ([$buyer2, $buyer2, $other] as $tab) {
-    [$code, $r] = join_page($tab, $a);
+    ['status' => $code, 'json' => $r] = join_page($tab, $a);
     expect($code === 200 && is_int($r['viewer_id'] ?? null), 'buyer two\'s join: ' . json_encode($r));
     $rows[] = $r['viewer_id'];
 }
@@ -301,7 +302,7 @@ expect(($r['stream']['mux_playback_id'] ?? '') === $playA && $r['stream_url'] ==
 $r = $anon->json('GET', "api/streams/get.php?stream_id=$b");
 expect($r['stream_url'] === null, 'a live stream without a public address got ' . json_encode($r['stream_url']));
 foreach ([[$anon, 401], [$buyer, 403], [$seller2, 403], [$seller1, 200], [$admin, 200]] as [$c, $want]) {
-    [$code, $text] = $c->raw('GET', "api/live/viewers.php?action=list&stream_id=$a");
+    ['status' => $code, 'body' => $text] = $c->raw('GET', "api/live/viewers.php?action=list&stream_id=$a");
     expect($code === $want, "{$c->name}: viewers.php?action=list of stream A: HTTP $code, expected $want");
 }
 say('  the seller and the admins see the key and the Mux id; anyone else the public view (mux_playback_id,'
@@ -318,19 +319,19 @@ foreach ($ends as [$path, $victim, $s]) {
               ['application/json', ['Origin' => EVIL]], ['application/json', ['Origin' => null, 'Referer' => EVIL . '/x']],
               ['application/json', ['Origin' => 'null']]] as [$type, $h]
     ) {
-        [$code] = post($victim, $path, $body, $type, $h);
+        ['status' => $code] = post($victim, $path, $body, $type, $h);
         expect($code === 403 || $code === 415, "$path ($type, " . json_encode($h) . "): HTTP $code");
         expect(status_of($s) === 'live', "$path ($type, " . json_encode($h) . ") ended stream $s");
     }
 }
-[$code] = post(
+['status' => $code] = post(
     $buyer2,
     'api/live/interact.php',
     json_encode(['action' => 'like', 'stream_id' => $a]),
     'text/plain',
     ['Origin' => EVIL]
 );
-[$code2] = post(
+['status' => $code2] = post(
     $buyer2,
     'api/live/interact.php',
     ['action' => 'comment', 'stream_id' => $a, 'comment' => 'spam'],
@@ -342,22 +343,22 @@ expect(
     (int)value('SELECT COUNT(*) FROM stream_interactions WHERE user_id = 9102') === 0,
     'a cross-site interact.php wrote a row'
 );
-[$code] = post(
+['status' => $code] = post(
     $buyer2,
     'api/live/viewers.php',
     json_encode(['action' => 'join', 'stream_id' => $b]),
     'text/plain',
     ['Origin' => EVIL]
 );
-[$code2] = $buyer2->raw('GET', "api/live/viewers.php?action=join&stream_id=$b");
-[$code3] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'join', 'stream_id' => $b]), 'text/plain');
+['status' => $code2] = $buyer2->raw('GET', "api/live/viewers.php?action=join&stream_id=$b");
+['status' => $code3] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'join', 'stream_id' => $b]), 'text/plain');
 expect($code === 403 && $code2 === 405 && $code3 === 415, "viewers.php join cross-site/GET/text: HTTP $code, $code2, $code3");
 expect(
     (int)value('SELECT COUNT(*) FROM stream_viewers WHERE stream_id = ? AND user_id = 9102', [$b]) === 0,
     'a cross-site join wrote a row'
 );
-[$code, $r] = join_page($buyer2, $a);
-[$code2] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
+['status' => $code, 'json' => $r] = join_page($buyer2, $a);
+['status' => $code2] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
                 'viewer_id' => $r['viewer_id']]), 'text/plain', ['Origin' => EVIL]);
 expect(
     $code2 === 403 && value('SELECT left_at FROM stream_viewers WHERE id = ?', [$r['viewer_id']]) === null,
@@ -365,7 +366,7 @@ expect(
 );
 $buyer2->json('POST', 'api/live/viewers.php', ['action' => 'leave', 'stream_id' => $a, 'viewer_id' => $r['viewer_id']]);
 $streams = (int)value('SELECT COUNT(*) FROM live_streams');
-[$code] = post($seller1, 'api/streams/start.php', json_encode(['title' => 'x']), 'text/plain', ['Origin' => EVIL]);
+['status' => $code] = post($seller1, 'api/streams/start.php', json_encode(['title' => 'x']), 'text/plain', ['Origin' => EVIL]);
 expect(
     in_array($code, [403, 415], true) && (int)value('SELECT COUNT(*) FROM live_streams') === $streams,
     "start.php cross-site: HTTP $code"
@@ -377,13 +378,13 @@ say('  end.php, end-stream.php (text/plain, form, JSON with a foreign Origin or 
 say('== errors: a database failure and bad input answer without SQL text');
 pdo()->exec('RENAME TABLE stream_interactions TO stream_interactions_away');
 try {
-    [$code, $r] = post(
+    ['status' => $code, 'json' => $r] = post(
         $buyer,
         'api/live/interact.php',
         ['action' => 'get_comments', 'stream_id' => $a],
         'application/json'
     );
-    [$code2, $r2] = post($buyer, 'api/live/interact.php', ['action' => 'like', 'stream_id' => $a], 'application/json');
+    ['status' => $code2, 'json' => $r2] = post($buyer, 'api/live/interact.php', ['action' => 'like', 'stream_id' => $a], 'application/json');
 } finally {
     pdo()->exec('RENAME TABLE stream_interactions_away TO stream_interactions');
 }
@@ -405,10 +406,10 @@ foreach (
           [['action' => 'like', 'stream_id' => 987654321], 404],
           [['action' => ['like']], 400]] as [$body, $want]
 ) {
-    [$cd] = post($buyer, 'api/live/interact.php', $body, 'application/json');
+    ['status' => $cd] = post($buyer, 'api/live/interact.php', $body, 'application/json');
     expect($cd === $want, 'interact.php ' . substr(json_encode($body), 0, 80) . ": HTTP $cd, expected $want");
 }
-[$cd] = post($buyer, 'api/live/interact.php', '{not json', 'application/json');
+['status' => $cd] = post($buyer, 'api/live/interact.php', '{not json', 'application/json');
 expect($cd === 400, "interact.php with a broken body: HTTP $cd");
 say("  the failure answered HTTP 500 with an error id, its detail in the site's log; bad input 400/404");
 
@@ -418,7 +419,7 @@ foreach (
     ['https://evil.example/x.mp4', 'javascript:alert(1)', '/uploads/streams/9001/../../../etc/passwd',
           '/uploads/streams/9002/b.mp4', '//evil.example/uploads/streams/9001/a.mp4'] as $bad
 ) {
-    [$cd, $rr] = post(
+    ['status' => $cd, 'json' => $rr] = post(
         $seller1,
         'api/streams/end.php',
         ['stream_id' => $a, 'action' => 'save', 'video_url' => $bad],
@@ -435,7 +436,7 @@ expect(
 $r = $seller2->json('POST', 'api/streams/end.php', ['stream_id' => $b, 'action' => 'save']);
 $rows = (int)value('SELECT COUNT(*) FROM stream_interactions');
 foreach (['like', 'dislike', 'unlike', 'comment'] as $act) {
-    [$cd] = post(
+    ['status' => $cd] = post(
         $buyer,
         'api/live/interact.php',
         ['action' => $act, 'stream_id' => $a, 'comment' => 'late'],
@@ -444,7 +445,7 @@ foreach (['like', 'dislike', 'unlike', 'comment'] as $act) {
     expect($cd === 409, "$act on an ended stream: HTTP $cd");
 }
 expect((int)value('SELECT COUNT(*) FROM stream_interactions') === $rows, 'an ended stream took an interaction');
-[$code, $csv] = $admin->raw('GET', 'api/admin/streams/export.php');
+['status' => $code, 'body' => $csv] = $admin->raw('GET', 'api/admin/streams/export.php');
 $cells = [];
 foreach (preg_split('/\r?\n/', trim($csv)) as $line) {
     $cells[] = str_getcsv($line);
@@ -466,7 +467,7 @@ $leaks = [];
 $toOthers = 0;
 $sqlText = '/SQLSTATE|Base table or view|Integrity constraint|Duplicate entry|Unknown column|syntax to use|'
          . 'PDOException|Stack trace|stream_interactions|stream_viewers|fk_[a-z_]+/i';
-foreach ($GLOBALS['answers'] as [$who, $method, $path, $status, $body]) {
+foreach ($GLOBALS['answers'] as ['who' => $who, 'method' => $method, 'path' => $path, 'status' => $status, 'body' => $body]) {
     foreach ($secrets as $value => $owners) {
         if (in_array($who, $owners, true)) {
             continue;

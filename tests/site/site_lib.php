@@ -78,7 +78,8 @@ final class Client
     }
 
     /**
-     * [status, body, response headers]. $headers replace the defaults
+     * The answer: ['status' => HTTP status, 'body' => text, 'headers' =>
+     * response headers]. $headers replace the defaults
      * (Origin: the site, on a POST, as a browser's fetch sends it; give
      * 'Origin' => null to send none).
      */
@@ -133,13 +134,13 @@ final class Client
         if (self::$onAnswer !== null) {
             (self::$onAnswer)($this, $method, $path, $status, $text);
         }
-        return [$status, $text, $http_response_header];
+        return ['status' => $status, 'body' => $text, 'headers' => $http_response_header];
     }
 
     /** The decoded JSON answer; fails on anything else. */
     public function json(string $method, string $path, $body = null, ?int $status = 200): array
     {
-        [$code, $text] = $this->raw($method, $path, $body);
+        ['status' => $code, 'body' => $text] = $this->raw($method, $path, $body);
         $data = json_decode($text, true);
         if (!is_array($data)) {
             fail("{$this->name}: $method $path: not JSON (HTTP $code): " . substr($text, 0, 300));
@@ -159,7 +160,7 @@ final class Client
     /** Renders live.php as the browser does before its script joins the page's stream. */
     public function renderLivePage(): string
     {
-        [$code, $html] = $this->raw('GET', 'live.php');
+        ['status' => $code, 'body' => $html] = $this->raw('GET', 'live.php');
         expect($code === 200, "{$this->name}: live.php: HTTP $code");
         return $html;
     }

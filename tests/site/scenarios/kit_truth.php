@@ -90,7 +90,7 @@ function kit_pages(int $s, Client $anon, Client $owner, Client $admin): array
     $add('admin/streams/stats.php', $r['stats'], ['total_viewers' => 'viewer_count',
                                                   'includes_simulated' => 'includes_simulated']);
     $add('admin/streams/stats.php (top)', $r, ['numbers_source' => 'numbers_source']);
-    [$code, $html] = $anon->raw('GET', 'live.php');
+    ['status' => $code, 'body' => $html] = $anon->raw('GET', 'live.php');
     expect($code === 200, "live.php: HTTP $code");
     expect(
         (bool)preg_match('#class="main-live-stream" data-stream-id="' . $s . '"#', $html),
@@ -196,13 +196,13 @@ switch ($step) {
         $before = $state['before'];
         // Its tick has written real + simulated (frozen numbers of a stopped
         // daemon are not: the real audience changed meanwhile).
-        [$d, $real, $sim] = wait_for('the daemon to write real + simulated', function () use ($s) {
+        ['display' => $d, 'real' => $real, 'simulated' => $sim] = wait_for('the daemon to write real + simulated', function () use ($s) {
             $real = real_counts($s);
             $sim = sim_part($s);
             $d = display($s);
             return $sim !== null && $d['includes_simulated'] === 1
             && $d['viewer_count'] === $real['viewers'] + $sim['sim_viewers']
-            && $d['like_count'] === $real['likes'] + $sim['sim_likes'] ? [$d, $real, $sim] : null;
+            && $d['like_count'] === $real['likes'] + $sim['sim_likes'] ? ['display' => $d, 'real' => $real, 'simulated' => $sim] : null;
         }, 20);
         expect(
             $d['viewer_count'] - $before['viewer_count'] <= $sim['sim_viewers']
@@ -330,7 +330,7 @@ switch ($step) {
             fn() => value('SELECT finalized_ms FROM engagementd_stream_state WHERE stream_id = ?', [$taken]) !== null,
             20
         );
-        [$code, $html] = $anon->raw('GET', 'live.php');
+        ['status' => $code, 'body' => $html] = $anon->raw('GET', 'live.php');
         expect($code === 200, "live.php: HTTP $code");
         $cards = preg_match_all('#<span class="mini-viewers">\S+ \d+ watching</span>\s*(<span class="engagementd-simulated-badge")?#u', $html, $m);
         expect($cards === 1 && $m[1][0] !== '', 'live.php: the side card of the other live stream has no badge: ' . json_encode($m));
@@ -341,7 +341,7 @@ switch ($step) {
             $recent >= 3 && count(array_filter($m[1])) === $flagged && $flagged >= 1,
             "live.php: recent stream cards $recent, badged " . count(array_filter($m[1])) . ", flagged in live_streams $flagged"
         );
-        [$code, $html] = $seller->raw('GET', 'seller/dashboard.php');
+        ['status' => $code, 'body' => $html] = $seller->raw('GET', 'seller/dashboard.php');
         expect($code === 200, "seller/dashboard.php: HTTP $code");
         $replays = preg_match_all('#<span class="stat-value">[\d,]+</span>\s*(<span class="engagementd-simulated-badge")?#u', $html, $m);
         $flagged = (int)value('SELECT COUNT(*) FROM saved_streams ss JOIN live_streams ls ON ls.id = ss.stream_id
@@ -350,14 +350,14 @@ switch ($step) {
             $flagged >= 1 && count(array_filter($m[1])) === $flagged,
             "seller/dashboard.php: replay cards badged " . count(array_filter($m[1])) . ", flagged $flagged"
         );
-        $state['uninstall'] = [$s, $other];
+        $state['uninstall'] = ['stream' => $s, 'other' => $other];
         save_state($stateFile, $state);
         say("  streams $s and $other live with a simulated audience; live.php's side card and $flagged of the seller's replay cards badged");
         break;
 
     case 'after-uninstall':
         // The site's own pages again: only real numbers (nothing carries a badge now).
-        [$s, $other] = $state['uninstall'];
+        ['stream' => $s, 'other' => $other] = $state['uninstall'];
         foreach ([$s, $other] as $id) {
             $d = display($id);
             $real = real_counts($id);
@@ -375,7 +375,7 @@ switch ($step) {
         );
         $r = $anon->json('GET', "api/live/viewers.php?action=count&stream_id=$s");
         expect((int)$r['count'] === $real['viewers'], "the site's viewers.php count after uninstall: " . json_encode($r));
-        [$code, $html] = $anon->raw('GET', 'live.php');
+        ['status' => $code, 'body' => $html] = $anon->raw('GET', 'live.php');
         expect($code === 200 && (bool)preg_match('#id="viewer-count-' . $s . '">\s*\S+ <span class="count">(\d+)</span>#su', $html, $v)
                && (int)$v[1] === $real['viewers'], 'live.php after uninstall: ' . ($v[1] ?? 'no count'));
         say("  after uninstall: live_streams, streams/get.php, viewers.php and live.php show the real "
