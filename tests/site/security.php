@@ -171,7 +171,7 @@ for ($i = 0; $i < 50; $i++) {
     ['status' => $code, 'json' => $r] = post($f, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $a], 'application/json');
     expect($code === 403 && ($r['success'] ?? null) === false, "forged join $i: HTTP $code " . json_encode($r));
     expect(($f->cookies['PHPSESSID'] ?? $made) !== $made, "forged join $i: the made-up session id was taken (strict sessions off)");
-    $forged[] = [$f, $a];
+    $forged[] = ['client' => $f, 'stream' => $a];
 }
 beat($forged);
 expect(
@@ -190,7 +190,7 @@ for ($i = 0; $i < 50; $i++) {
     if ($r['counted']) {
         $counted++;
     }
-    $crowd[] = [$f, $a];
+    $crowd[] = ['client' => $f, 'stream' => $a];
 }
 expect($counted === CAP, "$counted of 50 guests from one address were counted, the cap is " . CAP);
 // Kept alive past the TTL with the count poll, as the attack did.

@@ -66,7 +66,7 @@ define('ENGAGEMENTD_KIT_SETTINGS', [
  * php/install.sh --kit-id prints the value for the kit's files; a test
  * checks that they agree.
  */
-define('ENGAGEMENTD_KIT_VERSION', '8d6aef5b9b97094e');
+define('ENGAGEMENTD_KIT_VERSION', '4a92af5d70fb9c94');
 if (!headers_sent()) {
     header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
 }
@@ -498,13 +498,10 @@ function engagementd_viewer_extra_columns(array $values): array
  * key on stream_id, user_id): joining again reopens it. A guest's row is
  * found by the PHP session id.
  */
-function engagementd_viewer_join(
-    int $streamId,
-    ?int $userId,
-    string $sessionId,
-    ?string $ip,
-    ?string $userAgent
-): int {
+function engagementd_viewer_join(int $streamId, EngagementdCaller $caller, ?string $ip, ?string $userAgent): int
+{
+    $userId = $caller->userId;
+    $sessionId = $caller->sessionId;
     $db = db();
     $heartbeat = engagementd_has_column('stream_viewers', 'last_seen_at');
     $active = engagementd_has_column('stream_viewers', 'is_active');
@@ -1415,7 +1412,7 @@ function engagementd_admit_viewer(int $streamId, EngagementdCaller $caller, ?str
         return null;
     }
     if (!$byAddress) {
-        return engagementd_viewer_join($streamId, $userId, $sessionId, $ip ?: null, $userAgent);
+        return engagementd_viewer_join($streamId, $caller, $ip ?: null, $userAgent);
     }
 
     $db = db();
@@ -1480,7 +1477,7 @@ function engagementd_admit_viewer(int $streamId, EngagementdCaller $caller, ?str
                 return null;
             }
         }
-        return engagementd_viewer_join($streamId, $userId, $sessionId, $ip, $userAgent);
+        return engagementd_viewer_join($streamId, $caller, $ip, $userAgent);
     } finally {
         if ($locked) {
             $db->prepare('SELECT RELEASE_LOCK(?)')->execute([$lock]);
