@@ -12,11 +12,12 @@
 
 #include "cli/commands.hpp"
 #include "core/duration.hpp"
+#include "core/log.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
-#include "service/log.hpp"
 #include "service/version.hpp"
 #include "store/store.hpp"
+#include "store/transport.hpp"
 
 namespace engagementd {
 namespace {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "store/cluster.hpp"
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/store.hpp"
 #include "store/trigger_account.hpp"

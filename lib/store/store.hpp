@@ -7,15 +7,17 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/database.hpp"
 #include "core/engagement.hpp"
+#include "core/log.hpp"
+#include "core/shard.hpp"
 #include "core/simulation.hpp"
-#include "service/config.hpp"
-#include "service/log.hpp"
 #include "store/cluster.hpp"
 #include "store/migrations.hpp"
 #include "store/server_check.hpp"

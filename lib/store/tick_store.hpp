@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/engagement.hpp"
+#include "core/shard.hpp"
 #include "core/simulation.hpp"
-#include "service/config.hpp"
 
 namespace engagementd {
 
@@ -192,8 +192,9 @@ struct StreamProblem {
 // other behind it. No database session is handed out: transactions are
 // begun and ended through the interface (Transaction below).
 //
-// Methods throw on database errors (the SOCI implementation:
-// soci::soci_error); is_statement_error and is_retryable tell which kind.
+// Methods throw on database errors; store/db_errors.hpp tells which kind
+// (classify, is_statement_error, is_lost_race), the engine never needs the
+// database library's types.
 class TickStore {
  public:
   virtual ~TickStore() = default;
@@ -357,19 +358,6 @@ class TickStore {
   virtual void forget_instance(const std::string& holder) = 0;
   // The lease rows of shards 0 .. count-1 that exist.
   virtual std::vector<ShardLeaseSeen> shard_leases(int shard_count) = 0;
-
-  // --- What kind of database error e is ---
-  // The MariaDB/MySQL error number of a database error (0 if none).
-  static int error_number(const std::exception& e);
-  // A failure of the statement itself (its SQL, a value, a constraint, a
-  // missing table or column), as opposed to the connection or the server:
-  // reconnecting would not help, and other statements still work.
-  static bool is_statement_error(const std::exception& e);
-  // A deadlock or lock-wait timeout: the transaction can simply be retried.
-  static bool is_retryable(const std::exception& e);
-  // A conflict with another transaction (on a cluster: another node's
-  // commit won certification): nothing was kept, the connection is fine.
-  static bool is_lost_race(const std::exception& e);
 };
 
 }  // namespace engagementd

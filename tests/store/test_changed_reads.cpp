@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "store/db_errors.hpp"
 #include "store/live_rows.hpp"
 #include "store/mysql_fetch.hpp"
 #include "store/shard_hash.hpp"
@@ -391,9 +392,10 @@ TEST_CASE_METHOD(SiteFixture,
     MysqlStatement bad(connection_of(*store), "SELECT nope FROM nowhere", {FetchAs::integer});
     FAIL("prepared a statement on a missing table");
   } catch (const std::exception& e) {
-    CHECK(TickStore::error_number(e) == 1146);
-    CHECK(TickStore::is_statement_error(e));
-    CHECK_FALSE(TickStore::is_retryable(e));
+    CHECK(error_code(e) == mysql_error::kErNoSuchTable);
+    CHECK(classify(e) == DbErrorKind::statement);
+    CHECK(is_statement_error(e));
+    CHECK_FALSE(is_lost_race(e));
   }
   CHECK(store->now_ms() > 0);
 
@@ -413,10 +415,10 @@ TEST_CASE_METHOD(SiteFixture,
     }
     FAIL("read a row another transaction holds");
   } catch (const std::exception& e) {
-    CHECK(TickStore::error_number(e) == 1205);
-    CHECK(TickStore::is_retryable(e));
-    CHECK(TickStore::is_lost_race(e));
-    CHECK_FALSE(TickStore::is_statement_error(e));
+    CHECK(error_code(e) == mysql_error::kErLockWaitTimeout);
+    CHECK(is_lost_race(e));
+    CHECK(classify(e) == DbErrorKind::lock_timeout);
+    CHECK_FALSE(is_statement_error(e));
   }
   store->rollback();
   *site << "ROLLBACK";
@@ -437,10 +439,13 @@ TEST_CASE_METHOD(SiteFixture,
       FAIL("read on a killed connection");
     } catch (const std::exception& e) {
       INFO(e.what());
-      const int n = TickStore::error_number(e);
-      CHECK((n == 2006 || n == 2013 || n == 1927 || n == 4031));
-      CHECK_FALSE(TickStore::is_statement_error(e));
-      CHECK_FALSE(TickStore::is_retryable(e));
+      const int n = error_code(e);
+      CHECK((n == mysql_error::kCrServerGoneError || n == mysql_error::kCrServerLost ||
+             n == mysql_error::kErConnectionKilled ||
+             n == mysql_error::kErClientInteractionTimeout));
+      CHECK(classify(e) == DbErrorKind::connection);
+      CHECK_FALSE(is_statement_error(e));
+      CHECK_FALSE(is_lost_race(e));
     }
   }
 }

@@ -8,8 +8,8 @@
 #include <regex>
 #include <set>
 
-#include "cli/doctor.hpp"
 #include "store/cluster.hpp"
+#include "store/doctor.hpp"
 #include "support/process.hpp"
 #include "support/site_fixture.hpp"
 

@@ -5,7 +5,7 @@
 // SQLite and on MariaDB.
 #include <catch2/catch.hpp>
 
-#include "cli/doctor.hpp"
+#include "store/doctor.hpp"
 #include "store/trigger_account.hpp"
 #include "store/uninstall.hpp"
 #include "support/site_fixture.hpp"

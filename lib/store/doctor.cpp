@@ -1,11 +1,11 @@
-#include "cli/doctor.hpp"
+#include "store/doctor.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "cli/doctor_cluster.hpp"
 #include "store/cluster.hpp"
 #include "store/db_errors.hpp"
+#include "store/doctor_cluster.hpp"
 #include "store/doctor_queries.hpp"
 #include "store/server_check.hpp"
 #include "store/trigger_account.hpp"
