@@ -125,10 +125,11 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
                        ", the largest value every display column holds");
   }
 
-  const SavedStreamsShape shape = store.saved_streams_shape();
-  add(shape == SavedStreamsShape::unlinked || shape == SavedStreamsShape::unknown ? Level::warning
-                                                                                  : Level::ok,
-      std::string("saved_streams: ") + describe(shape));
+  const SavedStreamsLayout layout = store.saved_streams_layout();
+  add(layout == SavedStreamsLayout::dump_unlinked || layout == SavedStreamsLayout::unknown
+          ? Level::warning
+          : Level::ok,
+      std::string("saved_streams: ") + describe(layout));
 
   if (store.has_table("stream_viewers")) {
     if (store.has_column("stream_viewers", "last_seen_at")) {

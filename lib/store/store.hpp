@@ -161,7 +161,7 @@ class Store final : public TickStore {
   void kill_connection(std::int64_t id) override;
 
   // The site's saved_streams as found (check_schema / migrate).
-  SavedStreamsShape saved_streams_shape();
+  SavedStreamsLayout saved_streams_layout();
   std::int64_t display_limit() override;
   long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override;
   SummarySweep sweep_summaries(std::int64_t after, std::int64_t purge_before_ms) override;
@@ -236,7 +236,7 @@ class Store final : public TickStore {
   // Every SQL text this store runs, in its database's dialect.
   const SqlDialect& dialect_;
   std::unique_ptr<soci::session> sql_;
-  SavedStreamsShape saved_shape_ = SavedStreamsShape::absent;
+  SavedStreamsLayout saved_layout_ = SavedStreamsLayout::absent;
   std::int64_t display_limit_ = std::numeric_limits<std::int64_t>::max();
   std::vector<StreamProblem> problems_;
   // The ids of the streams whose rows were staged since begin_writes().

@@ -268,7 +268,7 @@ std::vector<EndedStream> Store::ended_streams(const Shard& shard,
   std::vector<EndedStream> out;
   while (st.fetch()) {
     EndedStream e;
-    e.id = id;
+    e.stream_id = id;
     e.exists = exists != 0;
     e.status = status;
     e.state = StoredState{SimState{sv, sj, sl, sp, real_peak, sim_peak}, first, last, false, {}};

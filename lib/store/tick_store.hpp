@@ -68,7 +68,7 @@ struct LiveRow {
 
 // A simulated stream that is no longer live (or was deleted) and not yet finalized.
 struct EndedStream {
-  std::int64_t id = 0;
+  std::int64_t stream_id = 0;
   bool exists = false;  // the live_streams row is still there
   std::string status;
   StoredState state;
@@ -158,14 +158,14 @@ struct ShardLeaseSeen {
 // The replay table the site writes when a seller ends a stream with "save",
 // in one of the layouts it has (docs/design.md): the final numbers go into the
 // layout's own columns of the row linked to the stream.
-enum class SavedStreamsShape {
-  absent,    // no saved_streams table
-  with_ids,  // stream_id, viewer_count, like_count (the site's migration)
-  linked,    // views, likes, dislikes, and the stream_id that migrate adds
-  unlinked,  // views, likes, dislikes, but no stream_id yet: run migrate
-  unknown,   // none of these: nothing is written into it
+enum class SavedStreamsLayout {
+  absent,         // no saved_streams table
+  migration,      // the site's migration: stream_id, viewer_count, like_count
+  dump_linked,    // the production dump: views, likes, dislikes, and the stream_id migrate adds
+  dump_unlinked,  // the production dump without stream_id yet: run migrate
+  unknown,        // none of these: nothing is written into it
 };
-const char* describe(SavedStreamsShape shape);
+const char* describe(SavedStreamsLayout layout);
 
 // What a sweep of the summary rows did (TickStore::sweep_summaries).
 struct SummarySweep {
@@ -282,7 +282,7 @@ class TickStore {
   virtual std::vector<EndedStream> read_ended_streams(const Shard& shard,
                                                       const std::vector<std::int64_t>& ids) = 0;
   // The largest number every display column (live_streams' and the
-  // saved_streams shape's) holds: display numbers are clamped to it.
+  // saved_streams layout's) holds: display numbers are clamped to it.
   virtual std::int64_t display_limit() = 0;
   // The detail of the newest audit row of this event, if any.
   virtual std::optional<std::string> last_audit_detail(const std::string& event) = 0;

@@ -264,7 +264,7 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
         ours = comment->find("engagementd") != std::string::npos;
       } else {
         ours = !(std::string(c.table) == "saved_streams" &&
-                 store.saved_streams_shape() == SavedStreamsShape::with_ids);
+                 store.saved_streams_layout() == SavedStreamsLayout::migration);
       }
     }
     if (!ours) continue;

@@ -394,7 +394,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   std::vector<Finalization> finals;
   for (const EndedStream& e : ended) {
-    if (set_aside(e.id, now)) {
+    if (set_aside(e.stream_id, now)) {
       ++report.set_aside;
       continue;
     }

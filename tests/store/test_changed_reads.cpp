@@ -293,11 +293,11 @@ TEST_CASE_METHOD(SiteFixture, "read_ended_streams(ids) reads only the named ende
   const std::vector<EndedStream> named =
       store->read_ended_streams(Shard{}, {ids[4], ids[0], ids[1], 999999});
   REQUIRE(named.size() == 2);
-  CHECK(named[0].id == ids[1]);
-  CHECK(named[1].id == ids[4]);
+  CHECK(named[0].stream_id == ids[1]);
+  CHECK(named[1].stream_id == ids[4]);
   for (const EndedStream& e : named) {
-    const EndedStream& w = e.id == ids[1] ? all[0] : all[2];
-    CHECK(w.id == e.id);
+    const EndedStream& w = e.stream_id == ids[1] ? all[0] : all[2];
+    CHECK(w.stream_id == e.stream_id);
     CHECK(e.exists);
     CHECK(e.status == w.status);
     CHECK(e.state.sim == w.state.sim);

@@ -27,7 +27,7 @@ std::string column_info(soci::session& sql, const std::string& table, const std:
   return out;
 }
 
-// The production replay table (docs/design.md: the unlinked layout): no stream id.
+// The production replay table (docs/design.md: the dump layout, unlinked): no stream id.
 void create_saved_streams_without_id(soci::session& sql) {
   if (is_mysql()) {
     sql << "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
@@ -75,14 +75,14 @@ Final summary(soci::session& sql, long long id) {
 
 TEST_CASE_METHOD(
     DatabaseFixture,
-    "final numbers go into a saved_streams of either shape, also into a row written later") {
+    "final numbers go into a saved_streams of either layout, also into a row written later") {
   const bool production = GENERATE(false, true);
   INFO((production ? "views, likes, dislikes (no stream id)"
                    : "stream_id, viewer_count, like_count"));
   if (production) create_saved_streams_without_id(*site);
   migrate();
-  CHECK(store->saved_streams_shape() ==
-        (production ? SavedStreamsShape::linked : SavedStreamsShape::with_ids));
+  CHECK(store->saved_streams_layout() ==
+        (production ? SavedStreamsLayout::dump_linked : SavedStreamsLayout::migration));
 
   const long long early = add_stream();  // its replay row is there at finalization
   const long long late = add_stream();   // its replay row comes after
@@ -139,7 +139,7 @@ TEST_CASE_METHOD(
 
 TEST_CASE_METHOD(
     DatabaseFixture,
-    "a saved_streams of a shape engagementd does not know is left alone, ticks go on") {
+    "a saved_streams of a layout engagementd does not know is left alone, ticks go on") {
   *site << (is_mysql() ? "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                          " seller_id INT NOT NULL, title VARCHAR(255) NOT NULL)"
                        : "CREATE TABLE saved_streams (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -155,7 +155,7 @@ TEST_CASE_METHOD(
     CHECK(behind);
   }
   migrate();
-  CHECK(store->saved_streams_shape() == SavedStreamsShape::unknown);
+  CHECK(store->saved_streams_layout() == SavedStreamsLayout::unknown);
   std::size_t problems = 0, unknown_named = 0;
   for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
     INFO(f.text);
@@ -372,7 +372,7 @@ TEST_CASE_METHOD(
   // migrate puts everything back, and ticks run.
   migrate();
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
-  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  CHECK(store->saved_streams_layout() == SavedStreamsLayout::dump_linked);
   TickEngine engine = make_engine(43);
   CHECK(engine.run(settings()).live == 1);
 }
@@ -579,7 +579,7 @@ TEST_CASE_METHOD(DatabaseFixture,
 
   migrate();
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
-  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  CHECK(store->saved_streams_layout() == SavedStreamsLayout::dump_linked);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM saved_streams WHERE stream_id = " +
                              std::to_string(ended)) == 1);
   CHECK(stream_value(*site, "includes_simulated", ended) == 1);
