@@ -54,6 +54,10 @@ void Store::begin() {
   sql_->begin();
 }
 
+soci::session& session_of(Store& store) {
+  return *store.sql_;
+}
+
 void Store::commit() {
   sql_->commit();
 }

@@ -49,16 +49,15 @@ class SchemaError : public std::runtime_error {
 // lease.cpp, audit_rows.cpp); every SQL text is in the dialect's file
 // (sql_mysql.cpp, sql_sqlite.cpp). Methods throw soci::soci_error on
 // database errors; callers own transactions (begin()/commit(), a
-// TickStore::Transaction, or session() with soci::transaction).
+// TickStore::Transaction, or, in the store's own code, session_of() with
+// soci::transaction).
 class Store final : public TickStore {
  public:
   // Connects; throws std::runtime_error naming the database (never the password).
   static std::unique_ptr<Store> open(const DatabaseConfig& db, const std::string& password);
   ~Store() override;
 
-  // For the code of lib/store/ and tests: the tick engine never sees these.
   Backend backend() const { return backend_; }
-  soci::session& session() { return *sql_; }
 
   void begin() override;
   void commit() override;
@@ -173,6 +172,9 @@ class Store final : public TickStore {
   std::string take_notice() override { return std::exchange(notice_, std::string()); }
 
  private:
+  // The connection, for the store's own code only (store/session.hpp).
+  friend soci::session& session_of(Store& store);
+
   Store(Backend backend, std::unique_ptr<soci::session> sql);
   // The text of a migration statement as it applies to this database, per
   // its directive; empty when there is nothing to run.

@@ -9,6 +9,7 @@
 #include "store/db_errors.hpp"
 #include "store/live_rows.hpp"
 #include "store/mysql_fetch.hpp"
+#include "store/session.hpp"
 #include "store/shard_hash.hpp"
 #include "support/site_fixture.hpp"
 
@@ -56,7 +57,7 @@ std::vector<long long> ids_of(const std::vector<LiveStream>& streams) {
 }
 
 MYSQL* connection_of(Store& store) {
-  return static_cast<soci::mysql_session_backend*>(store.session().get_backend())->conn_;
+  return static_cast<soci::mysql_session_backend*>(session_of(store).get_backend())->conn_;
 }
 
 }  // namespace
@@ -402,7 +403,7 @@ TEST_CASE_METHOD(SiteFixture,
   // A lock wait timeout: retryable, a lost race, not the statement's fault.
   const long long id = add_stream();
   *site << "SET SESSION innodb_lock_wait_timeout = 1";
-  store->session() << "SET SESSION innodb_lock_wait_timeout = 1";
+  session_of(*store) << "SET SESSION innodb_lock_wait_timeout = 1";
   *site << "BEGIN";
   *site << "SELECT id FROM live_streams WHERE id = " + std::to_string(id) + " FOR UPDATE";
   store->begin();

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "store/doctor.hpp"
+#include "store/session.hpp"
 #include "store/trigger_account.hpp"
 #include "store/uninstall.hpp"
 #include "support/site_fixture.hpp"
@@ -623,7 +624,7 @@ TEST_CASE_METHOD(SiteFixture,
   REQUIRE(stream_value(*site, "includes_simulated", plain) == 0);
   *site << "UPDATE live_streams SET max_viewers = 50 WHERE id = " + std::to_string(plain);
   {
-    soci::transaction tx(store->session());
+    TickStore::Transaction tx(*store);
     CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 1);
     tx.commit();
   }
@@ -631,7 +632,7 @@ TEST_CASE_METHOD(SiteFixture,
   CHECK(stream_value(*site, "viewer_count", badged) == 1);
   CHECK(stream_value(*site, "max_viewers", badged) >= 1);
   CHECK(stream_value(*site, "max_viewers", plain) == 50);  // not badged: untouched
-  soci::transaction tx(store->session());
+  TickStore::Transaction tx(*store);
   CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 0);
   tx.commit();
 }
