@@ -9,6 +9,7 @@
 
 #include "core/engagement.hpp"
 #include "core/secret.hpp"
+#include "core/settings.hpp"
 #include "service/log.hpp"
 
 namespace engagementd {
@@ -27,9 +28,9 @@ const char* ssl_mode_name(SslMode mode);
 
 struct DatabaseConfig {
   Backend backend = Backend::mysql;
-  std::string host = "127.0.0.1";
+  std::string host = setting_text("database.host");
   std::string socket;  // a unix socket replaces host/port when set
-  int port = 3306;
+  int port = static_cast<int>(setting_whole("database.port"));
   std::string name;
   std::string user;
   std::string password_file;
@@ -38,19 +39,21 @@ struct DatabaseConfig {
   // password_file is read). Empty: no credential is ever read.
   std::string password_credential;
   std::string path;  // sqlite3 only
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds read_timeout{30'000};
-  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds connect_timeout{setting_ms("database.connect_timeout")};
+  std::chrono::milliseconds read_timeout{setting_ms("database.read_timeout")};
+  std::chrono::milliseconds write_timeout{setting_ms("database.write_timeout")};
   // Reconnect attempts back off from 1 s, doubling up to this.
-  std::chrono::milliseconds reconnect_max{30'000};
+  std::chrono::milliseconds reconnect_max{setting_ms("database.reconnect_max")};
   // MariaDB/MySQL: send each tick's changed rows by LOAD DATA LOCAL INFILE
   // (from memory, into temporary tables) instead of multi-row statements.
-  bool local_infile = true;
+  bool local_infile = setting_on("database.local_infile");
   SslMode ssl_mode = SslMode::automatic;
   std::string ssl_ca;    // PEM file of the CA(s) the server's certificate must chain to
   std::string ssl_cert;  // client certificate and key, for servers that ask for one
   std::string ssl_key;
 };
+
+// Each setting's default is the settings table's (core/settings.hpp).
 
 // How a MySQL/MariaDB connection is made: the TLS mode in force and why.
 struct Transport {
@@ -79,9 +82,10 @@ bool is_loopback_address(const std::string& text);
 
 // The optional HTTP listener for /metrics and /healthz.
 struct MetricsConfig {
-  bool enabled = false;
-  std::string listen = "127.0.0.1";  // an IP address; loopback unless chosen otherwise
-  int port = 9477;                   // 0: any free port (the log says which)
+  bool enabled = setting_on("metrics.enabled");
+  // An IP address; loopback unless chosen otherwise.
+  std::string listen = setting_text("metrics.listen");
+  int port = static_cast<int>(setting_whole("metrics.port"));  // 0: any free port
 
   bool operator==(const MetricsConfig& o) const {
     return enabled == o.enabled && listen == o.listen && port == o.port;
@@ -93,8 +97,8 @@ struct MetricsConfig {
 // (store/shard_hash.hpp), each part with its own leadership lease
 // (engagementd_leader.shard = index).
 struct Shard {
-  int index = 0;
-  int count = 1;
+  int index = static_cast<int>(setting_whole("shard.index"));
+  int count = static_cast<int>(setting_whole("shard.count"));
   // shard.index: auto (or left out with count > 1): the instance claims
   // free shards itself, its fair part of them (tick/shard_pool.hpp).
   bool automatic = false;
@@ -105,21 +109,21 @@ struct Shard {
   bool operator!=(const Shard& o) const { return !(*this == o); }
 };
 
-inline constexpr int kMaxShards = 1024;
+inline constexpr int kMaxShards = static_cast<int>(setting("shard.count").max);
 
 struct Config {
   std::string source;  // the file it came from, for messages
   DatabaseConfig database;
-  std::chrono::milliseconds tick_interval{5'000};
-  std::chrono::milliseconds max_catchup{60'000};
+  std::chrono::milliseconds tick_interval{setting_ms("tick.interval")};
+  std::chrono::milliseconds max_catchup{setting_ms("tick.max_catchup")};
   // Keep the live streams in memory between ticks, reading only what
   // changed (TickSettings::cache).
-  bool tick_cache = true;
-  bool simulation_enabled = true;
-  std::chrono::milliseconds real_viewer_ttl{60'000};
+  bool tick_cache = setting_on("tick.cache");
+  bool simulation_enabled = setting_on("simulation.enabled");
+  std::chrono::milliseconds real_viewer_ttl{setting_ms("simulation.real_viewer_ttl")};
   // Mean watch time of a simulated viewer, unless the global setting
   // sim_watch_minutes gives one.
-  std::chrono::milliseconds watch_time{static_cast<std::int64_t>(kDefaultWatchMinutes * 60'000)};
+  std::chrono::milliseconds watch_time{setting_ms("simulation.watch_time")};
   std::optional<std::uint64_t> seed;
   LogLevel log_level = LogLevel::info;
   // Leadership lease; unset: lease_for() picks max(15 s, 3 x tick interval).
@@ -136,8 +140,8 @@ std::chrono::milliseconds lease_for(const Config& c);
 std::vector<std::string> restart_needed(const Config& a, const Config& b);
 
 // Limits, checked at load.
-inline constexpr std::chrono::milliseconds kMinTickInterval{100};
-inline constexpr std::chrono::milliseconds kMaxTickInterval{3'600'000};
+inline constexpr std::chrono::milliseconds kMinTickInterval{setting("tick.interval").min};
+inline constexpr std::chrono::milliseconds kMaxTickInterval{setting("tick.interval").max};
 
 // Every problem found, each as "file:line:col: key: what is wrong".
 class ConfigError : public std::runtime_error {
