@@ -15,7 +15,8 @@
 // - {rows}: a multi-row statement; RowsWriter (statement.hpp) writes its
 //   rows there in the table's form, every value bound.
 // - {ids}: an IN list of bound stream ids (:i0, :i1, ...), as many as the
-//   batch has (at most TickStore::kBatchRows).
+//   batch has (at most TickStore::kBatchRows); {ids_v} a second one in the
+//   same statement (:v0, :v1, ...). with_ids() (sql_dialect.hpp) writes them.
 // - {name} placeholders of other names: names of objects (DDL, accounts,
 //   the file of LOAD DATA), which a database cannot bind; with_names()
 //   (per_dialect.hpp) puts in names engagementd chose or quoted.
