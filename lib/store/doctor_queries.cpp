@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "store/per_dialect.hpp"
+#include "store/session.hpp"
 #include "store/sql_dialect.hpp"
 
 namespace engagementd {
@@ -13,13 +15,13 @@ const SqlDialect& statements(const Store& store) {
 
 long long count(Store& store, const char* query) {
   long long n = 0;
-  store.session() << query, soci::into(n);
+  session_of(store) << query, soci::into(n);
   return n;
 }
 
 long long count(Store& store, const char* query, long long value) {
   long long n = 0;
-  store.session() << query, soci::use(value), soci::into(n);
+  session_of(store) << query, soci::use(value), soci::into(n);
   return n;
 }
 
@@ -49,7 +51,7 @@ std::vector<SetAside> recent_set_asides(Store& store, std::int64_t since_ms) {
   std::string detail;
   long long stream = 0;
   long long since = since_ms;
-  soci::statement st = (store.session().prepare << statements(store)[Sql::recent_set_asides],
+  soci::statement st = (session_of(store).prepare << statements(store)[Sql::recent_set_asides],
                         soci::use(since), soci::into(stream), soci::into(detail));
   st.execute();
   while (st.fetch()) out.push_back({stream, detail});

@@ -3,6 +3,7 @@
 
 #include <soci/soci.h>
 
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
@@ -44,14 +45,14 @@ bool Store::finalize_rows(const Finalization& f) {
     add_display_row(q.row(), id, d);
     q.execute();
   }
-  // The replay row, in its shape's own columns, if it is there already (one
+  // The replay row, in its layout's own columns, if it is there already (one
   // written later gets them from sync_saved_streams).
-  if (saved_shape_ == SavedStreamsShape::with_ids) {
+  if (saved_layout_ == SavedStreamsLayout::migration) {
     BoundSql q(*sql_);
     q.text(dialect_[Sql::final_saved_migration]);
     q.bind(static_cast<long long>(d.viewers)).bind(static_cast<long long>(d.likes)).bind(id);
     q.execute();
-  } else if (saved_shape_ == SavedStreamsShape::linked) {
+  } else if (saved_layout_ == SavedStreamsLayout::dump_linked) {
     BoundSql q(*sql_);
     q.text(dialect_[Sql::final_saved_dump]);
     q.bind(static_cast<long long>(d.viewers)).bind(static_cast<long long>(d.likes));
@@ -77,9 +78,9 @@ bool Store::finalize_rows(const Finalization& f) {
 long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) {
   if (!columns_detected_) detect_columns();
   Sql statement;
-  if (saved_shape_ == SavedStreamsShape::with_ids) {
+  if (saved_layout_ == SavedStreamsLayout::migration) {
     statement = Sql::sync_saved_migration;
-  } else if (saved_shape_ == SavedStreamsShape::linked) {
+  } else if (saved_layout_ == SavedStreamsLayout::dump_linked) {
     statement = Sql::sync_saved_dump;
   } else {
     return 0;  // no replay rows linked to streams

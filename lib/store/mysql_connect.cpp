@@ -16,6 +16,7 @@
 
 #include "store/bulk_writer.hpp"
 #include "store/sql_dialect.hpp"
+#include "store/transport.hpp"
 
 namespace engagementd {
 namespace {

@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "service/config.hpp"
+#include "core/database.hpp"
+#include "core/shard.hpp"
 #include "store/migrations.hpp"
 #include "store/statements.hpp"
 #include "store/tick_store.hpp"

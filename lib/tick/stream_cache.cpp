@@ -275,7 +275,7 @@ std::vector<EndedStream> StreamCache::read_ended_streams(const Shard& shard) {
     ended = db_.read_ended_streams(shard);
   }
   ended_.clear();
-  for (const EndedStream& e : ended) ended_.push_back(e.id);
+  for (const EndedStream& e : ended) ended_.push_back(e.stream_id);
   sort_unique(ended_);
   return ended;
 }

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/settings.hpp"
 #include "core/simulation.hpp"
-#include "service/log.hpp"
 #include "store/tick_store.hpp"
 #include "tick/planner.hpp"
 #include "tick/stream_cache.hpp"

@@ -13,6 +13,7 @@
 
 #include "store/mysql_fetch.hpp"
 #include "store/per_dialect.hpp"
+#include "store/session.hpp"
 #include "store/sql_dialect.hpp"
 #include "support/site_fixture.hpp"
 
@@ -90,7 +91,7 @@ constexpr unsigned kUnsupportedInBinaryProtocol = 1295;
 
 TEST_CASE_METHOD(SiteFixture, "every named statement of the dialect prepares on a migrated database") {
   const SqlDialect& d = dialect_for(backend());
-  soci::session& sql = store->session();
+  soci::session& sql = session_of(*store);
   // The replay table with both layouts' columns, the heartbeat column, and
   // the tables a tick or migrate creates on its connection first.
   for (const auto& [table, column, type] :
@@ -218,8 +219,8 @@ TEST_CASE_METHOD(SiteFixture,
     INFO(sql_name(name) << ": " << before);
     REQUIRE(before != text);
     REQUIRE(before.find(":shard_count") == std::string::npos);
-    const std::vector<std::string> plan = plan_of(store->session(), text);
-    CHECK(plan == plan_of(store->session(), before));
+    const std::vector<std::string> plan = plan_of(session_of(*store), text);
+    CHECK(plan == plan_of(session_of(*store), before));
     std::string shown;
     for (const std::string& row : plan) shown += "\n  " + row;
     std::printf("%s:%s\n", sql_name(name), shown.c_str());
