@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "core/duration.hpp"
 #include "core/log.hpp"
+#include "core/settings.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
 #include "service/version.hpp"
@@ -32,7 +33,8 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  run            run the daemon in the foreground (the default)\n"
     "  migrate        apply pending schema migrations (safe to rerun)\n"
-    "  check-config   validate the configuration file; exit 0 if valid, 1 if not\n"
+    "  check-config   validate the configuration file; exit 0 if valid, 1 if not;\n"
+    "                 --settings: every setting's default, range and meaning\n"
     "  preview        simulate one stream, no database: a summary, --csv, --svg\n"
     "  config         show or change the engagement settings in the database\n"
     "  report         real vs simulated numbers per stream, from the database\n"
@@ -69,6 +71,7 @@ struct Args {
   std::string command = "run";
   std::string config = kDefaultConfigPath;
   std::optional<std::chrono::milliseconds> duration;
+  bool settings = false;  // check-config --settings
 };
 
 int usage_error(const std::string& what) {
@@ -86,6 +89,11 @@ std::optional<Config> load_or_report(const std::string& path) {
 }
 
 int cmd_check_config(const Args& a) {
+  if (a.settings) {
+    // The settings table (core/settings.hpp), as README.md shows it.
+    std::cout << settings_markdown();
+    return 0;
+  }
   const auto config = load_or_report(a.config);
   if (!config) return 1;
   std::cout << a.config << ": OK (" << describe(config->database) << ", tick "
@@ -211,6 +219,10 @@ int main_cli(int argc, char** argv) {
       a.config = arg.substr(9);
       continue;
     }
+    if (arg == "--settings") {
+      a.settings = true;
+      continue;
+    }
     if (!arg.empty() && arg[0] == '-') return usage_error("unknown option '" + arg + "'");
     if (command_seen) return usage_error("unexpected argument '" + arg + "'");
     if (arg != "run" && arg != "migrate" && arg != "check-config") {
@@ -220,6 +232,9 @@ int main_cli(int argc, char** argv) {
     command_seen = true;
   }
   if (a.duration && a.command != "run") return usage_error("--duration applies to run only");
+  if (a.settings && a.command != "check-config") {
+    return usage_error("--settings applies to check-config only");
+  }
   if (a.command == "check-config") return cmd_check_config(a);
   if (a.command == "migrate") return cmd_migrate(a);
   return cmd_run(a);

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <string>
 
+#include "core/settings.hpp"
+
 namespace engagementd {
 
 enum class Backend { mysql, sqlite3 };
@@ -23,9 +25,10 @@ const char* ssl_mode_name(SslMode mode);
 
 struct DatabaseConfig {
   Backend backend = Backend::mysql;
-  std::string host = "127.0.0.1";
+  // The defaults are the settings table's (core/settings.hpp).
+  std::string host = setting_text("database.host");
   std::string socket;  // a unix socket replaces host/port when set
-  int port = 3306;
+  int port = static_cast<int>(setting_whole("database.port"));
   std::string name;
   std::string user;
   std::string password_file;
@@ -34,14 +37,14 @@ struct DatabaseConfig {
   // password_file is read). Empty: no credential is ever read.
   std::string password_credential;
   std::string path;  // sqlite3 only
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds read_timeout{30'000};
-  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds connect_timeout{setting_ms("database.connect_timeout")};
+  std::chrono::milliseconds read_timeout{setting_ms("database.read_timeout")};
+  std::chrono::milliseconds write_timeout{setting_ms("database.write_timeout")};
   // Reconnect attempts back off from 1 s, doubling up to this.
-  std::chrono::milliseconds reconnect_max{30'000};
+  std::chrono::milliseconds reconnect_max{setting_ms("database.reconnect_max")};
   // MariaDB/MySQL: send each tick's changed rows by LOAD DATA LOCAL INFILE
   // (from memory, into temporary tables) instead of multi-row statements.
-  bool local_infile = true;
+  bool local_infile = setting_on("database.local_infile");
   SslMode ssl_mode = SslMode::automatic;
   std::string ssl_ca;    // PEM file of the CA(s) the server's certificate must chain to
   std::string ssl_cert;  // client certificate and key, for servers that ask for one

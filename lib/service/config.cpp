@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "core/duration.hpp"
+#include "core/settings.hpp"
 
 namespace engagementd {
 namespace {
@@ -50,6 +51,7 @@ class Parser {
       problem(node, prefix.empty() ? "(top level)" : prefix, "expected a mapping of keys");
       return;
     }
+    check_table(prefix, handlers);
     std::set<std::string> seen;
     for (const auto& item : node) {
       const YAML::Node& key_node = item.first;
@@ -67,6 +69,29 @@ class Parser {
         continue;
       }
       h->second(item.second, full);
+    }
+  }
+
+  // A section's keys are the settings table's (core/settings.hpp), no more,
+  // no fewer: the parser and the table cannot drift apart.
+  template <typename Handlers>
+  static void check_table(const std::string& prefix, const Handlers& handlers) {
+    if (prefix.empty()) return;
+    std::size_t in_table = 0;
+    for (const SettingSpec& s : kSettings) {
+      if (s.path.rfind(prefix + ".", 0) == 0) ++in_table;
+    }
+    std::size_t known = 0;
+    for (const auto& [name, _] : handlers) {
+      // database.password: known, to be refused with a reason.
+      if (prefix + "." + name == "database.password") continue;
+      if (!is_setting(prefix + "." + name)) {
+        throw std::logic_error("setting " + prefix + "." + name + " is not in the settings table");
+      }
+      ++known;
+    }
+    if (known != in_table) {
+      throw std::logic_error("section " + prefix + " has settings the parser does not read");
     }
   }
 
@@ -139,264 +164,259 @@ class Parser {
     out = static_cast<T>(v);
   }
 
+  // A duration or whole-number setting, its range from the settings table.
+  void duration_setting(const YAML::Node& n, const std::string& key,
+                        std::chrono::milliseconds& out) {
+    const SettingSpec& s = setting(key);
+    duration_value(n, key, out, std::chrono::milliseconds(s.min), std::chrono::milliseconds(s.max));
+  }
+  template <typename T>
+  void whole_setting(const YAML::Node& n, const std::string& key, T& out) {
+    const SettingSpec& s = setting(key);
+    integer_value(n, key, out, static_cast<T>(s.min), static_cast<T>(s.max));
+  }
+
   Config parse(const YAML::Node& root) {
     Config c;
     c.source = source_;
-    bool has_database = false;
-    YAML::Node backend_node;
-    YAML::Node ssl_node;
-    bool has_ssl_node = false;
-    YAML::Node lease_node;
-    YAML::Node shard_index_node;
-    bool has_shard_index = false;
     if (root.IsNull()) {
       problems_.push_back(source_ +
                           ": the file is empty; expected the database, tick, "
                           "simulation and log sections");
       return c;
     }
-    DatabaseConfig& db = c.database;
-    section(
-        root, "",
-        {{"database",
-          [&](const YAML::Node& n, const std::string& p) {
-            has_database = true;
-            if (n.IsNull()) {
-              problem(n, p, "empty; expected backend, name, ... (or backend and path for sqlite3)");
-              return;
-            }
-            section(
-                n, p,
-                {{"backend",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    if (!scalar(v, k)) return;
-                    backend_node = v;
-                    if (v.Scalar() == "mysql" || v.Scalar() == "mariadb") {
-                      db.backend = Backend::mysql;
-                    } else if (v.Scalar() == "sqlite3" || v.Scalar() == "sqlite") {
-                      db.backend = Backend::sqlite3;
-                    } else {
-                      problem(v, k, "'" + v.Scalar() + "' is not mysql or sqlite3");
-                    }
-                  }},
-                 {"host",
-                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.host); }},
-                 {"socket", [&](const YAML::Node& v,
-                                const std::string& k) { string_value(v, k, db.socket); }},
-                 {"port", [&](const YAML::Node& v,
-                              const std::string& k) { integer_value(v, k, db.port, 1, 65535); }},
-                 {"name",
-                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.name); }},
-                 {"user",
-                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.user); }},
-                 {"password",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    problem(v, k,
-                            "passwords are not read from this file; put it in a file "
-                            "readable only by the daemon and set password_file");
-                  }},
-                 {"password_file",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    string_value(v, k, db.password_file);
-                  }},
-                 {"password_credential",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    string_value(v, k, db.password_credential);
-                    if (db.password_credential.find('/') != std::string::npos) {
-                      problem(v, k, "a credential name, not a path");
-                    }
-                  }},
-                 {"path",
-                  [&](const YAML::Node& v, const std::string& k) { string_value(v, k, db.path); }},
-                 {"connect_timeout",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    duration_value(v, k, db.connect_timeout, std::chrono::seconds(1),
-                                   std::chrono::minutes(10));
-                  }},
-                 {"read_timeout",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    duration_value(v, k, db.read_timeout, std::chrono::seconds(1),
-                                   std::chrono::hours(1));
-                  }},
-                 {"write_timeout",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    duration_value(v, k, db.write_timeout, std::chrono::seconds(1),
-                                   std::chrono::hours(1));
-                  }},
-                 {"reconnect_max",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    duration_value(v, k, db.reconnect_max, std::chrono::milliseconds(100),
-                                   std::chrono::hours(1));
-                  }},
-                 {"local_infile", [&](const YAML::Node& v,
-                                      const std::string& k) { bool_value(v, k, db.local_infile); }},
-                 {"ssl_mode",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    if (!scalar(v, k)) return;
-                    ssl_node = v;
-                    has_ssl_node = true;
-                    const std::string m = v.Scalar();
-                    if (m == "disabled") {
-                      db.ssl_mode = SslMode::disabled;
-                    } else if (m == "required") {
-                      db.ssl_mode = SslMode::required;
-                    } else if (m == "verify_ca") {
-                      db.ssl_mode = SslMode::verify_ca;
-                    } else if (m == "verify_identity") {
-                      db.ssl_mode = SslMode::verify_identity;
-                    } else {
-                      problem(
-                          v, k,
-                          "'" + m + "' is not disabled, required, verify_ca or verify_identity");
-                    }
-                  }},
-                 {"ssl_ca",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    string_value(v, k, db.ssl_ca);
-                    readable_file(v, k, db.ssl_ca);
-                  }},
-                 {"ssl_cert",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    string_value(v, k, db.ssl_cert);
-                    readable_file(v, k, db.ssl_cert);
-                  }},
-                 {"ssl_key", [&](const YAML::Node& v, const std::string& k) {
-                    string_value(v, k, db.ssl_key);
-                    readable_file(v, k, db.ssl_key);
-                  }}});
-            if (n.IsMap() && db.backend == Backend::mysql) {
-              // Unset, the mode is never a verifying one without ssl_ca.
-              const SslMode mode = db.ssl_mode;
-              if ((mode == SslMode::verify_ca || mode == SslMode::verify_identity) &&
-                  db.ssl_ca.empty()) {
-                problem(has_ssl_node ? ssl_node : n, p + ".ssl_mode",
-                        std::string(ssl_mode_name(mode)) + " needs ssl_ca (the CA's PEM file)");
-              }
-              if (db.ssl_cert.empty() != db.ssl_key.empty()) {
-                problem(n, p, "ssl_cert and ssl_key go together");
-              }
-              if (db.ssl_mode == SslMode::disabled &&
-                  (!db.ssl_ca.empty() || !db.ssl_cert.empty())) {
-                problem(has_ssl_node ? ssl_node : n, p + ".ssl_mode",
-                        "disabled, but ssl_ca/ssl_cert are set: choose one");
-              }
-            }
-            if (n.IsMap() && db.backend == Backend::sqlite3 && db.path.empty()) {
-              problem(n, p, "backend sqlite3 needs path");
-            }
-            if (n.IsMap() && db.backend == Backend::mysql && db.name.empty()) {
-              problem(n, p, "backend mysql needs name (the database)");
-            }
-          }},
-         {"tick",
-          [&](const YAML::Node& n, const std::string& p) {
-            section(n, p,
-                    {{"interval",
-                      [&](const YAML::Node& v, const std::string& k) {
-                        duration_value(v, k, c.tick_interval, kMinTickInterval, kMaxTickInterval);
-                      }},
-                     {"max_catchup",
-                      [&](const YAML::Node& v, const std::string& k) {
-                        duration_value(v, k, c.max_catchup, std::chrono::seconds(0),
-                                       std::chrono::hours(24));
-                      }},
-                     {"cache", [&](const YAML::Node& v, const std::string& k) {
-                        bool_value(v, k, c.tick_cache);
-                      }}});
-          }},
-         {"simulation",
-          [&](const YAML::Node& n, const std::string& p) {
-            section(
-                n, p,
-                {{"enabled", [&](const YAML::Node& v,
-                                 const std::string& k) { bool_value(v, k, c.simulation_enabled); }},
-                 {"real_viewer_ttl",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    duration_value(v, k, c.real_viewer_ttl, std::chrono::seconds(1),
-                                   std::chrono::hours(24));
-                  }},
-                 {"watch_time",
-                  [&](const YAML::Node& v, const std::string& k) {
-                    duration_value(v, k, c.watch_time,
-                                   std::chrono::milliseconds(
-                                       static_cast<std::int64_t>(kMinWatchMinutes * 60'000)),
-                                   std::chrono::milliseconds(
-                                       static_cast<std::int64_t>(kMaxWatchMinutes * 60'000)));
-                  }},
-                 {"seed", [&](const YAML::Node& v, const std::string& k) {
-                    std::uint64_t seed = 0;
-                    const auto before = problems_.size();
-                    integer_value<std::uint64_t>(v, k, seed, 0, UINT64_MAX);
-                    if (problems_.size() == before) c.seed = seed;
-                  }}});
-          }},
-         {"leadership",
-          [&](const YAML::Node& n, const std::string& p) {
-            section(n, p, {{"lease", [&](const YAML::Node& v, const std::string& k) {
-                              std::chrono::milliseconds lease{0};
-                              const auto before = problems_.size();
-                              duration_value(v, k, lease, std::chrono::milliseconds(200),
-                                             std::chrono::hours(1));
-                              if (problems_.size() == before) {
-                                c.lease = lease;
-                                lease_node = v;
-                              }
-                            }}});
-          }},
-         {"shard",
-          [&](const YAML::Node& n, const std::string& p) {
-            section(n, p,
-                    {{"index",
-                      [&](const YAML::Node& v, const std::string& k) {
-                        shard_index_node = v;
-                        has_shard_index = true;
-                        // auto: claim free shards (tick/shard_pool.hpp).
-                        if (v.IsScalar() && v.Scalar() == "auto") {
-                          c.shard.automatic = true;
-                        } else {
-                          integer_value(v, k, c.shard.index, 0, kMaxShards - 1);
-                        }
-                      }},
-                     {"count", [&](const YAML::Node& v, const std::string& k) {
-                        integer_value(v, k, c.shard.count, 1, kMaxShards);
-                      }}});
-          }},
-         {"metrics",
-          [&](const YAML::Node& n, const std::string& p) {
-            MetricsConfig& m = c.metrics;
-            section(n, p,
-                    {{"enabled", [&](const YAML::Node& v,
-                                     const std::string& k) { bool_value(v, k, m.enabled); }},
-                     {"listen",
-                      [&](const YAML::Node& v, const std::string& k) {
-                        if (!scalar(v, k)) return;
-                        boost::system::error_code ec;
-                        boost::asio::ip::make_address(v.Scalar(), ec);
-                        if (ec) {
-                          problem(v, k,
-                                  "'" + v.Scalar() +
-                                      "' is not an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0)");
-                          return;
-                        }
-                        m.listen = v.Scalar();
-                      }},
-                     {"port", [&](const YAML::Node& v, const std::string& k) {
-                        integer_value(v, k, m.port, 0, 65535);
-                      }}});
-          }},
-         {"log", [&](const YAML::Node& n, const std::string& p) {
-            section(n, p, {{"level", [&](const YAML::Node& v, const std::string& k) {
-                              if (!scalar(v, k)) return;
-                              if (const auto level = parse_log_level(v.Scalar())) {
-                                c.log_level = *level;
-                              } else {
-                                problem(v, k,
-                                        "'" + v.Scalar() +
-                                            "' is not one of debug, info, notice, warning, error");
-                              }
-                            }}});
-          }}});
-    if (root.IsMap() && !has_database) {
+    Marks marks;
+    section(root, "",
+            {{"database", [&](const YAML::Node& n, const std::string& p) {
+                marks.has_database = true;
+                database(n, p, c.database);
+              }},
+             {"tick", [&](const YAML::Node& n, const std::string& p) { tick(n, p, c); }},
+             {"simulation",
+              [&](const YAML::Node& n, const std::string& p) { simulation(n, p, c); }},
+             {"leadership",
+              [&](const YAML::Node& n, const std::string& p) { leadership(n, p, c, marks); }},
+             {"shard", [&](const YAML::Node& n, const std::string& p) { shard(n, p, c, marks); }},
+             {"metrics",
+              [&](const YAML::Node& n, const std::string& p) { metrics(n, p, c.metrics); }},
+             {"log", [&](const YAML::Node& n, const std::string& p) { log(n, p, c); }}});
+    across_sections(root, c, marks);
+    return c;
+  }
+
+ private:
+  // Where the settings checked across sections were given.
+  struct Marks {
+    bool has_database = false;
+    YAML::Node lease_node;
+    YAML::Node shard_index_node;
+    bool has_shard_index = false;
+  };
+
+  void database(const YAML::Node& n, const std::string& p, DatabaseConfig& db) {
+    if (n.IsNull()) {
+      problem(n, p, "empty; expected backend, name, ... (or backend and path for sqlite3)");
+      return;
+    }
+    YAML::Node ssl_node;
+    bool has_ssl_node = false;
+    const auto text = [&](std::string& out) {
+      return [&](const YAML::Node& v, const std::string& k) { string_value(v, k, out); };
+    };
+    const auto pem = [&](std::string& out) {
+      return [&](const YAML::Node& v, const std::string& k) {
+        string_value(v, k, out);
+        readable_file(v, k, out);
+      };
+    };
+    const auto duration = [&](std::chrono::milliseconds& out) {
+      return [&](const YAML::Node& v, const std::string& k) { duration_setting(v, k, out); };
+    };
+    section(n, p,
+            {{"backend",
+              [&](const YAML::Node& v, const std::string& k) {
+                if (!scalar(v, k)) return;
+                if (v.Scalar() == "mysql" || v.Scalar() == "mariadb") {
+                  db.backend = Backend::mysql;
+                } else if (v.Scalar() == "sqlite3" || v.Scalar() == "sqlite") {
+                  db.backend = Backend::sqlite3;
+                } else {
+                  problem(v, k, "'" + v.Scalar() + "' is not mysql or sqlite3");
+                }
+              }},
+             {"host", text(db.host)},
+             {"socket", text(db.socket)},
+             {"port", [&](const YAML::Node& v, const std::string& k) { whole_setting(v, k, db.port); }},
+             {"name", text(db.name)},
+             {"user", text(db.user)},
+             {"password",
+              [&](const YAML::Node& v, const std::string& k) {
+                problem(v, k,
+                        "passwords are not read from this file; put it in a file "
+                        "readable only by the daemon and set password_file");
+              }},
+             {"password_file", text(db.password_file)},
+             {"password_credential",
+              [&](const YAML::Node& v, const std::string& k) {
+                string_value(v, k, db.password_credential);
+                if (db.password_credential.find('/') != std::string::npos) {
+                  problem(v, k, "a credential name, not a path");
+                }
+              }},
+             {"path", text(db.path)},
+             {"connect_timeout", duration(db.connect_timeout)},
+             {"read_timeout", duration(db.read_timeout)},
+             {"write_timeout", duration(db.write_timeout)},
+             {"reconnect_max", duration(db.reconnect_max)},
+             {"local_infile", [&](const YAML::Node& v,
+                                  const std::string& k) { bool_value(v, k, db.local_infile); }},
+             {"ssl_mode",
+              [&](const YAML::Node& v, const std::string& k) {
+                if (!scalar(v, k)) return;
+                ssl_node = v;
+                has_ssl_node = true;
+                ssl_mode_value(v, k, db.ssl_mode);
+              }},
+             {"ssl_ca", pem(db.ssl_ca)},
+             {"ssl_cert", pem(db.ssl_cert)},
+             {"ssl_key", pem(db.ssl_key)}});
+    if (!n.IsMap()) return;
+    if (db.backend == Backend::mysql) tls_together(n, p, db, has_ssl_node ? ssl_node : n);
+    if (db.backend == Backend::sqlite3 && db.path.empty()) {
+      problem(n, p, "backend sqlite3 needs path");
+    }
+    if (db.backend == Backend::mysql && db.name.empty()) {
+      problem(n, p, "backend mysql needs name (the database)");
+    }
+  }
+
+  void ssl_mode_value(const YAML::Node& v, const std::string& k, SslMode& out) {
+    const std::string m = v.Scalar();
+    if (m == "disabled") {
+      out = SslMode::disabled;
+    } else if (m == "required") {
+      out = SslMode::required;
+    } else if (m == "verify_ca") {
+      out = SslMode::verify_ca;
+    } else if (m == "verify_identity") {
+      out = SslMode::verify_identity;
+    } else {
+      problem(v, k, "'" + m + "' is not disabled, required, verify_ca or verify_identity");
+    }
+  }
+
+  // The TLS settings that go together (ssl_node: where ssl_mode was given,
+  // or the section).
+  void tls_together(const YAML::Node& n, const std::string& p, const DatabaseConfig& db,
+                    const YAML::Node& ssl_node) {
+    // Unset, the mode is never a verifying one without ssl_ca.
+    const SslMode mode = db.ssl_mode;
+    if ((mode == SslMode::verify_ca || mode == SslMode::verify_identity) && db.ssl_ca.empty()) {
+      problem(ssl_node, p + ".ssl_mode",
+              std::string(ssl_mode_name(mode)) + " needs ssl_ca (the CA's PEM file)");
+    }
+    if (db.ssl_cert.empty() != db.ssl_key.empty()) {
+      problem(n, p, "ssl_cert and ssl_key go together");
+    }
+    if (db.ssl_mode == SslMode::disabled && (!db.ssl_ca.empty() || !db.ssl_cert.empty())) {
+      problem(ssl_node, p + ".ssl_mode", "disabled, but ssl_ca/ssl_cert are set: choose one");
+    }
+  }
+
+  void tick(const YAML::Node& n, const std::string& p, Config& c) {
+    section(n, p,
+            {{"interval", [&](const YAML::Node& v,
+                              const std::string& k) { duration_setting(v, k, c.tick_interval); }},
+             {"max_catchup", [&](const YAML::Node& v,
+                                 const std::string& k) { duration_setting(v, k, c.max_catchup); }},
+             {"cache", [&](const YAML::Node& v,
+                           const std::string& k) { bool_value(v, k, c.tick_cache); }}});
+  }
+
+  void simulation(const YAML::Node& n, const std::string& p, Config& c) {
+    section(n, p,
+            {{"enabled", [&](const YAML::Node& v,
+                             const std::string& k) { bool_value(v, k, c.simulation_enabled); }},
+             {"real_viewer_ttl",
+              [&](const YAML::Node& v, const std::string& k) {
+                duration_setting(v, k, c.real_viewer_ttl);
+              }},
+             {"watch_time", [&](const YAML::Node& v,
+                                const std::string& k) { duration_setting(v, k, c.watch_time); }},
+             {"seed", [&](const YAML::Node& v, const std::string& k) {
+                std::uint64_t seed = 0;
+                const auto before = problems_.size();
+                integer_value<std::uint64_t>(v, k, seed, 0, UINT64_MAX);
+                if (problems_.size() == before) c.seed = seed;
+              }}});
+  }
+
+  void leadership(const YAML::Node& n, const std::string& p, Config& c, Marks& marks) {
+    section(n, p, {{"lease", [&](const YAML::Node& v, const std::string& k) {
+                      std::chrono::milliseconds lease{0};
+                      const auto before = problems_.size();
+                      duration_setting(v, k, lease);
+                      if (problems_.size() == before) {
+                        c.lease = lease;
+                        marks.lease_node = v;
+                      }
+                    }}});
+  }
+
+  void shard(const YAML::Node& n, const std::string& p, Config& c, Marks& marks) {
+    section(n, p,
+            {{"index",
+              [&](const YAML::Node& v, const std::string& k) {
+                marks.shard_index_node = v;
+                marks.has_shard_index = true;
+                // auto: claim free shards (tick/shard_pool.hpp).
+                if (v.IsScalar() && v.Scalar() == "auto") {
+                  c.shard.automatic = true;
+                } else {
+                  whole_setting(v, k, c.shard.index);
+                }
+              }},
+             {"count", [&](const YAML::Node& v,
+                           const std::string& k) { whole_setting(v, k, c.shard.count); }}});
+  }
+
+  void metrics(const YAML::Node& n, const std::string& p, MetricsConfig& m) {
+    section(n, p,
+            {{"enabled",
+              [&](const YAML::Node& v, const std::string& k) { bool_value(v, k, m.enabled); }},
+             {"listen",
+              [&](const YAML::Node& v, const std::string& k) {
+                if (!scalar(v, k)) return;
+                boost::system::error_code ec;
+                boost::asio::ip::make_address(v.Scalar(), ec);
+                if (ec) {
+                  problem(v, k,
+                          "'" + v.Scalar() +
+                              "' is not an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0)");
+                  return;
+                }
+                m.listen = v.Scalar();
+              }},
+             {"port",
+              [&](const YAML::Node& v, const std::string& k) { whole_setting(v, k, m.port); }}});
+  }
+
+  void log(const YAML::Node& n, const std::string& p, Config& c) {
+    section(n, p, {{"level", [&](const YAML::Node& v, const std::string& k) {
+                      if (!scalar(v, k)) return;
+                      if (const auto level = parse_log_level(v.Scalar())) {
+                        c.log_level = *level;
+                      } else {
+                        problem(v, k,
+                                "'" + v.Scalar() +
+                                    "' is not one of debug, info, notice, warning, error");
+                      }
+                    }}});
+  }
+
+  // What is checked across sections, once each is read.
+  void across_sections(const YAML::Node& root, Config& c, const Marks& marks) {
+    if (root.IsMap() && !marks.has_database) {
       problems_.push_back(source_ + ": database: missing section (backend, name, ...)");
     }
     if (c.max_catchup < c.tick_interval && problems_.empty()) {
@@ -404,20 +424,20 @@ class Parser {
                           " is shorter than tick.interval " + format_duration(c.tick_interval));
     }
     if (c.lease && *c.lease < 2 * c.tick_interval && problems_.empty()) {
-      problem(lease_node, "leadership.lease",
+      problem(marks.lease_node, "leadership.lease",
               format_duration(*c.lease) + " is shorter than two ticks (tick.interval " +
                   format_duration(c.tick_interval) + "): the lease would expire between renewals");
     }
     // shard.count alone: the instances share the shards by themselves.
-    if (!has_shard_index && c.shard.count > 1) c.shard.automatic = true;
+    if (!marks.has_shard_index && c.shard.count > 1) c.shard.automatic = true;
     if (!c.shard.automatic && c.shard.index >= c.shard.count && problems_.empty()) {
-      problem(shard_index_node, "shard.index",
+      problem(marks.shard_index_node, "shard.index",
               std::to_string(c.shard.index) + " is not below shard.count " +
                   std::to_string(c.shard.count) + " (shards are numbered 0..count-1)");
     }
-    return c;
   }
 
+ public:
   const std::vector<std::string>& problems() const { return problems_; }
 
  private:
@@ -540,7 +560,8 @@ Secret read_password(const DatabaseConfig& db) {
 
 std::chrono::milliseconds lease_for(const Config& c) {
   if (c.lease) return *c.lease;
-  return std::max<std::chrono::milliseconds>(std::chrono::seconds(15), 3 * c.tick_interval);
+  return std::max<std::chrono::milliseconds>(
+      std::chrono::milliseconds(setting_ms("leadership.lease")), 3 * c.tick_interval);
 }
 
 std::vector<std::string> permission_warnings(const Config& c) {

@@ -11,15 +11,17 @@
 #include "core/engagement.hpp"
 #include "core/log.hpp"
 #include "core/secret.hpp"
+#include "core/settings.hpp"
 #include "core/shard.hpp"
 
 namespace engagementd {
 
 // The optional HTTP listener for /metrics and /healthz.
 struct MetricsConfig {
-  bool enabled = false;
-  std::string listen = "127.0.0.1";  // an IP address; loopback unless chosen otherwise
-  int port = 9477;                   // 0: any free port (the log says which)
+  bool enabled = setting_on("metrics.enabled");
+  // An IP address; loopback unless chosen otherwise.
+  std::string listen = setting_text("metrics.listen");
+  int port = static_cast<int>(setting_whole("metrics.port"));  // 0: any free port
 
   bool operator==(const MetricsConfig& o) const {
     return enabled == o.enabled && listen == o.listen && port == o.port;
@@ -30,16 +32,16 @@ struct MetricsConfig {
 struct Config {
   std::string source;  // the file it came from, for messages
   DatabaseConfig database;
-  std::chrono::milliseconds tick_interval{5'000};
-  std::chrono::milliseconds max_catchup{60'000};
+  std::chrono::milliseconds tick_interval{setting_ms("tick.interval")};
+  std::chrono::milliseconds max_catchup{setting_ms("tick.max_catchup")};
   // Keep the live streams in memory between ticks, reading only what
   // changed (TickSettings::cache).
-  bool tick_cache = true;
-  bool simulation_enabled = true;
-  std::chrono::milliseconds real_viewer_ttl{60'000};
+  bool tick_cache = setting_on("tick.cache");
+  bool simulation_enabled = setting_on("simulation.enabled");
+  std::chrono::milliseconds real_viewer_ttl{setting_ms("simulation.real_viewer_ttl")};
   // Mean watch time of a simulated viewer, unless the global setting
   // sim_watch_minutes gives one.
-  std::chrono::milliseconds watch_time{static_cast<std::int64_t>(kDefaultWatchMinutes * 60'000)};
+  std::chrono::milliseconds watch_time{setting_ms("simulation.watch_time")};
   std::optional<std::uint64_t> seed;
   LogLevel log_level = LogLevel::info;
   // Leadership lease; unset: lease_for() picks max(15 s, 3 x tick interval).
@@ -56,8 +58,8 @@ std::chrono::milliseconds lease_for(const Config& c);
 std::vector<std::string> restart_needed(const Config& a, const Config& b);
 
 // Limits, checked at load.
-inline constexpr std::chrono::milliseconds kMinTickInterval{100};
-inline constexpr std::chrono::milliseconds kMaxTickInterval{3'600'000};
+inline constexpr std::chrono::milliseconds kMinTickInterval{setting("tick.interval").min};
+inline constexpr std::chrono::milliseconds kMaxTickInterval{setting("tick.interval").max};
 
 // Every problem found, each as "file:line:col: key: what is wrong".
 class ConfigError : public std::runtime_error {

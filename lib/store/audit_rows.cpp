@@ -10,7 +10,7 @@ namespace engagementd {
 
 void Store::append_audit(const std::vector<AuditEvent>& rows) {
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
-    RowsWriter q(*sql_, dialect_.append_audit);
+    RowsWriter q(*sql_, dialect_.rows(Sql::append_audit));
     for (std::size_t i = begin; i < end; ++i) {
       const AuditEvent& a = rows[i];
       RowValues& row = q.row();
@@ -29,7 +29,7 @@ void Store::append_audit(const std::vector<AuditEvent>& rows) {
 std::optional<std::string> Store::last_audit_detail(const std::string& event) {
   std::string detail;
   soci::indicator ind = soci::i_null;
-  *sql_ << dialect_.last_audit_detail, soci::use(event), soci::into(detail, ind);
+  *sql_ << dialect_[Sql::last_audit_detail], soci::use(event), soci::into(detail, ind);
   if (!sql_->got_data() || ind == soci::i_null) return std::nullopt;
   return detail;
 }

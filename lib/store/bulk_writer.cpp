@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
@@ -140,10 +141,15 @@ void Store::begin_writes() {
   if (!local_infile_) return;
   try {
     if (!tick_tables_ready_) {
-      for (const std::string& s : dialect_.bulk->create_tables) *sql_ << s;
+      for (const Sql s : {Sql::raise_heap_table_size, Sql::create_tick_state,
+                          Sql::create_tick_config, Sql::create_tick_display}) {
+        *sql_ << dialect_[s];
+      }
       tick_tables_ready_ = true;
     }
-    for (const std::string& s : dialect_.bulk->clear_tables) *sql_ << s;
+    for (const Sql s : {Sql::clear_tick_state, Sql::clear_tick_config, Sql::clear_tick_display}) {
+      *sql_ << dialect_[s];
+    }
   } catch (const soci::soci_error& e) {
     if (!bulk_refused(error_code(e))) throw;
     stop_bulk_upload(e);
@@ -175,11 +181,12 @@ void Store::stop_bulk_upload(const soci::soci_error& e) {
             "false";
 }
 
-bool Store::load_rows(const char* table, const std::string& tsv, std::size_t rows) {
+bool Store::load_rows(Sql statement, const char* table, const std::string& tsv,
+                      std::size_t rows) {
   try {
     infile_->name = table;
     infile_->text = &tsv;
-    *sql_ << dialect_.bulk->load(infile_->name, table);
+    *sql_ << dialect_[statement];
     infile_->text = nullptr;
   } catch (const soci::soci_error& e) {
     infile_->text = nullptr;
@@ -221,10 +228,10 @@ bool Store::write_states_bulk(const std::vector<StateWrite>& rows) {
         .add(config_id)
         .end_row();
   }
-  if (configs.rows() > 0 && !load_rows("engagementd_tick_config", configs.text(), configs.rows())) {
+  if (configs.rows() > 0 && !load_rows(Sql::load_tick_config, "engagementd_tick_config", configs.text(), configs.rows())) {
     return false;
   }
-  if (!load_rows("engagementd_tick_state", state.text(), state.rows())) return false;
+  if (!load_rows(Sql::load_tick_state, "engagementd_tick_state", state.text(), state.rows())) return false;
   staged_states_ += rows.size();
   for (const StateWrite& w : rows) staged_ids_.push_back(w.stream_id);
   staged_new_ = staged_new_ || any_new;
@@ -240,23 +247,22 @@ bool Store::write_displays_bulk(const std::vector<DisplayWrite>& rows) {
     tsv.add(static_cast<long long>(d.dislikes)).add(static_cast<long long>(d.comments));
     tsv.add(d.simulated ? 1LL : 0LL).end_row();
   }
-  if (!load_rows("engagementd_tick_display", tsv.text(), tsv.rows())) return false;
+  if (!load_rows(Sql::load_tick_display, "engagementd_tick_display", tsv.text(), tsv.rows())) return false;
   staged_displays_ += rows.size();
   for (const DisplayWrite& w : rows) staged_ids_.push_back(w.stream_id);
   return true;
 }
 
 void Store::apply_staged() {
-  const SavepointSql& savepoint = dialect_.rows_savepoint;
-  *sql_ << savepoint.set;
+  *sql_ << dialect_[Sql::set_rows_savepoint];
   try {
     apply_staged_range(std::nullopt);
-    *sql_ << savepoint.release;
+    *sql_ << dialect_[Sql::release_rows_savepoint];
     return;
   } catch (const soci::soci_error& e) {
     if (!is_statement_error(e)) throw;
-    *sql_ << savepoint.rollback_to;
-    *sql_ << savepoint.release;
+    *sql_ << dialect_[Sql::rollback_to_rows_savepoint];
+    *sql_ << dialect_[Sql::release_rows_savepoint];
   }
   // Some stream's rows fail: the staged streams are applied by id ranges,
   // halved until the failing ones are found (the temporary tables are not
@@ -273,14 +279,23 @@ void Store::apply_staged() {
 void Store::apply_staged_range(const std::optional<StagedRange>& range) {
   // Every statement over all staged rows; a part of them when a failing
   // stream is looked for.
-  const BulkSql& bulk = *dialect_.bulk;
+  long long lo = range ? range->lo : 0;
+  long long hi = range ? range->hi : std::numeric_limits<long long>::max();
+  const auto run = [&](Sql statement) {
+    *sql_ << dialect_[statement], soci::use(lo), soci::use(hi);
+  };
   const bool configs = !staged_configs_.empty();
   if (staged_states_ > 0) {
-    *sql_ << bulk.update_states(range);
-    if (configs) *sql_ << bulk.update_state_configs(range);
+    run(Sql::update_staged_states);
+    if (configs) run(Sql::update_staged_state_configs);
   }
-  if (staged_new_) *sql_ << bulk.insert_states(configs, range);
-  if (staged_displays_ > 0) *sql_ << bulk.update_displays(updated_at_column_, range);
+  if (staged_new_) {
+    run(configs ? Sql::insert_staged_states_with_configs : Sql::insert_staged_states);
+  }
+  if (staged_displays_ > 0) {
+    run(updated_at_column_ ? Sql::update_staged_displays_keep_updated_at
+                           : Sql::update_staged_displays);
+  }
 }
 
 }  // namespace engagementd

@@ -21,7 +21,7 @@ void Store::read_live_rows(const Shard& shard, std::size_t chunk,
     return p;
   };
   const auto rows =
-      row_reader(dialect_.live_rows(shard), std::vector<FetchAs>(kLiveRowColumns, FetchAs::integer),
+      row_reader(dialect_[Sql::live_rows], std::vector<FetchAs>(kLiveRowColumns, FetchAs::integer),
                  params(0, 0).size(), chunk, /*keep=*/true);
   std::vector<LiveRow> out;
   out.reserve(chunk);
@@ -40,24 +40,25 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
   if (!columns_detected_) detect_columns();
   std::vector<std::int64_t> wanted = ids;
   sort_unique(wanted);
-  // The placeholders: with a heartbeat column the TTL and the shard in the
-  // viewers' derived table; then the shard in the outer WHERE.
-  std::vector<long long> params;
-  if (heartbeat_column_) {
-    params.push_back(real_viewer_ttl.count() / 1000);
-    push_shard(params, shard);
-  }
-  push_shard(params, shard);
+  // The placeholders: with a heartbeat column the batch's ids, the TTL and
+  // the shard in the viewers' derived table; then the ids and the shard in
+  // the outer WHERE.
+  const Sql statement =
+      heartbeat_column_ ? Sql::named_live_streams_heartbeat : Sql::named_live_streams;
   std::vector<LiveStream> out;
   in_batches(wanted, [&](std::size_t begin, std::size_t end) {
-    const std::vector<std::int64_t> batch(wanted.begin() + static_cast<std::ptrdiff_t>(begin),
-                                          wanted.begin() + static_cast<std::ptrdiff_t>(end));
-    // The ids are in the text: a statement for this batch only.
-    const auto rows = row_reader(dialect_.live_streams(heartbeat_column_, shard, batch),
-                                 live_column::kinds(), params.size(), batch.size(),
+    std::vector<long long> params;
+    for (int pass = heartbeat_column_ ? 0 : 1; pass < 2; ++pass) {
+      for (std::size_t i = begin; i < end; ++i) params.push_back(wanted[i]);
+      if (pass == 0) params.push_back(real_viewer_ttl.count() / 1000);
+      push_shard(params, shard);
+    }
+    // As many placeholders as the batch has ids: a statement for this batch only.
+    const auto rows = row_reader(with_ids(dialect_[statement], end - begin),
+                                 live_column::kinds(), params.size(), end - begin,
                                  /*keep=*/false);
     std::vector<LiveStream> part;
-    part.reserve(batch.size());
+    part.reserve(end - begin);
     read_live(*rows, params, part);
     for (LiveStream& s : part) out.push_back(std::move(s));
   });
@@ -71,7 +72,7 @@ std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_v
   // The placeholders: the TTL, then the shard.
   std::vector<long long> params{real_viewer_ttl.count() / 1000};
   push_shard(params, shard);
-  const auto rows = row_reader(dialect_.fresh_viewers(shard), {FetchAs::integer, FetchAs::integer},
+  const auto rows = row_reader(dialect_[Sql::fresh_viewers], {FetchAs::integer, FetchAs::integer},
                                params.size(), 1000, /*keep=*/true);
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   rows->run(params, [&](const RowView& row) {

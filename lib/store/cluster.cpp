@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/db_errors.hpp"
+#include "store/sql_dialect.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -36,18 +37,13 @@ void each_row(soci::session& sql, const std::string& query, Fn fn) {
   while (st.fetch()) fn(name, ind == soci::i_null ? std::string() : value);
 }
 
-constexpr const char* kNowMs = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
 
 }  // namespace
 
 ClusterFacts read_cluster_facts(soci::session& sql) {
   ClusterFacts f;
   std::string hostname, port;
-  each_row(sql,
-           "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name',"
-           " 'wsrep_sync_wait', 'auto_increment_increment', 'auto_increment_offset',"
-           " 'wsrep_auto_increment_control', 'log_bin_trust_function_creators', 'log_bin',"
-           " 'hostname', 'port')",
+  each_row(sql, mysql_dialect()[Sql::cluster_variables],
            [&](const std::string& name, const std::string& value) {
              if (name == "wsrep_on") f.wsrep = on(value);
              if (name == "wsrep_node_name") f.node_name = value;
@@ -64,9 +60,7 @@ ClusterFacts read_cluster_facts(soci::session& sql) {
            });
   f.host = hostname + ":" + port;
   if (f.wsrep) {
-    each_row(sql,
-             "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size',"
-             " 'wsrep_local_state_comment', 'wsrep_cluster_status')",
+    each_row(sql, mysql_dialect()[Sql::cluster_status],
              [&](const std::string& name, const std::string& value) {
                if (name == "wsrep_cluster_size") f.size = number(value, 0);
                if (name == "wsrep_local_state_comment") f.state = value;
@@ -83,9 +77,10 @@ std::string node_identity(const ClusterFacts& facts) {
 
 void causal_reads(soci::session& sql) {
   bool wsrep = false;
-  each_row(sql, "SHOW VARIABLES WHERE Variable_name = 'wsrep_on'",
+  const SqlDialect& d = mysql_dialect();
+  each_row(sql, d[Sql::wsrep_on],
            [&](const std::string&, const std::string& value) { wsrep = on(value); });
-  if (wsrep) sql << "SET SESSION wsrep_sync_wait = 1";
+  if (wsrep) sql << d[Sql::causal_reads];
 }
 
 std::vector<std::string> present_instances(soci::session& sql, int shard_count, std::int64_t now_ms,
@@ -93,8 +88,7 @@ std::vector<std::string> present_instances(soci::session& sql, int shard_count, 
   std::vector<std::string> out;
   std::string holder;
   const long long since = now_ms - within_ms;
-  soci::statement st = (sql.prepare << "SELECT holder FROM engagementd_instances"
-                                       " WHERE shard_count = :c AND seen_ms >= :s ORDER BY holder",
+  soci::statement st = (sql.prepare << dialect_of(sql)[Sql::present_instances],
                         soci::use(shard_count), soci::use(since), soci::into(holder));
   st.execute();
   while (st.fetch()) out.push_back(holder);
@@ -102,7 +96,7 @@ std::vector<std::string> present_instances(soci::session& sql, int shard_count, 
 }
 
 void forget_instance(soci::session& sql, const std::string& holder) {
-  sql << "DELETE FROM engagementd_instances WHERE holder = :h", soci::use(holder);
+  sql << dialect_of(sql)[Sql::forget_instance], soci::use(holder);
 }
 
 std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count) {
@@ -111,8 +105,7 @@ std::vector<ShardLeaseSeen> shard_leases(soci::session& sql, int shard_count) {
   std::string holder;
   long long expires = 0;
   soci::statement st =
-      (sql.prepare << "SELECT shard, holder, expires_ms FROM engagementd_leader"
-                      " WHERE shard < :c ORDER BY shard",
+      (sql.prepare << dialect_of(sql)[Sql::shard_leases],
        soci::use(shard_count), soci::into(shard), soci::into(holder), soci::into(expires));
   st.execute();
   while (st.fetch()) out.push_back({shard, holder, expires});
@@ -136,7 +129,7 @@ std::string migrate_named_lock(soci::session& sql, const ClusterFacts& facts) {
   if (facts.wsrep) return {};
   // A name per database, well within the 64 characters allowed.
   std::string database;
-  sql << "SELECT DATABASE()", soci::into(database);
+  sql << mysql_dialect()[Sql::current_database], soci::into(database);
   return "engagementd_migrate_" + database_tag(database);
 }
 
@@ -145,9 +138,7 @@ std::string migrate_named_lock(soci::session& sql, const ClusterFacts& facts) {
 std::optional<MigrationLockSeen> read_migration_lock(soci::session& sql) {
   std::string holder;
   long long claimed = 0, renewed = 0, now = 0;
-  sql << std::string("SELECT holder, claimed_ms, renewed_ms, ") + kNowMs +
-             " FROM engagementd_migration_lock WHERE name = 'migrate'",
-      soci::into(holder), soci::into(claimed), soci::into(renewed), soci::into(now);
+  sql << mysql_dialect()[Sql::read_migration_lock], soci::into(holder), soci::into(claimed), soci::into(renewed), soci::into(now);
   if (!sql.got_data()) return std::nullopt;
   MigrationLockSeen seen{holder, now - claimed, now - renewed, std::nullopt};
   const ClusterFacts facts = read_cluster_facts(sql);
@@ -155,7 +146,7 @@ std::optional<MigrationLockSeen> read_migration_lock(soci::session& sql) {
   if (!name.empty() && ends_with(holder, named_lock_mark(node_identity(facts), name))) {
     long long conn = 0;
     soci::indicator ind = soci::i_ok;
-    sql << "SELECT IS_USED_LOCK(:n)", soci::use(name), soci::into(conn, ind);
+    sql << mysql_dialect()[Sql::named_lock_used], soci::use(name), soci::into(conn, ind);
     seen.session_alive = ind != soci::i_null;
   }
   return seen;
@@ -169,7 +160,7 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
     long long conn = 0;
-    sql_ << "SELECT CONNECTION_ID()", soci::into(conn);
+    sql_ << mysql_dialect()[Sql::connection_id], soci::into(conn);
     const ClusterFacts facts = read_cluster_facts(sql_);
     node_ = node_identity(facts);
     who_ = std::string(host) + ":" + std::to_string(::getpid()) + " connection " +
@@ -179,12 +170,7 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
   }
   // Its own table, created by whoever comes first (CREATE TABLE is applied
   // on every node in the same order, so IF NOT EXISTS holds on a cluster).
-  sql_ << "CREATE TABLE IF NOT EXISTS engagementd_migration_lock ("
-          " name VARCHAR(32) NOT NULL PRIMARY KEY,"
-          " holder VARCHAR(255) NOT NULL,"
-          " claimed_ms BIGINT NOT NULL,"
-          " renewed_ms BIGINT NOT NULL"
-          ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  sql_ << mysql_dialect()[Sql::create_migration_lock];
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::string said;
   for (;;) {
@@ -194,8 +180,7 @@ MigrationLock::MigrationLock(soci::session& sql, const Logger& log, std::chrono:
     }
     std::string other;
     soci::indicator ind = soci::i_ok;
-    sql_ << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'",
-        soci::into(other, ind);
+    sql_ << mysql_dialect()[Sql::migration_lock_holder], soci::into(other, ind);
     if (!sql_.got_data()) other.clear();
     if (std::chrono::steady_clock::now() >= deadline) {
       throw std::runtime_error("another 'engagementd migrate' (" + other +
@@ -214,7 +199,7 @@ bool MigrationLock::take_named_lock() {
   if (named_lock_.empty() || named_) return true;
   long long got = 0;
   soci::indicator ind = soci::i_ok;
-  sql_ << "SELECT GET_LOCK(:n, 0)", soci::use(named_lock_), soci::into(got, ind);
+  sql_ << mysql_dialect()[Sql::get_named_lock], soci::use(named_lock_), soci::into(got, ind);
   if (ind == soci::i_null || got != 1) return false;
   named_ = true;
   holder_ = who_ + named_lock_mark(node_, named_lock_);
@@ -224,11 +209,7 @@ bool MigrationLock::take_named_lock() {
 bool MigrationLock::try_claim() {
   if (!take_named_lock()) return false;
   try {
-    sql_ << std::string(
-                "INSERT INTO engagementd_migration_lock (name, holder, claimed_ms,"
-                " renewed_ms) VALUES ('migrate', :h, ") +
-                kNowMs + ", " + kNowMs + ")",
-        soci::use(holder_);
+    sql_ << mysql_dialect()[Sql::claim_migration_lock], soci::use(holder_);
     return true;
   } catch (const soci::soci_error& e) {
     // A holder's row is there. A lost race (the same row claimed through
@@ -241,8 +222,7 @@ bool MigrationLock::try_claim() {
     // A holder of this server that held the named lock: this session holds
     // it now, so that holder's session is gone.
     if (named_) {
-      sql_ << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'",
-          soci::into(old, ind);
+      sql_ << mysql_dialect()[Sql::migration_lock_holder], soci::into(old, ind);
       if (sql_.got_data() && ind == soci::i_ok &&
           ends_with(old, named_lock_mark(node_, named_lock_))) {
         return take_over(old, ": its session is gone (this one holds the named lock now)");
@@ -250,11 +230,7 @@ bool MigrationLock::try_claim() {
     }
     // A holder that stopped renewing (killed while migrating) is taken over.
     const long long stale = kStale.count();
-    sql_ << std::string(
-                "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'"
-                " AND renewed_ms < ") +
-                kNowMs + " - :stale",
-        soci::use(stale), soci::into(old, ind);
+    sql_ << mysql_dialect()[Sql::stale_migration_lock], soci::use(stale), soci::into(old, ind);
     if (!sql_.got_data()) return false;
     return take_over(
         old, ", which had not renewed it for " + std::to_string(kStale.count() / 60000) + " min");
@@ -265,10 +241,7 @@ bool MigrationLock::try_claim() {
 }
 
 bool MigrationLock::take_over(const std::string& old, const std::string& why) {
-  soci::statement st = (sql_.prepare << std::string("UPDATE engagementd_migration_lock"
-                                                    " SET holder = :h, claimed_ms = ") +
-                                            kNowMs + ", renewed_ms = " + kNowMs +
-                                            " WHERE name = 'migrate' AND holder = :old",
+  soci::statement st = (sql_.prepare << mysql_dialect()[Sql::take_over_migration_lock],
                         soci::use(holder_), soci::use(old));
   st.execute(true);
   if (st.get_affected_rows() != 1) return false;
@@ -277,22 +250,19 @@ bool MigrationLock::take_over(const std::string& old, const std::string& why) {
 }
 
 void MigrationLock::renew() {
-  sql_ << std::string("UPDATE engagementd_migration_lock SET renewed_ms = ") + kNowMs +
-              " WHERE name = 'migrate' AND holder = :h",
-      soci::use(holder_);
+  sql_ << mysql_dialect()[Sql::renew_migration_lock], soci::use(holder_);
 }
 
 MigrationLock::~MigrationLock() {
   try {
-    sql_ << "DELETE FROM engagementd_migration_lock WHERE name = 'migrate' AND holder = :h",
-        soci::use(holder_);
+    sql_ << mysql_dialect()[Sql::drop_migration_lock], soci::use(holder_);
   } catch (...) {
   }
   if (named_) {
     try {
       long long released = 0;
       soci::indicator ind = soci::i_ok;
-      sql_ << "SELECT RELEASE_LOCK(:n)", soci::use(named_lock_), soci::into(released, ind);
+      sql_ << mysql_dialect()[Sql::release_named_lock], soci::use(named_lock_), soci::into(released, ind);
     } catch (...) {
     }
   }

@@ -24,6 +24,10 @@ const SqlDialect& dialect_for(Backend backend) {
   throw std::logic_error("no SQL dialect for this backend");
 }
 
+const SqlDialect& dialect_of(soci::session& sql) {
+  return dialect_for(sql.get_backend_name() == "sqlite3" ? Backend::sqlite3 : Backend::mysql);
+}
+
 Store::Store(Backend backend, std::unique_ptr<soci::session> sql)
     : backend_(backend), dialect_(dialect_for(backend)), sql_(std::move(sql)) {}
 
@@ -34,11 +38,11 @@ std::unique_ptr<Store> Store::open(const DatabaseConfig& db, const std::string& 
   // The LOAD DATA LOCAL handler's source, handed to the connection before it
   // connects (where there is a bulk writer and the configuration wants it).
   std::unique_ptr<InfileSource> infile;
-  if (db.local_infile && dialect.bulk != nullptr) infile = std::make_unique<InfileSource>();
+  if (db.local_infile && dialect.bulk_writer) infile = std::make_unique<InfileSource>();
   std::unique_ptr<soci::session> sql;
   try {
     sql = dialect.connect(db, password, infile.get());
-    for (const std::string& setup : dialect.session_setup) *sql << setup;
+    for (const Sql setup : dialect.session_setup) *sql << dialect[setup];
   } catch (const soci::soci_error& e) {
     throw std::runtime_error("cannot connect to " + describe(db) + ": " + e.get_error_message());
   }

@@ -26,19 +26,21 @@ bool Store::finalize_rows(const Finalization& f) {
   // The guard: whoever turns finalized_ms from NULL does the rest, once.
   {
     BoundSql q(*sql_);
-    q.text(dialect_.finalize_state).bind(static_cast<long long>(f.finalized_ms)).bind(id);
+    q.text(dialect_[Sql::finalize_state]).bind(static_cast<long long>(f.finalized_ms)).bind(id);
     if (q.execute() != 1) return false;
   }
   {
     // The stream's counts row is no longer needed: the summary has them.
     BoundSql q(*sql_);
-    q.text(dialect_.delete_stream_counts).bind(id);
+    q.text(dialect_[Sql::delete_stream_counts]).bind(id);
     q.execute();
   }
   if (f.stream_exists) {
     // The same statement as the tick's display rows, for one stream that
     // is no longer live.
-    const RowsStatement statement = dialect_.update_displays(updated_at_column_, false);
+    const RowsStatement& statement =
+        dialect_.rows(updated_at_column_ ? Sql::update_ended_displays_keep_updated_at
+                                         : Sql::update_ended_displays);
     RowsWriter q(*sql_, statement);
     add_display_row(q.row(), id, d);
     q.execute();
@@ -47,18 +49,18 @@ bool Store::finalize_rows(const Finalization& f) {
   // written later gets them from sync_saved_streams).
   if (saved_layout_ == SavedStreamsLayout::migration) {
     BoundSql q(*sql_);
-    q.text(dialect_.final_saved_migration);
+    q.text(dialect_[Sql::final_saved_migration]);
     q.bind(static_cast<long long>(d.viewers)).bind(static_cast<long long>(d.likes)).bind(id);
     q.execute();
   } else if (saved_layout_ == SavedStreamsLayout::dump_linked) {
     BoundSql q(*sql_);
-    q.text(dialect_.final_saved_dump);
+    q.text(dialect_[Sql::final_saved_dump]);
     q.bind(static_cast<long long>(d.viewers)).bind(static_cast<long long>(d.likes));
     q.bind(static_cast<long long>(d.dislikes)).bind(id);
     q.execute();
   }
   BoundSql q(*sql_);
-  q.text(dialect_.replace_summary).bind(id).bind(f.final_status);
+  q.text(dialect_[Sql::replace_summary]).bind(id).bind(f.final_status);
   for (long long v :
        {static_cast<long long>(f.duration_seconds), static_cast<long long>(f.real_viewers_total),
         static_cast<long long>(f.sim_viewers_total), static_cast<long long>(f.real.likes),
@@ -75,28 +77,39 @@ bool Store::finalize_rows(const Finalization& f) {
 
 long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) {
   if (!columns_detected_) detect_columns();
-  const std::string text = dialect_.sync_saved_streams(saved_layout_, display_limit_);
-  if (text.empty()) return 0;  // no replay rows linked to streams
+  Sql statement;
+  if (saved_layout_ == SavedStreamsLayout::migration) {
+    statement = Sql::sync_saved_migration;
+  } else if (saved_layout_ == SavedStreamsLayout::dump_linked) {
+    statement = Sql::sync_saved_dump;
+  } else {
+    return 0;  // no replay rows linked to streams
+  }
   long long since = now_ms - window_ms;
+  // Each number clamped to what the display columns hold.
+  long long limit_viewers = display_limit_, limit_likes = display_limit_,
+            limit_dislikes = display_limit_;
   soci::statement st(*sql_);
+  st.exchange(soci::use(limit_viewers));
+  st.exchange(soci::use(limit_likes));
+  st.exchange(soci::use(limit_dislikes));
   st.exchange(soci::use(since));
   st.alloc();
-  st.prepare(text);
+  st.prepare(dialect_[statement]);
   st.define_and_bind();
   // In a savepoint: a failure (the account may not read the table) must not
   // take the tick's other writes with it.
-  const SavepointSql& savepoint = dialect_.saved_savepoint;
-  *sql_ << savepoint.set;
+  *sql_ << dialect_[Sql::set_saved_savepoint];
   try {
     st.execute(true);
   } catch (const soci::soci_error& e) {
     if (is_statement_error(e)) {
-      *sql_ << savepoint.rollback_to;
-      *sql_ << savepoint.release;
+      *sql_ << dialect_[Sql::rollback_to_saved_savepoint];
+      *sql_ << dialect_[Sql::release_saved_savepoint];
     }
     throw;
   }
-  *sql_ << savepoint.release;
+  *sql_ << dialect_[Sql::release_saved_savepoint];
   return st.get_affected_rows();
 }
 
@@ -104,23 +117,23 @@ SummarySweep Store::sweep_summaries(std::int64_t after, std::int64_t purge_befor
   SummarySweep out;
   long long from = after, upto = 0, before = purge_before_ms;
   soci::indicator ind = soci::i_ok;
-  *sql_ << dialect_.summary_sweep_upto, soci::use(from), soci::into(upto, ind);
+  *sql_ << dialect_[Sql::summary_sweep_upto], soci::use(from), soci::into(upto, ind);
   if (ind == soci::i_null || !sql_->got_data()) return out;  // past the last row
   out.upto = upto;
-  const auto run = [&](const std::string& text, bool with_before) {
+  const auto run = [&](Sql statement, bool with_before) {
     soci::statement st(*sql_);
     st.exchange(soci::use(from));
     st.exchange(soci::use(upto));
     if (with_before) st.exchange(soci::use(before));
     st.alloc();
-    st.prepare(text);
+    st.prepare(dialect_[statement]);
     st.define_and_bind();
     st.execute(true);
     return static_cast<long long>(st.get_affected_rows());
   };
-  out.status_followed = run(dialect_.summary_follow_status, false);
-  out.deleted = run(dialect_.summary_mark_deleted, false);
-  out.states_removed = run(dialect_.purge_deleted_state, true);
+  out.status_followed = run(Sql::summary_follow_status, false);
+  out.deleted = run(Sql::summary_mark_deleted, false);
+  out.states_removed = run(Sql::purge_deleted_state, true);
   return out;
 }
 

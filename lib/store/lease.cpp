@@ -28,14 +28,14 @@ std::optional<Lease> select_lease(soci::session& sql, int shard, const std::stri
 }  // namespace
 
 std::optional<Lease> Store::peek_lease(int shard) {
-  return select_lease(*sql_, shard, dialect_.read_lease);
+  return select_lease(*sql_, shard, dialect_[Sql::read_lease]);
 }
 
 std::optional<Lease> Store::lock_lease(int shard) {
   if (!dialect_.row_locks) {
     // No row locks (SQLite): this write takes the database's write lock for
     // the transaction, which serializes instances just the same.
-    *sql_ << dialect_.create_lease, soci::use(shard);
+    *sql_ << dialect_[Sql::create_lease], soci::use(shard);
     return peek_lease(shard);
   }
   // The locking read comes first in the transaction, so the snapshot the
@@ -43,7 +43,7 @@ std::optional<Lease> Store::lock_lease(int shard) {
   for (int attempt = 0;; ++attempt) {
     std::optional<Lease> lease;
     try {
-      lease = select_lease(*sql_, shard, dialect_.lock_lease);
+      lease = select_lease(*sql_, shard, dialect_[Sql::lock_lease]);
     } catch (const soci::soci_error& e) {
       // kErLockWaitTimeout (MariaDB) or kErLockNowait (MySQL): another
       // session holds the row.
@@ -52,11 +52,11 @@ std::optional<Lease> Store::lock_lease(int shard) {
     }
     if (lease) {
       const std::string node = this->node();
-      *sql_ << dialect_.stamp_lease_lock, soci::use(node), soci::use(shard);
+      *sql_ << dialect_[Sql::stamp_lease_lock], soci::use(node), soci::use(shard);
       return lease;
     }
     if (attempt > 0) throw std::runtime_error("the engagementd_leader row cannot be created");
-    *sql_ << dialect_.create_lease, soci::use(shard);
+    *sql_ << dialect_[Sql::create_lease], soci::use(shard);
   }
 }
 
@@ -66,29 +66,29 @@ std::optional<LeaseLockHolder> Store::lease_lock_holder(int shard) {
   std::string account, node;
   bool found = false;
   // The newest version of the row, committed or not.
-  *sql_ << dialect_.read_uncommitted;
+  *sql_ << dialect_[Sql::read_uncommitted];
   try {
-    *sql_ << dialect_.read_lease_stamp, soci::use(shard), soci::into(conn), soci::into(dirty_nonce),
+    *sql_ << dialect_[Sql::read_lease_stamp], soci::use(shard), soci::into(conn), soci::into(dirty_nonce),
         soci::into(account), soci::into(node);
     found = sql_->got_data();
   } catch (...) {
-    *sql_ << dialect_.repeatable_read;
+    *sql_ << dialect_[Sql::repeatable_read];
     throw;
   }
-  *sql_ << dialect_.repeatable_read;
+  *sql_ << dialect_[Sql::repeatable_read];
   if (!found) return std::nullopt;
   // The committed version, read after it: a holder that committed in
   // between shows the same nonce both ways, and proves nothing.
-  *sql_ << dialect_.read_lease_nonce, soci::use(shard), soci::into(committed_nonce);
+  *sql_ << dialect_[Sql::read_lease_nonce], soci::use(shard), soci::into(committed_nonce);
   if (dirty_nonce == committed_nonce || conn <= 0) return std::nullopt;
   std::string own;
-  *sql_ << dialect_.current_user, soci::into(own);
+  *sql_ << dialect_[Sql::current_user], soci::into(own);
   return LeaseLockHolder{conn, account, account == own, node, node == this->node(), dirty_nonce};
 }
 
 void Store::touch_instance(const std::string& holder, int shard_count, std::int64_t now_ms) {
   const long long now = now_ms;
-  *sql_ << dialect_.upsert_instance, soci::use(holder), soci::use(shard_count), soci::use(now);
+  *sql_ << dialect_[Sql::upsert_instance], soci::use(holder), soci::use(shard_count), soci::use(now);
 }
 
 std::vector<std::string> Store::present_instances(int shard_count, std::int64_t now_ms,
@@ -120,8 +120,8 @@ std::pair<std::string, std::int64_t> Store::server_identity() {
   if (!server_identity_) {
     std::string host, name, uptime;
     long long port = 0, now = 0;
-    *sql_ << dialect_.server_identity, soci::into(host), soci::into(port), soci::into(now);
-    *sql_ << dialect_.server_uptime, soci::into(name), soci::into(uptime);
+    *sql_ << dialect_[Sql::server_identity], soci::into(host), soci::into(port), soci::into(now);
+    *sql_ << dialect_[Sql::server_uptime], soci::into(name), soci::into(uptime);
     server_identity_.emplace(host + ":" + std::to_string(port), now - std::stoll(uptime));
   }
   return *server_identity_;
@@ -129,7 +129,7 @@ std::pair<std::string, std::int64_t> Store::server_identity() {
 
 bool Store::write_lease(int shard, const Lease& read, const Lease& next) {
   BoundSql q(*sql_);
-  q.text(dialect_.write_lease).bind(next.holder);
+  q.text(dialect_[Sql::write_lease]).bind(next.holder);
   q.bind(static_cast<long long>(next.token)).bind(static_cast<long long>(next.connection_id));
   q.bind(static_cast<long long>(next.expires_ms)).bind(static_cast<long long>(next.last_tick_ms));
   q.bind(next.server_host).bind(static_cast<long long>(next.server_started_s));
@@ -140,7 +140,7 @@ bool Store::write_lease(int shard, const Lease& read, const Lease& next) {
 
 void Store::release_lease(int shard, const std::string& holder, std::int64_t token) {
   BoundSql q(*sql_);
-  q.text(dialect_.release_lease).bind(static_cast<long long>(shard)).bind(holder);
+  q.text(dialect_[Sql::release_lease]).bind(static_cast<long long>(shard)).bind(holder);
   q.bind(static_cast<long long>(token));
   q.execute();
 }
@@ -149,7 +149,7 @@ std::int64_t Store::connection_id() {
   if (!dialect_.server_sessions) return 0;
   if (connection_id_ < 0) {
     long long id = 0;
-    *sql_ << dialect_.connection_id, soci::into(id);
+    *sql_ << dialect_[Sql::connection_id], soci::into(id);
     connection_id_ = id;
   }
   return connection_id_;
@@ -157,7 +157,8 @@ std::int64_t Store::connection_id() {
 
 void Store::kill_connection(std::int64_t id) {
   if (!dialect_.server_sessions || id <= 0) return;
-  *sql_ << dialect_.kill_connection(id);
+  long long victim = id;
+  *sql_ << dialect_[Sql::kill_connection], soci::use(victim);
 }
 
 }  // namespace engagementd

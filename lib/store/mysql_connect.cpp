@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "store/bulk_writer.hpp"
+#include "store/sql_dialect.hpp"
 #include "store/transport.hpp"
 
 namespace engagementd {
@@ -232,7 +233,7 @@ std::unique_ptr<soci::session> connect_mysql(const DatabaseConfig& db, const std
   }
   if (options.ssl_mode != SslMode::disabled) {
     std::string name, cipher;
-    *sql << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name), soci::into(cipher);
+    *sql << mysql_dialect()[Sql::ssl_cipher], soci::into(name), soci::into(cipher);
     if (cipher.empty()) {
       throw std::runtime_error("cannot connect to " + describe(db) + ": database.ssl_mode " +
                                ssl_mode_name(options.ssl_mode) + " (" + transport.reason +

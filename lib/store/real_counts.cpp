@@ -22,7 +22,7 @@ std::vector<std::pair<std::int64_t, RealCounts>> Store::fold_real_deltas(const S
     for (long long* x : {&id, &stream, &v, &l, &d, &c}) st.exchange(soci::into(*x));
     use_shard(st, shard, shard_count, shard_index);
     st.alloc();
-    st.prepare(dialect_.real_deltas(shard));
+    st.prepare(dialect_[Sql::real_deltas]);
     st.define_and_bind();
     st.execute();
     while (st.fetch()) {
@@ -39,7 +39,7 @@ std::vector<std::pair<std::int64_t, RealCounts>> Store::fold_real_deltas(const S
   // from its rows (in this same snapshot) when it is seen live.
   std::vector<std::pair<long long, RealCounts>> rows(sums.begin(), sums.end());
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
-    RowsWriter q(*sql_, dialect_.add_real_deltas);
+    RowsWriter q(*sql_, dialect_.rows(Sql::add_real_deltas));
     for (std::size_t i = begin; i < end; ++i) {
       const RealCounts& r = rows[i].second;
       q.row().add(rows[i].first).add(r.viewers).add(r.likes).add(r.dislikes).add(r.comments);
@@ -49,7 +49,7 @@ std::vector<std::pair<std::int64_t, RealCounts>> Store::fold_real_deltas(const S
   // Exactly the rows read: one appended meanwhile (not in the snapshot)
   // stays (see the dialect's delete_real_deltas for how they are found).
   in_batches(ids, [&](std::size_t begin, std::size_t end) {
-    RowsWriter q(*sql_, dialect_.delete_real_deltas);
+    RowsWriter q(*sql_, dialect_.rows(Sql::delete_real_deltas));
     for (std::size_t i = begin; i < end; ++i) q.row().add(ids[i]);
     q.execute();
   });
@@ -70,10 +70,8 @@ void Store::count_real(std::vector<LiveStream>& streams, const std::vector<std::
     const std::size_t end = std::min(which.size(), begin + kBatchRows);
     std::vector<long long> ids;
     ids.reserve(end - begin);
-    std::string list;
     std::map<long long, RealCounts> counts;
     for (std::size_t i = begin; i < end; ++i) {
-      list += (i == begin ? ":i" : ", :i") + std::to_string(i - begin);
       ids.push_back(streams[which[i]].id);
       counts[ids.back()] = RealCounts{};
     }
@@ -92,15 +90,15 @@ void Store::count_real(std::vector<LiveStream>& streams, const std::vector<std::
       st.execute();
       while (st.fetch()) add(counts[id], kind, n);
     };
-    grouped(dialect_.count_open_viewers(list),
+    grouped(with_ids(dialect_[Sql::count_open_viewers], ids.size()),
             [](RealCounts& c, const std::string&, long long n) { c.viewers = n; });
-    grouped(dialect_.count_interactions(list),
+    grouped(with_ids(dialect_[Sql::count_interactions], ids.size()),
             [](RealCounts& c, const std::string& kind, long long n) {
               if (kind == "like") c.likes = n;
               if (kind == "dislike") c.dislikes = n;
               if (kind == "comment") c.comments = n;
             });
-    RowsWriter q(*sql_, dialect_.upsert_real_counts);
+    RowsWriter q(*sql_, dialect_.rows(Sql::upsert_real_counts));
     for (const auto& [id, c] : counts) {
       q.row().add(id).add(c.viewers).add(c.likes).add(c.dislikes).add(c.comments);
     }
@@ -124,7 +122,7 @@ std::vector<Store::CountsCheck> Store::check_real_counts(std::optional<std::int6
   for (long long* v : {&id, &kv, &kl, &kd, &kc, &cv, &cl, &cd, &cc}) st.exchange(soci::into(*v));
   if (stream) st.exchange(soci::use(wanted));
   st.alloc();
-  st.prepare(dialect_.check_real_counts(stream.has_value()));
+  st.prepare(dialect_[stream ? Sql::check_stream_real_counts : Sql::check_real_counts]);
   st.define_and_bind();
   st.execute();
   std::vector<CountsCheck> out;
@@ -136,17 +134,17 @@ long long Store::drop_real_counts(std::optional<std::int64_t> stream) {
   // The streams dropped are noted as changed first: a daemon that keeps its
   // streams in memory reads them again (and counts them anew) at its next
   // tick. In the caller's transaction, with the DELETE.
-  const auto run = [&](const std::string& one, const std::string& all) {
+  const auto run = [&](Sql one, Sql all) {
     BoundSql q(*sql_);
     if (stream) {
-      q.text(one).bind(static_cast<long long>(*stream));
+      q.text(dialect_[one]).bind(static_cast<long long>(*stream));
     } else {
-      q.text(all);
+      q.text(dialect_[all]);
     }
     return q.execute();
   };
-  run(dialect_.note_dropped_stream_real_counts, dialect_.note_dropped_real_counts);
-  return run(dialect_.drop_stream_real_counts, dialect_.drop_real_counts);
+  run(Sql::note_dropped_stream_real_counts, Sql::note_dropped_real_counts);
+  return run(Sql::drop_stream_real_counts, Sql::drop_real_counts);
 }
 
 }  // namespace engagementd

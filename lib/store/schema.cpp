@@ -11,6 +11,7 @@
 
 #include "store/cluster.hpp"
 #include "store/db_errors.hpp"
+#include "store/per_dialect.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/store.hpp"
 #include "store/trigger_account.hpp"
@@ -32,21 +33,21 @@ int Store::latest_schema_version(Backend backend) {
 }
 
 bool Store::has_column(const std::string& table, const std::string& column) {
-  return count(*sql_, dialect_.count_columns, table, column) > 0;
+  return count(*sql_, dialect_[Sql::count_columns], table, column) > 0;
 }
 
 bool Store::has_table(const std::string& table) {
   long long n = 0;
-  *sql_ << dialect_.count_tables, soci::use(table), soci::into(n);
+  *sql_ << dialect_[Sql::count_tables], soci::use(table), soci::into(n);
   return n > 0;
 }
 
 bool Store::has_unique_index_on(const std::string& table, const std::string& column) {
-  return count(*sql_, dialect_.count_unique_single_column_indexes, table, column) > 0;
+  return count(*sql_, dialect_[Sql::count_unique_single_column_indexes], table, column) > 0;
 }
 
 bool Store::has_index(const std::string& table, const std::string& index) {
-  return count(*sql_, dialect_.count_indexes, table, index) > 0;
+  return count(*sql_, dialect_[Sql::count_indexes], table, index) > 0;
 }
 
 bool Store::guard_holds(const MigrationStatement::Guard& g) {
@@ -76,16 +77,17 @@ std::string Store::widen_decimal(const std::string& table, const std::string& co
                                  int scale) {
   // A database that keeps any value as it is (SQLite): nothing to widen.
   if (!dialect_.typed_columns) return {};
-  std::string data_type, default_value;
-  SqlDialect::DecimalColumn c{table, column, {}, {}, std::nullopt, {}};
+  std::string data_type, column_type, nullable, default_value, comment_literal;
+  std::optional<std::string> restated_default;
   soci::indicator default_ind = soci::i_ok;
   long long have_precision = 0, have_scale = 0;
-  *sql_ << dialect_.decimal_column, soci::use(table), soci::use(column), soci::into(data_type),
-      soci::into(c.column_type), soci::into(c.nullable), soci::into(default_value, default_ind),
-      soci::into(have_precision), soci::into(have_scale), soci::into(c.comment_literal);
+  *sql_ << dialect_[Sql::decimal_column], soci::use(table), soci::use(column),
+      soci::into(data_type), soci::into(column_type), soci::into(nullable),
+      soci::into(default_value, default_ind), soci::into(have_precision), soci::into(have_scale),
+      soci::into(comment_literal);
   if (!sql_->got_data()) return {};  // no such column: nothing of ours to widen
   if (data_type != "decimal") {
-    throw SchemaError(table + "." + column + " is " + c.column_type +
+    throw SchemaError(table + "." + column + " is " + column_type +
                       ", not a DECIMAL; left as it is (engagementd reads any number)");
   }
   // Wide enough already: as many places before and after the point.
@@ -98,7 +100,7 @@ std::string Store::widen_decimal(const std::string& table, const std::string& co
     if (default_value == "NULL" ||
         (!default_value.empty() &&
          default_value.find_first_not_of("0123456789.-") == std::string::npos)) {
-      c.default_value = default_value;
+      restated_default = default_value;
     } else {
       throw SchemaError(table + "." + column + " has the default '" + default_value +
                         "', which engagementd cannot restate; widen it to DECIMAL(" +
@@ -106,14 +108,25 @@ std::string Store::widen_decimal(const std::string& table, const std::string& co
                         ") by hand, keeping the default");
     }
   }
-  return dialect_.alter_decimal(c, want_precision, want_scale);
+  // The same column otherwise: its sign, nullability, default and comment
+  // are the site's (a MODIFY restates them all, so each is written back).
+  return with_names(
+      dialect_[Sql::alter_decimal],
+      {{"{table}", table},
+       {"{column}", column},
+       {"{precision}", std::to_string(want_precision)},
+       {"{scale}", std::to_string(want_scale)},
+       {"{unsigned}", column_type.find("unsigned") != std::string::npos ? " UNSIGNED" : ""},
+       {"{null}", nullable == "YES" ? " NULL" : " NOT NULL"},
+       {"{default}", restated_default ? " DEFAULT " + *restated_default : std::string()},
+       {"{comment}", comment_literal != "''" ? " COMMENT " + comment_literal : std::string()}});
 }
 
 int Store::schema_version() {
   if (!has_table(kVersionTable)) return 0;
   long long version = 0;
   soci::indicator ind = soci::i_ok;
-  *sql_ << dialect_.max_schema_version, soci::into(version, ind);
+  *sql_ << dialect_[Sql::max_schema_version], soci::into(version, ind);
   return ind == soci::i_null ? 0 : static_cast<int>(version);
 }
 
@@ -121,7 +134,7 @@ int Store::tick_schema_version() {
   long long version = 0;
   soci::indicator ind = soci::i_ok;
   try {
-    *sql_ << dialect_.max_schema_version, soci::into(version, ind);
+    *sql_ << dialect_[Sql::max_schema_version], soci::into(version, ind);
   } catch (const soci::soci_error& e) {
     // Only a missing table is a version (none); any other error is the tick's.
     if (!is_statement_error(e) || has_table(kVersionTable)) throw;
@@ -193,7 +206,7 @@ void Store::detect_columns() {
 long long Store::column_limit(const std::string& table, const std::string& column) {
   if (!dialect_.typed_columns) return std::numeric_limits<long long>::max();
   std::string type;
-  *sql_ << dialect_.column_type, soci::use(table), soci::use(column), soci::into(type);
+  *sql_ << dialect_[Sql::column_type], soci::use(table), soci::use(column), soci::into(type);
   if (!sql_->got_data()) return std::numeric_limits<long long>::max();
   const bool is_unsigned = type.find("unsigned") != std::string::npos;
   const auto starts = [&](const char* prefix) { return type.rfind(prefix, 0) == 0; };
@@ -239,14 +252,14 @@ ServerFacts Store::server_facts() {
   long long log_bin = 0, trust = 0;
   std::string format;
   soci::indicator format_ind = soci::i_ok;
-  *sql_ << dialect_.server_settings, soci::into(f.version), soci::into(f.version_comment),
+  *sql_ << dialect_[Sql::server_settings], soci::into(f.version), soci::into(f.version_comment),
       soci::into(log_bin), soci::into(format, format_ind), soci::into(trust);
   f.log_bin = log_bin != 0;
   f.binlog_format = format_ind == soci::i_null ? std::string() : format;
   f.trust_function_creators = trust != 0;
   f.wsrep = read_cluster_facts(*sql_).wsrep;  // Galera: as if log_bin were on
   std::string db;
-  *sql_ << dialect_.current_database, soci::into(db);
+  *sql_ << dialect_[Sql::current_database], soci::into(db);
   // The account's own grants, then those of its enabled roles (and of the
   // roles granted to them): MariaDB and MySQL list a granted role as a
   // line of its own, its privileges only under its own name.
@@ -255,10 +268,10 @@ ServerFacts Store::server_facts() {
     soci::rowset<std::string> lines = sql_->prepare << query;
     for (const std::string& line : lines) read_grant_line(line, db, f.privileges, roles);
   };
-  read(dialect_.own_grants);
+  read(dialect_[Sql::own_grants]);
   std::string current;
   soci::indicator current_ind = soci::i_ok;
-  *sql_ << dialect_.current_roles, soci::into(current, current_ind);
+  *sql_ << dialect_[Sql::current_roles], soci::into(current, current_ind);
   std::vector<std::string> enabled;
   if (current_ind != soci::i_null && current != "NONE") {
     std::size_t start = 0;
@@ -279,7 +292,7 @@ ServerFacts Store::server_facts() {
     enabled.pop_back();
     if (!seen.insert(r).second || r.find('`') != std::string::npos) continue;
     roles.clear();
-    read(dialect_.role_grants(r));
+    read(with_names(dialect_[Sql::role_grants], {{"{role}", "`" + r + "`"}}));
     enabled.insert(enabled.end(), roles.begin(), roles.end());
   }
   return f;
@@ -309,7 +322,7 @@ std::vector<int> Store::migrate(const Logger& log) {
       if (!refusal.empty()) throw SchemaError(refusal);
     }
   }
-  *sql_ << dialect_.create_version_table;
+  *sql_ << dialect_[Sql::create_version_table];
   // Two migrators at once would interleave DDL: serialize them, across
   // every node of a cluster (store/cluster.hpp; GET_LOCK is the node's own).
   // SQLite's migration is one transaction, serialized by the file's lock.
@@ -344,7 +357,7 @@ std::vector<int> Store::migrate(const Logger& log) {
           throw SchemaError(m.name + ": " + e.what());
         }
       }
-      *sql_ << dialect_.insert_schema_version, soci::use(m.version), soci::use(m.name);
+      *sql_ << dialect_[Sql::insert_schema_version], soci::use(m.version), soci::use(m.name);
       if (transactional) sql_->commit();
     } catch (...) {
       if (transactional) sql_->rollback();

@@ -38,21 +38,15 @@ constexpr int shard_of(std::uint64_t id, int count) {
   return count <= 1 ? 0 : static_cast<int>(shard_hash(id) % static_cast<std::uint64_t>(count));
 }
 
-// The same hash as SQL over an id column (MariaDB, MySQL and SQLite alike).
+// The same hash as SQL over an id column (MariaDB, MySQL and SQLite alike),
+// as every statement with a shard's filter writes it out
+// (`<hash> % :shard_count = :shard_index`; checked by
+// tests/unit/test_sql_dialect.cpp).
 inline std::string shard_hash_sql(const std::string& id_column) {
   return "((((" + id_column + " % " + std::to_string(kShardP1) + ") * " + std::to_string(kShardA1) +
          " + " + std::to_string(kShardC1) + ") % " + std::to_string(kShardP2) + " * " +
          std::to_string(kShardA2) + " + " + std::to_string(kShardC2) + ") % " +
          std::to_string(kShardP3) + ")";
-}
-
-// The condition selecting a shard's streams (" AND hash % :shard_count =
-// :shard_index"), with the count and the index as the next two
-// placeholders; nothing for a single shard. Each use in one statement needs
-// its own placeholder names (`name` is appended to them).
-inline std::string shard_filter(const char* id_column, const Shard& shard, const char* name = "") {
-  if (shard.count <= 1) return {};
-  return " AND " + shard_hash_sql(id_column) + " % :shard_count" + name + " = :shard_index" + name;
 }
 
 }  // namespace engagementd

@@ -1,308 +1,710 @@
-// Every statement the store runs on MariaDB/MySQL (see sql_dialect.hpp).
+// Every statement the store runs on MariaDB/MySQL whose text is MariaDB's
+// own (see statements.hpp; the texts both databases share are in
+// sql_common.cpp).
 
+#include <iterator>
 #include <string>
 
-#include "core/engagement.hpp"
-#include "core/setting_text.hpp"
 #include "store/mysql_connect.hpp"
-#include "store/shard_hash.hpp"
 #include "store/sql_dialect.hpp"
 
 namespace engagementd {
 namespace {
 
-// Three subqueries counting a stream's real likes, dislikes and comments
-// (rows with is_fake = 0), for the stream whose id is in `stream`.
-std::string real_interaction_counts(const std::string& stream) {
-  return " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = " + stream +
-         " AND si.is_fake = 0 AND si.interaction_type = 'like'),"
-         " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = " +
-         stream +
-         " AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
-         " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = " +
-         stream + " AND si.is_fake = 0 AND si.interaction_type = 'comment')";
-}
+constexpr SqlText kStatements[] = {
+    // --- A new connection ---
+    // The database clock in UTC, whatever the server's time_zone: in a
+    // zone with daylight saving time NOW() repeats an hour at the change
+    // back, and UNIX_TIMESTAMP(NOW()) with it (now_ms below). TIMESTAMP
+    // columns are stored in UTC and converted to the session's zone, so
+    // comparing them with NOW() stays right whatever zone the site's own
+    // sessions use.
+    {Sql::set_utc_time_zone, "SET SESSION time_zone = '+00:00'"},
+    // A row lock held by the site (or a stalled instance) fails the tick
+    // after 5 s instead of holding it for the server's default 50 s; the
+    // tick is then retried.
+    {Sql::set_lock_wait_timeout, "SET SESSION innodb_lock_wait_timeout = 5"},
+    // Whether the connection is encrypted (an empty cipher: it is not).
+    {Sql::ssl_cipher, "SHOW SESSION STATUS LIKE 'Ssl_cipher'"},
+    {Sql::set_busy_timeout, kNoStatement},  // SQLite's
+    {Sql::set_wal_journal, kNoStatement},   // SQLite's
 
-// The display columns of live_streams from a row source d with the same
-// column names, written once for every statement that sets them.
-const std::string kDisplaySet =
-    "ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
-    " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
-    " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated";
-// Display numbers are not an edit of the stream: keep updated_at (ON UPDATE
-// CURRENT_TIMESTAMP would set it otherwise).
-const std::string kKeepUpdatedAt = ", ls.updated_at = ls.updated_at";
+    // --- The schema; :t table, :c column, :i index ---
+    {Sql::count_columns,
+     "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE()"
+     " AND table_name = :t AND column_name = :c"},
+    {Sql::count_tables,
+     "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
+     " AND table_name = :t"},
+    // An index whose only column is :c, unique (the primary key too).
+    {Sql::count_unique_single_column_indexes,
+     "SELECT COUNT(*) FROM (SELECT index_name FROM information_schema.statistics"
+     " WHERE table_schema = DATABASE() AND table_name = :t AND non_unique = 0"
+     " GROUP BY index_name HAVING COUNT(*) = 1 AND MAX(column_name) = :c) u"},
+    {Sql::count_indexes,
+     "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE()"
+     " AND table_name = :t AND index_name = :i"},
+    {Sql::column_type,
+     "SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE()"
+     " AND table_name = :t AND column_name = :c"},
+    // data_type, column_type, is_nullable, column_default, precision,
+    // scale and the quoted comment.
+    {Sql::decimal_column,
+     "SELECT data_type, column_type, is_nullable, column_default,"
+     " COALESCE(numeric_precision, 0), COALESCE(numeric_scale, 0), QUOTE(column_comment)"
+     " FROM information_schema.columns WHERE table_schema = DATABASE()"
+     " AND table_name = :t AND column_name = :c"},
+    // The same column made DECIMAL(precision, scale), otherwise as it is:
+    // its sign ({unsigned}: " UNSIGNED" or nothing), nullability ({null}:
+    // " NULL" or " NOT NULL"), default ({default}: " DEFAULT value" or
+    // nothing) and comment ({comment}: " COMMENT 'text'" or nothing), as
+    // decimal_column read them (a MODIFY restates them all).
+    {Sql::alter_decimal,
+     "ALTER TABLE {table} MODIFY {column} DECIMAL({precision},{scale})"
+     "{unsigned}{null}{default}{comment}"},
+    {Sql::create_version_table,
+     "CREATE TABLE IF NOT EXISTS engagementd_schema_version ("
+     " version INT NOT NULL PRIMARY KEY,"
+     " name VARCHAR(255) NOT NULL,"
+     " applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
+     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"},
+    // The server's facts and this account's grants.
+    {Sql::server_settings,
+     "SELECT VERSION(), @@version_comment, @@log_bin, @@binlog_format,"
+     " @@log_bin_trust_function_creators"},
+    {Sql::current_database, "SELECT DATABASE()"},
+    {Sql::own_grants, "SHOW GRANTS"},
+    {Sql::current_roles, "SELECT CURRENT_ROLE()"},
+    // {role}: the role's name, quoted.
+    {Sql::role_grants, "SHOW GRANTS FOR {role}"},
 
-// The state row's upsert: every column the tick changes; finalized_ms
-// cleared (a finalized stream live again); the settings kept when none are
-// given.
-const std::string kStateUpsertTail =
-    " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
-    " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
-    " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
-    " finalized_ms = NULL, real_peak = VALUES(real_peak),"
-    " sim_peak = VALUES(sim_peak), config_json = COALESCE(VALUES(config_json),"
-    " engagementd_stream_state.config_json)";
+    // --- The tick's reads ---
+    // The session's zone is UTC (set_utc_time_zone): no hour repeats.
+    {Sql::now_ms, "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"},
+    // One character past the longest setting text (kSettingTextMax): a
+    // longer value is seen to be too long without being read whole on
+    // every tick.
+    {Sql::global_settings,
+     "SELECT setting_key, LEFT(setting_value, 257) FROM global_stream_settings"
+     " WHERE setting_key IN ('fake_viewers_enabled', 'fake_likes_enabled',"
+     " 'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate',"
+     " 'viewer_decrease_rate', 'like_rate', 'engagement_multiplier',"
+     " 'simulation_enabled', 'sim_watch_minutes')"},
+    // One chunk of live streams (:after < id <= :upto) of the shard, with
+    // their settings, state and real counts. Real counts come from
+    // engagementd_real_counts, kept by the triggers of migration 006 as
+    // the site writes: one primary-key read per live stream, whatever the
+    // length of its history. Plain columns, NULL for a missing row of a
+    // LEFT JOIN: no expression per value (COALESCE, CASE and CAST measured
+    // twice the server's time).
+    {Sql::live_streams,
+     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
+     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
+     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
+     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
+     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
+     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
+     " st.config_json, rc.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
+     " FROM live_streams ls"
+     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
+     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
+     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
+     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+    // The same with a heartbeat column (time-based, no trigger can follow
+    // it): open sessions seen within :ttl seconds counted here instead,
+    // in a derived table over the chunk's live streams' own rows (a range
+    // read per stream on the (stream_id, is_fake, left_at) index).
+    {Sql::live_streams_heartbeat,
+     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
+     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
+     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
+     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
+     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
+     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
+     " st.config_json, rv.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
+     " FROM live_streams ls"
+     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
+     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
+     " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
+     "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
+     "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
+     "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
+     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
+     "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count_v = :shard_index_v"
+     "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
+     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
+     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+    // The two above for the named streams of the batch ({ids}).
+    {Sql::named_live_streams,
+     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
+     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
+     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
+     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
+     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
+     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
+     " st.config_json, rc.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
+     " FROM live_streams ls"
+     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
+     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
+     " WHERE ls.status = 'live' AND ls.id IN ({ids})"
+     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+    {Sql::named_live_streams_heartbeat,
+     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
+     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
+     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
+     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
+     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
+     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
+     " st.config_json, rv.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
+     " FROM live_streams ls"
+     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
+     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
+     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
+     " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
+     "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
+     "   WHERE lv.status = 'live' AND lv.id IN ({ids_v})"
+     "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
+     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
+     "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count_v = :shard_index_v"
+     "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
+     " WHERE ls.status = 'live' AND ls.id IN ({ids})"
+     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+    // The ended streams to finalize, the status bounded like a setting's
+    // text (it is only compared, or shown in a message when unknown).
+    {Sql::ended_streams,
+     "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END,"
+     " LEFT(COALESCE(ls.status, ''), 257),"
+     " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
+     " st.last_tick_ms, st.real_peak, st.sim_peak,"
+     " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
+     "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0),"
+     " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+     " AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+     " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+     " AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+     " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+     " AND si.is_fake = 0 AND si.interaction_type = 'comment'),"
+     " COALESCE(TIMESTAMPDIFF(SECOND, ls.started_at, COALESCE(ls.ended_at, NOW())), -1)"
+     " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
+     " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')"
+     " AND ((((st.stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY st.stream_id"},
+    {Sql::named_ended_streams,
+     "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END,"
+     " LEFT(COALESCE(ls.status, ''), 257),"
+     " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
+     " st.last_tick_ms, st.real_peak, st.sim_peak,"
+     " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
+     "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0),"
+     " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+     " AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+     " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+     " AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+     " (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id = st.stream_id"
+     " AND si.is_fake = 0 AND si.interaction_type = 'comment'),"
+     " COALESCE(TIMESTAMPDIFF(SECOND, ls.started_at, COALESCE(ls.ended_at, NOW())), -1)"
+     " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
+     " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')"
+     " AND st.stream_id IN ({ids})"
+     " AND ((((st.stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY st.stream_id"},
+    // The ids and display columns of the live streams of :after < id <= :upto.
+    {Sql::live_rows,
+     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
+     " ls.comment_count, ls.includes_simulated FROM live_streams ls"
+     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
+     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+    // The open real sessions seen within :ttl seconds per live stream (a
+    // heartbeat column), as live_streams_heartbeat counts them.
+    {Sql::fresh_viewers,
+     "SELECT lv.id, COUNT(*) FROM live_streams lv"
+     " JOIN stream_viewers sv ON sv.stream_id = lv.id"
+     " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
+     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
+     " AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index GROUP BY lv.id ORDER BY lv.id"},
 
-std::string live_streams(bool heartbeat_column, const Shard& shard,
-                         const std::vector<std::int64_t>& ids) {
-  // The chunk's id range, or the named streams.
-  const auto which = [&](const char* column, const char* name) {
-    if (!ids.empty()) return std::string(" AND ") + column + " IN (" + literal_ids(ids) + ")";
-    return std::string(" AND ") + column + " > :after" + name + " AND " + column + " <= :upto" +
-           name;
-  };
-  std::string config_columns;
-  for (const std::string_view key : kConfigKeys) config_columns += ", c." + std::string(key);
-  // Real counts come from engagementd_real_counts, kept by the triggers of
-  // migration 006 as the site writes: one primary-key read per live stream,
-  // whatever the length of its history. A heartbeat column (time-based, no
-  // trigger can follow it) has open sessions counted here instead, in a
-  // derived table over the chunk's live streams' own rows (a range read per
-  // stream on the (stream_id, is_fake, left_at) index).
-  std::string viewers = "rc.viewers";
-  std::string heartbeat_join;
-  if (heartbeat_column) {
-    viewers = "rv.viewers";
-    heartbeat_join =
-        " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
-        "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-        "   WHERE lv.status = 'live'" +
-        which("lv.id", "_v") +
-        "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
-        " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND" +
-        shard_filter("lv.id", shard, "_v") + "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id";
-  }
-  // Plain columns, NULL for a missing row of a LEFT JOIN: no expression per
-  // value (COALESCE, CASE and CAST measured twice the server's time).
-  return "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
-         " ls.comment_count, ls.includes_simulated, c.stream_id" +
-         config_columns +
-         ", st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
-         " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
-         " st.config_json, " +
-         viewers +
-         ", rc.likes, rc.dislikes, rc.comments, rc.stream_id"
-         " FROM live_streams ls"
-         " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-         " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-         " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id" +
-         heartbeat_join + " WHERE ls.status = 'live'" + which("ls.id", "") +
-         shard_filter("ls.id", shard) + " ORDER BY ls.id";
-}
+    // --- Real counts ---
+    {Sql::add_real_deltas,
+     "UPDATE engagementd_real_counts rc JOIN ({rows}) d ON rc.stream_id = d.stream_id"
+     " SET rc.viewers = rc.viewers + d.viewers, rc.likes = rc.likes + d.likes,"
+     " rc.dislikes = rc.dislikes + d.dislikes, rc.comments = rc.comments + d.comments",
+     RowsForm::derived_table, "stream_id, viewers, likes, dislikes, comments"},
+    // By primary key, one point each: a scan (the optimizer's choice when
+    // the list covers most of the table) would lock the gaps up to the
+    // table's end until the tick commits, and the triggers' inserts would
+    // wait for it; a point on a unique key locks that row alone. A join on
+    // the primary key (eq_ref), not `IN (...)`: a multi-row IN takes
+    // next-key locks, i.e. the gap below each row too, and on a Galera
+    // cluster, where each node's ids interleave (auto-increment step =
+    // cluster size), the site's rows from other nodes land in exactly
+    // those gaps: their replication aborted the tick (measured,
+    // tests/galera).
+    {Sql::delete_real_deltas, "DELETE d FROM engagementd_real_deltas d JOIN ({rows}) k ON d.id = k.id",
+     RowsForm::derived_table, "id"},
+    {Sql::count_interactions,
+     "SELECT stream_id, CAST(interaction_type AS CHAR), COUNT(*) FROM stream_interactions"
+     " WHERE stream_id IN ({ids}) AND is_fake = 0"
+     " AND interaction_type IN ('like', 'dislike', 'comment')"
+     " GROUP BY stream_id, interaction_type"},
+    {Sql::upsert_real_counts,
+     "INSERT INTO engagementd_real_counts (stream_id, viewers, likes, dislikes, comments)"
+     " VALUES {rows} ON DUPLICATE KEY UPDATE viewers = VALUES(viewers), likes = VALUES(likes),"
+     " dislikes = VALUES(dislikes), comments = VALUES(comments)",
+     RowsForm::values, "stream_id, viewers, likes, dislikes, comments"},
 
-std::string chunk_end(const Shard& shard, std::size_t chunk) {
-  return "SELECT id FROM live_streams WHERE status = 'live' AND id > :after" +
-         shard_filter("id", shard) + " ORDER BY id LIMIT 1 OFFSET " + std::to_string(chunk - 1);
-}
+    // --- Stream changes ---
+    // Exactly the rows read, by primary key in a join (see
+    // delete_real_deltas: no gap locks the triggers' inserts would wait for).
+    {Sql::delete_stream_changes,
+     "DELETE c FROM engagementd_stream_changes c JOIN ({rows}) k ON c.id = k.id",
+     RowsForm::derived_table, "id"},
 
-std::string ended_streams(const Shard& shard, const std::vector<std::int64_t>& ids) {
-  // The status bounded like a setting's text (it is only compared, or
-  // shown in a message when unknown).
-  return "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END, LEFT(COALESCE(ls.status, "
-         "''), " +
-         std::to_string(kSettingTextMax + 1) +
-         "),"
-         " st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers, st.first_tick_ms,"
-         " st.last_tick_ms, st.real_peak, st.sim_peak,"
-         " (SELECT COUNT(DISTINCT sv.session_id) FROM stream_viewers sv"
-         "   WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0)," +
-         real_interaction_counts("st.stream_id") +
-         ", COALESCE(TIMESTAMPDIFF(SECOND, ls.started_at, COALESCE(ls.ended_at, NOW())), -1)"
-         " FROM engagementd_stream_state st LEFT JOIN live_streams ls ON ls.id = st.stream_id"
-         " WHERE st.finalized_ms IS NULL AND (ls.id IS NULL OR ls.status <> 'live')" +
-         (ids.empty() ? std::string() : " AND st.stream_id IN (" + literal_ids(ids) + ")") +
-         shard_filter("st.stream_id", shard) + " ORDER BY st.stream_id";
-}
+    // --- The tick's writes ---
+    // The admin panel may create the row at the same moment: theirs wins.
+    // (INSERT IGNORE needs only the INSERT privilege; see schema/mysql/grants.sql.)
+    {Sql::insert_configs,
+     "INSERT IGNORE INTO stream_engagement_config (stream_id, fake_viewers_enabled,"
+     " fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate,"
+     " viewer_decrease_rate, like_rate, engagement_multiplier) VALUES {rows}",
+     RowsForm::values,
+     "stream_id, fake_viewers_enabled, fake_likes_enabled, min_fake_viewers, max_fake_viewers,"
+     " viewer_increase_rate, viewer_decrease_rate, like_rate, engagement_multiplier"},
+    // The state row's upsert: every column the tick changes; finalized_ms
+    // cleared (a finalized stream live again); the settings kept when
+    // none are given.
+    {Sql::upsert_states,
+     "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins, sim_likes,"
+     " peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak, sim_peak,"
+     " config_json) VALUES {rows}"
+     " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
+     " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
+     " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
+     " finalized_ms = NULL, real_peak = VALUES(real_peak),"
+     " sim_peak = VALUES(sim_peak), config_json = COALESCE(VALUES(config_json),"
+     " engagementd_stream_state.config_json)",
+     RowsForm::values,
+     "stream_id, sim_viewers, sim_joins, sim_likes, peak_viewers, first_tick_ms, last_tick_ms,"
+     " finalized_ms, real_peak, sim_peak, config_json"},
+    // The display columns of live streams (the tick), or of streams no
+    // longer live (finalization). _keep_updated_at: display numbers are
+    // not an edit of the stream, updated_at kept (ON UPDATE
+    // CURRENT_TIMESTAMP would set it otherwise).
+    {Sql::update_live_displays,
+     "UPDATE live_streams ls JOIN ({rows}) d ON ls.id = d.stream_id SET"
+     " ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+     " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+     " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated"
+     " WHERE ls.status = 'live'",
+     RowsForm::derived_table,
+     "stream_id, viewer_count, max_viewers, like_count, dislike_count, comment_count,"
+     " includes_simulated"},
+    {Sql::update_live_displays_keep_updated_at,
+     "UPDATE live_streams ls JOIN ({rows}) d ON ls.id = d.stream_id SET"
+     " ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+     " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+     " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated,"
+     " ls.updated_at = ls.updated_at WHERE ls.status = 'live'",
+     RowsForm::derived_table,
+     "stream_id, viewer_count, max_viewers, like_count, dislike_count, comment_count,"
+     " includes_simulated"},
+    {Sql::update_ended_displays,
+     "UPDATE live_streams ls JOIN ({rows}) d ON ls.id = d.stream_id SET"
+     " ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+     " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+     " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated"
+     " WHERE ls.status <> 'live'",
+     RowsForm::derived_table,
+     "stream_id, viewer_count, max_viewers, like_count, dislike_count, comment_count,"
+     " includes_simulated"},
+    {Sql::update_ended_displays_keep_updated_at,
+     "UPDATE live_streams ls JOIN ({rows}) d ON ls.id = d.stream_id SET"
+     " ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+     " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+     " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated,"
+     " ls.updated_at = ls.updated_at WHERE ls.status <> 'live'",
+     RowsForm::derived_table,
+     "stream_id, viewer_count, max_viewers, like_count, dislike_count, comment_count,"
+     " includes_simulated"},
 
-std::string live_rows(const Shard& shard) {
-  return "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
-         " ls.comment_count, ls.includes_simulated FROM live_streams ls"
-         " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" +
-         shard_filter("ls.id", shard) + " ORDER BY ls.id";
-}
+    // --- The bulk writer ---
+    // MEMORY tables, one set per connection (temporary): whole numbers as
+    // BIGINT, so a value is never clipped on the way; the real columns
+    // check them when the rows are applied. The size limit is raised for
+    // this session only; the tables hold one tick's changed rows.
+    {Sql::raise_heap_table_size, "SET SESSION max_heap_table_size = 4294967296"},
+    {Sql::create_tick_state,
+     "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_state ("
+     " stream_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, is_new TINYINT NOT NULL,"
+     " sim_viewers BIGINT NOT NULL, sim_joins BIGINT NOT NULL, sim_likes BIGINT NOT NULL,"
+     " peak_viewers BIGINT NOT NULL, first_tick_ms BIGINT NOT NULL,"
+     " last_tick_ms BIGINT NOT NULL, real_peak BIGINT NOT NULL,"
+     " sim_peak BIGINT NOT NULL, config_id INT NOT NULL) ENGINE=MEMORY"},
+    // The settings as JSON, each distinct text once (InnoDB: any length).
+    {Sql::create_tick_config,
+     "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_config ("
+     " config_id INT NOT NULL PRIMARY KEY, config_json TEXT NOT NULL)"
+     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"},
+    {Sql::create_tick_display,
+     "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_display ("
+     " stream_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, viewer_count BIGINT NOT NULL,"
+     " max_viewers BIGINT NOT NULL, like_count BIGINT NOT NULL,"
+     " dislike_count BIGINT NOT NULL, comment_count BIGINT NOT NULL,"
+     " includes_simulated TINYINT NOT NULL) ENGINE=MEMORY"},
+    {Sql::clear_tick_state, "DELETE FROM engagementd_tick_state"},
+    {Sql::clear_tick_config, "DELETE FROM engagementd_tick_config"},
+    {Sql::clear_tick_display, "DELETE FROM engagementd_tick_display"},
+    // The file is the table's name: the client's LOAD DATA LOCAL handler
+    // (InfileSource) serves only the name it was given, from memory.
+    {Sql::load_tick_state,
+     "LOAD DATA LOCAL INFILE 'engagementd_tick_state' INTO TABLE engagementd_tick_state"
+     " CHARACTER SET utf8mb4"},
+    {Sql::load_tick_config,
+     "LOAD DATA LOCAL INFILE 'engagementd_tick_config' INTO TABLE engagementd_tick_config"
+     " CHARACTER SET utf8mb4"},
+    {Sql::load_tick_display,
+     "LOAD DATA LOCAL INFILE 'engagementd_tick_display' INTO TABLE engagementd_tick_display"
+     " CHARACTER SET utf8mb4"},
+    // The staged rows applied, for the streams of :lo <= id <= :hi (all
+    // of them, or a part when a failing stream is looked for). Only the
+    // columns that change every tick: assigning a text column to itself
+    // in the same statement measured 5 times slower.
+    {Sql::update_staged_states,
+     "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+     " ON t.stream_id = st.stream_id"
+     " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
+     " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
+     " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
+     " st.sim_peak = t.sim_peak WHERE t.is_new = 0 AND t.stream_id BETWEEN :lo AND :hi"},
+    {Sql::update_staged_state_configs,
+     "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
+     " ON t.stream_id = st.stream_id JOIN engagementd_tick_config j"
+     " ON j.config_id = t.config_id SET st.config_json = j.config_json"
+     " WHERE t.is_new = 0 AND t.stream_id BETWEEN :lo AND :hi"},
+    // New streams, and finalized ones live again (the upsert of upsert_states).
+    {Sql::insert_staged_states,
+     "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"
+     " sim_likes, peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak,"
+     " sim_peak, config_json) SELECT t.stream_id, t.sim_viewers, t.sim_joins,"
+     " t.sim_likes, t.peak_viewers, t.first_tick_ms, t.last_tick_ms, NULL,"
+     " t.real_peak, t.sim_peak, NULL FROM engagementd_tick_state t"
+     " WHERE t.is_new = 1 AND t.stream_id BETWEEN :lo AND :hi"
+     " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
+     " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
+     " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
+     " finalized_ms = NULL, real_peak = VALUES(real_peak),"
+     " sim_peak = VALUES(sim_peak), config_json = COALESCE(VALUES(config_json),"
+     " engagementd_stream_state.config_json)"},
+    {Sql::insert_staged_states_with_configs,
+     "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"
+     " sim_likes, peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak,"
+     " sim_peak, config_json) SELECT t.stream_id, t.sim_viewers, t.sim_joins,"
+     " t.sim_likes, t.peak_viewers, t.first_tick_ms, t.last_tick_ms, NULL,"
+     " t.real_peak, t.sim_peak, j.config_json FROM engagementd_tick_state t"
+     " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id"
+     " WHERE t.is_new = 1 AND t.stream_id BETWEEN :lo AND :hi"
+     " ON DUPLICATE KEY UPDATE sim_viewers = VALUES(sim_viewers),"
+     " sim_joins = VALUES(sim_joins), sim_likes = VALUES(sim_likes),"
+     " peak_viewers = VALUES(peak_viewers), last_tick_ms = VALUES(last_tick_ms),"
+     " finalized_ms = NULL, real_peak = VALUES(real_peak),"
+     " sim_peak = VALUES(sim_peak), config_json = COALESCE(VALUES(config_json),"
+     " engagementd_stream_state.config_json)"},
+    {Sql::update_staged_displays,
+     "UPDATE live_streams ls JOIN engagementd_tick_display d ON ls.id = d.stream_id SET"
+     " ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+     " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+     " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated"
+     " WHERE ls.status = 'live' AND d.stream_id BETWEEN :lo AND :hi"},
+    {Sql::update_staged_displays_keep_updated_at,
+     "UPDATE live_streams ls JOIN engagementd_tick_display d ON ls.id = d.stream_id SET"
+     " ls.viewer_count = d.viewer_count, ls.max_viewers = d.max_viewers,"
+     " ls.like_count = d.like_count, ls.dislike_count = d.dislike_count,"
+     " ls.comment_count = d.comment_count, ls.includes_simulated = d.includes_simulated,"
+     " ls.updated_at = ls.updated_at WHERE ls.status = 'live'"
+     " AND d.stream_id BETWEEN :lo AND :hi"},
 
-std::string fresh_viewers(const Shard& shard) {
-  return "SELECT lv.id, COUNT(*) FROM live_streams lv"
-         " JOIN stream_viewers sv ON sv.stream_id = lv.id"
-         " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
-         " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND" +
-         shard_filter("lv.id", shard) + " GROUP BY lv.id ORDER BY lv.id";
-}
+    // --- Finalization ---
+    // The replay rows of the streams finalized since :since, in the
+    // migration layout and the linked dump layout, each number clamped
+    // to what the display columns hold (:limit_*, display_limit()).
+    {Sql::sync_saved_migration,
+     "UPDATE saved_streams sv JOIN (SELECT stream_id,"
+     " LEAST(final_viewer_count, :limit_viewers) AS final_viewer_count,"
+     " LEAST(final_like_count, :limit_likes) AS final_like_count,"
+     " LEAST(real_dislikes, :limit_dislikes) AS real_dislikes"
+     " FROM engagementd_stream_summary WHERE finalized_ms >= :since) s"
+     " ON s.stream_id = sv.stream_id"
+     " SET sv.viewer_count = s.final_viewer_count, sv.like_count = s.final_like_count"
+     " WHERE sv.stream_id IS NOT NULL"
+     " AND (sv.viewer_count <> s.final_viewer_count OR sv.like_count <> s.final_like_count)"},
+    {Sql::sync_saved_dump,
+     "UPDATE saved_streams sv JOIN (SELECT stream_id,"
+     " LEAST(final_viewer_count, :limit_viewers) AS final_viewer_count,"
+     " LEAST(final_like_count, :limit_likes) AS final_like_count,"
+     " LEAST(real_dislikes, :limit_dislikes) AS real_dislikes"
+     " FROM engagementd_stream_summary WHERE finalized_ms >= :since) s"
+     " ON s.stream_id = sv.stream_id"
+     " SET sv.views = s.final_viewer_count, sv.likes = s.final_like_count,"
+     " sv.dislikes = s.real_dislikes WHERE sv.stream_id IS NOT NULL"
+     " AND (sv.views IS NULL OR sv.likes IS NULL OR sv.dislikes IS NULL"
+     " OR sv.views <> s.final_viewer_count OR sv.likes <> s.final_like_count"
+     " OR sv.dislikes <> s.real_dislikes)"},
+    {Sql::summary_follow_status,
+     "UPDATE engagementd_stream_summary s JOIN live_streams ls ON ls.id = s.stream_id"
+     " SET s.final_status = ls.status"
+     " WHERE s.stream_id > :after AND s.stream_id <= :upto"
+     " AND ls.status IN ('scheduled', 'ended', 'archived', 'cancelled')"
+     " AND s.final_status <> ls.status"},
 
-std::string real_deltas(const Shard& shard) {
-  return "SELECT id, stream_id, viewers, likes, dislikes, comments FROM engagementd_real_deltas"
-         " WHERE 1 = 1" +
-         shard_filter("stream_id", shard) + " ORDER BY id";
-}
+    // --- The lease ---
+    // read_lease locking the row.
+    {Sql::lock_lease,
+     "SELECT holder, token, connection_id, expires_ms, last_tick_ms, server_host,"
+     " server_started_s FROM engagementd_leader WHERE shard = :s FOR UPDATE NOWAIT"},
+    // A shard seen for the first time: an empty, expired row to lock.
+    {Sql::create_lease,
+     "INSERT IGNORE INTO engagementd_leader (shard, holder, token, expires_ms)"
+     " VALUES (:s, '', 0, 0)"},
+    // The stamp of the lock's holder (lease_lock_holder): uncommitted until
+    // the tick commits, visible to a standby's dirty read only while this
+    // transaction holds the row. With the node: connection ids are per node
+    // on a cluster (migration 010). The nonce is new (above the committed
+    // one) and is the time the row was locked, on the database clock: a
+    // standby ends only a holder that has kept the lock past a lease, never
+    // one whose tick has just begun (another instance taking over).
+    {Sql::stamp_lease_lock,
+     "UPDATE engagementd_leader SET connection_id = CONNECTION_ID(),"
+     " lock_account = CURRENT_USER(),"
+     " lock_nonce = GREATEST(lock_nonce + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)),"
+     " lock_node = :node WHERE shard = :s"},
+    {Sql::upsert_instance,
+     "INSERT INTO engagementd_instances (holder, shard_count, seen_ms) VALUES (:h, :c, :n)"
+     " ON DUPLICATE KEY UPDATE shard_count = VALUES(shard_count), seen_ms = VALUES(seen_ms)"},
+    {Sql::read_uncommitted, "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"},
+    // Also set on every new connection: one snapshot for the whole tick,
+    // whatever the server's default: folding the appended real-count rows
+    // and a stream's first count rely on it (Store::fold_real_deltas,
+    // Store::count_real).
+    {Sql::repeatable_read, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"},
+    {Sql::read_lease_stamp,
+     "SELECT connection_id, lock_nonce, lock_account, lock_node FROM engagementd_leader"
+     " WHERE shard = :s"},
+    {Sql::read_lease_nonce, "SELECT lock_nonce FROM engagementd_leader WHERE shard = :s"},
+    {Sql::current_user, "SELECT CURRENT_USER()"},
+    {Sql::server_identity, "SELECT @@hostname, @@port, UNIX_TIMESTAMP()"},
+    // SHOW STATUS: the one form MariaDB and MySQL 8 both have, no privilege needed.
+    {Sql::server_uptime, "SHOW GLOBAL STATUS LIKE 'Uptime'"},
+    {Sql::connection_id, "SELECT CONNECTION_ID()"},
+    // The id bound as a number (SOCI's MySQL client writes it into the text).
+    {Sql::kill_connection, "KILL CONNECTION :id"},
 
-std::string stream_changes(const Shard& shard) {
-  return "SELECT id, stream_id FROM engagementd_stream_changes WHERE 1 = 1" +
-         shard_filter("stream_id", shard) + " ORDER BY id";
-}
+    // --- A cluster and migrate's lock ---
+    {Sql::cluster_variables,
+     "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name',"
+     " 'wsrep_sync_wait', 'auto_increment_increment', 'auto_increment_offset',"
+     " 'wsrep_auto_increment_control', 'log_bin_trust_function_creators', 'log_bin',"
+     " 'hostname', 'port')"},
+    {Sql::cluster_status,
+     "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size',"
+     " 'wsrep_local_state_comment', 'wsrep_cluster_status')"},
+    {Sql::wsrep_on, "SHOW VARIABLES WHERE Variable_name = 'wsrep_on'"},
+    {Sql::causal_reads, "SET SESSION wsrep_sync_wait = 1"},
+    // Its own table, created by whoever comes first (CREATE TABLE is
+    // applied on every node in the same order, so IF NOT EXISTS holds on
+    // a cluster).
+    {Sql::create_migration_lock,
+     "CREATE TABLE IF NOT EXISTS engagementd_migration_lock ("
+     " name VARCHAR(32) NOT NULL PRIMARY KEY,"
+     " holder VARCHAR(255) NOT NULL,"
+     " claimed_ms BIGINT NOT NULL,"
+     " renewed_ms BIGINT NOT NULL"
+     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"},
+    {Sql::read_migration_lock,
+     "SELECT holder, claimed_ms, renewed_ms, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+     " FROM engagementd_migration_lock WHERE name = 'migrate'"},
+    {Sql::migration_lock_holder,
+     "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'"},
+    {Sql::claim_migration_lock,
+     "INSERT INTO engagementd_migration_lock (name, holder, claimed_ms, renewed_ms)"
+     " VALUES ('migrate', :h, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED),"
+     " CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))"},
+    // A holder that stopped renewing for :stale ms.
+    {Sql::stale_migration_lock,
+     "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'"
+     " AND renewed_ms < CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - :stale"},
+    {Sql::take_over_migration_lock,
+     "UPDATE engagementd_migration_lock SET holder = :h,"
+     " claimed_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED),"
+     " renewed_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+     " WHERE name = 'migrate' AND holder = :old"},
+    {Sql::renew_migration_lock,
+     "UPDATE engagementd_migration_lock"
+     " SET renewed_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+     " WHERE name = 'migrate' AND holder = :h"},
+    {Sql::drop_migration_lock,
+     "DELETE FROM engagementd_migration_lock WHERE name = 'migrate' AND holder = :h"},
+    {Sql::named_lock_used, "SELECT IS_USED_LOCK(:n)"},
+    {Sql::get_named_lock, "SELECT GET_LOCK(:n, 0)"},
+    {Sql::release_named_lock, "SELECT RELEASE_LOCK(:n)"},
 
-std::string count_open_viewers(const std::string& placeholders) {
-  return "SELECT stream_id, 'viewers', COUNT(*) FROM stream_viewers WHERE stream_id IN (" +
-         placeholders + ") AND is_fake = 0 AND left_at IS NULL GROUP BY stream_id";
-}
+    // --- The operator's commands ---
+    // The columns in kConfigKeys' order, as text: the read-back compares
+    // what the column holds, not what the client library makes of its type.
+    {Sql::read_stream_config,
+     "SELECT CAST(fake_viewers_enabled AS CHAR), CAST(fake_likes_enabled AS CHAR),"
+     " CAST(min_fake_viewers AS CHAR), CAST(max_fake_viewers AS CHAR),"
+     " CAST(viewer_increase_rate AS CHAR), CAST(viewer_decrease_rate AS CHAR),"
+     " CAST(like_rate AS CHAR), CAST(engagement_multiplier AS CHAR)"
+     " FROM stream_engagement_config WHERE stream_id = :id"},
+    // :stream_id, then the columns in kConfigKeys' order.
+    {Sql::write_stream_config,
+     "INSERT INTO stream_engagement_config (stream_id, fake_viewers_enabled, fake_likes_enabled,"
+     " min_fake_viewers, max_fake_viewers, viewer_increase_rate, viewer_decrease_rate, like_rate,"
+     " engagement_multiplier)"
+     " VALUES (:stream_id, :fake_viewers_enabled, :fake_likes_enabled, :min_fake_viewers,"
+     " :max_fake_viewers, :viewer_increase_rate, :viewer_decrease_rate, :like_rate,"
+     " :engagement_multiplier)"
+     " ON DUPLICATE KEY UPDATE fake_viewers_enabled = VALUES(fake_viewers_enabled),"
+     " fake_likes_enabled = VALUES(fake_likes_enabled),"
+     " min_fake_viewers = VALUES(min_fake_viewers), max_fake_viewers = VALUES(max_fake_viewers),"
+     " viewer_increase_rate = VALUES(viewer_increase_rate),"
+     " viewer_decrease_rate = VALUES(viewer_decrease_rate), like_rate = VALUES(like_rate),"
+     " engagement_multiplier = VALUES(engagement_multiplier)"},
+    {Sql::write_global_setting,
+     "INSERT INTO global_stream_settings (setting_key, setting_value, updated_at)"
+     " VALUES (:key, :value, NOW())"
+     " ON DUPLICATE KEY UPDATE setting_value = VALUES(setting_value),"
+     " updated_at = VALUES(updated_at)"},
+    // Whole numbers, whatever type the database gives a COALESCE of mixed
+    // columns (MariaDB makes BIGINT and BIGINT UNSIGNED a DECIMAL).
+    // :since, then the range of stream ids (one stream: first = last).
+    {Sql::report,
+     "SELECT CAST(st.stream_id AS SIGNED), COALESCE(ls.status, 'deleted'),"
+     " CAST(st.first_tick_ms AS SIGNED),"
+     " CASE WHEN sm.stream_id IS NULL THEN 0 ELSE 1 END,"
+     " CAST(COALESCE(sm.duration_seconds, (st.last_tick_ms - st.first_tick_ms) / 1000)"
+     " AS SIGNED),"
+     " CAST(COALESCE(sm.real_peak, st.real_peak) AS SIGNED),"
+     " CAST(COALESCE(sm.sim_peak, st.sim_peak) AS SIGNED),"
+     " CAST(COALESCE(sm.peak_viewers, st.peak_viewers) AS SIGNED),"
+     " CAST(COALESCE(sm.real_viewers_total, (SELECT COUNT(DISTINCT sv.session_id) FROM"
+     " stream_viewers sv WHERE sv.stream_id = st.stream_id AND sv.is_fake = 0)) AS SIGNED),"
+     " CAST(COALESCE(sm.sim_viewers_total, st.sim_joins) AS SIGNED),"
+     " CAST(COALESCE(sm.real_likes, (SELECT COUNT(*) FROM stream_interactions si WHERE"
+     " si.stream_id = st.stream_id AND si.is_fake = 0"
+     " AND si.interaction_type = 'like')) AS SIGNED),"
+     " CAST(COALESCE(sm.sim_likes, st.sim_likes) AS SIGNED)"
+     " FROM engagementd_stream_state st"
+     " LEFT JOIN engagementd_stream_summary sm ON sm.stream_id = st.stream_id"
+     "   AND st.finalized_ms IS NOT NULL"
+     " LEFT JOIN live_streams ls ON ls.id = st.stream_id"
+     " WHERE st.first_tick_ms >= :since AND st.stream_id BETWEEN :first AND :last"
+     " ORDER BY st.stream_id"},
 
-std::string count_interactions(const std::string& placeholders) {
-  return "SELECT stream_id, CAST(interaction_type AS CHAR), COUNT(*) FROM stream_interactions"
-         " WHERE stream_id IN (" +
-         placeholders +
-         ") AND is_fake = 0 AND interaction_type IN ('like', 'dislike', 'comment')"
-         " GROUP BY stream_id, interaction_type";
-}
+    // --- doctor; :settled in seconds ---
+    {Sql::settled_sessions,
+     "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
+     " AND joined_at >= NOW() - INTERVAL 1 HOUR"
+     " AND joined_at < NOW() - INTERVAL :settled SECOND"},
+    {Sql::settled_sessions_beating,
+     "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 0 AND left_at IS NULL"
+     " AND last_seen_at IS NOT NULL"
+     " AND joined_at >= NOW() - INTERVAL 1 HOUR"
+     " AND joined_at < NOW() - INTERVAL :settled SECOND"},
+    {Sql::recent_fake_viewers,
+     "SELECT COUNT(*) FROM stream_viewers WHERE is_fake = 1"
+     " AND joined_at >= NOW() - INTERVAL 1 HOUR"},
+    {Sql::recent_fake_interactions,
+     "SELECT COUNT(*) FROM stream_interactions WHERE is_fake = 1"
+     " AND created_at >= NOW() - INTERVAL 1 HOUR"},
 
-std::string check_real_counts(bool one_stream) {
-  return "SELECT rc.stream_id, rc.viewers + COALESCE((SELECT SUM(d.viewers) FROM"
-         " engagementd_real_deltas d WHERE d.stream_id = rc.stream_id), 0), rc.likes +"
-         " COALESCE((SELECT SUM(d.likes) FROM engagementd_real_deltas d WHERE d.stream_id ="
-         " rc.stream_id), 0), rc.dislikes + COALESCE((SELECT SUM(d.dislikes) FROM"
-         " engagementd_real_deltas d WHERE d.stream_id = rc.stream_id), 0), rc.comments +"
-         " COALESCE((SELECT SUM(d.comments) FROM engagementd_real_deltas d WHERE d.stream_id ="
-         " rc.stream_id), 0),"
-         " (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = rc.stream_id"
-         "   AND sv.is_fake = 0 AND sv.left_at IS NULL)," +
-         real_interaction_counts("rc.stream_id") + " FROM engagementd_real_counts rc" +
-         (one_stream ? " WHERE rc.stream_id = :id" : "") + " ORDER BY rc.stream_id";
-}
+    // --- uninstall ---
+    {Sql::has_trigger,
+     "SELECT COUNT(*) FROM information_schema.triggers"
+     " WHERE trigger_schema = DATABASE() AND trigger_name = :name"},
+    {Sql::has_index,
+     "SELECT COUNT(*) FROM information_schema.statistics"
+     " WHERE table_schema = DATABASE() AND table_name = :table AND index_name = :name"},
+    {Sql::column_comment,
+     "SELECT column_comment FROM information_schema.columns"
+     " WHERE table_schema = DATABASE() AND table_name = :table AND column_name = :column"},
+    {Sql::drop_account, "DROP USER IF EXISTS {account}"},
+    {Sql::drop_index, "DROP INDEX {index} ON {table}"},
+    // show_real_numbers with a heartbeat column: open sessions seen
+    // within :ttl seconds.
+    {Sql::show_fresh_real_numbers,
+     "UPDATE live_streams SET"
+     " viewer_count = (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id ="
+     "   live_streams.id AND sv.is_fake = 0 AND sv.left_at IS NULL"
+     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND),"
+     " like_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+     " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+     " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment')"
+     " WHERE status = 'live'"},
+    {Sql::show_fresh_real_numbers_badged,
+     "UPDATE live_streams SET"
+     " viewer_count = (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id ="
+     "   live_streams.id AND sv.is_fake = 0 AND sv.left_at IS NULL"
+     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND),"
+     " like_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'like'),"
+     " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
+     " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
+     "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment')"
+     " WHERE status = 'live' AND includes_simulated <> 0"},
+    // Then max_viewers: the real peak the daemon kept (its state row), at
+    // least the viewers now; without a kept peak, the viewers now.
+    {Sql::show_real_peak,
+     "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, COALESCE((SELECT"
+     " st.real_peak FROM engagementd_stream_state st WHERE st.stream_id = live_streams.id"
+     " AND st.finalized_ms IS NULL), 0)) WHERE status = 'live'"},
+    {Sql::show_real_peak_badged,
+     "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, COALESCE((SELECT"
+     " st.real_peak FROM engagementd_stream_state st WHERE st.stream_id = live_streams.id"
+     " AND st.finalized_ms IS NULL), 0)) WHERE status = 'live' AND includes_simulated <> 0"},
+    {Sql::show_viewers_as_peak,
+     "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, 0) WHERE status = 'live'"},
+    {Sql::show_viewers_as_peak_badged,
+     "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, 0) WHERE status = 'live'"
+     " AND includes_simulated <> 0"},
 
-// The multi-row UPDATE ... JOIN of display rows (also one row, at
-// finalization).
-RowsStatement update_displays(bool keep_updated_at, bool live) {
-  return {"UPDATE live_streams ls JOIN (",
-          RowsForm::derived_table,
-          {"stream_id", "viewer_count", "max_viewers", "like_count", "dislike_count",
-           "comment_count", "includes_simulated"},
-          ") d ON ls.id = d.stream_id SET " + kDisplaySet +
-              (keep_updated_at ? kKeepUpdatedAt : std::string()) +
-              (live ? " WHERE ls.status = 'live'" : " WHERE ls.status <> 'live'")};
-}
-
-std::string sync_saved_streams(SavedStreamsLayout layout, long long display_limit) {
-  std::string set, differs;
-  if (layout == SavedStreamsLayout::migration) {
-    set = "sv.viewer_count = s.final_viewer_count, sv.like_count = s.final_like_count";
-    differs =
-        " AND (sv.viewer_count <> s.final_viewer_count OR sv.like_count <> s.final_like_count)";
-  } else if (layout == SavedStreamsLayout::dump_linked) {
-    set =
-        "sv.views = s.final_viewer_count, sv.likes = s.final_like_count,"
-        " sv.dislikes = s.real_dislikes";
-    differs =
-        " AND (sv.views IS NULL OR sv.likes IS NULL OR sv.dislikes IS NULL"
-        " OR sv.views <> s.final_viewer_count OR sv.likes <> s.final_like_count"
-        " OR sv.dislikes <> s.real_dislikes)";
-  } else {
-    return {};
-  }
-  const std::string limit = std::to_string(display_limit);
-  return "UPDATE saved_streams sv JOIN (SELECT stream_id, LEAST(final_viewer_count, " + limit +
-         ") AS final_viewer_count, LEAST(final_like_count, " + limit +
-         ") AS final_like_count, LEAST(real_dislikes, " + limit +
-         ") AS real_dislikes FROM engagementd_stream_summary WHERE finalized_ms >= :since) s"
-         " ON s.stream_id = sv.stream_id SET " +
-         set + " WHERE sv.stream_id IS NOT NULL" + differs;
-}
-
-std::string alter_decimal(const SqlDialect::DecimalColumn& c, long long precision,
-                          long long scale) {
-  // The same column otherwise: its sign, nullability, default and comment
-  // are the site's (a MODIFY restates them all, so each is written back).
-  std::string text = "ALTER TABLE " + c.table + " MODIFY " + c.column + " DECIMAL(" +
-                     std::to_string(precision) + "," + std::to_string(scale) + ")";
-  if (c.column_type.find("unsigned") != std::string::npos) text += " UNSIGNED";
-  text += c.nullable == "YES" ? " NULL" : " NOT NULL";
-  if (c.default_value) text += " DEFAULT " + *c.default_value;
-  if (c.comment_literal != "''") text += " COMMENT " + c.comment_literal;
-  return text;
-}
-
-// --- The bulk writer's statements ---
-
-std::string staged_range(const char* alias, const std::optional<StagedRange>& range) {
-  if (!range) return {};
-  return std::string(" AND ") + alias + ".stream_id BETWEEN " + std::to_string(range->lo) +
-         " AND " + std::to_string(range->hi);
-}
-
-std::string load(const std::string& file, const std::string& table) {
-  return "LOAD DATA LOCAL INFILE '" + file + "' INTO TABLE " + table + " CHARACTER SET utf8mb4";
-}
-
-// Only the columns that change every tick: assigning a text column to
-// itself in the same statement measured 5 times slower.
-std::string update_staged_states(const std::optional<StagedRange>& range) {
-  return "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
-         " ON t.stream_id = st.stream_id"
-         " SET st.sim_viewers = t.sim_viewers, st.sim_joins = t.sim_joins,"
-         " st.sim_likes = t.sim_likes, st.peak_viewers = t.peak_viewers,"
-         " st.last_tick_ms = t.last_tick_ms, st.real_peak = t.real_peak,"
-         " st.sim_peak = t.sim_peak WHERE t.is_new = 0" +
-         staged_range("t", range);
-}
-
-std::string update_staged_state_configs(const std::optional<StagedRange>& range) {
-  return "UPDATE engagementd_stream_state st JOIN engagementd_tick_state t"
-         " ON t.stream_id = st.stream_id JOIN engagementd_tick_config j"
-         " ON j.config_id = t.config_id SET st.config_json = j.config_json"
-         " WHERE t.is_new = 0" +
-         staged_range("t", range);
-}
-
-// New streams, and finalized ones live again.
-std::string insert_staged_states(bool with_configs, const std::optional<StagedRange>& range) {
-  return std::string(
-             "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins,"
-             " sim_likes, peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak,"
-             " sim_peak, config_json) SELECT t.stream_id, t.sim_viewers, t.sim_joins,"
-             " t.sim_likes, t.peak_viewers, t.first_tick_ms, t.last_tick_ms, NULL,"
-             " t.real_peak, t.sim_peak, ") +
-         (with_configs ? "j.config_json FROM engagementd_tick_state t"
-                         " LEFT JOIN engagementd_tick_config j ON j.config_id = t.config_id"
-                       : "NULL FROM engagementd_tick_state t") +
-         " WHERE t.is_new = 1" + staged_range("t", range) + kStateUpsertTail;
-}
-
-std::string update_staged_displays(bool keep_updated_at, const std::optional<StagedRange>& range) {
-  return "UPDATE live_streams ls JOIN engagementd_tick_display d ON ls.id = d.stream_id SET " +
-         kDisplaySet + (keep_updated_at ? kKeepUpdatedAt : std::string()) +
-         " WHERE ls.status = 'live'" + staged_range("d", range);
-}
-
-BulkSql bulk_sql() {
-  BulkSql b;
-  b.create_tables = {
-      // MEMORY tables, one set per connection (temporary): whole numbers
-      // as BIGINT, so a value is never clipped on the way; the real columns
-      // check them when the rows are applied. The size limit is raised for
-      // this session only; the tables hold one tick's changed rows.
-      "SET SESSION max_heap_table_size = 4294967296",
-      "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_state ("
-      " stream_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, is_new TINYINT NOT NULL,"
-      " sim_viewers BIGINT NOT NULL, sim_joins BIGINT NOT NULL, sim_likes BIGINT NOT NULL,"
-      " peak_viewers BIGINT NOT NULL, first_tick_ms BIGINT NOT NULL,"
-      " last_tick_ms BIGINT NOT NULL, real_peak BIGINT NOT NULL,"
-      " sim_peak BIGINT NOT NULL, config_id INT NOT NULL) ENGINE=MEMORY",
-      // The settings as JSON, each distinct text once (InnoDB: any length).
-      "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_config ("
-      " config_id INT NOT NULL PRIMARY KEY, config_json TEXT NOT NULL)"
-      " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-      "CREATE TEMPORARY TABLE IF NOT EXISTS engagementd_tick_display ("
-      " stream_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, viewer_count BIGINT NOT NULL,"
-      " max_viewers BIGINT NOT NULL, like_count BIGINT NOT NULL,"
-      " dislike_count BIGINT NOT NULL, comment_count BIGINT NOT NULL,"
-      " includes_simulated TINYINT NOT NULL) ENGINE=MEMORY"};
-  b.clear_tables = {"DELETE FROM engagementd_tick_state", "DELETE FROM engagementd_tick_config",
-                    "DELETE FROM engagementd_tick_display"};
-  b.load = &load;
-  b.update_states = &update_staged_states;
-  b.update_state_configs = &update_staged_state_configs;
-  b.insert_states = &insert_staged_states;
-  b.update_displays = &update_staged_displays;
-  return b;
-}
+    // --- The triggers' own account; {account} 'user'@'host' ---
+    {Sql::list_triggers,
+     "SELECT trigger_name, event_object_table, definer FROM information_schema.triggers"
+     " WHERE trigger_schema = DATABASE() AND"
+     " (trigger_name LIKE 'engagementd%' OR trigger_name = 'live_streams_stream_key')"
+     " ORDER BY trigger_name"},
+    {Sql::count_accounts_named,
+     "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :user"},
+    // mysql.user's columns are utf8mb3: compared in the connection's set.
+    {Sql::count_accounts,
+     "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :user"
+     " AND CONVERT(host USING utf8mb4) = :host"},
+    {Sql::create_account, "CREATE USER IF NOT EXISTS {account} ACCOUNT LOCK"},
+    {Sql::lock_account, "ALTER USER {account} ACCOUNT LOCK"},
+    {Sql::grant, "GRANT {privileges} ON {database}.{table} TO {account}"},
+    // Its columns 1 and 2: sql_mode and the trigger's text.
+    {Sql::show_create_trigger, "SHOW CREATE TRIGGER {trigger}"},
+    {Sql::save_sql_mode, "SET @engagementd_sql_mode = @@session.sql_mode"},
+    {Sql::set_sql_mode, "SET SESSION sql_mode = :mode"},
+    {Sql::lock_table, "LOCK TABLES {table} WRITE"},
+    {Sql::unlock_tables, "UNLOCK TABLES"},
+    {Sql::restore_sql_mode, "SET SESSION sql_mode = @engagementd_sql_mode"},
+};
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = parse_migrations(embedded_migrations_mysql());
@@ -310,264 +712,16 @@ const std::vector<Migration>& migrations() {
 }
 
 SqlDialect make() {
-  static const BulkSql bulk = bulk_sql();
   SqlDialect d;
   d.transactional_ddl = false;
   d.typed_columns = true;
   d.row_locks = true;
   d.server_sessions = true;
+  d.bulk_writer = true;
   d.connect = &connect_mysql;
   d.migrations = &migrations;
-  d.bulk = &bulk;
-  d.session_setup = {
-      // The database clock in UTC, whatever the server's time_zone: in a
-      // zone with daylight saving time NOW() repeats an hour at the change
-      // back, and UNIX_TIMESTAMP(NOW()) with it (now_ms below). TIMESTAMP
-      // columns are stored in UTC and converted to the session's zone, so
-      // comparing them with NOW() stays right whatever zone the site's own
-      // sessions use.
-      "SET SESSION time_zone = '+00:00'",
-      // A row lock held by the site (or a stalled instance) fails the tick
-      // after 5 s instead of holding it for the server's default 50 s; the
-      // tick is then retried.
-      "SET SESSION innodb_lock_wait_timeout = 5",
-      // One snapshot for the whole tick, whatever the server's default:
-      // folding the appended real-count rows and a stream's first count
-      // rely on it (Store::fold_real_deltas, Store::count_real).
-      "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-  };
-
-  // --- Schema ---
-  d.count_columns =
-      "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() "
-      "AND table_name = :t AND column_name = :c";
-  d.count_tables =
-      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-      "AND table_name = :t";
-  // An index whose only column is `column`, unique (the primary key too).
-  d.count_unique_single_column_indexes =
-      "SELECT COUNT(*) FROM (SELECT index_name FROM information_schema.statistics"
-      " WHERE table_schema = DATABASE() AND table_name = :t AND non_unique = 0"
-      " GROUP BY index_name HAVING COUNT(*) = 1 AND MAX(column_name) = :c) u";
-  d.count_indexes =
-      "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE()"
-      " AND table_name = :t AND index_name = :i";
-  d.column_type =
-      "SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE()"
-      " AND table_name = :t AND column_name = :c";
-  d.decimal_column =
-      "SELECT data_type, column_type, is_nullable, column_default,"
-      " COALESCE(numeric_precision, 0), COALESCE(numeric_scale, 0), QUOTE(column_comment)"
-      " FROM information_schema.columns WHERE table_schema = DATABASE()"
-      " AND table_name = :t AND column_name = :c";
-  d.alter_decimal = &alter_decimal;
-  d.create_version_table = std::string("CREATE TABLE IF NOT EXISTS ") + kVersionTable +
-                           " ("
-                           " version INT NOT NULL PRIMARY KEY,"
-                           " name VARCHAR(255) NOT NULL,"
-                           " applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
-                           ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
-  d.max_schema_version = std::string("SELECT MAX(version) FROM ") + kVersionTable;
-  d.insert_schema_version =
-      std::string("INSERT INTO ") + kVersionTable + " (version, name) VALUES (:v, :n)";
-  // Two migrators at once would interleave DDL: serialize them.
-  d.server_settings =
-      "SELECT VERSION(), @@version_comment, @@log_bin, @@binlog_format,"
-      " @@log_bin_trust_function_creators";
-  d.current_database = "SELECT DATABASE()";
-  d.own_grants = "SHOW GRANTS";
-  d.current_roles = "SELECT CURRENT_ROLE()";
-  d.role_grants = [](const std::string& role) { return "SHOW GRANTS FOR `" + role + "`"; };
-
-  // --- The tick's reads ---
-  // The session's zone is UTC (session_setup): no hour repeats.
-  d.now_ms = "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
-  // One character past the longest setting text: a longer value is seen
-  // to be too long without being read whole on every tick.
-  d.global_settings = "SELECT setting_key, LEFT(setting_value, " +
-                      std::to_string(kSettingTextMax + 1) +
-                      ") FROM global_stream_settings "
-                      "WHERE setting_key IN ('fake_viewers_enabled', 'fake_likes_enabled', "
-                      "'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate', "
-                      "'viewer_decrease_rate', 'like_rate', 'engagement_multiplier', "
-                      "'simulation_enabled', 'sim_watch_minutes')";
-  d.live_streams = &live_streams;
-  d.chunk_end = &chunk_end;
-  d.ended_streams = &ended_streams;
-  d.live_rows = &live_rows;
-  d.fresh_viewers = &fresh_viewers;
-
-  // --- Real counts ---
-  d.real_deltas = &real_deltas;
-  d.add_real_deltas = {
-      "UPDATE engagementd_real_counts rc JOIN (",
-      RowsForm::derived_table,
-      {"stream_id", "viewers", "likes", "dislikes", "comments"},
-      ") d ON rc.stream_id = d.stream_id"
-      " SET rc.viewers = rc.viewers + d.viewers, rc.likes = rc.likes + d.likes,"
-      " rc.dislikes = rc.dislikes + d.dislikes, rc.comments = rc.comments + d.comments"};
-  // By primary key, one point each: a scan (the optimizer's choice when the
-  // list covers most of the table) would lock the gaps up to the table's
-  // end until the tick commits, and the triggers' inserts would wait for
-  // it; a point on a unique key locks that row alone. A join on the
-  // primary key (eq_ref), not `IN (...)`: a multi-row IN takes next-key
-  // locks, i.e. the gap below each row too, and on a Galera cluster, where
-  // each node's ids interleave (auto-increment step = cluster size), the
-  // site's rows from other nodes land in exactly those gaps: their
-  // replication aborted the tick (measured, tests/galera).
-  d.delete_real_deltas = {"DELETE d FROM engagementd_real_deltas d JOIN (",
-                          RowsForm::derived_table,
-                          {"id"},
-                          ") k ON d.id = k.id"};
-  d.count_open_viewers = &count_open_viewers;
-  d.count_interactions = &count_interactions;
-  d.upsert_real_counts = {
-      "INSERT INTO engagementd_real_counts (stream_id, viewers, likes, dislikes, comments)"
-      " VALUES ",
-      RowsForm::values,
-      {},
-      " ON DUPLICATE KEY UPDATE viewers = VALUES(viewers), likes = VALUES(likes),"
-      " dislikes = VALUES(dislikes), comments = VALUES(comments)"};
-  d.check_real_counts = &check_real_counts;
-  d.drop_real_counts = "DELETE FROM engagementd_real_counts";
-  d.drop_stream_real_counts = "DELETE FROM engagementd_real_counts WHERE stream_id = :id";
-  // A locking read of the kept rows (the latest, not the snapshot's), so
-  // that the DELETE after it drops exactly the streams noted. INSERT ...
-  // SELECT holds the table's AUTO-INC lock for the statement: the site's
-  // settings writes (the triggers) wait for this one read of a rare command.
-  d.note_dropped_real_counts =
-      "INSERT INTO engagementd_stream_changes (stream_id)"
-      " SELECT stream_id FROM engagementd_real_counts ORDER BY stream_id";
-  d.note_dropped_stream_real_counts =
-      "INSERT INTO engagementd_stream_changes (stream_id)"
-      " SELECT stream_id FROM engagementd_real_counts WHERE stream_id = :id";
-
-  // --- Stream changes ---
-  d.stream_changes = &stream_changes;
-  // Exactly the rows read, by primary key in a join (see delete_real_deltas:
-  // no gap locks the triggers' inserts would wait for).
-  d.delete_stream_changes = {"DELETE c FROM engagementd_stream_changes c JOIN (",
-                             RowsForm::derived_table,
-                             {"id"},
-                             ") k ON c.id = k.id"};
-
-  // --- The tick's writes ---
-  // The admin panel may create the row at the same moment: theirs wins.
-  // (INSERT IGNORE needs only the INSERT privilege; see schema/mysql/grants.sql.)
-  d.insert_configs = {
-      "INSERT IGNORE INTO stream_engagement_config (stream_id, fake_viewers_enabled, "
-      "fake_likes_enabled, min_fake_viewers, max_fake_viewers, viewer_increase_rate, "
-      "viewer_decrease_rate, like_rate, engagement_multiplier) VALUES ",
-      RowsForm::values,
-      {},
-      ""};
-  d.upsert_states = {
-      "INSERT INTO engagementd_stream_state (stream_id, sim_viewers, sim_joins, sim_likes, "
-      "peak_viewers, first_tick_ms, last_tick_ms, finalized_ms, real_peak, sim_peak, "
-      "config_json) VALUES ",
-      RowsForm::values,
-      {},
-      kStateUpsertTail};
-  d.update_displays = &update_displays;
-  d.rows_savepoint = {"SAVEPOINT engagementd_rows", "RELEASE SAVEPOINT engagementd_rows",
-                      "ROLLBACK TO SAVEPOINT engagementd_rows"};
-
-  // --- Finalization ---
-  // The guard: whoever turns finalized_ms from NULL does the rest, once.
-  d.finalize_state =
-      "UPDATE engagementd_stream_state SET finalized_ms = :ms WHERE stream_id = :id"
-      " AND finalized_ms IS NULL";
-  d.delete_stream_counts = "DELETE FROM engagementd_real_counts WHERE stream_id = :id";
-  d.final_saved_migration =
-      "UPDATE saved_streams SET viewer_count = :viewers, like_count = :likes"
-      " WHERE stream_id = :id";
-  d.summary_follow_status =
-      "UPDATE engagementd_stream_summary s JOIN live_streams ls ON ls.id = s.stream_id"
-      " SET s.final_status = ls.status"
-      " WHERE s.stream_id > :after AND s.stream_id <= :upto"
-      " AND ls.status IN ('scheduled', 'ended', 'archived', 'cancelled')"
-      " AND s.final_status <> ls.status";
-  d.summary_sweep_upto =
-      "SELECT MAX(stream_id) FROM (SELECT stream_id FROM engagementd_stream_summary"
-      " WHERE stream_id > :after ORDER BY stream_id LIMIT 1000) t";
-  // A row of the site's gone: its stream was deleted outright.
-  d.summary_mark_deleted =
-      "UPDATE engagementd_stream_summary SET final_status = 'deleted'"
-      " WHERE stream_id > :after AND stream_id <= :upto AND final_status <> 'deleted'"
-      " AND NOT EXISTS (SELECT 1 FROM live_streams ls"
-      " WHERE ls.id = engagementd_stream_summary.stream_id)";
-  d.purge_deleted_state =
-      "DELETE FROM engagementd_stream_state WHERE stream_id > :after AND stream_id <= :upto"
-      " AND finalized_ms IS NOT NULL AND finalized_ms < :before"
-      " AND NOT EXISTS (SELECT 1 FROM live_streams ls"
-      " WHERE ls.id = engagementd_stream_state.stream_id)";
-  d.final_saved_dump =
-      "UPDATE saved_streams SET views = :viewers, likes = :likes, dislikes = :dislikes"
-      " WHERE stream_id = :id";
-  d.replace_summary =
-      "REPLACE INTO engagementd_stream_summary (stream_id, final_status, duration_seconds, "
-      "real_viewers_total, sim_viewers_total, real_likes, sim_likes, real_dislikes, "
-      "real_comments, peak_viewers, final_viewer_count, final_like_count, real_peak, sim_peak, "
-      "finalized_ms) VALUES (:id, :status, :duration, :real_total, :sim_total, :real_likes,"
-      " :sim_likes, :real_dislikes, :real_comments, :peak, :viewers, :likes, :real_peak,"
-      " :sim_peak, :finalized)";
-  d.sync_saved_streams = &sync_saved_streams;
-  d.saved_savepoint = {"SAVEPOINT engagementd_saved", "RELEASE SAVEPOINT engagementd_saved",
-                       "ROLLBACK TO SAVEPOINT engagementd_saved"};
-
-  // --- The lease ---
-  d.read_lease =
-      "SELECT holder, token, connection_id, expires_ms, last_tick_ms, server_host,"
-      " server_started_s FROM engagementd_leader WHERE shard = :s";
-  d.lock_lease = d.read_lease + " FOR UPDATE NOWAIT";
-  // A shard seen for the first time: an empty, expired row to lock.
-  d.create_lease =
-      "INSERT IGNORE INTO engagementd_leader (shard, holder, token, expires_ms)"
-      " VALUES (:s, '', 0, 0)";
-  // The stamp of the lock's holder (lease_lock_holder): uncommitted until
-  // the tick commits, visible to a standby's dirty read only while this
-  // transaction holds the row. With the node: connection ids are per node
-  // on a cluster (migration 010). The nonce is new (above the committed
-  // one) and is the time the row was locked, on the database clock: a
-  // standby ends only a holder that has kept the lock past a lease, never
-  // one whose tick has just begun (another instance taking over).
-  d.stamp_lease_lock =
-      "UPDATE engagementd_leader SET connection_id = CONNECTION_ID(),"
-      " lock_account = CURRENT_USER(),"
-      " lock_nonce = GREATEST(lock_nonce + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)),"
-      " lock_node = :node WHERE shard = :s";
-  d.write_lease =
-      "UPDATE engagementd_leader SET holder = :holder, token = :token,"
-      " connection_id = :connection, expires_ms = :expires, last_tick_ms = :last_tick,"
-      " server_host = :host, server_started_s = :started"
-      " WHERE shard = :s AND token = :read_token AND last_tick_ms = :read_last_tick";
-  d.upsert_instance =
-      "INSERT INTO engagementd_instances (holder, shard_count, seen_ms) VALUES (:h, :c, :n)"
-      " ON DUPLICATE KEY UPDATE shard_count = VALUES(shard_count), seen_ms = VALUES(seen_ms)";
-  d.release_lease =
-      "UPDATE engagementd_leader SET expires_ms = 0 WHERE shard = :s AND holder = :holder"
-      " AND token = :token";
-  d.read_uncommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED";
-  d.repeatable_read = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
-  d.read_lease_stamp =
-      "SELECT connection_id, lock_nonce, lock_account, lock_node FROM engagementd_leader"
-      " WHERE shard = :s";
-  d.read_lease_nonce = "SELECT lock_nonce FROM engagementd_leader WHERE shard = :s";
-  d.current_user = "SELECT CURRENT_USER()";
-  d.server_identity = "SELECT @@hostname, @@port, UNIX_TIMESTAMP()";
-  // SHOW STATUS: the one form MariaDB and MySQL 8 both have, no privilege needed.
-  d.server_uptime = "SHOW GLOBAL STATUS LIKE 'Uptime'";
-  d.connection_id = "SELECT CONNECTION_ID()";
-  // KILL takes no placeholder; the id is a number formatted here.
-  d.kill_connection = [](long long id) { return "KILL CONNECTION " + std::to_string(id); };
-
-  // --- Audit ---
-  d.append_audit = {"INSERT INTO engagementd_audit (at_ms, event, stream_id, detail) VALUES ",
-                    RowsForm::values,
-                    {},
-                    ""};
-  d.last_audit_detail =
-      "SELECT detail FROM engagementd_audit WHERE event = :e ORDER BY id DESC LIMIT 1";
+  d.session_setup = {Sql::set_utc_time_zone, Sql::set_lock_wait_timeout, Sql::repeatable_read};
+  d.fill({std::begin(kStatements), std::end(kStatements)}, common_statements());
   return d;
 }
 

@@ -146,6 +146,8 @@ class RowsWriter {
       case RowsForm::list:
         q_.text(rows_ == 0 ? "" : ", ");
         break;
+      case RowsForm::none:
+        break;  // dialect.rows() gives only {rows} statements
     }
     ++rows_;
     return row_;
@@ -183,19 +185,18 @@ void in_batches(const std::vector<Row>& rows, Fn fn) {
   }
 }
 
-// The two values of a shard's filter, appended to a statement's
-// parameters (none with one shard), as use_shard binds them.
+// The two values of a shard's filter (:shard_count, :shard_index),
+// appended to a statement's parameters; one shard is count 1, index 0.
 inline void push_shard(std::vector<long long>& params, const Shard& shard) {
-  if (shard.count <= 1) return;
-  params.push_back(shard.count);
-  params.push_back(shard.index);
+  params.push_back(std::max(1, shard.count));
+  params.push_back(shard.count <= 1 ? 0 : shard.index);
 }
 
-// Binds the two placeholders of a shard's filter (the dialect writes one
-// only when there are several shards); count and index must live until the
-// statement has run.
+// Binds the two placeholders of a shard's filter; count and index must
+// live until the statement has run.
 inline void use_shard(soci::statement& st, const Shard& shard, long long& count, long long& index) {
-  if (shard.count <= 1) return;
+  count = std::max(1, shard.count);
+  index = shard.count <= 1 ? 0 : shard.index;
   st.exchange(soci::use(count));
   st.exchange(soci::use(index));
 }

@@ -21,6 +21,7 @@
 #include "store/cluster.hpp"
 #include "store/migrations.hpp"
 #include "store/server_check.hpp"
+#include "store/statements.hpp"
 #include "store/tick_store.hpp"
 
 namespace soci {
@@ -98,9 +99,10 @@ class Store final : public TickStore {
   std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                             const Shard& shard = {});
   // The SQL text of one chunk's read, e.g. for EXPLAIN. Placeholders: the id
-  // range (:after, :upto) and the shard's two; with a heartbeat column in
-  // stream_viewers also its derived table's range, :ttl and shard.
-  std::string live_streams_query(const Shard& shard = {});
+  // range (:after, :upto) and the shard's two (:shard_count, :shard_index);
+  // with a heartbeat column in stream_viewers first its derived table's
+  // range, :ttl and shard (named _v).
+  std::string live_streams_query();
   std::vector<EndedStream> read_ended_streams(const Shard& shard = {}) override;
   void read_live_rows(const Shard& shard, std::size_t chunk,
                       const std::function<void(const std::vector<LiveRow>&)>& fn) override;
@@ -189,7 +191,8 @@ class Store final : public TickStore {
   // (created by begin_writes) by LOAD DATA LOCAL INFILE.
   // False, with local_infile_ off from then on and notice_ set, when the
   // server or the account refuses it; throws on any other error.
-  bool load_rows(const char* table, const std::string& tsv, std::size_t rows);
+  // LOAD DATA by `statement` into `table` (the file's name is the table's).
+  bool load_rows(Sql statement, const char* table, const std::string& tsv, std::size_t rows);
   // False when LOAD DATA was refused (the rows are not written yet).
   bool write_states_bulk(const std::vector<StateWrite>& rows);
   bool write_displays_bulk(const std::vector<DisplayWrite>& rows);

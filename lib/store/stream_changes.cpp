@@ -25,7 +25,7 @@ std::vector<std::int64_t> Store::take_stream_changes(const Shard& shard) {
     st.exchange(soci::into(stream));
     use_shard(st, shard, shard_count, shard_index);
     st.alloc();
-    st.prepare(dialect_.stream_changes(shard));
+    st.prepare(dialect_[Sql::stream_changes]);
     st.define_and_bind();
     st.execute();
     while (st.fetch()) {
@@ -37,7 +37,7 @@ std::vector<std::int64_t> Store::take_stream_changes(const Shard& shard) {
   // snapshot began) stays for the next call (see the dialect's
   // delete_stream_changes for how they are found).
   in_batches(ids, [&](std::size_t begin, std::size_t end) {
-    RowsWriter q(*sql_, dialect_.delete_stream_changes);
+    RowsWriter q(*sql_, dialect_.rows(Sql::delete_stream_changes));
     for (std::size_t i = begin; i < end; ++i) q.row().add(ids[i]);
     q.execute();
   });

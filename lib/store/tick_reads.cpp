@@ -143,7 +143,7 @@ std::unique_ptr<RowReader> Store::row_reader(const std::string& text, std::vecto
 
 std::int64_t Store::now_ms() {
   long long now = 0;
-  *sql_ << dialect_.now_ms, soci::into(now);
+  *sql_ << dialect_[Sql::now_ms], soci::into(now);
   return now;
 }
 
@@ -152,7 +152,7 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
   std::string key, value;
   soci::indicator value_ind = soci::i_ok;
   soci::statement st =
-      (sql_->prepare << dialect_.global_settings, soci::into(key), soci::into(value, value_ind));
+      (sql_->prepare << dialect_[Sql::global_settings], soci::into(key), soci::into(value, value_ind));
   st.execute();
   while (st.fetch()) {
     out[key] = value_ind == soci::i_null ? std::nullopt : std::optional<std::string>(value);
@@ -160,9 +160,9 @@ std::map<std::string, std::optional<std::string>> Store::read_global_settings() 
   return out;
 }
 
-std::string Store::live_streams_query(const Shard& shard) {
+std::string Store::live_streams_query() {
   if (!columns_detected_) detect_columns();
-  return dialect_.live_streams(heartbeat_column_, shard, {});
+  return dialect_[heartbeat_column_ ? Sql::live_streams_heartbeat : Sql::live_streams];
 }
 
 void Store::each_chunk(const Shard& shard, std::size_t chunk,
@@ -171,13 +171,15 @@ void Store::each_chunk(const Shard& shard, std::size_t chunk,
   long long shard_count = shard.count, shard_index = shard.index;
   // The last id of the next chunk: the chunk-th live id after `after`.
   long long next_upto = 0;
+  long long skip = static_cast<long long>(chunk) - 1;
   soci::indicator next_upto_ind = soci::i_ok;
   soci::statement bound(*sql_);
   bound.exchange(soci::into(next_upto, next_upto_ind));
   bound.exchange(soci::use(after));
   use_shard(bound, shard, shard_count, shard_index);
+  bound.exchange(soci::use(skip));
   bound.alloc();
-  bound.prepare(dialect_.chunk_end(shard, chunk));
+  bound.prepare(dialect_[Sql::chunk_end]);
   bound.define_and_bind();
   for (bool last = false; !last;) {
     bound.execute(true);
@@ -199,7 +201,7 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
                               std::size_t chunk,
                               const std::function<void(const std::vector<LiveStream>&)>& fn) {
   chunk = std::max<std::size_t>(1, chunk);
-  const std::string query = live_streams_query(shard);
+  const std::string query = live_streams_query();
   const long long ttl_seconds = real_viewer_ttl.count() / 1000;
   // The placeholders in the order of the text: with a heartbeat column the
   // id range, the TTL and the shard in the viewers' derived table; then the
@@ -260,9 +262,12 @@ std::vector<EndedStream> Store::ended_streams(const Shard& shard,
                        &dislikes, &comments, &duration_s}) {
     st.exchange(soci::into(*v));
   }
+  std::vector<long long> id_values(ids.begin(), ids.end());
+  for (long long& v : id_values) st.exchange(soci::use(v));
   use_shard(st, shard, shard_count, shard_index);
   st.alloc();
-  st.prepare(dialect_.ended_streams(shard, ids));
+  st.prepare(ids.empty() ? std::string(dialect_[Sql::ended_streams])
+                         : with_ids(dialect_[Sql::named_ended_streams], ids.size()));
   st.define_and_bind();
   st.execute();
   std::vector<EndedStream> out;

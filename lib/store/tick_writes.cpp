@@ -13,16 +13,15 @@ void Store::isolating(std::size_t begin, std::size_t end,
                       const std::function<void(std::size_t, std::size_t)>& write,
                       const std::function<std::int64_t(std::size_t)>& stream_of) {
   if (begin >= end) return;
-  const SavepointSql& savepoint = dialect_.rows_savepoint;
-  *sql_ << savepoint.set;
+  *sql_ << dialect_[Sql::set_rows_savepoint];
   try {
     write(begin, end);
-    *sql_ << savepoint.release;
+    *sql_ << dialect_[Sql::release_rows_savepoint];
     return;
   } catch (const soci::soci_error& e) {
     if (!is_statement_error(e)) throw;
-    *sql_ << savepoint.rollback_to;
-    *sql_ << savepoint.release;
+    *sql_ << dialect_[Sql::rollback_to_rows_savepoint];
+    *sql_ << dialect_[Sql::release_rows_savepoint];
     if (end - begin == 1) {
       problems_.push_back(
           {stream_of(begin), "its rows fail a statement (" + e.get_error_message() + ")", true});
@@ -36,7 +35,7 @@ void Store::isolating(std::size_t begin, std::size_t end,
 
 void Store::insert_configs(const std::vector<ConfigInsert>& rows) {
   in_batches(rows, [&](std::size_t begin, std::size_t end) {
-    RowsWriter q(*sql_, dialect_.insert_configs);
+    RowsWriter q(*sql_, dialect_.rows(Sql::insert_configs));
     for (std::size_t i = begin; i < end; ++i) {
       const EngagementConfig& c = rows[i].config;
       q.row()
@@ -61,7 +60,7 @@ void Store::write_states(const std::vector<StateWrite>& rows) {
     isolating(
         first, last,
         [&](std::size_t begin, std::size_t end) {
-          RowsWriter q(*sql_, dialect_.upsert_states);
+          RowsWriter q(*sql_, dialect_.rows(Sql::upsert_states));
           for (std::size_t i = begin; i < end; ++i) {
             const StateWrite& w = rows[i];
             RowValues& row = q.row();
@@ -83,7 +82,8 @@ void Store::write_states(const std::vector<StateWrite>& rows) {
 void Store::write_displays(const std::vector<DisplayWrite>& rows) {
   if (rows.empty()) return;
   if (local_infile_ && write_displays_bulk(rows)) return;
-  const RowsStatement statement = dialect_.update_displays(updated_at_column_, true);
+  const RowsStatement& statement = dialect_.rows(
+      updated_at_column_ ? Sql::update_live_displays_keep_updated_at : Sql::update_live_displays);
   in_batches(rows, [&](std::size_t first, std::size_t last) {
     isolating(
         first, last,

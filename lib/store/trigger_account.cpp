@@ -8,57 +8,18 @@
 
 #include "store/per_dialect.hpp"
 #include "store/session.hpp"
+#include "store/sql_dialect.hpp"
 
 namespace engagementd {
 namespace {
 
-struct TriggerAccountStatements {
-  // False (SQLite): triggers have no definer and there are no accounts;
-  // every statement below is then nullptr.
-  bool definers;
-  const char* current_database;
-  const char* list_triggers;
-  const char* count_accounts_named;  // :user
-  // mysql.user's columns are utf8mb3: compared in the connection's set.
-  const char* count_accounts;       // :user, :host
-  const char* create_account;       // {account}
-  const char* lock_account;         // {account}
-  const char* grant;                // {privileges}, {database}.{table}, {account}
-  const char* show_create_trigger;  // {trigger}; its columns 1 and 2: sql_mode and text
-  const char* save_sql_mode;
-  const char* set_sql_mode;  // :mode
-  const char* lock_table;    // {table}
-  const char* drop_trigger;  // {trigger}
-  const char* unlock_tables;
-  const char* restore_sql_mode;
-};
+const SqlDialect& statements(const Store& store) {
+  return dialect_for(store.backend());
+}
 
-constexpr TriggerAccountStatements kMysql = {
-    true,
-    "SELECT DATABASE()",
-    "SELECT trigger_name, event_object_table, definer FROM information_schema.triggers"
-    " WHERE trigger_schema = DATABASE() AND"
-    " (trigger_name LIKE 'engagementd%' OR trigger_name = 'live_streams_stream_key')"
-    " ORDER BY trigger_name",
-    "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :user",
-    "SELECT COUNT(*) FROM mysql.user WHERE CONVERT(user USING utf8mb4) = :user"
-    " AND CONVERT(host USING utf8mb4) = :host",
-    "CREATE USER IF NOT EXISTS {account} ACCOUNT LOCK",
-    "ALTER USER {account} ACCOUNT LOCK",
-    "GRANT {privileges} ON {database}.{table} TO {account}",
-    "SHOW CREATE TRIGGER {trigger}",
-    "SET @engagementd_sql_mode = @@session.sql_mode",
-    "SET SESSION sql_mode = :mode",
-    "LOCK TABLES {table} WRITE",
-    "DROP TRIGGER {trigger}",
-    "UNLOCK TABLES",
-    "SET SESSION sql_mode = @engagementd_sql_mode",
-};
-
-constexpr TriggerAccountStatements kSqlite = {};
-
-const TriggerAccountStatements& statements(const Store& store) {
-  return per_dialect(store.backend(), kMysql, kSqlite);
+// Triggers have a definer and there are accounts (not on SQLite).
+bool definers(const SqlDialect& s) {
+  return s.has(Sql::list_triggers);
 }
 
 std::string quote_name(const std::string& name) {
@@ -78,9 +39,11 @@ bool exists(Store& store, const char* table, const std::vector<const char*>& col
   return true;
 }
 
-std::optional<long long> count_or_none(Store& store, const char* query,
+std::optional<long long> count_or_none(Store& store, Sql statement,
                                        std::vector<std::string> values) {
-  if (query == nullptr) return std::nullopt;
+  const SqlDialect& s = statements(store);
+  if (!s.has(statement)) return std::nullopt;
+  const char* query = s[statement];
   long long n = 0;
   try {
     soci::statement st(session_of(store));
@@ -99,20 +62,20 @@ std::optional<long long> count_or_none(Store& store, const char* query,
 }  // namespace
 
 std::string current_database(Store& store) {
-  const char* query = statements(store).current_database;
-  if (query == nullptr) return {};
+  const SqlDialect& s = statements(store);
+  if (!s.has(Sql::current_database)) return {};
   std::string db;
-  session_of(store) << query, soci::into(db);
+  session_of(store) << s[Sql::current_database], soci::into(db);
   return db;
 }
 
 std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store) {
-  const TriggerAccountStatements& s = statements(store);
-  if (!s.definers) return std::nullopt;
+  const SqlDialect& s = statements(store);
+  if (!definers(s)) return std::nullopt;
   std::vector<TriggerInfo> out;
   std::string name, table, definer;
   soci::indicator definer_ind = soci::i_ok;
-  soci::statement st = (session_of(store).prepare << s.list_triggers, soci::into(name),
+  soci::statement st = (session_of(store).prepare << s[Sql::list_triggers], soci::into(name),
                         soci::into(table), soci::into(definer, definer_ind));
   st.execute();
   while (st.fetch()) out.push_back({name, table, definer_ind == soci::i_null ? "" : definer});
@@ -120,12 +83,12 @@ std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store) {
 }
 
 std::optional<long long> count_accounts(Store& store, const std::string& user) {
-  return count_or_none(store, statements(store).count_accounts_named, {user});
+  return count_or_none(store, Sql::count_accounts_named, {user});
 }
 
 std::optional<long long> count_accounts(Store& store, const std::string& user,
                                         const std::string& host) {
-  return count_or_none(store, statements(store).count_accounts, {user, host});
+  return count_or_none(store, Sql::count_accounts, {user, host});
 }
 
 std::string database_tag(const std::string& database) {
@@ -149,15 +112,15 @@ std::string trigger_account(const std::string& database) {
 }
 
 int move_triggers_to_own_account(Store& store, const Logger& log) {
-  const TriggerAccountStatements& s = statements(store);
-  if (!s.definers) return 0;
+  const SqlDialect& s = statements(store);
+  if (!definers(s)) return 0;
   soci::session& sql = session_of(store);
   const std::string database = current_database(store);
   const std::string account = trigger_account(database);
   const std::string db = quote_name(database);
   try {
-    sql << with_names(s.create_account, {{"{account}", account}});
-    sql << with_names(s.lock_account, {{"{account}", account}});
+    sql << with_names(s[Sql::create_account], {{"{account}", account}});
+    sql << with_names(s[Sql::lock_account], {{"{account}", account}});
     // What the trigger bodies use, on the tables of this database that have it.
     struct Grant {
       const char* table;
@@ -179,7 +142,7 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
     };
     for (const Grant& g : grants) {
       if (!exists(store, g.table, g.columns)) continue;
-      sql << with_names(s.grant, {{"{privileges}", g.privileges},
+      sql << with_names(s[Sql::grant], {{"{privileges}", g.privileges},
                                   {"{database}", db},
                                   {"{table}", quote_name(g.table)},
                                   {"{account}", account}});
@@ -207,7 +170,7 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
     const std::string& name = t.name;
     const std::string& table = t.table;
     soci::row r;
-    sql << with_names(s.show_create_trigger, {{"{trigger}", quote_name(name)}}), soci::into(r);
+    sql << with_names(s[Sql::show_create_trigger], {{"{trigger}", quote_name(name)}}), soci::into(r);
     std::string sql_mode = r.get<std::string>(1);
     std::string text = r.get<std::string>(2);
     const auto from = text.find("DEFINER=");
@@ -217,10 +180,10 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
     try {
       // The table locked for the swap: a site write waits for it (a few
       // milliseconds) rather than passing with no trigger.
-      sql << s.save_sql_mode;
-      sql << s.set_sql_mode, soci::use(sql_mode);
-      sql << with_names(s.lock_table, {{"{table}", quote_name(table)}});
-      sql << with_names(s.drop_trigger, {{"{trigger}", quote_name(name)}});
+      sql << s[Sql::save_sql_mode];
+      sql << s[Sql::set_sql_mode], soci::use(sql_mode);
+      sql << with_names(s[Sql::lock_table], {{"{table}", quote_name(table)}});
+      sql << with_names(s[Sql::drop_trigger], {{"{trigger}", quote_name(name)}});
       try {
         sql << text;
       } catch (const soci::soci_error&) {
@@ -228,13 +191,13 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
         sql << r.get<std::string>(2);
         throw;
       }
-      sql << s.unlock_tables;
-      sql << s.restore_sql_mode;
+      sql << s[Sql::unlock_tables];
+      sql << s[Sql::restore_sql_mode];
       ++moved;
     } catch (const soci::soci_error& e) {
       try {
-        sql << s.unlock_tables;
-        sql << s.restore_sql_mode;
+        sql << s[Sql::unlock_tables];
+        sql << s[Sql::restore_sql_mode];
       } catch (...) {
       }
       log.warning("trigger " + name +

@@ -12,87 +12,8 @@
 namespace engagementd {
 namespace {
 
-struct UninstallStatements {
-  const char* has_trigger;  // :name
-  const char* has_index;    // :table, :name
-  // A column's comment (:table, :column); nullptr: the database keeps no
-  // column comments (SQLite).
-  const char* column_comment;
-  const char* count_rows;  // {table}
-  const char* drop_trigger;
-  const char* drop_table;
-  // nullptr: no account of the triggers' own (SQLite has no accounts).
-  const char* drop_account;
-  const char* drop_index;
-  const char* drop_column;
-  const char* count_where;  // {table}, {condition}
-  // Every live stream's display columns set to its real numbers: {fresh}
-  // is the heartbeat condition on sv (or nothing; :ttl in seconds), {only}
-  // narrows them (to the badged ones, or nothing).
-  const char* show_real;
-  // Then max_viewers from the viewers just set ({real_peak}, {only}).
-  const char* show_real_peak;
-  // Then the badge off ({only}).
-  const char* badge_off;
-  const char* fresh_condition;  // :ttl
-};
-
-// Every live stream's display columns set to its real numbers (the same
-// text in both dialects).
-constexpr const char* kShowRealNumbers =
-    "UPDATE live_streams SET"
-    " viewer_count = (SELECT COUNT(*) FROM stream_viewers sv WHERE sv.stream_id = live_streams.id"
-    "   AND sv.is_fake = 0 AND sv.left_at IS NULL{fresh}),"
-    " like_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'like'),"
-    " dislike_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'dislike'),"
-    " comment_count = (SELECT COUNT(*) FROM stream_interactions si WHERE si.stream_id ="
-    "   live_streams.id AND si.is_fake = 0 AND si.interaction_type = 'comment')"
-    " WHERE status = 'live'{only}";
-
-constexpr UninstallStatements kMysql = {
-    "SELECT COUNT(*) FROM information_schema.triggers"
-    " WHERE trigger_schema = DATABASE() AND trigger_name = :name",
-    "SELECT COUNT(*) FROM information_schema.statistics"
-    " WHERE table_schema = DATABASE() AND table_name = :table AND index_name = :name",
-    "SELECT column_comment FROM information_schema.columns"
-    " WHERE table_schema = DATABASE() AND table_name = :table AND column_name = :column",
-    "SELECT COUNT(*) FROM {table}",
-    "DROP TRIGGER {trigger}",
-    "DROP TABLE {table}",
-    "DROP USER IF EXISTS {account}",
-    "DROP INDEX {index} ON {table}",
-    "ALTER TABLE {table} DROP COLUMN {column}",
-    "SELECT COUNT(*) FROM {table} WHERE {condition}",
-    kShowRealNumbers,
-    "UPDATE live_streams SET max_viewers = GREATEST(viewer_count, COALESCE({real_peak}, 0))"
-    " WHERE status = 'live'{only}",
-    "UPDATE live_streams SET includes_simulated = 0 WHERE status = 'live'{only}",
-    " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND",
-};
-
-constexpr UninstallStatements kSqlite = {
-    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = :name",
-    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = :table"
-    " AND name = :name",
-    nullptr,
-    "SELECT COUNT(*) FROM {table}",
-    "DROP TRIGGER {trigger}",
-    "DROP TABLE {table}",
-    nullptr,
-    "DROP INDEX {index}",
-    "ALTER TABLE {table} DROP COLUMN {column}",
-    "SELECT COUNT(*) FROM {table} WHERE {condition}",
-    kShowRealNumbers,
-    "UPDATE live_streams SET max_viewers = MAX(viewer_count, COALESCE({real_peak}, 0))"
-    " WHERE status = 'live'{only}",
-    "UPDATE live_streams SET includes_simulated = 0 WHERE status = 'live'{only}",
-    " AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')",
-};
-
-const UninstallStatements& statements(const Store& store) {
-  return per_dialect(store.backend(), kMysql, kSqlite);
+const SqlDialect& statements(const Store& store) {
+  return dialect_for(store.backend());
 }
 
 // The triggers migrate creates, on which table.
@@ -146,52 +67,48 @@ const std::vector<std::pair<const char*, bool>>& our_tables() {
 
 bool has_trigger(Store& store, const std::string& name) {
   long long n = 0;
-  session_of(store) << statements(store).has_trigger, soci::use(name), soci::into(n);
+  session_of(store) << statements(store)[Sql::has_trigger], soci::use(name), soci::into(n);
   return n > 0;
 }
 
 bool has_index(Store& store, const std::string& table, const std::string& name) {
   long long n = 0;
-  session_of(store) << statements(store).has_index, soci::use(table), soci::use(name),
-      soci::into(n);
+  session_of(store) << statements(store)[Sql::has_index], soci::use(table), soci::use(name), soci::into(n);
   return n > 0;
 }
 
 // The column's comment; none where the database keeps no comments.
 std::optional<std::string> column_comment(Store& store, const std::string& table,
                                           const std::string& column) {
-  const char* query = statements(store).column_comment;
-  if (query == nullptr) return std::nullopt;
+  const SqlDialect& d = statements(store);
+  if (!d.has(Sql::column_comment)) return std::nullopt;
   std::string comment;
-  session_of(store) << query, soci::use(table), soci::use(column), soci::into(comment);
+  session_of(store) << d[Sql::column_comment], soci::use(table), soci::use(column), soci::into(comment);
   return comment;
 }
 
 }  // namespace
 
 UninstallPlan plan_uninstall(Store& store, bool purge) {
-  const UninstallStatements& s = statements(store);
+  const SqlDialect& s = statements(store);
   UninstallPlan plan;
-  const auto count_where = [&](const std::string& table, const std::string& condition) {
+  const auto count = [&](Sql statement) {
     long long n = 0;
-    session_of(store) << with_names(s.count_where,
-                                    {{"{table}", table}, {"{condition}", condition}}),
-        soci::into(n);
+    session_of(store) << s[statement], soci::into(n);
     return n;
   };
   const auto rows = [](long long n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
   if (store.has_table("live_streams")) {
-    plan.live_streams = count_where("live_streams", "status = 'live'");
+    plan.live_streams = count(Sql::count_live_streams);
     if (store.has_column("live_streams", "includes_simulated")) {
-      plan.live_simulated =
-          count_where("live_streams", "status = 'live' AND includes_simulated <> 0");
+      plan.live_simulated = count(Sql::count_badged_streams);
     }
   }
   for (const auto& [name, table] : our_triggers()) {
     if (!has_trigger(store, name)) continue;
-    plan.steps.push_back({with_names(s.drop_trigger, {{"{trigger}", name}}),
+    plan.steps.push_back({with_names(s[Sql::drop_trigger], {{"{trigger}", name}}),
                           std::string("trigger ") + name + " on " + table});
     if (std::string(name) == "live_streams_stream_key") {
       plan.consequences.push_back(
@@ -206,10 +123,10 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
   for (const auto& [table, keeps_record] : our_tables()) {
     if (!store.has_table(table)) continue;
     long long n = 0;
-    session_of(store) << with_names(s.count_rows, {{"{table}", table}}), soci::into(n);
+    session_of(store) << with_names(s[Sql::count_rows], {{"{table}", table}}), soci::into(n);
     if (keeps_record && n > 0)
       plan.data.push_back(std::string(table) + " (" + rows(n, "row", "rows") + ")");
-    tables.push_back({with_names(s.drop_table, {{"{table}", table}}),
+    tables.push_back({with_names(s[Sql::drop_table], {{"{table}", table}}),
                       std::string("table ") + table + " (" + rows(n, "row", "rows") + ")"});
   }
   if (!tables.empty() && tables.front().what.rfind(std::string("table ") + kVersionTable, 0) == 0) {
@@ -218,11 +135,11 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
   }
   plan.steps.insert(plan.steps.end(), tables.begin(), tables.end());
   // The triggers' own locked account, once no trigger runs as it.
-  if (s.drop_account != nullptr) {
+  if (s.has(Sql::drop_account)) {
     const std::string database = current_database(store);
     // Unknown (mysql.user unreadable): DROP USER IF EXISTS says.
     if (count_accounts(store, trigger_user(database)).value_or(1) > 0) {
-      plan.steps.push_back({with_names(s.drop_account, {{"{account}", trigger_account(database)}}),
+      plan.steps.push_back({with_names(s[Sql::drop_account], {{"{account}", trigger_account(database)}}),
                             "account " + trigger_account(database) + " (the triggers' own)"});
     }
   }
@@ -234,25 +151,25 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
                           " (finds a stream's replay row)");
       continue;
     }
-    plan.steps.push_back({with_names(s.drop_index, {{"{index}", name}, {"{table}", table}}),
+    plan.steps.push_back({with_names(s[Sql::drop_index], {{"{index}", name}, {"{table}", table}}),
                           std::string("index ") + name + " on " + table});
   }
   struct Column {
     const char* table;
     const char* column;
-    const char* set;   // the condition of a row holding a value
+    Sql count;         // the rows holding a value
     const char* one;   // what such a row is
     const char* many;  // and several
     const char* why;   // what the site's pages do with it
   };
   const std::vector<Column> columns = {
-      {"live_streams", "includes_simulated", "includes_simulated <> 0", "stream with the badge on",
+      {"live_streams", "includes_simulated", Sql::count_badged_rows, "stream with the badge on",
        "streams with the badge on",
        "the badge flag: a stream whose numbers include simulated ones keeps saying so"},
-      {"stream_viewers", "last_seen_at", "last_seen_at IS NOT NULL", "session with a heartbeat",
+      {"stream_viewers", "last_seen_at", Sql::count_beating_sessions, "session with a heartbeat",
        "sessions with a heartbeat",
        "the heartbeat the kit's pages keep, by which they count real viewers"},
-      {"saved_streams", "stream_id", "stream_id IS NOT NULL", "replay link", "replay links",
+      {"saved_streams", "stream_id", Sql::count_replay_links, "replay link", "replay links",
        "the replay links: a replay row's stream, its numbers and its badge"}};
   for (const Column& c : columns) {
     if (!store.has_column(c.table, c.column)) continue;
@@ -272,15 +189,15 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
     }
     if (!ours) continue;
     const std::string name = std::string(c.table) + "." + c.column;
-    const std::string held = rows(count_where(c.table, c.set), c.one, c.many);
+    const std::string held = rows(count(c.count), c.one, c.many);
     if (!purge) {
       plan.kept.push_back("column " + name + " (" + held + "): " + c.why);
       continue;
     }
-    if (std::string(c.column) != "last_seen_at" && count_where(c.table, c.set) > 0) {
+    if (std::string(c.column) != "last_seen_at" && count(c.count) > 0) {
       plan.data.push_back(name + " (" + held + ")");
     }
-    plan.steps.push_back({with_names(s.drop_column, {{"{table}", c.table}, {"{column}", c.column}}),
+    plan.steps.push_back({with_names(s[Sql::drop_column], {{"{table}", c.table}, {"{column}", c.column}}),
                           "column " + name + " (" + held + ")"});
   }
   return plan;
@@ -299,36 +216,36 @@ std::vector<FreshLease> fresh_leases(Store& store) {
 
 long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_ttl,
                             bool only_badged) {
-  const UninstallStatements& s = statements(store);
+  const SqlDialect& s = statements(store);
   if (!store.has_table("live_streams")) return 0;
   const bool badge = store.has_column("live_streams", "includes_simulated");
   if (only_badged && !badge) return 0;
   const bool heartbeat = store.has_column("stream_viewers", "last_seen_at");
   const bool peak = store.has_table("engagementd_stream_state") &&
                     store.has_column("engagementd_stream_state", "real_peak");
-  const std::string only = only_badged ? " AND includes_simulated <> 0" : "";
-  const std::string text =
-      with_names(s.show_real, {{"{fresh}", heartbeat ? s.fresh_condition : ""}, {"{only}", only}});
+  // Each statement for every live stream, or (only_badged) the badged ones.
+  const Sql numbers = heartbeat ? (only_badged ? Sql::show_fresh_real_numbers_badged
+                                               : Sql::show_fresh_real_numbers)
+                                : (only_badged ? Sql::show_real_numbers_badged
+                                               : Sql::show_real_numbers);
+  const Sql peak_of = peak ? (only_badged ? Sql::show_real_peak_badged : Sql::show_real_peak)
+                           : (only_badged ? Sql::show_viewers_as_peak_badged
+                                          : Sql::show_viewers_as_peak);
   long long ttl = std::max<long long>(1, real_viewer_ttl.count() / 1000);
   soci::statement st(session_of(store));
   if (heartbeat) st.exchange(soci::use(ttl));
   st.alloc();
-  st.prepare(text);
+  st.prepare(s[numbers]);
   st.define_and_bind();
   st.execute(true);
   const long long changed = st.get_affected_rows();
   // The real peak the daemon kept (its state row), at least the viewers now.
-  session_of(store) << with_names(
-      s.show_real_peak,
-      {{"{real_peak}", peak ? "(SELECT st.real_peak FROM engagementd_stream_state st"
-                              " WHERE st.stream_id = live_streams.id AND st.finalized_ms IS NULL)"
-                            : "NULL"},
-       {"{only}", only}});
+  session_of(store) << s[peak_of];
   long long unbadged = 0;
   if (badge) {
     soci::statement off(session_of(store));
     off.alloc();
-    off.prepare(with_names(s.badge_off, {{"{only}", only}}));
+    off.prepare(s[only_badged ? Sql::badge_off_badged : Sql::badge_off]);
     off.define_and_bind();
     off.execute(true);
     unbadged = off.get_affected_rows();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/settings.hpp"
 #include "core/simulation.hpp"
 #include "store/tick_store.hpp"
 #include "tick/planner.hpp"
@@ -18,20 +19,22 @@
 namespace engagementd {
 
 struct TickSettings {
-  bool simulation_enabled = true;  // the YAML kill switch
-  std::chrono::milliseconds max_catchup{60'000};
-  std::chrono::milliseconds real_viewer_ttl{60'000};
+  // The defaults are the settings table's (core/settings.hpp).
+  bool simulation_enabled = setting_on("simulation.enabled");  // the YAML kill switch
+  std::chrono::milliseconds max_catchup{setting_ms("tick.max_catchup")};
+  std::chrono::milliseconds real_viewer_ttl{setting_ms("simulation.real_viewer_ttl")};
   // Mean watch time of a simulated viewer (YAML simulation.watch_time), for
   // every stream, unless the global setting sim_watch_minutes gives one.
-  double watch_minutes = kDefaultWatchMinutes;
-  std::chrono::milliseconds lease{15'000};  // leadership lease, renewed every tick
+  double watch_minutes = static_cast<double>(setting_ms("simulation.watch_time")) / 60'000;
+  // Leadership lease, renewed every tick (the least lease_for() picks).
+  std::chrono::milliseconds lease{setting_ms("leadership.lease")};
   // Live streams read, stepped and written per chunk: the tick's memory is
   // about this many streams' worth, whatever the number of live streams.
   std::size_t chunk_rows = 5000;
   // Keep the live streams' settings, simulated state and real counts in
   // memory between ticks and read only what changed (tick/stream_cache.hpp);
   // off: every tick reads every stream whole (tick.cache in the YAML).
-  bool cache = true;
+  bool cache = setting_on("tick.cache");
   // How often the summary rows are swept to follow the site (statuses set
   // after finalization, streams deleted outright), a range of them each
   // time (TickStore::sweep_summaries); by the engine of shard 0 only.

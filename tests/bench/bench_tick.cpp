@@ -402,7 +402,9 @@ void explain(soci::session& sql, Store& store) {
   std::printf("# EXPLAIN of the read of one chunk of live streams (ids 1..5000):\n");
   std::string query = "EXPLAIN " + store.live_streams_query();
   for (const auto& [name, value] : {std::pair<std::string, std::string>{":after", "0"},
-                                    std::pair<std::string, std::string>{":upto", "5000"}}) {
+                                    std::pair<std::string, std::string>{":upto", "5000"},
+                                    std::pair<std::string, std::string>{":shard_count", "1"},
+                                    std::pair<std::string, std::string>{":shard_index", "0"}}) {
     for (auto at = query.find(name); at != std::string::npos; at = query.find(name, at)) {
       query.replace(at, name.size(), value);
     }

@@ -1,13 +1,21 @@
-// The two statement tables (lib/store/sql_mysql.cpp, sql_sqlite.cpp): the
+// The statement tables (lib/store/statements.hpp; sql_mysql.cpp,
+// sql_sqlite.cpp, sql_common.cpp), every named statement gone through: the
 // store binds values by position, so a statement both dialects have must
-// name the same placeholders in the same order; and each table is whole.
+// name the same placeholders in the same order; each table is whole; texts
+// are written out whole (only the documented slots in them); every shard
+// filter is the hash of shard_hash.hpp. tests/store/test_statements.cpp
+// prepares each of them on a database.
 
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/engagement.hpp"
+#include "core/setting_text.hpp"
+#include "store/shard_hash.hpp"
 #include "store/sql_dialect.hpp"
 
 namespace engagementd {
@@ -23,130 +31,188 @@ std::vector<std::string> placeholders(const std::string& sql) {
   return out;
 }
 
-struct Named {
-  const char* name;
-  std::string SqlDialect::*text;
+// Every {slot} in a text.
+std::set<std::string> slots(const std::string& sql) {
+  std::set<std::string> out;
+  static const std::regex slot("\\{([a-z_]+)\\}");
+  for (auto it = std::sregex_iterator(sql.begin(), sql.end(), slot); it != std::sregex_iterator();
+       ++it) {
+    out.insert((*it)[1]);
+  }
+  return out;
+}
+
+std::vector<Sql> every_statement() {
+  std::vector<Sql> out;
+  for (std::size_t i = 0; i < kSqlCount; ++i) out.push_back(static_cast<Sql>(i));
+  return out;
+}
+
+// The texts with names of objects in them (statements.hpp): DDL, accounts,
+// a PRAGMA's value. A new one is a choice to make here, not by accident.
+const std::set<Sql> kWithNames = {
+    Sql::set_busy_timeout, Sql::alter_decimal,  Sql::role_grants,         Sql::count_rows,
+    Sql::drop_trigger,     Sql::drop_table,     Sql::drop_account,        Sql::drop_index,
+    Sql::drop_column,      Sql::create_account, Sql::lock_account,        Sql::grant,
+    Sql::show_create_trigger, Sql::lock_table,
 };
 
-const std::vector<Named> kBoth = {
-    {"count_columns", &SqlDialect::count_columns},
-    {"count_tables", &SqlDialect::count_tables},
-    {"count_unique_single_column_indexes", &SqlDialect::count_unique_single_column_indexes},
-    {"count_indexes", &SqlDialect::count_indexes},
-    {"create_version_table", &SqlDialect::create_version_table},
-    {"max_schema_version", &SqlDialect::max_schema_version},
-    {"insert_schema_version", &SqlDialect::insert_schema_version},
-    {"now_ms", &SqlDialect::now_ms},
-    {"global_settings", &SqlDialect::global_settings},
-    {"drop_real_counts", &SqlDialect::drop_real_counts},
-    {"drop_stream_real_counts", &SqlDialect::drop_stream_real_counts},
-    {"note_dropped_real_counts", &SqlDialect::note_dropped_real_counts},
-    {"note_dropped_stream_real_counts", &SqlDialect::note_dropped_stream_real_counts},
-    {"finalize_state", &SqlDialect::finalize_state},
-    {"delete_stream_counts", &SqlDialect::delete_stream_counts},
-    {"final_saved_migration", &SqlDialect::final_saved_migration},
-    {"final_saved_dump", &SqlDialect::final_saved_dump},
-    {"replace_summary", &SqlDialect::replace_summary},
-    {"read_lease", &SqlDialect::read_lease},
-    {"create_lease", &SqlDialect::create_lease},
-    {"write_lease", &SqlDialect::write_lease},
-    {"release_lease", &SqlDialect::release_lease},
-    {"upsert_instance", &SqlDialect::upsert_instance},
-    {"last_audit_detail", &SqlDialect::last_audit_detail},
-};
+// The statements only SQLite has (MariaDB/MySQL has every other one).
+const std::set<Sql> kSqliteOnly = {Sql::set_busy_timeout, Sql::set_wal_journal};
 
 }  // namespace
 
-TEST_CASE("both dialects fill the statement table, with the same placeholders in the same order") {
+TEST_CASE("every named statement has its text in both dialects, or is said to have none") {
   const SqlDialect& m = mysql_dialect();
   const SqlDialect& s = sqlite_dialect();
-  for (const Named& n : kBoth) {
-    INFO(n.name);
-    CHECK_FALSE((m.*n.text).empty());
-    CHECK_FALSE((s.*n.text).empty());
-    CHECK(placeholders(m.*n.text) == placeholders(s.*n.text));
-  }
-  for (const Shard& shard : {Shard{}, Shard{1, 3}}) {
-    INFO("shards: " << shard.count);
-    for (const std::vector<std::int64_t>& ids : {std::vector<std::int64_t>{}, {3, 5, 8}}) {
-      INFO("ids: " << ids.size());
-      CHECK(placeholders(m.live_streams(true, shard, ids)) ==
-            placeholders(s.live_streams(true, shard, ids)));
-      CHECK(placeholders(m.live_streams(false, shard, ids)) ==
-            placeholders(s.live_streams(false, shard, ids)));
-      CHECK(placeholders(m.ended_streams(shard, ids)) == placeholders(s.ended_streams(shard, ids)));
-      for (const SqlDialect* d : {&m, &s}) {
-        // The named streams replace the id range, in the derived table too.
-        const std::string named = d->live_streams(true, shard, ids);
-        CHECK((named.find(":after") == std::string::npos) == !ids.empty());
-        CHECK((named.find(" IN (3, 5, 8)") != std::string::npos) == !ids.empty());
-        CHECK((d->ended_streams(shard, ids).find(" IN (3, 5, 8)") != std::string::npos) ==
-              !ids.empty());
+  for (const Sql name : every_statement()) {
+    INFO(sql_name(name));
+    CHECK(m.has(name) == (kSqliteOnly.count(name) == 0));
+    if (kSqliteOnly.count(name) != 0) CHECK(s.has(name));
+    for (const SqlDialect* d : {&m, &s}) {
+      if (!d->has(name)) {
+        CHECK_THROWS_AS((*d)[name], std::logic_error);
+        continue;
+      }
+      const std::string text = (*d)[name];
+      CHECK_FALSE(text.empty());
+      // Whole: no slot but the documented ones.
+      for (const std::string& slot : slots(text)) {
+        INFO("{" << slot << "}");
+        if (slot == "rows") {
+          CHECK(d->form(name) != RowsForm::none);
+        } else if (slot == "ids" || slot == "ids_v") {
+          CHECK(with_ids(text.c_str(), 3).find('{') == std::string::npos);
+        } else {
+          CHECK(kWithNames.count(name) == 1);
+        }
+      }
+      if (d->form(name) != RowsForm::none) {
+        CHECK(slots(text).count("rows") == 1);
+        CHECK_FALSE(d->rows(name).names.empty());
       }
     }
-    CHECK(placeholders(m.chunk_end(shard, 10)) == placeholders(s.chunk_end(shard, 10)));
-    CHECK(placeholders(m.live_rows(shard)) == placeholders(s.live_rows(shard)));
-    CHECK(placeholders(m.fresh_viewers(shard)) == placeholders(s.fresh_viewers(shard)));
-    CHECK(placeholders(m.live_rows(shard)).at(0) == "after");
-    CHECK(placeholders(m.fresh_viewers(shard)).at(0) == "ttl");
-    CHECK(placeholders(m.real_deltas(shard)) == placeholders(s.real_deltas(shard)));
-    CHECK(placeholders(m.stream_changes(shard)) == placeholders(s.stream_changes(shard)));
+    // The store binds by position: the same placeholders in the same order.
+    if (m.has(name) && s.has(name)) {
+      CHECK(placeholders(m[name]) == placeholders(s[name]));
+      CHECK((m.form(name) == RowsForm::none) == (s.form(name) == RowsForm::none));
+      if (m.form(name) != RowsForm::none) CHECK(m.rows(name).names == s.rows(name).names);
+    }
   }
-  for (const SqlDialect* d : {&m, &s}) {
-    CHECK(d->stream_changes(Shard{}).find("engagementd_stream_changes") != std::string::npos);
-    CHECK(d->delete_stream_changes.head.find("engagementd_stream_changes") != std::string::npos);
-    CHECK(d->delete_real_deltas.head.find("engagementd_real_deltas") != std::string::npos);
+  CHECK(std::string(sql_name(Sql::live_streams)) == "live_streams");
+  CHECK(std::string(sql_name(static_cast<Sql>(kSqlCount - 1))) == "restore_sql_mode");
+}
+
+TEST_CASE("every shard filter is the hash of shard_hash.hpp, bound count and index") {
+  const std::regex filter("% :shard_count(_v)? = :shard_index(_v)?");
+  std::size_t filtered = 0;
+  for (const Sql name : every_statement()) {
+    for (const SqlDialect* d : {&mysql_dialect(), &sqlite_dialect()}) {
+      if (!d->has(name)) continue;
+      const std::string text = (*d)[name];
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), filter);
+           it != std::sregex_iterator(); ++it) {
+        INFO(sql_name(name) << ": " << text);
+        ++filtered;
+        const std::string before = text.substr(0, static_cast<std::size_t>(it->position()));
+        bool hashed = false;
+        for (const char* column : {"ls.id", "lv.id", "id", "stream_id", "st.stream_id"}) {
+          const std::string hash = shard_hash_sql(column) + " ";
+          if (before.size() >= hash.size() &&
+              before.compare(before.size() - hash.size(), hash.size(), hash) == 0) {
+            hashed = true;
+          }
+        }
+        CHECK(hashed);
+      }
+    }
   }
-  CHECK(placeholders(m.check_real_counts(true)) == placeholders(s.check_real_counts(true)));
-  for (const SavedStreamsLayout layout :
-       {SavedStreamsLayout::migration, SavedStreamsLayout::dump_linked}) {
-    CHECK(placeholders(m.sync_saved_streams(layout, 100)) ==
-          placeholders(s.sync_saved_streams(layout, 100)));
+  // live_streams (x4, the heartbeat ones twice), ended (x2), chunk_end,
+  // live_rows, fresh_viewers, real_deltas, stream_changes: per dialect.
+  CHECK(filtered >= 2 * 12);
+}
+
+TEST_CASE("the statements follow the code's constants and column order") {
+  for (const SqlDialect* d : {&mysql_dialect(), &sqlite_dialect()}) {
+    // One character past the longest setting text.
+    const std::string bound = ", " + std::to_string(kSettingTextMax + 1) + ")";
+    CHECK(std::string((*d)[Sql::global_settings]).find(bound) != std::string::npos);
+    CHECK(std::string((*d)[Sql::ended_streams]).find(bound) != std::string::npos);
+    // The settings' columns in kConfigKeys' order, which the code reads
+    // and binds them in.
+    for (const Sql name : {Sql::read_stream_config, Sql::write_stream_config, Sql::live_streams,
+                           Sql::live_streams_heartbeat, Sql::named_live_streams,
+                           Sql::named_live_streams_heartbeat, Sql::insert_configs}) {
+      INFO(sql_name(name));
+      const std::string text = (*d)[name];
+      std::size_t at = 0;
+      for (const std::string_view key : kConfigKeys) {
+        at = text.find(key, at);
+        REQUIRE(at != std::string::npos);
+        at += key.size();
+      }
+    }
+    // The version table by its constant.
+    CHECK(std::string((*d)[Sql::max_schema_version]).find(kVersionTable) != std::string::npos);
+    CHECK(std::string((*d)[Sql::create_version_table]).find(kVersionTable) != std::string::npos);
+    // The chunk's read and its end take the placeholders the code binds.
+    CHECK(placeholders((*d)[Sql::chunk_end]) ==
+          std::vector<std::string>{"after", "shard_count", "shard_index", "skip"});
+    CHECK(placeholders((*d)[Sql::live_streams]) ==
+          std::vector<std::string>{"after", "upto", "shard_count", "shard_index"});
+    CHECK(placeholders(with_ids((*d)[Sql::named_live_streams_heartbeat], 2)) ==
+          std::vector<std::string>{"v0", "v1", "ttl", "shard_count_v", "shard_index_v", "i0", "i1",
+                                   "shard_count", "shard_index"});
+    CHECK(placeholders(with_ids((*d)[Sql::named_ended_streams], 1)) ==
+          std::vector<std::string>{"i0", "shard_count", "shard_index"});
+    CHECK(placeholders((*d)[Sql::fresh_viewers]).at(0) == "ttl");
   }
-  CHECK(m.sync_saved_streams(SavedStreamsLayout::dump_unlinked, 100).empty());
-  CHECK(s.sync_saved_streams(SavedStreamsLayout::unknown, 100).empty());
-  // The version table is named by its constant.
-  CHECK(m.max_schema_version.find(kVersionTable) != std::string::npos);
-  CHECK(s.create_version_table.find(kVersionTable) != std::string::npos);
+  CHECK_THROWS_AS(with_ids("SELECT 1", 2), std::logic_error);
 }
 
 TEST_CASE("the dialects' properties come with the statements they need") {
   const SqlDialect& m = mysql_dialect();
   CHECK(m.row_locks);
-  CHECK_FALSE(m.lock_lease.empty());
-  CHECK_FALSE(m.stamp_lease_lock.empty());
+  CHECK(m.has(Sql::lock_lease));
+  CHECK(m.has(Sql::stamp_lease_lock));
   CHECK(m.server_sessions);
-  for (const std::string* t :
-       {&m.read_uncommitted, &m.repeatable_read, &m.read_lease_stamp, &m.read_lease_nonce,
-        &m.current_user, &m.server_identity, &m.server_uptime, &m.connection_id}) {
-    CHECK_FALSE(t->empty());
-  }
   CHECK(m.typed_columns);
-  CHECK_FALSE(m.column_type.empty());
-  CHECK_FALSE(m.decimal_column.empty());
+  CHECK(m.has(Sql::column_type));
   CHECK_FALSE(m.transactional_ddl);
-  REQUIRE(m.bulk != nullptr);
-  CHECK(m.bulk->create_tables.size() == 4);
-  CHECK(m.bulk->clear_tables.size() == 3);
+  CHECK(m.bulk_writer);
+  CHECK(m.session_setup.size() == 3);
 
   const SqlDialect& s = sqlite_dialect();
   CHECK_FALSE(s.row_locks);
+  CHECK_FALSE(s.has(Sql::lock_lease));
   CHECK_FALSE(s.server_sessions);
+  CHECK_FALSE(s.has(Sql::connection_id));
   CHECK_FALSE(s.typed_columns);
+  CHECK_FALSE(s.has(Sql::alter_decimal));
   CHECK(s.transactional_ddl);
-  CHECK(s.bulk == nullptr);
+  CHECK_FALSE(s.bulk_writer);
+  CHECK_FALSE(s.has(Sql::load_tick_state));
+  CHECK(s.session_setup.empty());
 }
 
 TEST_CASE("one display statement for the tick and finalization, updated_at kept when it exists") {
   for (const SqlDialect* d : {&mysql_dialect(), &sqlite_dialect()}) {
-    const RowsStatement live = d->update_displays(true, true);
-    const RowsStatement ended = d->update_displays(false, false);
-    CHECK(live.head + live.tail != ended.head + ended.tail);
-    CHECK((live.head + live.tail).find("updated_at = ") != std::string::npos);
-    CHECK((ended.head + ended.tail).find("updated_at") == std::string::npos);
-    CHECK((live.head + live.tail).find("= 'live'") != std::string::npos);
-    CHECK((ended.head + ended.tail).find("<> 'live'") != std::string::npos);
+    const auto whole = [&](Sql name) {
+      const RowsStatement& r = d->rows(name);
+      return r.head + r.tail;
+    };
+    const std::string live = whole(Sql::update_live_displays_keep_updated_at);
+    const std::string ended = whole(Sql::update_ended_displays);
+    CHECK(live.find("updated_at = ") != std::string::npos);
+    CHECK(whole(Sql::update_live_displays).find("updated_at") == std::string::npos);
+    CHECK(ended.find("updated_at") == std::string::npos);
+    CHECK(whole(Sql::update_ended_displays_keep_updated_at).find("updated_at = ") !=
+          std::string::npos);
+    CHECK(live.find("= 'live'") != std::string::npos);
+    CHECK(ended.find("<> 'live'") != std::string::npos);
+    CHECK(d->rows(Sql::update_live_displays).names.size() == 7);
   }
+  CHECK_THROWS_AS(mysql_dialect().rows(Sql::now_ms), std::logic_error);
 }
 
 }  // namespace engagementd
