@@ -319,6 +319,12 @@ class Parser {
                     duration_value(v, k, c.real_viewer_ttl, std::chrono::seconds(1),
                                    std::chrono::hours(24));
                   }},
+                 {"real_viewer_sweep",
+                  [&](const YAML::Node& v, const std::string& k) {
+                    std::chrono::milliseconds sweep{0};
+                    duration_value(v, k, sweep, std::chrono::seconds(1), std::chrono::hours(24));
+                    c.real_viewer_sweep = sweep;
+                  }},
                  {"watch_time",
                   [&](const YAML::Node& v, const std::string& k) {
                     duration_value(v, k, c.watch_time,
@@ -540,6 +546,11 @@ Secret read_password(const DatabaseConfig& db) {
   // it and are wiped with it.
   text.resize(have);
   return pw;
+}
+
+std::chrono::milliseconds real_viewer_sweep_for(const Config& c) {
+  if (c.real_viewer_sweep) return *c.real_viewer_sweep;
+  return std::max<std::chrono::milliseconds>(std::chrono::seconds(1), c.real_viewer_ttl / 4);
 }
 
 std::chrono::milliseconds lease_for(const Config& c) {

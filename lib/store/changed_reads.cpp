@@ -65,14 +65,14 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
 }
 
 std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_viewers(
-    std::chrono::milliseconds real_viewer_ttl, const Shard& shard) {
+    const Shard& shard, std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) {
   if (!columns_detected_) detect_columns();
   if (!heartbeat_column_) return std::nullopt;
-  // The placeholders: the TTL, then the shard.
-  std::vector<long long> params{real_viewer_ttl.count() / 1000};
+  // The placeholders: the id range, the cutoff, then the shard.
+  std::vector<long long> params{after, upto, cutoff_s};
   push_shard(params, shard);
   const auto rows = row_reader(dialect_.fresh_viewers(shard), {FetchAs::integer, FetchAs::integer},
-                               params.size(), 1000, /*keep=*/true);
+                               params.size(), 1000, /*keep=*/false);
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   rows->run(params, [&](const RowView& row) {
     out.emplace_back(whole_or_zero(row, 0), whole_or_zero(row, 1));

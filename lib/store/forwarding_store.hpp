@@ -38,12 +38,12 @@ class ForwardingStore : public TickStore {
   std::vector<std::int64_t> take_stream_changes(const Shard& shard) override {
     return db_.take_stream_changes(shard);
   }
-  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override {
+  std::vector<RealDelta> fold_real_deltas(const Shard& shard) override {
     return db_.fold_real_deltas(shard);
   }
   std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override {
-    return db_.fresh_viewers(real_viewer_ttl, shard);
+      const Shard& shard, std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) override {
+    return db_.fresh_viewers(shard, cutoff_s, after, upto);
   }
   std::vector<EndedStream> read_ended_streams(const Shard& shard,
                                               const std::vector<std::int64_t>& ids) override {

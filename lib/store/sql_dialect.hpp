@@ -147,14 +147,22 @@ struct SqlDialect {
   // --- The reads of what changed (changed_reads.cpp) ---
   // The ids and display columns of the live streams of :after < id <= :upto.
   std::string (*live_rows)(const Shard& shard) = nullptr;
-  // The open real sessions seen within :ttl seconds per live stream (a
-  // heartbeat column), as live_streams counts them.
+  // The real-viewer sweep (a heartbeat column): the open real sessions
+  // last seen at or after :cutoff (Unix seconds) per stream of
+  // :after < stream_id <= :upto.
   std::string (*fresh_viewers)(const Shard& shard) = nullptr;
 
   // --- Real counts (real_counts.cpp) ---
+  // The appended deltas summed on the server per stream and seen_s (only a
+  // viewer's leave has one: schema 012): stream_id, seen_s, viewers, likes,
+  // dislikes, comments.
   std::string (*real_deltas)(const Shard& shard) = nullptr;
+  // The same rows' ids as runs of consecutive ids: first, last.
+  std::string (*real_delta_runs)(const Shard& shard) = nullptr;
   RowsStatement add_real_deltas;     // stream_id, viewers, likes, dislikes, comments
   RowsStatement delete_real_deltas;  // ids
+  // The rows strictly inside a run (:first < id < :last).
+  std::string delete_real_delta_run;
   // Grouped counts of the streams in `placeholders` (":i0, :i1, ...").
   std::string (*count_open_viewers)(const std::string& placeholders) = nullptr;
   std::string (*count_interactions)(const std::string& placeholders) = nullptr;

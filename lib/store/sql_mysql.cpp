@@ -123,17 +123,27 @@ std::string live_rows(const Shard& shard) {
 }
 
 std::string fresh_viewers(const Shard& shard) {
-  return "SELECT lv.id, COUNT(*) FROM live_streams lv"
-         " JOIN stream_viewers sv ON sv.stream_id = lv.id"
-         " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
-         " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND" +
-         shard_filter("lv.id", shard) + " GROUP BY lv.id ORDER BY lv.id";
+  // A range of stream ids on the (stream_id, is_fake, left_at) index; the
+  // rows of streams that are not live (or not kept) are left aside by the
+  // caller.
+  return "SELECT stream_id, COUNT(*) FROM stream_viewers"
+         " WHERE stream_id > :after AND stream_id <= :upto AND is_fake = 0 AND left_at IS NULL"
+         " AND COALESCE(last_seen_at, joined_at) >= FROM_UNIXTIME(:cutoff)" +
+         shard_filter("stream_id", shard) + " GROUP BY stream_id ORDER BY stream_id";
 }
 
 std::string real_deltas(const Shard& shard) {
-  return "SELECT id, stream_id, viewers, likes, dislikes, comments FROM engagementd_real_deltas"
-         " WHERE 1 = 1" +
-         shard_filter("stream_id", shard) + " ORDER BY id";
+  return "SELECT stream_id, seen_s, CAST(SUM(viewers) AS SIGNED), CAST(SUM(likes) AS SIGNED),"
+         " CAST(SUM(dislikes) AS SIGNED), CAST(SUM(comments) AS SIGNED)"
+         " FROM engagementd_real_deltas WHERE 1 = 1" +
+         shard_filter("stream_id", shard) + " GROUP BY stream_id, seen_s ORDER BY stream_id";
+}
+
+std::string real_delta_runs(const Shard& shard) {
+  // Consecutive ids have the same id - ROW_NUMBER().
+  return "SELECT MIN(id), MAX(id) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run"
+         " FROM engagementd_real_deltas WHERE 1 = 1" +
+         shard_filter("stream_id", shard) + ") r GROUP BY run ORDER BY 1";
 }
 
 std::string stream_changes(const Shard& shard) {
@@ -399,6 +409,8 @@ SqlDialect make() {
 
   // --- Real counts ---
   d.real_deltas = &real_deltas;
+  d.real_delta_runs = &real_delta_runs;
+  d.delete_real_delta_run = "DELETE FROM engagementd_real_deltas WHERE id > :first AND id < :last";
   d.add_real_deltas = {
       "UPDATE engagementd_real_counts rc JOIN (",
       RowsForm::derived_table,

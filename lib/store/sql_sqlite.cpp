@@ -135,19 +135,27 @@ std::string live_rows(const Shard& shard) {
 }
 
 std::string fresh_viewers(const Shard& shard) {
-  return "SELECT " + as_text("lv.id") +
-         ", COUNT(*) FROM live_streams lv"
-         " JOIN stream_viewers sv ON sv.stream_id = lv.id"
-         " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
-         " AND COALESCE(sv.last_seen_at, sv.joined_at) >= "
-         "datetime('now', '-' || :ttl || ' seconds')" +
-         shard_filter("lv.id", shard) + " GROUP BY lv.id ORDER BY lv.id";
+  // A range of stream ids on the (stream_id, is_fake, left_at) index; the
+  // rows of streams that are not live (or not kept) are left aside by the
+  // caller.
+  return "SELECT CAST(stream_id AS TEXT), COUNT(*) FROM stream_viewers"
+         " WHERE stream_id > :after AND stream_id <= :upto AND is_fake = 0 AND left_at IS NULL"
+         " AND COALESCE(last_seen_at, joined_at) >= datetime(:cutoff, 'unixepoch')" +
+         shard_filter("stream_id", shard) + " GROUP BY stream_id ORDER BY stream_id";
 }
 
 std::string real_deltas(const Shard& shard) {
-  return "SELECT id, stream_id, viewers, likes, dislikes, comments FROM engagementd_real_deltas"
-         " WHERE 1 = 1" +
-         shard_filter("stream_id", shard) + " ORDER BY id";
+  return "SELECT CAST(stream_id AS TEXT), CAST(seen_s AS TEXT), CAST(SUM(viewers) AS TEXT),"
+         " CAST(SUM(likes) AS TEXT), CAST(SUM(dislikes) AS TEXT), CAST(SUM(comments) AS TEXT)"
+         " FROM engagementd_real_deltas WHERE 1 = 1" +
+         shard_filter("stream_id", shard) + " GROUP BY stream_id, seen_s ORDER BY stream_id";
+}
+
+std::string real_delta_runs(const Shard& shard) {
+  // Consecutive ids have the same id - ROW_NUMBER().
+  return "SELECT CAST(MIN(id) AS TEXT), CAST(MAX(id) AS TEXT) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run"
+         " FROM engagementd_real_deltas WHERE 1 = 1" +
+         shard_filter("stream_id", shard) + ") r GROUP BY run ORDER BY 1";
 }
 
 std::string stream_changes(const Shard& shard) {
@@ -288,6 +296,8 @@ SqlDialect make() {
 
   // --- Real counts ---
   d.real_deltas = &real_deltas;
+  d.real_delta_runs = &real_delta_runs;
+  d.delete_real_delta_run = "DELETE FROM engagementd_real_deltas WHERE id > :first AND id < :last";
   d.add_real_deltas = {
       "UPDATE engagementd_real_counts SET viewers = viewers + d.column2, likes = likes +"
       " d.column3, dislikes = dislikes + d.column4, comments = comments + d.column5 FROM"

@@ -107,9 +107,9 @@ class Store final : public TickStore {
                                        const Shard& shard,
                                        const std::vector<std::int64_t>& ids) override;
   std::vector<std::int64_t> take_stream_changes(const Shard& shard) override;
-  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override;
+  std::vector<RealDelta> fold_real_deltas(const Shard& shard) override;
   std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override;
+      const Shard& shard, std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) override;
   std::vector<EndedStream> read_ended_streams(const Shard& shard,
                                               const std::vector<std::int64_t>& ids) override;
 

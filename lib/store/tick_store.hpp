@@ -177,6 +177,16 @@ struct SummarySweep {
   long long states_removed = 0;   // state rows of streams deleted long ago
 };
 
+// The deltas the triggers appended for one stream, summed. A viewer's leave
+// (-1) carries when that session was last seen (seen_s, Unix seconds:
+// schema 012) and is summed apart per seen_s, so that a tick can tell
+// whether its stream's last real-viewer recount counted that session.
+struct RealDelta {
+  std::int64_t stream_id = 0;
+  std::optional<std::int64_t> seen_s;
+  RealCounts sum;
+};
+
 // A stream the tick could not write (its rows fail a statement: a value out
 // of a column's range, a constraint, a trigger of the site's) or a fact
 // about one stream worth a log line; set_aside: its rows were not written.
@@ -268,15 +278,18 @@ class TickStore {
   virtual std::vector<std::int64_t> take_stream_changes(const Shard& shard) = 0;
   // Adds the changes the triggers appended to engagementd_real_deltas (for
   // the shard's streams, as the tick's snapshot shows them) to the kept
-  // counts, deletes exactly those rows, and returns them summed per stream
-  // (id order). read_live_streams does the same first.
-  virtual std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) = 0;
-  // With a heartbeat column (stream_viewers.last_seen_at): the open real
-  // sessions seen within the TTL per live stream of the shard (id order;
-  // streams with none left out). nullopt without one: the kept counts'
-  // viewers are the open sessions.
+  // counts, deletes exactly those rows, and returns them summed on the
+  // server per stream and seen_s (stream id order). read_live_streams does
+  // the same first.
+  virtual std::vector<RealDelta> fold_real_deltas(const Shard& shard) = 0;
+  // The real-viewer sweep, with a heartbeat column (stream_viewers.
+  // last_seen_at): the open real sessions last seen at or after cutoff_s
+  // (Unix seconds, the database clock) per stream of after < id <= upto of
+  // the shard (id order; streams with none left out, and streams that are
+  // not live may be in it). nullopt without one: the kept counts' viewers
+  // are the open sessions.
   virtual std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) = 0;
+      const Shard& shard, std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) = 0;
   // read_ended_streams for the named streams only.
   virtual std::vector<EndedStream> read_ended_streams(const Shard& shard,
                                                       const std::vector<std::int64_t>& ids) = 0;

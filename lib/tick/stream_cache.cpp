@@ -40,6 +40,10 @@ void StreamCache::clear() {
   lease_.reset();
   writing_.reset();
   shard_.reset();
+  sweep_after_ = 0;
+  last_sweep_ms_ = 0;
+  heartbeat_.reset();
+  swept_ = 0;
   std::vector<Entry>().swap(entries_);
   std::vector<Entry>().swap(added_);
   stale_.clear();
@@ -147,9 +151,10 @@ void StreamCache::read_live_streams(std::chrono::milliseconds real_viewer_ttl, c
     filled_ = true;
     return;
   }
-  // Read whole, and kept.
+  // Read whole, and kept: every stream counted exactly now.
   clear();
   shard_ = shard;
+  last_sweep_ms_ = now_ms_;
   db_.read_live_streams(real_viewer_ttl, shard, chunk, [&](const std::vector<LiveStream>& rows) {
     for (const LiveStream& s : rows) entries_.push_back(to_entry(s));
     fn(rows);
@@ -171,23 +176,31 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
   stale_.clear();
   sort_unique(reread);
 
+  // Is there a heartbeat column? Asked once (an empty range).
+  if (!heartbeat_) heartbeat_ = db_.fresh_viewers(shard, 0, 0, 0).has_value();
+  const std::int64_t ttl_s = real_viewer_ttl.count() / 1000;
+
   // The real counts' changes, folded into the kept counts as always.
-  for (const auto& [id, delta] : db_.fold_real_deltas(shard)) {
-    if (Entry* e = find(id)) {
-      e->real.viewers += delta.viewers;
-      e->real.likes += delta.likes;
-      e->real.dislikes += delta.dislikes;
-      e->real.comments += delta.comments;
+  for (const RealDelta& d : db_.fold_real_deltas(shard)) {
+    Entry* e = find(d.stream_id);
+    if (e == nullptr) continue;
+    e->real.likes += d.sum.likes;
+    e->real.dislikes += d.sum.dislikes;
+    e->real.comments += d.sum.comments;
+    if (!*heartbeat_) {
+      e->real.viewers += d.sum.viewers;  // the open sessions, exactly
+      continue;
     }
+    // A leave of a session last seen before its stream's last recount
+    // minus the TTL: that recount did not count it, nothing to subtract.
+    if (d.seen_s && d.sum.viewers < 0 && *d.seen_s < std::int64_t{e->counted_s} - ttl_s) continue;
+    // Never below zero: a session left out by a recount, seen again and
+    // then leaving before its stream's next recount is subtracted without
+    // having been added back; that recount sets it right.
+    e->real.viewers = std::max<std::int64_t>(0, e->real.viewers + d.sum.viewers);
   }
-  // With a heartbeat column, the viewers are the sessions seen lately.
-  if (const auto fresh = db_.fresh_viewers(real_viewer_ttl, shard)) {
-    auto f = fresh->begin();
-    for (Entry& e : entries_) {
-      while (f != fresh->end() && f->first < e.id) ++f;
-      e.real.viewers = (f != fresh->end() && f->first == e.id) ? f->second : 0;
-    }
-  }
+  // With a heartbeat column, this tick's slice of the real-viewer sweep.
+  if (*heartbeat_) sweep(real_viewer_ttl, shard);
 
   // The live ids, merged with what is in memory: an id in memory and not
   // live has ended; a live id not in memory is new.
@@ -249,6 +262,59 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
   }
   sort_unique(ended_);
   settle();
+}
+
+void StreamCache::sweep(std::chrono::milliseconds real_viewer_ttl, const Shard& shard) {
+  swept_ = 0;
+  const std::size_t n = entries_.size();
+  const std::int64_t now_s = now_ms_ / 1000;
+  // The time since the last sweep (the first after a fill: since the fill,
+  // whose whole read counted every stream exactly): the slice is that
+  // share of the period, so that the rotation goes round once per period.
+  const std::int64_t elapsed = std::clamp<std::int64_t>(now_ms_ - last_sweep_ms_, 0, sweep_ms_);
+  last_sweep_ms_ = now_ms_;
+  if (n == 0) return;
+  const std::size_t turn = std::min<std::size_t>(
+      n, static_cast<std::size_t>((static_cast<std::int64_t>(n) * elapsed + sweep_ms_ - 1) / sweep_ms_));
+  std::vector<char> chosen(n, 0);
+  // The rotation: the `turn` streams after the last one recounted, in id
+  // order, round to the first.
+  std::size_t at = static_cast<std::size_t>(
+      std::upper_bound(entries_.begin(), entries_.end(), sweep_after_,
+                       [](std::int64_t v, const Entry& e) { return v < e.id; }) -
+      entries_.begin());
+  for (std::size_t k = 0; k < turn; ++k, ++at) {
+    if (at == n) at = 0;
+    chosen[at] = 1;
+    sweep_after_ = entries_[at].id;
+  }
+  // A safety net: any stream not recounted for longer than the period (the
+  // rotation reaches every stream within it, a new one too, which its
+  // whole read counted; counted_s is whole seconds, hence the second).
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::int64_t{entries_[i].counted_s} * 1000 + 1000 + sweep_ms_ < now_ms_) chosen[i] = 1;
+  }
+  // One read per run of consecutive chosen streams (an id range).
+  const std::int64_t cutoff_s = now_s - real_viewer_ttl.count() / 1000;
+  for (std::size_t i = 0; i < n;) {
+    if (!chosen[i]) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < n && chosen[j]) ++j;
+    const auto fresh = db_.fresh_viewers(shard, cutoff_s, entries_[i].id - 1, entries_[j - 1].id);
+    std::size_t f = 0;
+    for (std::size_t k = i; k < j; ++k) {
+      Entry& e = entries_[k];
+      while (fresh && f < fresh->size() && (*fresh)[f].first < e.id) ++f;
+      e.real.viewers =
+          (fresh && f < fresh->size() && (*fresh)[f].first == e.id) ? (*fresh)[f].second : 0;
+      e.counted_s = static_cast<std::uint32_t>(now_s);
+    }
+    swept_ += j - i;
+    i = j;
+  }
 }
 
 void StreamCache::settle() {
@@ -390,6 +456,8 @@ StreamCache::Entry StreamCache::to_entry(const LiveStream& s) {
     if (!s.state->config_json.empty()) e.json = intern_json(s.state->config_json);
   }
   e.real = s.real;
+  // Read whole in this tick: counted exactly now.
+  e.counted_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_ms_ / 1000));
   return e;
 }
 

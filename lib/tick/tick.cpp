@@ -301,6 +301,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
   const auto t0 = Clock::now();
   cache_->enable(settings.cache);
+  cache_->set_sweep(settings.real_viewer_sweep);
   TickStore::Transaction tx(store_);
 
   const std::int64_t now = store_.now_ms();

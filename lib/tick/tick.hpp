@@ -21,6 +21,10 @@ struct TickSettings {
   bool simulation_enabled = true;  // the YAML kill switch
   std::chrono::milliseconds max_catchup{60'000};
   std::chrono::milliseconds real_viewer_ttl{60'000};
+  // With a heartbeat column and tick.cache on: every live stream's real
+  // viewers are recounted exactly at least this often, a rotating slice
+  // per tick (StreamCache; simulation.real_viewer_sweep).
+  std::chrono::milliseconds real_viewer_sweep{15'000};
   // Mean watch time of a simulated viewer (YAML simulation.watch_time), for
   // every stream, unless the global setting sim_watch_minutes gives one.
   double watch_minutes = kDefaultWatchMinutes;
