@@ -11,8 +11,9 @@
 #include "store/store.hpp"
 
 namespace engagementd {
-void Store::read_live_rows(const Shard& shard, std::size_t chunk,
+void Store::read_live_rows(std::size_t chunk,
                            const std::function<void(const std::vector<LiveRow>&)>& fn) {
+  const Shard& shard = shard_;
   chunk = std::max<std::size_t>(1, chunk);
   // The placeholders: the id range, then the shard.
   const auto params = [&](long long after, long long upto) {
@@ -34,9 +35,8 @@ void Store::read_live_rows(const Shard& shard, std::size_t chunk,
   });
 }
 
-std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewer_ttl,
-                                            const Shard& shard,
-                                            const std::vector<std::int64_t>& ids) {
+std::vector<LiveStream> Store::read_streams(const std::vector<std::int64_t>& ids) {
+  const Shard& shard = shard_;
   if (!columns_detected_) detect_columns();
   std::vector<std::int64_t> wanted = ids;
   sort_unique(wanted);
@@ -44,7 +44,7 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
   // viewers' derived table; then the shard in the outer WHERE.
   std::vector<long long> params;
   if (heartbeat_column_) {
-    params.push_back(real_viewer_ttl.count() / 1000);
+    params.push_back(real_viewer_ttl_.count() / 1000);
     push_shard(params, shard);
   }
   push_shard(params, shard);
@@ -65,7 +65,8 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
 }
 
 std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_viewers(
-    const Shard& shard, std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) {
+    std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) {
+  const Shard& shard = shard_;
   if (!columns_detected_) detect_columns();
   if (!heartbeat_column_) return std::nullopt;
   // The placeholders: the id range, the cutoff, then the shard.
@@ -80,8 +81,8 @@ std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_v
   return out;
 }
 
-std::vector<EndedStream> Store::read_ended_streams(const Shard& shard,
-                                                   const std::vector<std::int64_t>& ids) {
+std::vector<EndedStream> Store::read_ended_streams(const std::vector<std::int64_t>& ids) {
+  const Shard& shard = shard_;
   std::vector<std::int64_t> wanted = ids;
   sort_unique(wanted);
   std::vector<EndedStream> out;

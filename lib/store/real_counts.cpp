@@ -13,7 +13,8 @@
 
 namespace engagementd {
 
-std::vector<RealDelta> Store::fold_real_deltas(const Shard& shard) {
+std::vector<RealDelta> Store::fold_real_deltas() {
+  const Shard& shard = shard_;
   // The changes the triggers appended, as this tick's snapshot shows them,
   // summed on the server (a backlog of a million rows is a few thousand
   // sums), and the same rows' ids as runs of consecutive ids. Both are

@@ -39,7 +39,6 @@ void StreamCache::clear() {
   filled_ = false;
   lease_.reset();
   writing_.reset();
-  shard_.reset();
   sweep_after_ = 0;
   last_sweep_ms_ = 0;
   heartbeat_.reset();
@@ -62,6 +61,9 @@ void StreamCache::drop(const std::string& why) {
 // --- Transactions and the lease: when what is in memory is sure ---
 
 void StreamCache::begin() {
+  // The engines of an instance's shards share one database store (one
+  // connection, tick/shard_pool): each tick's reads are for this shard.
+  db_.configure(shard_, real_viewer_ttl_);
   try {
     db_.begin();
   } catch (...) {
@@ -134,28 +136,33 @@ void StreamCache::release_lease(int shard, const std::string& holder, std::int64
 
 // --- The reads ---
 
-void StreamCache::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                                    std::size_t chunk,
+void StreamCache::configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) {
+  if (shard != shard_) drop("the shard changed");
+  if (real_viewer_ttl != real_viewer_ttl_) drop("the real-viewer TTL changed");
+  shard_ = shard;
+  real_viewer_ttl_ = real_viewer_ttl;
+  db_.configure(shard, real_viewer_ttl);
+}
+
+void StreamCache::read_live_streams(std::size_t chunk,
                                     const std::function<void(const std::vector<LiveStream>&)>& fn) {
-  if (valid_ && shard_ && *shard_ != shard) drop("the shard changed");
   if (!enabled_ || !valid_) {
     // A whole read sees every change the list names (in the same snapshot;
     // one appended after it stays for the next tick): the list is emptied,
     // so that it does not grow while nothing reads it.
-    db_.take_stream_changes(shard);
+    db_.take_stream_changes();
   }
-  if (!enabled_) return db_.read_live_streams(real_viewer_ttl, shard, chunk, fn);
+  if (!enabled_) return db_.read_live_streams(chunk, fn);
   if (valid_) {
-    read_from_memory(real_viewer_ttl, shard, chunk, fn);
+    read_from_memory(chunk, fn);
     used_ = true;
     filled_ = true;
     return;
   }
   // Read whole, and kept: every stream counted exactly now.
   clear();
-  shard_ = shard;
   last_sweep_ms_ = now_ms_;
-  db_.read_live_streams(real_viewer_ttl, shard, chunk, [&](const std::vector<LiveStream>& rows) {
+  db_.read_live_streams(chunk, [&](const std::vector<LiveStream>& rows) {
     for (const LiveStream& s : rows) entries_.push_back(to_entry(s));
     fn(rows);
   });
@@ -167,21 +174,20 @@ void StreamCache::read_live_streams(std::chrono::milliseconds real_viewer_ttl, c
   filled_ = true;
 }
 
-void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                                   std::size_t chunk,
+void StreamCache::read_from_memory(std::size_t chunk,
                                    const std::function<void(const std::vector<LiveStream>&)>& fn) {
   // Streams to read whole: settings changed, or set aside at a write.
-  std::vector<std::int64_t> reread = db_.take_stream_changes(shard);
+  std::vector<std::int64_t> reread = db_.take_stream_changes();
   reread.insert(reread.end(), stale_.begin(), stale_.end());
   stale_.clear();
   sort_unique(reread);
 
   // Is there a heartbeat column? Asked once (an empty range).
-  if (!heartbeat_) heartbeat_ = db_.fresh_viewers(shard, 0, 0, 0).has_value();
-  const std::int64_t ttl_s = real_viewer_ttl.count() / 1000;
+  if (!heartbeat_) heartbeat_ = db_.fresh_viewers(0, 0, 0).has_value();
+  const std::int64_t ttl_s = real_viewer_ttl_.count() / 1000;
 
   // The real counts' changes, folded into the kept counts as always.
-  for (const RealDelta& d : db_.fold_real_deltas(shard)) {
+  for (const RealDelta& d : db_.fold_real_deltas()) {
     Entry* e = find(d.stream_id);
     if (e == nullptr) continue;
     e->real.likes += d.sum.likes;
@@ -200,14 +206,14 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
     e->real.viewers = std::max<std::int64_t>(0, e->real.viewers + d.sum.viewers);
   }
   // With a heartbeat column, this tick's slice of the real-viewer sweep.
-  if (*heartbeat_) sweep(real_viewer_ttl, shard);
+  if (*heartbeat_) sweep();
 
   // The live ids, merged with what is in memory: an id in memory and not
   // live has ended; a live id not in memory is new.
   std::size_t at = 0;  // entries_ cursor
   std::vector<LiveStream> out;
   std::vector<std::int64_t> whole;
-  db_.read_live_rows(shard, chunk, [&](const std::vector<LiveRow>& rows) {
+  db_.read_live_rows(chunk, [&](const std::vector<LiveRow>& rows) {
     out.clear();
     whole.clear();
     out.reserve(rows.size());
@@ -230,7 +236,7 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
       if (known) ++at;
     }
     if (!whole.empty()) {
-      const std::vector<LiveStream> read = db_.read_streams(real_viewer_ttl, shard, whole);
+      const std::vector<LiveStream> read = db_.read_streams(whole);
       std::size_t r = 0;
       std::vector<LiveStream> merged;
       merged.reserve(out.size());
@@ -253,7 +259,7 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
       }
       out.swap(merged);
     }
-    if (verify_) check(real_viewer_ttl, shard, out);
+    if (verify_) check(out);
     if (!out.empty()) fn(out);
   });
   for (; at < entries_.size(); ++at) {
@@ -264,7 +270,7 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
   settle();
 }
 
-void StreamCache::sweep(std::chrono::milliseconds real_viewer_ttl, const Shard& shard) {
+void StreamCache::sweep() {
   swept_ = 0;
   const std::size_t n = entries_.size();
   const std::int64_t now_s = now_ms_ / 1000;
@@ -295,7 +301,7 @@ void StreamCache::sweep(std::chrono::milliseconds real_viewer_ttl, const Shard& 
     if (std::int64_t{entries_[i].counted_s} * 1000 + 1000 + sweep_ms_ < now_ms_) chosen[i] = 1;
   }
   // One read per run of consecutive chosen streams (an id range).
-  const std::int64_t cutoff_s = now_s - real_viewer_ttl.count() / 1000;
+  const std::int64_t cutoff_s = now_s - real_viewer_ttl_.count() / 1000;
   for (std::size_t i = 0; i < n;) {
     if (!chosen[i]) {
       ++i;
@@ -303,7 +309,7 @@ void StreamCache::sweep(std::chrono::milliseconds real_viewer_ttl, const Shard& 
     }
     std::size_t j = i;
     while (j < n && chosen[j]) ++j;
-    const auto fresh = db_.fresh_viewers(shard, cutoff_s, entries_[i].id - 1, entries_[j - 1].id);
+    const auto fresh = db_.fresh_viewers(cutoff_s, entries_[i].id - 1, entries_[j - 1].id);
     std::size_t f = 0;
     for (std::size_t k = i; k < j; ++k) {
       Entry& e = entries_[k];
@@ -330,15 +336,15 @@ void StreamCache::settle() {
                      entries_.end(), by_id);
 }
 
-std::vector<EndedStream> StreamCache::read_ended_streams(const Shard& shard) {
-  if (!enabled_) return db_.read_ended_streams(shard);
+std::vector<EndedStream> StreamCache::read_ended_streams() {
+  if (!enabled_) return db_.read_ended_streams();
   std::vector<EndedStream> ended;
   if (used_) {
     // From memory: the streams seen ending, this tick or before (still
     // not finalized: set aside, or a finalization that failed).
-    if (!ended_.empty()) ended = db_.read_ended_streams(shard, ended_);
+    if (!ended_.empty()) ended = db_.read_ended_streams(ended_);
   } else {
-    ended = db_.read_ended_streams(shard);
+    ended = db_.read_ended_streams();
   }
   ended_.clear();
   for (const EndedStream& e : ended) ended_.push_back(e.id);
@@ -391,11 +397,10 @@ std::vector<StreamProblem> StreamCache::take_problems() {
   return problems;
 }
 
-void StreamCache::check(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                        const std::vector<LiveStream>& streams) {
+void StreamCache::check(const std::vector<LiveStream>& streams) {
   std::vector<std::int64_t> ids;
   for (const LiveStream& s : streams) ids.push_back(s.id);
-  const std::vector<LiveStream> truth = db_.read_streams(real_viewer_ttl, shard, ids);
+  const std::vector<LiveStream> truth = db_.read_streams(ids);
   const auto same_config = [](const std::optional<RawConfig>& a,
                               const std::optional<RawConfig>& b) {
     if (a.has_value() != b.has_value()) return false;

@@ -75,10 +75,11 @@ class StreamCache final : public ForwardingStore {
   void commit() override;
   void rollback() override;
   std::int64_t now_ms() override;
-  void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                         std::size_t chunk,
+  // A new shard or TTL drops what is in memory.
+  void configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) override;
+  void read_live_streams(std::size_t chunk,
                          const std::function<void(const std::vector<LiveStream>&)>& fn) override;
-  std::vector<EndedStream> read_ended_streams(const Shard& shard) override;
+  std::vector<EndedStream> read_ended_streams() override;
   using ForwardingStore::read_ended_streams;
   void insert_configs(const std::vector<ConfigInsert>& rows) override;
   void write_states(const std::vector<StateWrite>& rows) override;
@@ -116,17 +117,15 @@ class StreamCache final : public ForwardingStore {
     std::int64_t connection_id = 0;
   };
 
-  void read_from_memory(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                        std::size_t chunk,
+  void read_from_memory(std::size_t chunk,
                         const std::function<void(const std::vector<LiveStream>&)>& fn);
   // Recounts the slice of the streams in memory whose turn it is (and any
   // that would be overdue by the next tick).
-  void sweep(std::chrono::milliseconds real_viewer_ttl, const Shard& shard);
+  void sweep();
   Entry to_entry(const LiveStream& s);
   LiveStream to_stream(const Entry& e, const Display& shown) const;
   Entry* find(std::int64_t id);
-  void check(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-             const std::vector<LiveStream>& streams);
+  void check(const std::vector<LiveStream>& streams);
   std::uint32_t intern_config(const RawConfig& raw);
   std::uint32_t intern_json(const std::string& json);
   // Removes the gone entries and merges the added ones in.
@@ -145,7 +144,8 @@ class StreamCache final : public ForwardingStore {
   std::int64_t now_ms_ = 0;  // the database clock read by this tick
   std::optional<LeaseSeen> lease_;
   std::optional<LeaseSeen> writing_;  // the lease this tick writes, once committed
-  std::optional<Shard> shard_;
+  Shard shard_{};  // as configured
+  std::chrono::milliseconds real_viewer_ttl_{60'000};
   // The real-viewer sweep: its period, the last id recounted (the rotation
   // goes on after it), the database clock at the last sweep, a heartbeat
   // column there or not (unknown until asked), streams recounted last.

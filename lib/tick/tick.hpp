@@ -138,6 +138,8 @@ class TickEngine {
   Rng rng_;
   std::string holder_;
   Shard shard_;
+  // The real-viewer TTL the store was configured with (with shard_).
+  std::optional<std::chrono::milliseconds> configured_ttl_;
   std::int64_t token_ = 0;  // the lease token this instance holds, when leader_
   bool leader_ = false;
   std::string standby_reason_;

@@ -28,7 +28,8 @@ std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_all(
     Store& store, std::chrono::milliseconds ttl, const Shard& shard,
     const std::vector<long long>& leave_out = {}) {
   const std::int64_t cutoff = store.now_ms() / 1000 - ttl.count() / 1000;
-  auto out = store.fresh_viewers(shard, cutoff, 0, std::numeric_limits<std::int64_t>::max());
+  store.configure(shard, ttl);
+  auto out = store.fresh_viewers(cutoff, 0, std::numeric_limits<std::int64_t>::max());
   if (out) {
     out->erase(std::remove_if(out->begin(), out->end(),
                               [&](const auto& f) {
@@ -117,8 +118,9 @@ TEST_CASE_METHOD(SiteFixture,
   for (long long id : simulated) asked.push_back(id);
   asked.push_back(simulated[0]);  // twice
   // The caller folds the triggers' deltas first, as read_live_streams does.
-  store->fold_real_deltas(Shard{});
-  const std::vector<LiveStream> named = store->read_streams(kTtl, Shard{}, asked);
+  store->configure(Shard{}, kTtl);
+  store->fold_real_deltas();
+  const std::vector<LiveStream> named = store->read_streams(asked);
   // The counts rows of the uncounted streams were made by read_streams.
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_real_counts WHERE stream_id IN (" +
                              std::to_string(bare) + ", " + std::to_string(odd) + ")") == 2);
@@ -151,10 +153,12 @@ TEST_CASE_METHOD(SiteFixture,
   for (long long id : expected) {
     if (shard_of(id, 2) == 1) in_half.push_back(id);
   }
-  const std::vector<LiveStream> part = store->read_streams(kTtl, half, asked);
+  store->configure(half, kTtl);
+  const std::vector<LiveStream> part = store->read_streams(asked);
   CHECK(ids_of(part) == in_half);
   CHECK(ids_of(store->read_live_streams(kTtl, half)) == in_half);
-  CHECK(store->read_streams(kTtl, Shard{}, {}).empty());
+  store->configure(Shard{}, kTtl);
+  CHECK(store->read_streams({}).empty());
 }
 
 TEST_CASE_METHOD(SiteFixture, "read_streams counts fresh sessions as the whole read does") {
@@ -173,8 +177,9 @@ TEST_CASE_METHOD(SiteFixture, "read_streams counts fresh sessions as the whole r
                  ")";
   }
   reopen();
-  store->fold_real_deltas(Shard{});
-  const std::vector<LiveStream> named = store->read_streams(kTtl, Shard{}, ids);
+  store->configure(Shard{}, kTtl);
+  store->fold_real_deltas();
+  const std::vector<LiveStream> named = store->read_streams(ids);
   REQUIRE(named.size() == 3);
   for (const LiveStream& s : named) CHECK(s.real.viewers == 1);
   const std::vector<LiveStream> whole = store->read_live_streams(kTtl);
@@ -209,7 +214,8 @@ TEST_CASE_METHOD(SiteFixture,
       INFO("chunk " << chunk);
       std::vector<LiveRow> rows;
       std::size_t calls = 0;
-      store->read_live_rows(shard, chunk, [&](const std::vector<LiveRow>& part) {
+      store->configure(shard, kTtl);
+      store->read_live_rows(chunk, [&](const std::vector<LiveRow>& part) {
         CHECK(!part.empty());
         CHECK(part.size() <= chunk);
         ++calls;
@@ -225,7 +231,8 @@ TEST_CASE_METHOD(SiteFixture,
   }
   // The values themselves, not only agreement.
   std::vector<LiveRow> rows;
-  store->read_live_rows(Shard{}, 4, [&](const std::vector<LiveRow>& part) {
+  store->configure(Shard{}, kTtl);
+  store->read_live_rows(4, [&](const std::vector<LiveRow>& part) {
     rows.insert(rows.end(), part.begin(), part.end());
   });
   REQUIRE(rows.size() == live.size());
@@ -311,10 +318,10 @@ TEST_CASE_METHOD(SiteFixture, "read_ended_streams(ids) reads only the named ende
   end_stream(ids[1]);
   end_stream(ids[3]);
   end_stream(ids[4]);
-  const std::vector<EndedStream> all = store->read_ended_streams(Shard{});
+  const std::vector<EndedStream> all = store->read_ended_streams();
   REQUIRE(all.size() == 3);
   const std::vector<EndedStream> named =
-      store->read_ended_streams(Shard{}, {ids[4], ids[0], ids[1], 999999});
+      store->read_ended_streams({ids[4], ids[0], ids[1], 999999});
   REQUIRE(named.size() == 2);
   CHECK(named[0].id == ids[1]);
   CHECK(named[1].id == ids[4]);
@@ -328,10 +335,11 @@ TEST_CASE_METHOD(SiteFixture, "read_ended_streams(ids) reads only the named ende
     CHECK(e.real_viewers_total == w.real_viewers_total);
   }
   CHECK(named[1].real.likes == 5);
-  CHECK(store->read_ended_streams(Shard{}, {}).empty());
+  CHECK(store->read_ended_streams({}).empty());
   std::size_t in_half = 0;
   for (long long id : {ids[1], ids[3], ids[4]}) in_half += shard_of(id, 2) == 1 ? 1 : 0;
-  CHECK(store->read_ended_streams(Shard{1, 2}, {ids[1], ids[3], ids[4]}).size() == in_half);
+  store->configure(Shard{1, 2}, kTtl);
+  CHECK(store->read_ended_streams({ids[1], ids[3], ids[4]}).size() == in_half);
 }
 
 TEST_CASE_METHOD(SiteFixture,
@@ -456,7 +464,7 @@ TEST_CASE_METHOD(SiteFixture,
       if (attempt == 0) {
         fresh_all(*other, kTtl, Shard{});
       } else {
-        other->read_streams(kTtl, Shard{}, {id});
+        other->read_streams({id});
       }
       FAIL("read on a killed connection");
     } catch (const std::exception& e) {

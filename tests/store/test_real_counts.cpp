@@ -185,7 +185,7 @@ TEST_CASE_METHOD(SiteFixture,
   add_viewer(b, "b1");
   REQUIRE(deltas() == 22);
   store->begin();
-  const std::vector<RealDelta> folded = store->fold_real_deltas(Shard{});
+  const std::vector<RealDelta> folded = store->fold_real_deltas();
   store->commit();
   CHECK(deltas() == 0);
   long long likes = 0, comments = 0, viewers = 0;
@@ -204,7 +204,7 @@ TEST_CASE_METHOD(SiteFixture,
   // A leave's -1 carries when its session was last seen, summed apart.
   *site << "UPDATE stream_viewers SET left_at = " + db.now_sql() + " WHERE session_id = 'a1'";
   store->begin();
-  const std::vector<RealDelta> leave = store->fold_real_deltas(Shard{});
+  const std::vector<RealDelta> leave = store->fold_real_deltas();
   store->commit();
   REQUIRE(leave.size() == 1);
   CHECK(leave[0].stream_id == a);
@@ -224,14 +224,14 @@ TEST_CASE_METHOD(SiteFixture,
   store->begin();
   store->read_global_settings();  // the snapshot begins here
   *other << "COMMIT";
-  const std::vector<RealDelta> part = store->fold_real_deltas(Shard{});
+  const std::vector<RealDelta> part = store->fold_real_deltas();
   store->commit();
   long long seen = 0;
   for (const RealDelta& d : part) seen += d.sum.likes;
   CHECK(seen == 8);
   CHECK(deltas() == 1);  // the late one, not deleted unseen
   store->begin();
-  const std::vector<RealDelta> late = store->fold_real_deltas(Shard{});
+  const std::vector<RealDelta> late = store->fold_real_deltas();
   store->commit();
   REQUIRE(late.size() == 1);
   CHECK(late[0].stream_id == a);

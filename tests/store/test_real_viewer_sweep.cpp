@@ -43,9 +43,9 @@ class ClockedStore : public ForwardingStore {
     return now_;
   }
   std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      const Shard& shard, std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) override {
+      std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) override {
     if (upto > after) reads.push_back({now_, after, upto});
-    return db_.fresh_viewers(shard, cutoff_s, after, upto);
+    return db_.fresh_viewers(cutoff_s, after, upto);
   }
 
  private:
