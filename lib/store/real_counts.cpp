@@ -44,7 +44,9 @@ std::vector<RealDelta> Store::fold_real_deltas() {
   // seen live.
   std::vector<std::pair<long long, RealCounts>> sums;
   for (const RealDelta& d : out) {
-    if (sums.empty() || sums.back().first != d.stream_id) sums.emplace_back(d.stream_id, RealCounts{});
+    if (sums.empty() || sums.back().first != d.stream_id) {
+      sums.emplace_back(d.stream_id, RealCounts{});
+    }
     RealCounts& sum = sums.back().second;
     sum.viewers += d.sum.viewers;
     sum.likes += d.sum.likes;

@@ -153,7 +153,8 @@ std::string real_deltas(const Shard& shard) {
 
 std::string real_delta_runs(const Shard& shard) {
   // Consecutive ids have the same id - ROW_NUMBER().
-  return "SELECT CAST(MIN(id) AS TEXT), CAST(MAX(id) AS TEXT) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run"
+  return "SELECT CAST(MIN(id) AS TEXT), CAST(MAX(id) AS TEXT)"
+         " FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run"
          " FROM engagementd_real_deltas WHERE 1 = 1" +
          shard_filter("stream_id", shard) + ") r GROUP BY run ORDER BY 1";
 }

@@ -280,8 +280,8 @@ void StreamCache::sweep() {
   const std::int64_t elapsed = std::clamp<std::int64_t>(now_ms_ - last_sweep_ms_, 0, sweep_ms_);
   last_sweep_ms_ = now_ms_;
   if (n == 0) return;
-  const std::size_t turn = std::min<std::size_t>(
-      n, static_cast<std::size_t>((static_cast<std::int64_t>(n) * elapsed + sweep_ms_ - 1) / sweep_ms_));
+  const auto share = (static_cast<std::int64_t>(n) * elapsed + sweep_ms_ - 1) / sweep_ms_;
+  const std::size_t turn = std::min<std::size_t>(n, static_cast<std::size_t>(share));
   std::vector<char> chosen(n, 0);
   // The rotation: the `turn` streams after the last one recounted, in id
   // order, round to the first.

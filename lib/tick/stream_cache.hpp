@@ -53,7 +53,9 @@ class StreamCache final : public ForwardingStore {
   void enable(bool on);
   // The period within which every stream in memory is recounted (the
   // real-viewer sweep; simulation.real_viewer_sweep).
-  void set_sweep(std::chrono::milliseconds period) { sweep_ms_ = std::max<std::int64_t>(1, period.count()); }
+  void set_sweep(std::chrono::milliseconds period) {
+    sweep_ms_ = std::max<std::int64_t>(1, period.count());
+  }
   // Streams recounted by the last tick's sweep.
   std::size_t swept() const { return swept_; }
   // Drops what is in memory: the next tick reads every stream whole.

@@ -27,9 +27,9 @@
 // and, in the same run, the floor of each: what the database needs at least
 // to write as many display and state rows as the tick wrote, constants only,
 // with the commit, in two forms: (a) one two-table UPDATE ... JOIN and (b) two
-// single-table UPDATEs; both are printed and the smaller is the floor. With --server-pid (the MariaDB server's
-// process), the server's CPU time per tick and per floor statement, from
-// /proc/PID/stat; the benchmark's own CPU time per tick (the daemon's part) is
+// single-table UPDATEs; both are printed and the smaller is the floor. With
+// --server-pid (the MariaDB server's process), the server's CPU time per tick
+// and per floor statement (the smaller form's), from /proc/PID/stat; the benchmark's own CPU time per tick (the daemon's part) is
 // always printed.
 // Then it runs the real engagementd binary on the same database for a few
 // ticks, with tick.cache on and off, and reads its resident memory (VmRSS,
@@ -1001,8 +1001,9 @@ void tick_table_run(std::vector<long long> sizes, int ticks, int interval_ms,
       "# path: old = tick.cache off (every stream read whole every tick), new = tick.cache on\n"
       "# (live streams kept in memory between ticks); create runs once for both: the very\n"
       "# first tick has nothing in memory either way\n"
-      "# rows: rows written per tick (displays + states + configs); floor: one\n"
-      "# UPDATE ... JOIN writing the same streams' display and state rows; ratio: total/floor\n"
+      "# rows: rows written per tick (displays + states + configs); flr_join: one two-table\n"
+      "# UPDATE ... JOIN writing the same streams' display and state rows, flr_two: the two\n"
+      "# single-table UPDATEs of the same rows; floor: the smaller; ratio: total/floor\n"
       "# cache: ticks whose live streams came from memory, of the scenario's\n"
       "# cpu: this process's CPU ms per tick (the daemon's part); srv_cpu: the server's\n"
       "# (%s), flr_srv: the server's during the floor statement; CPU is summed\n"
@@ -1048,7 +1049,8 @@ void tick_table_run(std::vector<long long> sizes, int ticks, int interval_ms,
     res.n = n;
     res.notes.push_back(std::string("create: history written ") +
                         (g_history_after_migrate ? "after" : "before") + " migrate, " +
-                        std::to_string(pending) + " real-count delta rows pending at the first tick");
+                        std::to_string(pending) +
+                        " real-count delta rows pending at the first tick");
 
     // create: the very first tick, with the new path's settings when it is
     // measured (it has nothing in memory yet: the same work as the old path).

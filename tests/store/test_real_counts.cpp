@@ -178,7 +178,9 @@ TEST_CASE_METHOD(SiteFixture,
   const long long b = add_stream();
   TickEngine engine = make_engine(1);
   engine.run(settings());  // both streams counted: their kept rows exist
-  const auto deltas = [&] { return query_int(*site, "SELECT COUNT(*) FROM engagementd_real_deltas"); };
+  const auto deltas = [&] {
+    return query_int(*site, "SELECT COUNT(*) FROM engagementd_real_deltas");
+  };
   // A backlog: long runs (deleted by range), a short one.
   for (int i = 0; i < 20; ++i) add_interaction(i % 3 == 0 ? b : a, i % 5 == 0 ? "comment" : "like");
   add_viewer(a, "a1");
