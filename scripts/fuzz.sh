@@ -17,7 +17,7 @@ fi
 mkdir -p "$out/corpus-config" "$out/corpus-duration"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Ilib)
-"$cxx" "${flags[@]}" tests/faults/fuzz_config.cpp lib/service/config.cpp lib/core/duration.cpp lib/service/log.cpp \
+"$cxx" "${flags[@]}" tests/faults/fuzz_config.cpp lib/service/config.cpp lib/core/database.cpp lib/core/duration.cpp lib/core/log.cpp \
   -lyaml-cpp -o "$out/fuzz_config"
 "$cxx" "${flags[@]}" tests/faults/fuzz_duration.cpp lib/core/duration.cpp -o "$out/fuzz_duration"
 

@@ -16,11 +16,12 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=
   -DENGAGEMENTD_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
-# The library in Release too (-O3 inlines more, and GCC warns about more):
-# warnings are errors here as in the build above.
+# The library (engagementd_cli: every layer) in Release too (-O3 inlines
+# more, and GCC warns about more): warnings are errors here as in the build
+# above.
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
   -DENGAGEMENTD_WERROR=ON >/dev/null
-cmake --build build-release -j"$(nproc)" --target engagementd_lib
+cmake --build build-release -j"$(nproc)" --target engagementd_cli
 
 server=$build/mariadb-test
 trap 'bash scripts/mariadb-test.sh stop "$server"' EXIT

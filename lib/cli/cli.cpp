@@ -12,11 +12,12 @@
 
 #include "cli/commands.hpp"
 #include "core/duration.hpp"
+#include "core/log.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
-#include "service/log.hpp"
 #include "service/version.hpp"
 #include "store/store.hpp"
+#include "store/transport.hpp"
 
 namespace engagementd {
 namespace {
@@ -114,9 +115,9 @@ int cmd_migrate(const Args& a) {
       log.notice("schema migrated to version " + std::to_string(version));
     }
     // What the site's shape means for engagementd; 'doctor' tells the rest.
-    const SavedStreamsShape shape = store->saved_streams_shape();
-    const std::string saved = std::string("saved_streams: ") + describe(shape);
-    if (shape == SavedStreamsShape::unlinked || shape == SavedStreamsShape::unknown) {
+    const SavedStreamsLayout layout = store->saved_streams_layout();
+    const std::string saved = std::string("saved_streams: ") + describe(layout);
+    if (layout == SavedStreamsLayout::dump_unlinked || layout == SavedStreamsLayout::unknown) {
       log.warning(saved);
     } else {
       log.notice(saved);

@@ -14,15 +14,16 @@
 #include <unistd.h>
 
 #include "cli/admin.hpp"
-#include "cli/doctor.hpp"
 #include "cli/preview.hpp"
 #include "core/audit.hpp"
 #include "core/duration.hpp"
 #include "core/presets.hpp"
 #include "service/config.hpp"
 #include "store/db_errors.hpp"
+#include "store/doctor.hpp"
 #include "store/store.hpp"
 #include "store/transaction.hpp"
+#include "store/transport.hpp"
 #include "store/uninstall.hpp"
 
 namespace engagementd {

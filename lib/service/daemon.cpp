@@ -6,12 +6,13 @@
 #include <cstdio>
 #include <random>
 
-#include "cli/doctor.hpp"
 #include "core/duration.hpp"
 #include "core/retry.hpp"
 #include "service/version.hpp"
 #include "store/cluster.hpp"
 #include "store/db_errors.hpp"
+#include "store/doctor.hpp"
+#include "store/transport.hpp"
 
 namespace engagementd {
 namespace {
@@ -259,7 +260,7 @@ void Daemon::on_tick() {
   try {
     ensure_store();
   } catch (const std::exception& e) {
-    metrics_.tick_failed(error_kind(e, true));
+    metrics_.tick_failed(error_label(e, true));
     connection_lost(error_text(e));
     last_tick_done_ = Clock::now();
     schedule_next();
@@ -272,10 +273,9 @@ void Daemon::on_tick() {
     }
     const TickReport r = with_retries(
         [&] { return pool_ ? pool_->run(settings()) : engine_->run(settings()); }, kTickAttempts,
-        std::chrono::milliseconds(25),
-        [](const std::exception& e) { return Store::is_retryable(e); },
+        std::chrono::milliseconds(25), [](const std::exception& e) { return is_lost_race(e); },
         [&](const std::exception& e, int attempt, std::chrono::milliseconds pause) {
-          metrics_.db_error(error_kind(e, false));
+          metrics_.db_error(error_label(e, false));
           log_.info("tick rolled back (err=\"" + std::string(e.what()) + "\"); retry " +
                     std::to_string(attempt) + " of " + std::to_string(kTickAttempts - 1) + " in " +
                     format_duration(pause));
@@ -321,11 +321,11 @@ void Daemon::on_tick() {
       // connection is fine, nothing of the tick was kept, the next tick
       // starts from what the database holds.
       tick_failed(e, "lost a race to another transaction: " + error_text(e));
-    } else if (!Store::is_statement_error(e)) {
+    } else if (!is_statement_error(e)) {
       // The connection may be gone, or in a state not worth trusting: open
       // a new one (and prepare every statement again) after the backoff.
       ++failed_ticks_;
-      metrics_.tick_failed(error_kind(e, false));
+      metrics_.tick_failed(error_label(e, false));
       connection_lost(error_text(e));
     } else {
       // The statement failed, not the connection (a table or column of the
@@ -384,7 +384,7 @@ bool Daemon::schema_is_ours() {
 
 void Daemon::tick_failed(const std::exception& e, const std::string& what) {
   ++failed_ticks_;
-  metrics_.tick_failed(error_kind(e, false));
+  metrics_.tick_failed(error_label(e, false));
   last_error_ = what;
   const RepeatLog::Decision d = repeated_errors_.occurred(what, Clock::now());
   if (d.action == RepeatLog::Action::log) {

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "core/log.hpp"
 #include "service/config.hpp"
 #include "service/http_server.hpp"
-#include "service/log.hpp"
 #include "service/metrics.hpp"
 #include "service/notify.hpp"
 #include "store/store.hpp"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "service/log.hpp"
+#include "core/log.hpp"
 
 namespace engagementd {
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "store/db_errors.hpp"  // error_kind(), the label of tick_failed()
+#include "store/db_errors.hpp"  // error_label(), the label of tick_failed()
 #include "tick/tick.hpp"
 
 namespace engagementd {
@@ -25,7 +25,7 @@ class Metrics {
 
   void tick_succeeded(const TickReport& report, double seconds,
                       std::chrono::system_clock::time_point when);
-  // A failed tick and the kind of error that failed it (see error_kind(), store/db_errors.hpp).
+  // A failed tick and the kind of error that failed it (see error_label(), store/db_errors.hpp).
   void tick_failed(const std::string& kind);
   // A database error that did not fail the tick (a deadlock, retried).
   void db_error(const std::string& kind) { ++db_errors_[kind]; }

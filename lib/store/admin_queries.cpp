@@ -9,6 +9,7 @@
 
 #include "core/setting_text.hpp"
 #include "store/per_dialect.hpp"
+#include "store/session.hpp"
 
 namespace engagementd {
 namespace {
@@ -166,21 +167,21 @@ std::optional<std::string> current_account(Store& store) {
   const char* query = statements(store).current_account;
   if (query == nullptr) return std::nullopt;
   std::string account;
-  store.session() << query, soci::into(account);
+  session_of(store) << query, soci::into(account);
   return account;
 }
 
 bool stream_exists(Store& store, std::int64_t stream) {
   long long n = 0;
   long long id = stream;
-  store.session() << statements(store).stream_exists, soci::use(id), soci::into(n);
+  session_of(store) << statements(store).stream_exists, soci::use(id), soci::into(n);
   return n > 0;
 }
 
 std::string stream_status(Store& store, std::int64_t stream) {
   std::string status;
   long long id = stream;
-  store.session() << statements(store).stream_status, soci::use(id), soci::into(status);
+  session_of(store) << statements(store).stream_status, soci::use(id), soci::into(status);
   return status;
 }
 
@@ -188,7 +189,7 @@ std::vector<std::int64_t> live_stream_ids(Store& store) {
   std::vector<std::int64_t> ids;
   long long id = 0;
   soci::statement st =
-      (store.session().prepare << statements(store).live_stream_ids, soci::into(id));
+      (session_of(store).prepare << statements(store).live_stream_ids, soci::into(id));
   st.execute();
   while (st.fetch()) ids.push_back(id);
   return ids;
@@ -198,7 +199,7 @@ std::optional<RawConfig> read_stream_config(Store& store, std::int64_t stream) {
   std::array<std::string, kConfigKeys.size()> v;
   std::array<soci::indicator, kConfigKeys.size()> ind{};
   long long id = stream;
-  soci::statement st(store.session());
+  soci::statement st(session_of(store));
   for (std::size_t i = 0; i < v.size(); ++i) st.exchange(soci::into(v[i], ind[i]));
   st.exchange(soci::use(id));
   st.alloc();
@@ -218,7 +219,7 @@ std::optional<RawConfig> read_stream_config(Store& store, std::int64_t stream) {
 void write_stream_config(Store& store, std::int64_t stream, const RawConfig& config) {
   long long id = stream;
   std::array<double, kConfigKeys.size()> v{};
-  soci::statement st(store.session());
+  soci::statement st(session_of(store));
   st.exchange(soci::use(id));
   for (std::size_t i = 0; i < v.size(); ++i) {
     v[i] = config[i].value_or(0);
@@ -232,7 +233,7 @@ void write_stream_config(Store& store, std::int64_t stream, const RawConfig& con
 
 void write_global_setting(Store& store, const std::string& key, const std::string& value) {
   std::string k = key, v = value;
-  store.session() << statements(store).write_global_setting, soci::use(k), soci::use(v);
+  session_of(store) << statements(store).write_global_setting, soci::use(k), soci::use(v);
 }
 
 std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> stream,
@@ -243,7 +244,7 @@ std::vector<ReportRow> read_report(Store& store, std::optional<std::int64_t> str
   long long last = stream.value_or(std::numeric_limits<long long>::max());
   std::array<long long, 11> v{};
   std::string status;
-  soci::statement st(store.session());
+  soci::statement st(session_of(store));
   st.exchange(soci::into(v[0]));
   st.exchange(soci::into(status));
   for (std::size_t i = 1; i < v.size(); ++i) st.exchange(soci::into(v[i]));

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
@@ -118,13 +119,14 @@ class TsvRows {
 // fills) is not available to this account or server, as opposed to a
 // failure of the database.
 bool bulk_refused(int error) {
+  using namespace mysql_error;
   switch (error) {
-    case 1044:  // ER_DBACCESS_DENIED_ERROR: no CREATE TEMPORARY TABLES
-    case 1142:  // ER_TABLEACCESS_DENIED_ERROR
-    case 1148:  // ER_NOT_ALLOWED_COMMAND: local_infile=OFF (MariaDB)
-    case 1227:  // ER_SPECIFIC_ACCESS_DENIED_ERROR
-    case 2068:  // CR_LOAD_DATA_LOCAL_INFILE_REJECTED (MySQL client)
-    case 3948:  // ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8)
+    case kErDbaccessDeniedError:  // no CREATE TEMPORARY TABLES
+    case kErTableaccessDeniedError:
+    case kErNotAllowedCommand:  // local_infile=OFF (MariaDB)
+    case kErSpecificAccessDeniedError:
+    case kCrLoadDataLocalInfileRejected:  // MySQL's client library
+    case kErClientLocalFilesDisabled:     // MySQL 8
       return true;
     default:
       return false;
@@ -143,7 +145,7 @@ void Store::begin_writes() {
     }
     for (const std::string& s : dialect_.bulk->clear_tables) *sql_ << s;
   } catch (const soci::soci_error& e) {
-    if (!bulk_refused(error_number(e))) throw;
+    if (!bulk_refused(error_code(e))) throw;
     stop_bulk_upload(e);
   }
 }
@@ -181,7 +183,7 @@ bool Store::load_rows(const char* table, const std::string& tsv, std::size_t row
     infile_->text = nullptr;
   } catch (const soci::soci_error& e) {
     infile_->text = nullptr;
-    if (!bulk_refused(error_number(e))) throw;
+    if (!bulk_refused(error_code(e))) throw;
     stop_bulk_upload(e);
     return false;
   }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "store/db_errors.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -78,22 +79,6 @@ ClusterFacts read_cluster_facts(soci::session& sql) {
 std::string node_identity(const ClusterFacts& facts) {
   if (facts.wsrep && !facts.node_name.empty()) return facts.node_name;
   return facts.host;
-}
-
-bool TickStore::is_lost_race(const std::exception& e) {
-  return engagementd::is_lost_race(e);
-}
-
-bool is_lost_race(const std::exception& e) {
-  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
-    if (m->err_num_ == 1213 || m->err_num_ == 1205) return true;
-  }
-  // SOCI reports the error of COMMIT (and of some statements) without its
-  // number; the server's texts are stable.
-  const std::string what = e.what();
-  return what.find("Deadlock found") != std::string::npos ||
-         what.find("Lock wait timeout exceeded") != std::string::npos ||
-         what.find("WSREP detected deadlock/conflict") != std::string::npos;
 }
 
 void causal_reads(soci::session& sql) {
@@ -246,10 +231,9 @@ bool MigrationLock::try_claim() {
         soci::use(holder_);
     return true;
   } catch (const soci::soci_error& e) {
-    const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e);
-    // 1062: a holder's row is there. A lost race (the same row claimed
-    // through another node at the same moment) also means: not ours.
-    if (!(m != nullptr && m->err_num_ == 1062) && !is_lost_race(e)) throw;
+    // A holder's row is there. A lost race (the same row claimed through
+    // another node at the same moment) also means: not ours.
+    if (error_code(e) != mysql_error::kErDupEntry && !is_lost_race(e)) throw;
   }
   try {
     std::string old;

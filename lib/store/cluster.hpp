@@ -6,9 +6,10 @@
 // On a cluster every node accepts writes. Row locks are the node's own: a
 // lock taken through one node does not stop a write through another, and
 // conflicting transactions are found at COMMIT instead (certification): the
-// later one fails with 1213, like a deadlock. So on a cluster
-// - a tick or a lease claim that gets 1213 lost a race and is retried or
-//   waits for the next tick; it is not a sign of a lost connection;
+// later one fails with ER_LOCK_DEADLOCK, like a deadlock. So on a cluster
+// - a tick or a lease claim that gets it lost a race (is_lost_race,
+//   store/db_errors.hpp) and is retried or waits for the next tick; it is
+//   not a sign of a lost connection;
 // - a session is named by its node as well as its connection id;
 // - what must be serialized across nodes (migrate) is serialized by a
 //   committed row, whose conflicting commits certification resolves.
@@ -20,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "service/log.hpp"
+#include "core/log.hpp"
 #include "store/tick_store.hpp"
 
 namespace soci {
@@ -57,13 +58,6 @@ ClusterFacts read_cluster_facts(soci::session& sql);
 // The name of the node this session runs on: wsrep_node_name on a Galera
 // node, @@hostname:@@port elsewhere. Connection ids are the node's own.
 std::string node_identity(const ClusterFacts& facts);
-
-// A conflict with another transaction: a deadlock, a lock wait timeout, or
-// on a cluster a certification failure (all 1213 or 1205, on any statement
-// or on COMMIT). The transaction was rolled back and the connection is fine:
-// the work lost a race, to be retried or left to the next tick, never a
-// reason to reconnect.
-bool is_lost_race(const std::exception& e);
 
 // Instances that claim shards themselves (shard.index: auto): their
 // presence rows (engagementd_instances, migration 010) and the shards'

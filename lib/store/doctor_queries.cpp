@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "store/per_dialect.hpp"
+#include "store/session.hpp"
 
 namespace engagementd {
 namespace {
@@ -71,13 +72,13 @@ const DoctorStatements& statements(const Store& store) {
 
 long long count(Store& store, const char* query) {
   long long n = 0;
-  store.session() << query, soci::into(n);
+  session_of(store) << query, soci::into(n);
   return n;
 }
 
 long long count(Store& store, const char* query, long long value) {
   long long n = 0;
-  store.session() << query, soci::use(value), soci::into(n);
+  session_of(store) << query, soci::use(value), soci::into(n);
   return n;
 }
 
@@ -107,7 +108,7 @@ std::vector<SetAside> recent_set_asides(Store& store, std::int64_t since_ms) {
   std::string detail;
   long long stream = 0;
   long long since = since_ms;
-  soci::statement st = (store.session().prepare << statements(store).recent_set_asides,
+  soci::statement st = (session_of(store).prepare << statements(store).recent_set_asides,
                         soci::use(since), soci::into(stream), soci::into(detail));
   st.execute();
   while (st.fetch()) out.push_back({stream, detail});

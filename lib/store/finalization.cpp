@@ -3,6 +3,7 @@
 
 #include <soci/soci.h>
 
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
@@ -42,16 +43,16 @@ bool Store::finalize_rows(const Finalization& f) {
     add_display_row(q.row(), id, d);
     q.execute();
   }
-  // The replay row, in its shape's own columns, if it is there already (one
+  // The replay row, in its layout's own columns, if it is there already (one
   // written later gets them from sync_saved_streams).
-  if (saved_shape_ == SavedStreamsShape::with_ids) {
+  if (saved_layout_ == SavedStreamsLayout::migration) {
     BoundSql q(*sql_);
-    q.text(dialect_.final_saved_with_ids);
+    q.text(dialect_.final_saved_migration);
     q.bind(static_cast<long long>(d.viewers)).bind(static_cast<long long>(d.likes)).bind(id);
     q.execute();
-  } else if (saved_shape_ == SavedStreamsShape::linked) {
+  } else if (saved_layout_ == SavedStreamsLayout::dump_linked) {
     BoundSql q(*sql_);
-    q.text(dialect_.final_saved_linked);
+    q.text(dialect_.final_saved_dump);
     q.bind(static_cast<long long>(d.viewers)).bind(static_cast<long long>(d.likes));
     q.bind(static_cast<long long>(d.dislikes)).bind(id);
     q.execute();
@@ -74,7 +75,7 @@ bool Store::finalize_rows(const Finalization& f) {
 
 long long Store::sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) {
   if (!columns_detected_) detect_columns();
-  const std::string text = dialect_.sync_saved_streams(saved_shape_, display_limit_);
+  const std::string text = dialect_.sync_saved_streams(saved_layout_, display_limit_);
   if (text.empty()) return 0;  // no replay rows linked to streams
   long long since = now_ms - window_ms;
   soci::statement st(*sql_);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "store/cluster.hpp"
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
@@ -44,9 +45,9 @@ std::optional<Lease> Store::lock_lease(int shard) {
     try {
       lease = select_lease(*sql_, shard, dialect_.lock_lease);
     } catch (const soci::soci_error& e) {
-      // 1205 (MariaDB) or 3572 (MySQL): another session holds the row.
-      const int n = error_number(e);
-      if (n == 1205 || n == 3572) return std::nullopt;
+      // kErLockWaitTimeout (MariaDB) or kErLockNowait (MySQL): another
+      // session holds the row.
+      if (classify(e) == DbErrorKind::lock_timeout) return std::nullopt;
       throw;
     }
     if (lease) {

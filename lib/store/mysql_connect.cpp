@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "store/bulk_writer.hpp"
+#include "store/transport.hpp"
 
 namespace engagementd {
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "service/config.hpp"
+#include "core/database.hpp"
 
 namespace soci {
 class session;

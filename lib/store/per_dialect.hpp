@@ -5,7 +5,7 @@
 #include <string_view>
 #include <utility>
 
-#include "service/config.hpp"
+#include "core/database.hpp"
 
 namespace engagementd {
 

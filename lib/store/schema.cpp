@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "store/cluster.hpp"
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/store.hpp"
 #include "store/trigger_account.hpp"
@@ -160,23 +161,24 @@ void Store::detect_columns() {
     return true;
   };
   if (!has_table("saved_streams")) {
-    saved_shape_ = SavedStreamsShape::absent;
+    saved_layout_ = SavedStreamsLayout::absent;
   } else if (has({"stream_id", "viewer_count", "like_count"})) {
-    saved_shape_ = SavedStreamsShape::with_ids;
+    saved_layout_ = SavedStreamsLayout::migration;
   } else if (has({"views", "likes", "dislikes"})) {
-    saved_shape_ = has({"stream_id"}) ? SavedStreamsShape::linked : SavedStreamsShape::unlinked;
+    saved_layout_ =
+        has({"stream_id"}) ? SavedStreamsLayout::dump_linked : SavedStreamsLayout::dump_unlinked;
   } else {
-    saved_shape_ = SavedStreamsShape::unknown;
+    saved_layout_ = SavedStreamsLayout::unknown;
   }
   std::vector<std::pair<const char*, const char*>> columns = {{"live_streams", "viewer_count"},
                                                               {"live_streams", "max_viewers"},
                                                               {"live_streams", "like_count"},
                                                               {"live_streams", "dislike_count"},
                                                               {"live_streams", "comment_count"}};
-  if (saved_shape_ == SavedStreamsShape::with_ids) {
+  if (saved_layout_ == SavedStreamsLayout::migration) {
     columns.insert(columns.end(),
                    {{"saved_streams", "viewer_count"}, {"saved_streams", "like_count"}});
-  } else if (saved_shape_ == SavedStreamsShape::linked) {
+  } else if (saved_layout_ == SavedStreamsLayout::dump_linked) {
     columns.insert(
         columns.end(),
         {{"saved_streams", "views"}, {"saved_streams", "likes"}, {"saved_streams", "dislikes"}});
@@ -202,9 +204,9 @@ long long Store::column_limit(const std::string& table, const std::string& colum
   return std::numeric_limits<long long>::max();  // bigint, decimal, text: far enough
 }
 
-SavedStreamsShape Store::saved_streams_shape() {
+SavedStreamsLayout Store::saved_streams_layout() {
   if (!columns_detected_) detect_columns();
-  return saved_shape_;
+  return saved_layout_;
 }
 
 std::int64_t Store::display_limit() {
@@ -212,18 +214,20 @@ std::int64_t Store::display_limit() {
   return display_limit_;
 }
 
-const char* describe(SavedStreamsShape shape) {
-  switch (shape) {
-    case SavedStreamsShape::absent:
+const char* describe(SavedStreamsLayout layout) {
+  switch (layout) {
+    case SavedStreamsLayout::absent:
       return "absent (no replay list; nothing to write there)";
-    case SavedStreamsShape::with_ids:
-      return "stream_id, viewer_count, like_count (final numbers written there)";
-    case SavedStreamsShape::linked:
-      return "views, likes, dislikes, linked by stream_id (final numbers written there)";
-    case SavedStreamsShape::unlinked:
-      return "views, likes, dislikes without stream_id: run 'engagementd migrate' to add the "
-             "link, until then final numbers are not written there";
-    case SavedStreamsShape::unknown:
+    case SavedStreamsLayout::migration:
+      return "the migration layout: stream_id, viewer_count, like_count (final numbers written "
+             "there)";
+    case SavedStreamsLayout::dump_linked:
+      return "the dump layout: views, likes, dislikes, linked by stream_id (final numbers written "
+             "there)";
+    case SavedStreamsLayout::dump_unlinked:
+      return "the dump layout: views, likes, dislikes without stream_id: run 'engagementd "
+             "migrate' to add the link, until then final numbers are not written there";
+    case SavedStreamsLayout::unknown:
       return "unknown (neither viewer_count/like_count nor views/likes/dislikes): final numbers "
              "are not written there";
   }

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <string>
 
-#include "service/config.hpp"
+#include "core/shard.hpp"
 
 namespace engagementd {
 

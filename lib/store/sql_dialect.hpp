@@ -17,7 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "service/config.hpp"
+#include "core/database.hpp"
+#include "core/shard.hpp"
 #include "store/migrations.hpp"
 #include "store/tick_store.hpp"
 
@@ -192,10 +193,10 @@ struct SqlDialect {
   // --- Finalization (finalization.cpp) ---
   std::string finalize_state;        // :ms, :id
   std::string delete_stream_counts;  // :id
-  std::string final_saved_with_ids;  // :viewers, :likes, :id
-  std::string final_saved_linked;    // :viewers, :likes, :dislikes, :id
+  std::string final_saved_migration;  // :viewers, :likes, :id
+  std::string final_saved_dump;    // :viewers, :likes, :dislikes, :id
   std::string replace_summary;       // fifteen values
-  std::string (*sync_saved_streams)(SavedStreamsShape shape, long long display_limit) = nullptr;
+  std::string (*sync_saved_streams)(SavedStreamsLayout layout, long long display_limit) = nullptr;
   SavepointSql saved_savepoint;
   // The summary following the site (sweep_summaries), over the summary rows
   // with stream_id in (:after, :upto].

@@ -202,13 +202,13 @@ RowsStatement update_displays(bool keep_updated_at, bool live) {
               (live ? "= 'live'" : "<> 'live'")};
 }
 
-std::string sync_saved_streams(SavedStreamsShape shape, long long /*display_limit*/) {
+std::string sync_saved_streams(SavedStreamsLayout layout, long long /*display_limit*/) {
   std::string set, differs;
-  if (shape == SavedStreamsShape::with_ids) {
+  if (layout == SavedStreamsLayout::migration) {
     set = "viewer_count = s.final_viewer_count, like_count = s.final_like_count";
     differs =
         " AND (sv.viewer_count <> s.final_viewer_count OR sv.like_count <> s.final_like_count)";
-  } else if (shape == SavedStreamsShape::linked) {
+  } else if (layout == SavedStreamsLayout::dump_linked) {
     set = "views = s.final_viewer_count, likes = s.final_like_count, dislikes = s.real_dislikes";
     differs =
         " AND (sv.views IS NULL OR sv.likes IS NULL OR sv.dislikes IS NULL"
@@ -359,7 +359,7 @@ SqlDialect make() {
       "UPDATE engagementd_stream_state SET finalized_ms = :ms WHERE stream_id = :id"
       " AND finalized_ms IS NULL";
   d.delete_stream_counts = "DELETE FROM engagementd_real_counts WHERE stream_id = :id";
-  d.final_saved_with_ids =
+  d.final_saved_migration =
       "UPDATE saved_streams SET viewer_count = :viewers, like_count = :likes"
       " WHERE stream_id = :id";
   d.summary_follow_status =
@@ -383,7 +383,7 @@ SqlDialect make() {
       " AND finalized_ms IS NOT NULL AND finalized_ms < :before"
       " AND NOT EXISTS (SELECT 1 FROM live_streams ls"
       " WHERE ls.id = engagementd_stream_state.stream_id)";
-  d.final_saved_linked =
+  d.final_saved_dump =
       "UPDATE saved_streams SET views = :viewers, likes = :likes, dislikes = :dislikes"
       " WHERE stream_id = :id";
   d.replace_summary =

@@ -12,7 +12,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "service/config.hpp"
+#include "core/shard.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/tick_store.hpp"
 

@@ -7,15 +7,17 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/database.hpp"
 #include "core/engagement.hpp"
+#include "core/log.hpp"
+#include "core/shard.hpp"
 #include "core/simulation.hpp"
-#include "service/config.hpp"
-#include "service/log.hpp"
 #include "store/cluster.hpp"
 #include "store/migrations.hpp"
 #include "store/server_check.hpp"
@@ -47,16 +49,15 @@ class SchemaError : public std::runtime_error {
 // lease.cpp, audit_rows.cpp); every SQL text is in the dialect's file
 // (sql_mysql.cpp, sql_sqlite.cpp). Methods throw soci::soci_error on
 // database errors; callers own transactions (begin()/commit(), a
-// TickStore::Transaction, or session() with soci::transaction).
+// TickStore::Transaction, or, in the store's own code, session_of() with
+// soci::transaction).
 class Store final : public TickStore {
  public:
   // Connects; throws std::runtime_error naming the database (never the password).
   static std::unique_ptr<Store> open(const DatabaseConfig& db, const std::string& password);
   ~Store() override;
 
-  // For the code of lib/store/ and tests: the tick engine never sees these.
   Backend backend() const { return backend_; }
-  soci::session& session() { return *sql_; }
 
   void begin() override;
   void commit() override;
@@ -158,7 +159,7 @@ class Store final : public TickStore {
   void kill_connection(std::int64_t id) override;
 
   // The site's saved_streams as found (check_schema / migrate).
-  SavedStreamsShape saved_streams_shape();
+  SavedStreamsLayout saved_streams_layout();
   std::int64_t display_limit() override;
   long long sync_saved_streams(std::int64_t now_ms, std::int64_t window_ms) override;
   SummarySweep sweep_summaries(std::int64_t after, std::int64_t purge_before_ms) override;
@@ -170,6 +171,9 @@ class Store final : public TickStore {
   std::string take_notice() override { return std::exchange(notice_, std::string()); }
 
  private:
+  // The connection, for the store's own code only (store/session.hpp).
+  friend soci::session& session_of(Store& store);
+
   Store(Backend backend, std::unique_ptr<soci::session> sql);
   // The text of a migration statement as it applies to this database, per
   // its directive; empty when there is nothing to run.
@@ -233,7 +237,7 @@ class Store final : public TickStore {
   // Every SQL text this store runs, in its database's dialect.
   const SqlDialect& dialect_;
   std::unique_ptr<soci::session> sql_;
-  SavedStreamsShape saved_shape_ = SavedStreamsShape::absent;
+  SavedStreamsLayout saved_layout_ = SavedStreamsLayout::absent;
   std::int64_t display_limit_ = std::numeric_limits<std::int64_t>::max();
   std::vector<StreamProblem> problems_;
   // The ids of the streams whose rows were staged since begin_writes().

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "store/db_errors.hpp"
 #include "store/live_rows.hpp"
 #include "store/mysql_fetch.hpp"
 #include "store/sql_dialect.hpp"
@@ -96,7 +97,8 @@ class BinaryRows final : public RowReader {
       while (st_.fetch()) each(st_.view());
     } catch (const std::exception& e) {
       st_.finish();
-      if (TickStore::error_number(e) != 0 && !TickStore::is_statement_error(e)) lost_ = true;
+      const DbErrorKind kind = classify(e);
+      if (kind != DbErrorKind::none && !is_statement_error(kind)) lost_ = true;
       throw;
     }
   }
@@ -124,7 +126,8 @@ std::unique_ptr<RowReader> Store::row_reader(const std::string& text, std::vecto
     try {
       return std::make_unique<MysqlStatement>(conn, text, std::move(columns));
     } catch (const soci::soci_error& e) {
-      if (error_number(e) != 0 && !is_statement_error(e)) prepared_.clear();
+      const DbErrorKind kind = classify(e);
+      if (kind != DbErrorKind::none && !is_statement_error(kind)) prepared_.clear();
       throw;
     }
   };
@@ -271,7 +274,7 @@ std::vector<EndedStream> Store::ended_streams(const Shard& shard,
   std::vector<EndedStream> out;
   while (st.fetch()) {
     EndedStream e;
-    e.id = id;
+    e.stream_id = id;
     e.exists = exists != 0;
     e.status = status;
     e.state = StoredState{SimState{sv, sj, sl, sp, real_peak, sim_peak}, first, last, false, {}};

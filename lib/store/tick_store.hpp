@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/engagement.hpp"
+#include "core/shard.hpp"
 #include "core/simulation.hpp"
-#include "service/config.hpp"
 
 namespace engagementd {
 
@@ -68,7 +68,7 @@ struct LiveRow {
 
 // A simulated stream that is no longer live (or was deleted) and not yet finalized.
 struct EndedStream {
-  std::int64_t id = 0;
+  std::int64_t stream_id = 0;
   bool exists = false;  // the live_streams row is still there
   std::string status;
   StoredState state;
@@ -158,14 +158,14 @@ struct ShardLeaseSeen {
 // The replay table the site writes when a seller ends a stream with "save",
 // in one of the layouts it has (docs/design.md): the final numbers go into the
 // layout's own columns of the row linked to the stream.
-enum class SavedStreamsShape {
-  absent,    // no saved_streams table
-  with_ids,  // stream_id, viewer_count, like_count (the site's migration)
-  linked,    // views, likes, dislikes, and the stream_id that migrate adds
-  unlinked,  // views, likes, dislikes, but no stream_id yet: run migrate
-  unknown,   // none of these: nothing is written into it
+enum class SavedStreamsLayout {
+  absent,         // no saved_streams table
+  migration,      // the site's migration: stream_id, viewer_count, like_count
+  dump_linked,    // the production dump: views, likes, dislikes, and the stream_id migrate adds
+  dump_unlinked,  // the production dump without stream_id yet: run migrate
+  unknown,        // none of these: nothing is written into it
 };
-const char* describe(SavedStreamsShape shape);
+const char* describe(SavedStreamsLayout layout);
 
 // What a sweep of the summary rows did (TickStore::sweep_summaries).
 struct SummarySweep {
@@ -202,8 +202,9 @@ struct StreamProblem {
 // other behind it. No database session is handed out: transactions are
 // begun and ended through the interface (Transaction below).
 //
-// Methods throw on database errors (the SOCI implementation:
-// soci::soci_error); is_statement_error and is_retryable tell which kind.
+// Methods throw on database errors; store/db_errors.hpp tells which kind
+// (classify, is_statement_error, is_lost_race), the engine never needs the
+// database library's types.
 class TickStore {
  public:
   virtual ~TickStore() = default;
@@ -295,7 +296,7 @@ class TickStore {
   // read_ended_streams for the named streams only.
   virtual std::vector<EndedStream> read_ended_streams(const std::vector<std::int64_t>& ids) = 0;
   // The largest number every display column (live_streams' and the
-  // saved_streams shape's) holds: display numbers are clamped to it.
+  // saved_streams layout's) holds: display numbers are clamped to it.
   virtual std::int64_t display_limit() = 0;
   // The detail of the newest audit row of this event, if any.
   virtual std::optional<std::string> last_audit_detail(const std::string& event) = 0;
@@ -371,19 +372,6 @@ class TickStore {
   virtual void forget_instance(const std::string& holder) = 0;
   // The lease rows of shards 0 .. count-1 that exist.
   virtual std::vector<ShardLeaseSeen> shard_leases(int shard_count) = 0;
-
-  // --- What kind of database error e is ---
-  // The MariaDB/MySQL error number of a database error (0 if none).
-  static int error_number(const std::exception& e);
-  // A failure of the statement itself (its SQL, a value, a constraint, a
-  // missing table or column), as opposed to the connection or the server:
-  // reconnecting would not help, and other statements still work.
-  static bool is_statement_error(const std::exception& e);
-  // A deadlock or lock-wait timeout: the transaction can simply be retried.
-  static bool is_retryable(const std::exception& e);
-  // A conflict with another transaction (on a cluster: another node's
-  // commit won certification): nothing was kept, the connection is fine.
-  static bool is_lost_race(const std::exception& e);
 };
 
 }  // namespace engagementd

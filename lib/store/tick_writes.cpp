@@ -3,6 +3,7 @@
 
 #include <soci/soci.h>
 
+#include "store/db_errors.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"

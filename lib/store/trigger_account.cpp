@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/per_dialect.hpp"
+#include "store/session.hpp"
 
 namespace engagementd {
 namespace {
@@ -82,7 +83,7 @@ std::optional<long long> count_or_none(Store& store, const char* query,
   if (query == nullptr) return std::nullopt;
   long long n = 0;
   try {
-    soci::statement st(store.session());
+    soci::statement st(session_of(store));
     for (std::string& v : values) st.exchange(soci::use(v));
     st.exchange(soci::into(n));
     st.alloc();
@@ -101,7 +102,7 @@ std::string current_database(Store& store) {
   const char* query = statements(store).current_database;
   if (query == nullptr) return {};
   std::string db;
-  store.session() << query, soci::into(db);
+  session_of(store) << query, soci::into(db);
   return db;
 }
 
@@ -111,7 +112,7 @@ std::optional<std::vector<TriggerInfo>> engagementd_triggers(Store& store) {
   std::vector<TriggerInfo> out;
   std::string name, table, definer;
   soci::indicator definer_ind = soci::i_ok;
-  soci::statement st = (store.session().prepare << s.list_triggers, soci::into(name),
+  soci::statement st = (session_of(store).prepare << s.list_triggers, soci::into(name),
                         soci::into(table), soci::into(definer, definer_ind));
   st.execute();
   while (st.fetch()) out.push_back({name, table, definer_ind == soci::i_null ? "" : definer});
@@ -150,7 +151,7 @@ std::string trigger_account(const std::string& database) {
 int move_triggers_to_own_account(Store& store, const Logger& log) {
   const TriggerAccountStatements& s = statements(store);
   if (!s.definers) return 0;
-  soci::session& sql = store.session();
+  soci::session& sql = session_of(store);
   const std::string database = current_database(store);
   const std::string account = trigger_account(database);
   const std::string db = quote_name(database);

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "service/log.hpp"
+#include "core/log.hpp"
 #include "store/store.hpp"
 
 namespace engagementd {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "store/per_dialect.hpp"
+#include "store/session.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/trigger_account.hpp"
 
@@ -145,13 +146,14 @@ const std::vector<std::pair<const char*, bool>>& our_tables() {
 
 bool has_trigger(Store& store, const std::string& name) {
   long long n = 0;
-  store.session() << statements(store).has_trigger, soci::use(name), soci::into(n);
+  session_of(store) << statements(store).has_trigger, soci::use(name), soci::into(n);
   return n > 0;
 }
 
 bool has_index(Store& store, const std::string& table, const std::string& name) {
   long long n = 0;
-  store.session() << statements(store).has_index, soci::use(table), soci::use(name), soci::into(n);
+  session_of(store) << statements(store).has_index, soci::use(table), soci::use(name),
+      soci::into(n);
   return n > 0;
 }
 
@@ -161,7 +163,7 @@ std::optional<std::string> column_comment(Store& store, const std::string& table
   const char* query = statements(store).column_comment;
   if (query == nullptr) return std::nullopt;
   std::string comment;
-  store.session() << query, soci::use(table), soci::use(column), soci::into(comment);
+  session_of(store) << query, soci::use(table), soci::use(column), soci::into(comment);
   return comment;
 }
 
@@ -172,7 +174,8 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
   UninstallPlan plan;
   const auto count_where = [&](const std::string& table, const std::string& condition) {
     long long n = 0;
-    store.session() << with_names(s.count_where, {{"{table}", table}, {"{condition}", condition}}),
+    session_of(store) << with_names(s.count_where,
+                                    {{"{table}", table}, {"{condition}", condition}}),
         soci::into(n);
     return n;
   };
@@ -203,7 +206,7 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
   for (const auto& [table, keeps_record] : our_tables()) {
     if (!store.has_table(table)) continue;
     long long n = 0;
-    store.session() << with_names(s.count_rows, {{"{table}", table}}), soci::into(n);
+    session_of(store) << with_names(s.count_rows, {{"{table}", table}}), soci::into(n);
     if (keeps_record && n > 0)
       plan.data.push_back(std::string(table) + " (" + rows(n, "row", "rows") + ")");
     tables.push_back({with_names(s.drop_table, {{"{table}", table}}),
@@ -264,7 +267,7 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
         ours = comment->find("engagementd") != std::string::npos;
       } else {
         ours = !(std::string(c.table) == "saved_streams" &&
-                 store.saved_streams_shape() == SavedStreamsShape::with_ids);
+                 store.saved_streams_layout() == SavedStreamsLayout::migration);
       }
     }
     if (!ours) continue;
@@ -307,7 +310,7 @@ long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_
   const std::string text =
       with_names(s.show_real, {{"{fresh}", heartbeat ? s.fresh_condition : ""}, {"{only}", only}});
   long long ttl = std::max<long long>(1, real_viewer_ttl.count() / 1000);
-  soci::statement st(store.session());
+  soci::statement st(session_of(store));
   if (heartbeat) st.exchange(soci::use(ttl));
   st.alloc();
   st.prepare(text);
@@ -315,7 +318,7 @@ long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_
   st.execute(true);
   const long long changed = st.get_affected_rows();
   // The real peak the daemon kept (its state row), at least the viewers now.
-  store.session() << with_names(
+  session_of(store) << with_names(
       s.show_real_peak,
       {{"{real_peak}", peak ? "(SELECT st.real_peak FROM engagementd_stream_state st"
                               " WHERE st.stream_id = live_streams.id AND st.finalized_ms IS NULL)"
@@ -323,7 +326,7 @@ long long show_real_numbers(Store& store, std::chrono::milliseconds real_viewer_
        {"{only}", only}});
   long long unbadged = 0;
   if (badge) {
-    soci::statement off(store.session());
+    soci::statement off(session_of(store));
     off.alloc();
     off.prepare(with_names(s.badge_off, {{"{only}", only}}));
     off.define_and_bind();
@@ -337,19 +340,19 @@ UninstallDone run_uninstall(Store& store, const UninstallPlan& plan,
                             std::chrono::milliseconds real_viewer_ttl, bool again) {
   UninstallDone done;
   {
-    soci::transaction tx(store.session());
+    soci::transaction tx(session_of(store));
     done.real_numbers = show_real_numbers(store, real_viewer_ttl, false);
     tx.commit();
   }
   for (const UninstallPlan::Step& step : plan.steps) {
-    store.session() << step.sql;
+    session_of(store) << step.sql;
     ++done.steps;
   }
   if (again) {
     // A daemon still running (--force) may have committed a tick since the
     // first pass; its tables are gone now, so nothing writes after this.
     // Its real peak went with them: max_viewers is the viewers now.
-    soci::transaction tx(store.session());
+    soci::transaction tx(session_of(store));
     done.real_again = show_real_numbers(store, real_viewer_ttl, true);
     tx.commit();
   }

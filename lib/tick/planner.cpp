@@ -171,7 +171,7 @@ bool is_known_status(std::string_view status) {
 
 FinalPlan plan_finalization(const EndedStream& e, const TickFacts& tick) {
   FinalPlan plan;
-  const std::string id = std::to_string(e.id);
+  const std::string id = std::to_string(e.stream_id);
   if (e.exists && !is_known_status(e.status)) {
     // Not 'live', but not a status that ends a stream either: leave it be.
     const std::string what = "stream=" + id + " has status " + setting_text_excerpt(e.status) +
@@ -187,7 +187,7 @@ FinalPlan plan_finalization(const EndedStream& e, const TickFacts& tick) {
   }
   const SimState& sim = e.state.sim;
   Finalization f;
-  f.stream_id = e.id;
+  f.stream_id = e.stream_id;
   f.stream_exists = e.exists;
   f.final_status = e.exists ? e.status : "deleted";
   f.duration_seconds = e.duration_seconds >= 0

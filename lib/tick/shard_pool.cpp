@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <stdexcept>
+
+#include "store/db_errors.hpp"
 
 namespace engagementd {
 namespace {
@@ -82,7 +85,7 @@ TickReport ShardPool::run(const TickSettings& settings) {
     try {
       add(engine(shard).run(settings));
     } catch (const std::exception& e) {
-      if (!TickStore::is_lost_race(e)) throw;
+      if (!is_lost_race(e)) throw;
       log_.info("shard " + std::to_string(shard) + "/" + std::to_string(count_) +
                 ": lost a race to another instance (" + e.what() + "); tried again next tick");
     }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "service/log.hpp"
+#include "core/log.hpp"
 #include "store/tick_store.hpp"
 #include "tick/tick.hpp"
 

@@ -347,7 +347,7 @@ std::vector<EndedStream> StreamCache::read_ended_streams() {
     ended = db_.read_ended_streams();
   }
   ended_.clear();
-  for (const EndedStream& e : ended) ended_.push_back(e.id);
+  for (const EndedStream& e : ended) ended_.push_back(e.stream_id);
   sort_unique(ended_);
   return ended;
 }

@@ -400,7 +400,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
 
   std::vector<Finalization> finals;
   for (const EndedStream& e : ended) {
-    if (set_aside(e.id, now)) {
+    if (set_aside(e.stream_id, now)) {
       ++report.set_aside;
       continue;
     }
@@ -419,7 +419,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
     store_.sync_saved_streams(now, kSavedStreamsWindowMs);
     if (problems_.clear("saved_streams")) log_.notice("final numbers reach saved_streams again");
   } catch (const std::exception& e) {
-    if (!is_database_error(e) || !TickStore::is_statement_error(e)) throw;
+    if (!is_statement_error(e)) throw;
     if (problems_.first("saved_streams", error_text(e))) {
       log_.error(
           "final numbers cannot be written into saved_streams rows written after their "
@@ -435,7 +435,7 @@ TickReport TickEngine::run(const TickSettings& settings) {
       sweep = store_.sweep_summaries(sweep_after_, now - kDeletedStateKeptMs);
       if (problems_.clear("summary-sweep")) log_.notice("the summary follows the site again");
     } catch (const std::exception& e) {
-      if (!is_database_error(e) || !TickStore::is_statement_error(e)) throw;
+      if (!is_statement_error(e)) throw;
       if (problems_.first("summary-sweep", error_text(e))) {
         log_.error("the summary cannot follow the site's statuses and deletions: " +
                    kv("err", error_text(e)) + "; the ticks go on");

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/simulation.hpp"
-#include "service/log.hpp"
 #include "store/tick_store.hpp"
 #include "tick/planner.hpp"
 #include "tick/stream_cache.hpp"

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/session.hpp"
 #include "store/shard_hash.hpp"
 #include "support/process.hpp"
 #include "support/site.hpp"
@@ -1057,7 +1058,7 @@ TEST_CASE(
   std::string zone;
   *berlin << "SELECT @@session.time_zone", soci::into(zone);
   REQUIRE(zone == "Europe/Berlin");
-  store->session() << "SELECT @@session.time_zone", soci::into(zone);
+  session_of(*store) << "SELECT @@session.time_zone", soci::into(zone);
   CHECK(zone == "+00:00");
 
   // 2026-10-25 00:30 and 01:30 UTC are both 02:30 in Berlin (CEST, then CET).
@@ -1069,13 +1070,13 @@ TEST_CASE(
   // What a session in the server's zone makes of it: the hour repeats.
   CHECK(clock_at(*berlin, after) == clock_at(*berlin, before));
   // The daemon's clock moves on by the hour.
-  store->session() << "SET timestamp = " + std::to_string(before);
+  session_of(*store) << "SET timestamp = " + std::to_string(before);
   const std::int64_t t1 = store->now_ms();
-  store->session() << "SET timestamp = " + std::to_string(after);
+  session_of(*store) << "SET timestamp = " + std::to_string(after);
   const std::int64_t t2 = store->now_ms();
   CHECK(t1 == before * 1000);
   CHECK(t2 - t1 == 3'600'000);
-  store->session() << "SET timestamp = DEFAULT";
+  session_of(*store) << "SET timestamp = DEFAULT";
   *berlin << "SET timestamp = DEFAULT";
   // And it is the epoch time of the client's clock (same machine).
   const auto client_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -1139,7 +1140,7 @@ TEST_CASE(
     c.ssl_ca = ca;
     auto store = Store::open(c, "test");
     std::string name, value;
-    store->session() << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name),
+    session_of(*store) << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name),
         soci::into(value);
     return value;
   };

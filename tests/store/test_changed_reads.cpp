@@ -9,8 +9,10 @@
 #include <cmath>
 #include <limits>
 
+#include "store/db_errors.hpp"
 #include "store/live_rows.hpp"
 #include "store/mysql_fetch.hpp"
+#include "store/session.hpp"
 #include "store/shard_hash.hpp"
 #include "support/site_fixture.hpp"
 
@@ -77,7 +79,7 @@ std::vector<long long> ids_of(const std::vector<LiveStream>& streams) {
 }
 
 MYSQL* connection_of(Store& store) {
-  return static_cast<soci::mysql_session_backend*>(store.session().get_backend())->conn_;
+  return static_cast<soci::mysql_session_backend*>(session_of(store).get_backend())->conn_;
 }
 
 }  // namespace
@@ -323,11 +325,11 @@ TEST_CASE_METHOD(SiteFixture, "read_ended_streams(ids) reads only the named ende
   const std::vector<EndedStream> named =
       store->read_ended_streams({ids[4], ids[0], ids[1], 999999});
   REQUIRE(named.size() == 2);
-  CHECK(named[0].id == ids[1]);
-  CHECK(named[1].id == ids[4]);
+  CHECK(named[0].stream_id == ids[1]);
+  CHECK(named[1].stream_id == ids[4]);
   for (const EndedStream& e : named) {
-    const EndedStream& w = e.id == ids[1] ? all[0] : all[2];
-    CHECK(w.id == e.id);
+    const EndedStream& w = e.stream_id == ids[1] ? all[0] : all[2];
+    CHECK(w.stream_id == e.stream_id);
     CHECK(e.exists);
     CHECK(e.status == w.status);
     CHECK(e.state.sim == w.state.sim);
@@ -423,16 +425,17 @@ TEST_CASE_METHOD(SiteFixture,
     MysqlStatement bad(connection_of(*store), "SELECT nope FROM nowhere", {FetchAs::integer});
     FAIL("prepared a statement on a missing table");
   } catch (const std::exception& e) {
-    CHECK(TickStore::error_number(e) == 1146);
-    CHECK(TickStore::is_statement_error(e));
-    CHECK_FALSE(TickStore::is_retryable(e));
+    CHECK(error_code(e) == mysql_error::kErNoSuchTable);
+    CHECK(classify(e) == DbErrorKind::statement);
+    CHECK(is_statement_error(e));
+    CHECK_FALSE(is_lost_race(e));
   }
   CHECK(store->now_ms() > 0);
 
   // A lock wait timeout: retryable, a lost race, not the statement's fault.
   const long long id = add_stream();
   *site << "SET SESSION innodb_lock_wait_timeout = 1";
-  store->session() << "SET SESSION innodb_lock_wait_timeout = 1";
+  session_of(*store) << "SET SESSION innodb_lock_wait_timeout = 1";
   *site << "BEGIN";
   *site << "SELECT id FROM live_streams WHERE id = " + std::to_string(id) + " FOR UPDATE";
   store->begin();
@@ -445,10 +448,10 @@ TEST_CASE_METHOD(SiteFixture,
     }
     FAIL("read a row another transaction holds");
   } catch (const std::exception& e) {
-    CHECK(TickStore::error_number(e) == 1205);
-    CHECK(TickStore::is_retryable(e));
-    CHECK(TickStore::is_lost_race(e));
-    CHECK_FALSE(TickStore::is_statement_error(e));
+    CHECK(error_code(e) == mysql_error::kErLockWaitTimeout);
+    CHECK(is_lost_race(e));
+    CHECK(classify(e) == DbErrorKind::lock_timeout);
+    CHECK_FALSE(is_statement_error(e));
   }
   store->rollback();
   *site << "ROLLBACK";
@@ -469,10 +472,13 @@ TEST_CASE_METHOD(SiteFixture,
       FAIL("read on a killed connection");
     } catch (const std::exception& e) {
       INFO(e.what());
-      const int n = TickStore::error_number(e);
-      CHECK((n == 2006 || n == 2013 || n == 1927 || n == 4031));
-      CHECK_FALSE(TickStore::is_statement_error(e));
-      CHECK_FALSE(TickStore::is_retryable(e));
+      const int n = error_code(e);
+      CHECK((n == mysql_error::kCrServerGoneError || n == mysql_error::kCrServerLost ||
+             n == mysql_error::kErConnectionKilled ||
+             n == mysql_error::kErClientInteractionTimeout));
+      CHECK(classify(e) == DbErrorKind::connection);
+      CHECK_FALSE(is_statement_error(e));
+      CHECK_FALSE(is_lost_race(e));
     }
   }
 }

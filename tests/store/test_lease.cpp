@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "store/session.hpp"
 #include "store/shard_hash.hpp"
 #include "support/process.hpp"
 #include "support/site_fixture.hpp"
@@ -86,10 +87,10 @@ TEST_CASE_METHOD(SiteFixture,
            " expires_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1000,"
            " last_tick_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1500 WHERE shard = 0";
   auto locker = db.open();
-  locker->session().begin();
+  locker->begin();
   REQUIRE(locker->lock_lease(0));
   const auto locked = std::chrono::steady_clock::now();
-  locker->session() << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1"
+  session_of(*locker) << "UPDATE engagementd_leader SET last_tick_ms = last_tick_ms + 1"
                        " WHERE shard = 0";
 
   const std::string log_path = db.dir() + "/standby.log";
@@ -101,14 +102,14 @@ TEST_CASE_METHOD(SiteFixture,
   CHECK(engine.run(settings()).standby);
   CHECK(engine.run(settings()).standby);
   REQUIRE(std::chrono::steady_clock::now() - locked < std::chrono::milliseconds(400));
-  CHECK(query_int(locker->session(), "SELECT token FROM engagementd_leader WHERE shard = 0") == 7);
+  CHECK(query_int(session_of(*locker), "SELECT token FROM engagementd_leader WHERE shard = 0") == 7);
   CHECK(count_of(read_file(log_path), "ending its connection") == 0);
   CHECK(count_of(read_file(log_path), "within a lease; waiting") >= 1);
 
   // Past it: its connection is ended, it can never commit that tick.
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   CHECK(engine.run(settings()).standby);
-  CHECK_THROWS(locker->session().commit());
+  CHECK_THROWS(locker->commit());
   // The server ends the session and releases its locks asynchronously: the
   // next tick, or one soon after, takes the lease.
   CHECK(eventually([&] { return !engine.run(settings()).standby; }, std::chrono::seconds(10)));
@@ -198,7 +199,7 @@ TEST_CASE_METHOD(
   *site << "UPDATE engagementd_leader SET"
            " expires_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1000,"
            " last_tick_ms = CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 1500 WHERE shard = 0";
-  foreign->session().begin();
+  foreign->begin();
   REQUIRE(foreign->lock_lease(0));
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   const int fd2 = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -208,8 +209,8 @@ TEST_CASE_METHOD(
     for (int i = 0; i < 3; ++i) CHECK(third.run(settings()).standby);
   }
   ::close(fd2);
-  CHECK(query_int(foreign->session(), "SELECT 1") == 1);
-  foreign->session().rollback();
+  CHECK(query_int(session_of(*foreign), "SELECT 1") == 1);
+  foreign->rollback();
   foreign.reset();
   *site << "DROP USER 'engagementd_other'@'127.0.0.1'";
   const std::string text2 = read_file(log_path);

@@ -8,8 +8,9 @@
 #include <regex>
 #include <set>
 
-#include "cli/doctor.hpp"
 #include "store/cluster.hpp"
+#include "store/doctor.hpp"
+#include "store/session.hpp"
 #include "support/process.hpp"
 #include "support/site_fixture.hpp"
 
@@ -188,7 +189,7 @@ TEST_CASE_METHOD(
     auto limited = Store::open(cfg, "mig");
     // Granted but not enabled: still refused.
     CHECK_THROWS_WITH(limited->migrate(quiet_logger()), Catch::Contains("lacks UPDATE"));
-    limited->session() << "SET ROLE " + role;
+    session_of(*limited) << "SET ROLE " + role;
     CHECK(limited->migrate(quiet_logger()).size() ==
           static_cast<std::size_t>(Store::latest_schema_version(backend())));
   }
@@ -205,8 +206,8 @@ TEST_CASE_METHOD(SiteFixture,
   REQUIRE(fd >= 0);
   Logger log(LogLevel::info, fd);
   auto first = db.open();
-  const long long first_id = query_int(first->session(), "SELECT CONNECTION_ID()");
-  auto held = std::make_unique<MigrationLock>(first->session(), log);
+  const long long first_id = query_int(session_of(*first), "SELECT CONNECTION_ID()");
+  auto held = std::make_unique<MigrationLock>(session_of(*first), log);
   const std::string first_holder = [&] {
     std::string h;
     *site << "SELECT holder FROM engagementd_migration_lock WHERE name = 'migrate'", soci::into(h);
@@ -216,7 +217,7 @@ TEST_CASE_METHOD(SiteFixture,
 
   // While its session lives, the next one waits (and gives up here).
   auto second = db.open();
-  CHECK_THROWS_WITH(MigrationLock(second->session(), log, std::chrono::milliseconds(700)),
+  CHECK_THROWS_WITH(MigrationLock(session_of(*second), log, std::chrono::milliseconds(700)),
                     Catch::Contains("gave up waiting") && Catch::Contains(first_holder));
 
   // Its session ends without releasing anything, as when the process is
@@ -224,12 +225,12 @@ TEST_CASE_METHOD(SiteFixture,
   *site << "KILL CONNECTION " + std::to_string(first_id);
   const auto t0 = std::chrono::steady_clock::now();
   {
-    MigrationLock taken(second->session(), log, std::chrono::seconds(20));
+    MigrationLock taken(session_of(*second), log, std::chrono::seconds(20));
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
     CHECK(query_int(*site,
                     "SELECT COUNT(*) FROM engagementd_migration_lock WHERE holder LIKE '% "
                     "connection " +
-                        std::to_string(query_int(second->session(), "SELECT CONNECTION_ID()")) +
+                        std::to_string(query_int(session_of(*second), "SELECT CONNECTION_ID()")) +
                         " on %'") == 1);
   }
   held.reset();  // its session is gone: nothing more happens
@@ -242,7 +243,7 @@ TEST_CASE_METHOD(SiteFixture,
            " CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED),"
            " CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))";
   auto third = db.open();
-  CHECK_THROWS_WITH(MigrationLock(third->session(), log, std::chrono::milliseconds(700)),
+  CHECK_THROWS_WITH(MigrationLock(session_of(*third), log, std::chrono::milliseconds(700)),
                     Catch::Contains("old-host:1 connection 99"));
   ::close(fd);
   const std::string text = read_file(log_path);
@@ -263,8 +264,8 @@ TEST_CASE_METHOD(SiteFixture,
   };
   CHECK(said().find("migration lock") == std::string::npos);  // no row: nothing said
   auto first = db.open();
-  const long long first_id = query_int(first->session(), "SELECT CONNECTION_ID()");
-  auto held = std::make_unique<MigrationLock>(first->session(), quiet_logger());
+  const long long first_id = query_int(session_of(*first), "SELECT CONNECTION_ID()");
+  auto held = std::make_unique<MigrationLock>(session_of(*first), quiet_logger());
   std::string text = said();
   INFO(text);
   CHECK(text.find("a migrate is running: ") != std::string::npos);

@@ -5,7 +5,8 @@
 // SQLite and on MariaDB.
 #include <catch2/catch.hpp>
 
-#include "cli/doctor.hpp"
+#include "store/doctor.hpp"
+#include "store/session.hpp"
 #include "store/trigger_account.hpp"
 #include "store/uninstall.hpp"
 #include "support/site_fixture.hpp"
@@ -27,7 +28,7 @@ std::string column_info(soci::session& sql, const std::string& table, const std:
   return out;
 }
 
-// The production replay table (docs/design.md: the unlinked layout): no stream id.
+// The production replay table (docs/design.md: the dump layout, unlinked): no stream id.
 void create_saved_streams_without_id(soci::session& sql) {
   if (is_mysql()) {
     sql << "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
@@ -75,14 +76,14 @@ Final summary(soci::session& sql, long long id) {
 
 TEST_CASE_METHOD(
     DatabaseFixture,
-    "final numbers go into a saved_streams of either shape, also into a row written later") {
+    "final numbers go into a saved_streams of either layout, also into a row written later") {
   const bool production = GENERATE(false, true);
   INFO((production ? "views, likes, dislikes (no stream id)"
                    : "stream_id, viewer_count, like_count"));
   if (production) create_saved_streams_without_id(*site);
   migrate();
-  CHECK(store->saved_streams_shape() ==
-        (production ? SavedStreamsShape::linked : SavedStreamsShape::with_ids));
+  CHECK(store->saved_streams_layout() ==
+        (production ? SavedStreamsLayout::dump_linked : SavedStreamsLayout::migration));
 
   const long long early = add_stream();  // its replay row is there at finalization
   const long long late = add_stream();   // its replay row comes after
@@ -139,7 +140,7 @@ TEST_CASE_METHOD(
 
 TEST_CASE_METHOD(
     DatabaseFixture,
-    "a saved_streams of a shape engagementd does not know is left alone, ticks go on") {
+    "a saved_streams of a layout engagementd does not know is left alone, ticks go on") {
   *site << (is_mysql() ? "CREATE TABLE saved_streams (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                          " seller_id INT NOT NULL, title VARCHAR(255) NOT NULL)"
                        : "CREATE TABLE saved_streams (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -155,7 +156,7 @@ TEST_CASE_METHOD(
     CHECK(behind);
   }
   migrate();
-  CHECK(store->saved_streams_shape() == SavedStreamsShape::unknown);
+  CHECK(store->saved_streams_layout() == SavedStreamsLayout::unknown);
   std::size_t problems = 0, unknown_named = 0;
   for (const Finding& f : inspect_site(*store, std::chrono::seconds(60))) {
     INFO(f.text);
@@ -372,7 +373,7 @@ TEST_CASE_METHOD(
   // migrate puts everything back, and ticks run.
   migrate();
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
-  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  CHECK(store->saved_streams_layout() == SavedStreamsLayout::dump_linked);
   TickEngine engine = make_engine(43);
   CHECK(engine.run(settings()).live == 1);
 }
@@ -579,7 +580,7 @@ TEST_CASE_METHOD(DatabaseFixture,
 
   migrate();
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
-  CHECK(store->saved_streams_shape() == SavedStreamsShape::linked);
+  CHECK(store->saved_streams_layout() == SavedStreamsLayout::dump_linked);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM saved_streams WHERE stream_id = " +
                              std::to_string(ended)) == 1);
   CHECK(stream_value(*site, "includes_simulated", ended) == 1);
@@ -623,7 +624,7 @@ TEST_CASE_METHOD(SiteFixture,
   REQUIRE(stream_value(*site, "includes_simulated", plain) == 0);
   *site << "UPDATE live_streams SET max_viewers = 50 WHERE id = " + std::to_string(plain);
   {
-    soci::transaction tx(store->session());
+    TickStore::Transaction tx(*store);
     CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 1);
     tx.commit();
   }
@@ -631,7 +632,7 @@ TEST_CASE_METHOD(SiteFixture,
   CHECK(stream_value(*site, "viewer_count", badged) == 1);
   CHECK(stream_value(*site, "max_viewers", badged) >= 1);
   CHECK(stream_value(*site, "max_viewers", plain) == 50);  // not badged: untouched
-  soci::transaction tx(store->session());
+  TickStore::Transaction tx(*store);
   CHECK(show_real_numbers(*store, settings().real_viewer_ttl, true) == 0);
   tx.commit();
 }

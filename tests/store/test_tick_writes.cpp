@@ -2,6 +2,7 @@
 // path (LOAD DATA LOCAL INFILE or multi-row statements), nothing else.
 #include <catch2/catch.hpp>
 
+#include "store/session.hpp"
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;
@@ -100,11 +101,11 @@ TEST_CASE_METHOD(SiteFixture,
                  "LOAD DATA LOCAL INFILE serves only the tick's own rows, never a local file",
                  "[mysql-only]") {
   REQUIRE(store->bulk_upload());
-  store->session() << "CREATE TEMPORARY TABLE probe (line TEXT)";
-  CHECK_THROWS_WITH(store->session() << "LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE probe",
+  session_of(*store) << "CREATE TEMPORARY TABLE probe (line TEXT)";
+  CHECK_THROWS_WITH(session_of(*store) << "LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE probe",
                     Catch::Contains("did not offer"));
   // The connection is still usable, and a tick still uploads its rows.
-  CHECK(query_int(store->session(), "SELECT COUNT(*) FROM probe") == 0);
+  CHECK(query_int(session_of(*store), "SELECT COUNT(*) FROM probe") == 0);
   add_stream();
   TickEngine engine = make_engine(3);
   CHECK(engine.run(settings()).states_written == 1);

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "core/log.hpp"
 #include "service/config.hpp"
-#include "service/log.hpp"
 #include "store/store.hpp"
 
 namespace engagementd::test {

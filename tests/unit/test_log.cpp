@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "service/log.hpp"
+#include "core/log.hpp"
 
 using namespace engagementd;
 

@@ -2,10 +2,12 @@
 
 #include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <sstream>
 
 #include "service/metrics.hpp"
+#include "store/db_errors.hpp"
 #include "store/store.hpp"
 
 using namespace engagementd;
@@ -78,14 +80,69 @@ TEST_CASE("ticks move the counters and the duration histogram") {
 }
 
 TEST_CASE("database errors are counted by kind") {
-  CHECK(error_kind(SchemaError("old schema"), false) == "schema");
-  CHECK(error_kind(std::runtime_error("cannot connect to mysql x"), true) == "connect");
-  CHECK(error_kind(std::runtime_error("odd"), false) == "other");
-  CHECK(error_kind(soci::soci_error("plain"), false) == "other");
-  CHECK(error_kind(soci::mysql_soci_error("Deadlock found", 1213), false) == "deadlock");
-  CHECK(error_kind(soci::mysql_soci_error("Lock wait timeout", 1205), false) == "lock_timeout");
-  CHECK(error_kind(soci::mysql_soci_error("server has gone away", 2006), false) == "connection");
-  CHECK(error_kind(soci::mysql_soci_error("server has gone away", 2006), true) == "connect");
+  using namespace mysql_error;
+  CHECK(error_label(SchemaError("old schema"), false) == "schema");
+  CHECK(error_label(std::runtime_error("cannot connect to mysql x"), true) == "connect");
+  CHECK(error_label(std::runtime_error("odd"), false) == "other");
+  // SOCI's own errors (a value's conversion) are about the statement.
+  CHECK(error_label(soci::soci_error("plain"), false) == "statement");
+  CHECK(error_label(soci::mysql_soci_error("Deadlock found", kErLockDeadlock), false) ==
+        "deadlock");
+  CHECK(error_label(soci::mysql_soci_error("Lock wait timeout", kErLockWaitTimeout), false) ==
+        "lock_timeout");
+  CHECK(error_label(soci::mysql_soci_error("server has gone away", kCrServerGoneError), false) ==
+        "connection");
+  CHECK(error_label(soci::mysql_soci_error("server has gone away", kCrServerGoneError), true) ==
+        "connect");
+  CHECK(error_label(soci::mysql_soci_error("Table 'x' doesn't exist", kErNoSuchTable), false) ==
+        "statement");
+  CHECK(error_label(soci::mysql_soci_error("SELECT command denied", kErTableaccessDeniedError),
+                    false) == "privilege");
+  CHECK(error_label(soci::mysql_soci_error("Duplicate entry", kErDupEntry), false) == "constraint");
+  CHECK(error_label(soci::sqlite3_soci_error("database is locked", sqlite_error::kSqliteBusy),
+                    false) == "connection");
+  CHECK(error_label(soci::sqlite3_soci_error("disk I/O error", 10), false) == "system");
+}
+
+TEST_CASE("one classifier tells a lost race, a statement and a lost connection apart") {
+  using namespace mysql_error;
+  // A deadlock, a lock wait timeout, a Galera certification failure (COMMIT
+  // reports it without its number): a lost race, never the statement's fault.
+  for (const soci::mysql_soci_error& e :
+       {soci::mysql_soci_error("Deadlock found when trying to get lock", kErLockDeadlock),
+        soci::mysql_soci_error("Lock wait timeout exceeded", kErLockWaitTimeout),
+        soci::mysql_soci_error("Statement aborted because lock(s) could not be acquired",
+                               kErLockNowait),
+        soci::mysql_soci_error("WSREP detected deadlock/conflict and aborted the transaction",
+                               0)}) {
+    INFO(e.what());
+    CHECK(is_database_error(e));
+    CHECK(is_lost_race(e));
+    CHECK_FALSE(is_statement_error(e));
+  }
+  // The connection or the server: neither a lost race nor the statement's.
+  for (const int n : {kCrServerGoneError, kCrServerLost, kErConnectionKilled, kErServerShutdown,
+                      kErReadOnlyMode, kErClientInteractionTimeout, 1158 /* ER_NET_READ_ERROR */}) {
+    const soci::mysql_soci_error e("gone", n);
+    INFO(n);
+    CHECK(classify(e) == DbErrorKind::connection);
+    CHECK_FALSE(is_lost_race(e));
+    CHECK_FALSE(is_statement_error(e));
+    CHECK(error_code(e) == n);
+  }
+  // The statement's: the same statement fails the same way on a new connection.
+  for (const int n :
+       {kErNoSuchTable, 1054 /* ER_BAD_FIELD_ERROR */, kErDupEntry, kErTableaccessDeniedError}) {
+    INFO(n);
+    CHECK(is_statement_error(soci::mysql_soci_error("bad", n)));
+  }
+  CHECK(is_statement_error(soci::sqlite3_soci_error("no such column", sqlite_error::kSqliteError)));
+  CHECK(classify(soci::sqlite3_soci_error("database is locked", sqlite_error::kSqliteLocked)) ==
+        DbErrorKind::connection);
+  // Anything else is no database error at all.
+  CHECK(classify(std::runtime_error("Deadlock found")) == DbErrorKind::none);
+  CHECK_FALSE(is_database_error(std::logic_error("x")));
+  CHECK(error_code(std::runtime_error("x")) == 0);
 }
 
 TEST_CASE("the series the shipped alerts and dashboard read follow the ticks") {

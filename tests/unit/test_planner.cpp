@@ -459,7 +459,7 @@ namespace {
 
 EndedStream ended(const std::string& status, bool exists = true) {
   EndedStream e;
-  e.id = 42;
+  e.stream_id = 42;
   e.exists = exists;
   e.status = status;
   e.state = stored(some_sim(), kNow - 5'000, "");

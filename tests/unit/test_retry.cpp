@@ -4,12 +4,12 @@
 #include <stdexcept>
 
 #include "core/retry.hpp"
-#include "store/store.hpp"
+#include "store/db_errors.hpp"
 
 using namespace engagementd;
 
 TEST_CASE("deadlocks and lock-wait timeouts are retried with backoff, other errors are not") {
-  const auto retryable = [](const std::exception& e) { return Store::is_retryable(e); };
+  const auto retryable = [](const std::exception& e) { return is_lost_race(e); };
   int calls = 0;
   std::vector<long long> pauses;
   const auto note = [&](const std::exception&, int, std::chrono::milliseconds p) {
@@ -50,5 +50,5 @@ TEST_CASE("deadlocks and lock-wait timeouts are retried with backoff, other erro
       },
       5, std::chrono::milliseconds(1), retryable, note));
   CHECK(calls == 1);
-  CHECK_FALSE(Store::is_retryable(std::runtime_error("anything else")));
+  CHECK_FALSE(is_lost_race(std::runtime_error("anything else")));
 }

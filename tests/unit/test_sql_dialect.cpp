@@ -44,8 +44,8 @@ const std::vector<Named> kBoth = {
     {"note_dropped_stream_real_counts", &SqlDialect::note_dropped_stream_real_counts},
     {"finalize_state", &SqlDialect::finalize_state},
     {"delete_stream_counts", &SqlDialect::delete_stream_counts},
-    {"final_saved_with_ids", &SqlDialect::final_saved_with_ids},
-    {"final_saved_linked", &SqlDialect::final_saved_linked},
+    {"final_saved_migration", &SqlDialect::final_saved_migration},
+    {"final_saved_dump", &SqlDialect::final_saved_dump},
     {"replace_summary", &SqlDialect::replace_summary},
     {"read_lease", &SqlDialect::read_lease},
     {"create_lease", &SqlDialect::create_lease},
@@ -99,12 +99,13 @@ TEST_CASE("both dialects fill the statement table, with the same placeholders in
     CHECK(d->delete_real_deltas.head.find("engagementd_real_deltas") != std::string::npos);
   }
   CHECK(placeholders(m.check_real_counts(true)) == placeholders(s.check_real_counts(true)));
-  for (const SavedStreamsShape shape : {SavedStreamsShape::with_ids, SavedStreamsShape::linked}) {
-    CHECK(placeholders(m.sync_saved_streams(shape, 100)) ==
-          placeholders(s.sync_saved_streams(shape, 100)));
+  for (const SavedStreamsLayout layout :
+       {SavedStreamsLayout::migration, SavedStreamsLayout::dump_linked}) {
+    CHECK(placeholders(m.sync_saved_streams(layout, 100)) ==
+          placeholders(s.sync_saved_streams(layout, 100)));
   }
-  CHECK(m.sync_saved_streams(SavedStreamsShape::unlinked, 100).empty());
-  CHECK(s.sync_saved_streams(SavedStreamsShape::unknown, 100).empty());
+  CHECK(m.sync_saved_streams(SavedStreamsLayout::dump_unlinked, 100).empty());
+  CHECK(s.sync_saved_streams(SavedStreamsLayout::unknown, 100).empty());
   // The version table is named by its constant.
   CHECK(m.max_schema_version.find(kVersionTable) != std::string::npos);
   CHECK(s.create_version_table.find(kVersionTable) != std::string::npos);

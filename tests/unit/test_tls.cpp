@@ -27,6 +27,7 @@
 #include "service/config.hpp"
 #include "store/mysql_connect.hpp"
 #include "store/store.hpp"
+#include "store/transport.hpp"
 
 using namespace engagementd;
 

@@ -1,13 +1,14 @@
-#include "cli/doctor.hpp"
+#include "store/doctor.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "cli/doctor_cluster.hpp"
 #include "store/cluster.hpp"
 #include "store/db_errors.hpp"
+#include "store/doctor_cluster.hpp"
 #include "store/doctor_queries.hpp"
 #include "store/server_check.hpp"
+#include "store/session.hpp"
 #include "store/trigger_account.hpp"
 
 namespace engagementd {
@@ -38,6 +39,11 @@ const std::vector<Needs>& site_needs() {
 }
 
 void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out);
+int inspect_schema(Store& store, std::vector<Finding>& out);
+void inspect_viewers(Store& store, std::chrono::milliseconds real_viewer_ttl,
+                     std::vector<Finding>& out);
+void inspect_triggers(Store& store, int have, std::vector<Finding>& out);
+void inspect_records(Store& store, int have, std::vector<Finding>& out);
 
 // The account holds the privilege on the whole database (or everywhere);
 // false when its grants cannot be read.
@@ -85,6 +91,16 @@ std::vector<Finding> inspect_site(Store& store, std::chrono::milliseconds real_v
 namespace {
 
 void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vector<Finding>& out) {
+  const int have = inspect_schema(store, out);
+  if (store.has_table("stream_viewers")) inspect_viewers(store, real_viewer_ttl, out);
+  inspect_triggers(store, have, out);
+  inspect_records(store, have, out);
+  inspect_cluster(store, out);  // a Galera cluster's size, node and needs (nothing elsewhere)
+}
+
+// The schema version, the site's tables and columns, the badge, the replay
+// table's layout. Returns the schema version.
+int inspect_schema(Store& store, std::vector<Finding>& out) {
   const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
   const int have = store.schema_version();
   const int want = Store::latest_schema_version(store.backend());
@@ -125,67 +141,75 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
                        ", the largest value every display column holds");
   }
 
-  const SavedStreamsShape shape = store.saved_streams_shape();
-  add(shape == SavedStreamsShape::unlinked || shape == SavedStreamsShape::unknown ? Level::warning
-                                                                                  : Level::ok,
-      std::string("saved_streams: ") + describe(shape));
+  const SavedStreamsLayout layout = store.saved_streams_layout();
+  add(layout == SavedStreamsLayout::dump_unlinked || layout == SavedStreamsLayout::unknown
+          ? Level::warning
+          : Level::ok,
+      std::string("saved_streams: ") + describe(layout));
+  return have;
+}
 
-  if (store.has_table("stream_viewers")) {
-    if (store.has_column("stream_viewers", "last_seen_at")) {
-      // Sessions opened in the last hour, long enough ago that a page that
-      // keeps the heartbeat has set it (two TTLs): none of them with one
-      // means the site does not keep it. Older sessions may predate migrate.
-      const long long ttl_s = std::max<long long>(1, real_viewer_ttl.count() / 1000);
-      const HeartbeatCounts beats = count_heartbeats(store, std::chrono::seconds(2 * ttl_s));
-      const std::string ttl = std::to_string(real_viewer_ttl.count() / 1000) + " s";
-      if (beats.settled > 0 && beats.settled_beating == 0) {
-        add(Level::warning,
-            "stream_viewers.last_seen_at is there but no session opened in the last hour has a "
-            "heartbeat: a real "
-            "viewer counts for " +
-                ttl +
-                " after joining only. Install the PHP kit (php/install.sh), whose pages keep it");
-      } else {
-        add(Level::ok,
-            "heartbeat column stream_viewers.last_seen_at: a real viewer counts while "
-            "seen within " +
-                ttl + " (" + std::to_string(beats.open_beating) + " of " +
-                std::to_string(beats.open) + " open sessions have a heartbeat)");
-      }
-    } else {
+// The heartbeat column and the old generator's rows (stream_viewers is there).
+void inspect_viewers(Store& store, std::chrono::milliseconds real_viewer_ttl,
+                     std::vector<Finding>& out) {
+  const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
+  if (store.has_column("stream_viewers", "last_seen_at")) {
+    // Sessions opened in the last hour, long enough ago that a page that
+    // keeps the heartbeat has set it (two TTLs): none of them with one
+    // means the site does not keep it. Older sessions may predate migrate.
+    const long long ttl_s = std::max<long long>(1, real_viewer_ttl.count() / 1000);
+    const HeartbeatCounts beats = count_heartbeats(store, std::chrono::seconds(2 * ttl_s));
+    const std::string ttl = std::to_string(real_viewer_ttl.count() / 1000) + " s";
+    if (beats.settled > 0 && beats.settled_beating == 0) {
       add(Level::warning,
-          "no heartbeat column (stream_viewers.last_seen_at): a closed tab counts as a viewer "
-          "until the site sets left_at; 'engagementd migrate' adds it");
-    }
-    // The old generator wrote is_fake = 1 rows: it is still running somewhere.
-    long long fake = 0;
-    bool interactions_read = false;
-    if (store.has_column("stream_viewers", "is_fake")) fake += count_recent_fake_viewers(store);
-    if (store.has_column("stream_interactions", "is_fake") &&
-        store.has_column("stream_interactions", "created_at")) {
-      fake += count_recent_fake_interactions(store);
-      interactions_read = true;
-    } else if (store.backend() == Backend::mysql && store.has_table("stream_interactions") &&
-               !holds_on_database(store, "SELECT")) {
-      // A column this account may not read is not listed to it either.
-      add(Level::skipped,
-          "is_fake = 1 interactions written in the last hour (the old generator still running): "
-          "needs SELECT (created_at) on stream_interactions, if the table has that column");
-    }
-    if (fake > 0) {
-      add(Level::warning, std::to_string(fake) +
-                              " is_fake = 1 row(s) written in the last hour: the site's old "
-                              "generator is still running (never counted as real; install the "
-                              "PHP kit, php/install.sh, to retire it)");
+          "stream_viewers.last_seen_at is there but no session opened in the last hour has a "
+          "heartbeat: a real "
+          "viewer counts for " +
+              ttl +
+              " after joining only. Install the PHP kit (php/install.sh), whose pages keep it");
     } else {
-      add(Level::ok, interactions_read
-                         ? "no is_fake = 1 rows written in the last hour (the old generator is off)"
-                         : "no is_fake = 1 stream_viewers rows written in the last hour");
+      add(Level::ok,
+          "heartbeat column stream_viewers.last_seen_at: a real viewer counts while "
+          "seen within " +
+              ttl + " (" + std::to_string(beats.open_beating) + " of " +
+              std::to_string(beats.open) + " open sessions have a heartbeat)");
     }
+  } else {
+    add(Level::warning,
+        "no heartbeat column (stream_viewers.last_seen_at): a closed tab counts as a viewer "
+        "until the site sets left_at; 'engagementd migrate' adds it");
   }
+  // The old generator wrote is_fake = 1 rows: it is still running somewhere.
+  long long fake = 0;
+  bool interactions_read = false;
+  if (store.has_column("stream_viewers", "is_fake")) fake += count_recent_fake_viewers(store);
+  if (store.has_column("stream_interactions", "is_fake") &&
+      store.has_column("stream_interactions", "created_at")) {
+    fake += count_recent_fake_interactions(store);
+    interactions_read = true;
+  } else if (store.backend() == Backend::mysql && store.has_table("stream_interactions") &&
+             !holds_on_database(store, "SELECT")) {
+    // A column this account may not read is not listed to it either.
+    add(Level::skipped,
+        "is_fake = 1 interactions written in the last hour (the old generator still running): "
+        "needs SELECT (created_at) on stream_interactions, if the table has that column");
+  }
+  if (fake > 0) {
+    add(Level::warning, std::to_string(fake) +
+                            " is_fake = 1 row(s) written in the last hour: the site's old "
+                            "generator is still running (never counted as real; install the "
+                            "PHP kit, php/install.sh, to retire it)");
+  } else {
+    add(Level::ok, interactions_read
+                       ? "no is_fake = 1 rows written in the last hour (the old generator is off)"
+                       : "no is_fake = 1 stream_viewers rows written in the last hour");
+  }
+}
 
-  // Triggers are listed only to accounts with the TRIGGER privilege on
-  // their tables (information_schema.triggers); SQLite's have no definer.
+// Triggers are listed only to accounts with the TRIGGER privilege on
+// their tables (information_schema.triggers); SQLite's have no definer.
+void inspect_triggers(Store& store, int have, std::vector<Finding>& out) {
+  const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
   if (const auto listed = engagementd_triggers(store)) {
     std::size_t triggers = 0, hidden = 0;
     std::set<std::string> definers;
@@ -275,7 +299,11 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
                               "then 'engagementd migrate' as an existing account");
     }
   }
+}
 
+// What the daemon and migrate left: streams set aside lately, the migration lock.
+void inspect_records(Store& store, int have, std::vector<Finding>& out) {
+  const auto add = [&](Level level, std::string text) { out.push_back({level, std::move(text)}); };
   if (have >= 5 && store.has_table("engagementd_audit")) {
     // Streams the daemon set aside lately, with the cause it recorded.
     for (const SetAside& a : recent_set_asides(store, store.now_ms() - 24LL * 60 * 60 * 1000)) {
@@ -300,13 +328,11 @@ void inspect(Store& store, std::chrono::milliseconds real_viewer_ttl, std::vecto
       add(Level::warning, "the migration lock could not be read: " + error_text(e));
     }
   }
-
-  inspect_cluster(store, out);  // a Galera cluster's size, node and needs (nothing elsewhere)
 }
 
 // A migrate running, or one that was killed and left its row.
 void inspect_migration_lock(Store& store, std::vector<Finding>& out) {
-  const std::optional<MigrationLockSeen> m = read_migration_lock(store.session());
+  const std::optional<MigrationLockSeen> m = read_migration_lock(session_of(store));
   if (!m) return;
   const auto secs = [](std::int64_t ms) {
     return std::to_string(std::max<std::int64_t>(0, ms) / 1000);

@@ -1,4 +1,4 @@
-#include "service/log.hpp"
+#include "core/log.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

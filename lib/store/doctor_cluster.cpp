@@ -1,4 +1,4 @@
-#include "cli/doctor_cluster.hpp"
+#include "store/doctor_cluster.hpp"
 
 #include "store/cluster.hpp"
 #include "store/server_check.hpp"

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "cli/doctor.hpp"
+#include "store/doctor.hpp"
 #include "store/store.hpp"
 
 namespace engagementd {
