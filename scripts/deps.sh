@@ -4,15 +4,16 @@
 # throwaway instance from, Galera with rsync and ss for the 3-node cluster of
 # the galera tests, Chromium and libpng to render and read the preview chart,
 # curl, systemd-analyze, Prometheus, promtool and python3 for the monitoring
-# tests, mmdebstrap for the package's clean install). Installs only what is
-# missing, so it is cheap to rerun.
+# tests, mmdebstrap for the package's clean install, PHP with its MySQL driver
+# for the site tests and php-codesniffer for the PHP kit's lint). Installs
+# only what is missing, so it is cheap to rerun.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libboost-dev libsoci-dev libmariadb-dev
           libyaml-cpp-dev libsqlite3-dev libsystemd-dev sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 mariadb-server mariadb-client chromium libpng-dev curl systemd clang-14
-               libclang-rt-14-dev php-cli php-mysql galera-4 rsync iproute2 prometheus
+               libclang-rt-14-dev php-cli php-mysql php-codesniffer galera-4 rsync iproute2 prometheus
                mmdebstrap python3)
 fi
 

@@ -1,9 +1,11 @@
 <?php
+
 /**
  * Test helper served from the test's copy of the site: logs the caller in
  * as USER_ID with ROLE through the site's own Session, as its login form
  * would, without a password. Never installed on a real site.
  */
+
 require_once __DIR__ . '/includes/init.php';
 
 header('Content-Type: application/json');

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * The attacks on the site's stream endpoints, replayed over HTTP against the
  * real site with the kit, migrated, with the daemon running; each must be
@@ -20,55 +21,69 @@ const CAP = 5;    // ENGAGEMENTD_GUESTS_PER_IP in the scenario's .env
 const RATE = 8;   // ENGAGEMENTD_JOINS_PER_IP_MINUTE
 const EVIL = 'https://evil.example';
 
-$GLOBALS['answers'] = [];   // [client name, method, path, status, body]
+$GLOBALS['answers'] = [];   // ['who' => client name, 'method', 'path', 'status', 'body']
 Client::$onAnswer = function (Client $c, string $method, string $path, int $status, string $body): void {
-    $GLOBALS['answers'][] = [$c->name, $method, $path, $status, $body];
+    $GLOBALS['answers'][] = ['who' => $c->name, 'method' => $method, 'path' => $path, 'status' => $status,
+                             'body' => $body];
 };
 
 /** The real viewers engagementd counts now: display minus its simulated part (one snapshot). */
-function daemon_real(int $s): ?int {
+function daemon_real(int $s): ?int
+{
     $r = one('SELECT ls.viewer_count - st.sim_viewers AS n FROM live_streams ls
                 JOIN engagementd_stream_state st ON st.stream_id = ls.id WHERE ls.id = ?', [$s]);
     return $r === null ? null : (int)$r['n'];
 }
 
-function daemon_real_likes(int $s): ?int {
+function daemon_real_likes(int $s): ?int
+{
     $r = one('SELECT ls.like_count - st.sim_likes AS n FROM live_streams ls
                 JOIN engagementd_stream_state st ON st.stream_id = ls.id WHERE ls.id = ?', [$s]);
     return $r === null ? null : (int)$r['n'];
 }
 
 /** Waits until $cond() is truthy, polling the watching clients' heartbeat meanwhile. */
-function wait_until(string $what, callable $cond, float $timeout, array $beating = []): void {
+function wait_until(string $what, callable $cond, float $timeout, array $beating = []): void
+{
     $end = microtime(true) + $timeout;
     while (!$cond()) {
-        if (microtime(true) > $end) fail("timed out after {$timeout}s waiting for $what");
+        if (microtime(true) > $end) {
+            fail("timed out after {$timeout}s waiting for $what");
+        }
         beat($beating);
         usleep(300000);
     }
 }
 
-/** The pages' poll (viewers.php?action=count), the heartbeat of each [client, stream]. */
-function beat(array $beating): void {
-    foreach ($beating as [$c, $s]) $c->json('GET', "api/live/viewers.php?action=count&stream_id=$s");
+/** The pages' poll (viewers.php?action=count), the heartbeat of each ['client' => Client, 'stream' => id]. */
+function beat(array $beating): void
+{
+    foreach ($beating as ['client' => $c, 'stream' => $s]) {
+        $c->json('GET', "api/live/viewers.php?action=count&stream_id=$s");
+    }
 }
 
-function status_of(int $s): string {
+function status_of(int $s): string
+{
     return (string)value('SELECT status FROM live_streams WHERE id = ?', [$s]);
 }
 
 /** POSTs the body as given, with the given type and headers; [status, decoded or null]. */
-function post(Client $c, string $path, $body, string $type, array $headers = []): array {
-    [$code, $text] = $c->raw('POST', $path, is_string($body) ? $body : json_encode($body), $type, $headers);
-    return [$code, json_decode($text, true)];
+function post(Client $c, string $path, $body, string $type, array $headers = []): array
+{
+    ['status' => $code, 'body' => $text] = $c->raw('POST', $path, is_string($body) ? $body : json_encode($body), $type, $headers);
+    return ['status' => $code, 'json' => json_decode($text, true)];
 }
 
-function join_page(Client $c, int $s): array {
+function join_page(Client $c, int $s): array
+{
     $html = $c->renderLivePage();
-    expect((bool)preg_match('#class="main-live-stream" data-stream-id="(\d+)"#', $html, $m) && (int)$m[1] === $s,
-           "{$c->name}: live.php does not play stream $s");
-    [$code, $r] = post($c, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $s], 'application/json');
-    return [$code, $r];
+    expect(
+        (bool)preg_match('#class="main-live-stream" data-stream-id="(\d+)"#', $html, $m) && (int)$m[1] === $s,
+        "{$c->name}: live.php does not play stream $s"
+    );
+    ['status' => $code, 'json' => $r] = post($c, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $s], 'application/json');
+    return ['status' => $code, 'json' => $r];
 }
 
 $anon = new Client('visitor');
@@ -97,39 +112,52 @@ pdo()->prepare('UPDATE live_streams SET mux_stream_id = ?, mux_playback_id = ? W
      ->execute([$muxA, $playA, $a]);
 // secret value => who may see it
 $secrets = [$keyA => ['seller_one', 'admin'], $muxA => ['seller_one', 'admin']];
-wait_until("engagementd's first tick of stream $a",
-           fn() => one('SELECT 1 FROM engagementd_stream_state WHERE stream_id = ?', [$a]), 10);
+wait_until(
+    "engagementd's first tick of stream $a",
+    fn() => one('SELECT 1 FROM engagementd_stream_state WHERE stream_id = ?', [$a]),
+    10
+);
 wait_until('the real count of stream A at 0', fn() => daemon_real($a) === 0, 10);
 
 // ---- a real visitor still works --------------------------------------------
 say('== a real visit: a guest and a buyer render live.php, join, the buyer likes and comments, both leave');
 $guest = new Client('guest', null, '127.0.0.3');
-[$code, $r] = join_page($guest, $a);
-expect($code === 200 && is_int($r['viewer_id'] ?? null) && ($r['counted'] ?? null) === true,
-       'the guest\'s join through the page was not counted: ' . json_encode($r));
+['status' => $code, 'json' => $r] = join_page($guest, $a);
+expect(
+    $code === 200 && is_int($r['viewer_id'] ?? null) && ($r['counted'] ?? null) === true,
+    'the guest\'s join through the page was not counted: ' . json_encode($r)
+);
 $guestRow = $r['viewer_id'];
-[$code, $r] = join_page($buyer, $a);
+['status' => $code, 'json' => $r] = join_page($buyer, $a);
 expect($code === 200 && is_int($r['viewer_id'] ?? null), 'the buyer\'s join failed: ' . json_encode($r));
 $buyerRow = $r['viewer_id'];
-$watching = [[$guest, $a], [$buyer, $a]];
+$watching = [['client' => $guest, 'stream' => $a], ['client' => $buyer, 'stream' => $a]];
 $buyer->json('POST', 'api/live/interact.php', ['action' => 'like', 'stream_id' => $a]);
 $c = $buyer->json('POST', 'api/live/interact.php', ['action' => 'comment', 'stream_id' => $a,
                                                      'comment' => 'Is it waterproof?']);
 expect(($c['comment']['username'] ?? '') === 'buyer_one', 'comment: ' . json_encode($c));
-wait_until('engagementd to count the guest and the buyer (2 real viewers, 1 real like)',
-           fn() => daemon_real($a) === 2 && daemon_real_likes($a) === 1, 5 * $tick + 3, $watching);
+wait_until(
+    'engagementd to count the guest and the buyer (2 real viewers, 1 real like)',
+    fn() => daemon_real($a) === 2 && daemon_real_likes($a) === 1,
+    5 * $tick + 3,
+    $watching
+);
 $r = $buyer2->json('POST', 'api/live/interact.php', ['action' => 'get_comments', 'stream_id' => $a]);
 expect(count($r['comments']) === 1 && $r['comments'][0]['comment_text'] === 'Is it waterproof?'
        && $r['comments'][0]['username'] === 'buyer_one', 'get_comments: ' . json_encode($r));
-expect(!array_key_exists('email', $r['comments'][0]) && !array_key_exists('user_id', $r['comments'][0]),
-       'get_comments gives out more than the name: ' . json_encode($r['comments'][0]));
+expect(
+    !array_key_exists('email', $r['comments'][0]) && !array_key_exists('user_id', $r['comments'][0]),
+    'get_comments gives out more than the name: ' . json_encode($r['comments'][0])
+);
 // The page's leave is a sendBeacon: a text/plain body.
-[$code] = post($guest, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
+['status' => $code] = post($guest, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
                                                             'viewer_id' => $guestRow]), 'text/plain;charset=UTF-8');
 expect($code === 200, "the guest's leave beacon: HTTP $code");
 $buyer->json('POST', 'api/live/viewers.php', ['action' => 'leave', 'stream_id' => $a, 'viewer_id' => $buyerRow]);
-expect((int)value('SELECT COUNT(*) FROM stream_viewers WHERE id IN (?, ?) AND left_at IS NOT NULL',
-                  [$guestRow, $buyerRow]) === 2, 'the leaves did not close the rows');
+expect((int)value(
+    'SELECT COUNT(*) FROM stream_viewers WHERE id IN (?, ?) AND left_at IS NOT NULL',
+    [$guestRow, $buyerRow]
+) === 2, 'the leaves did not close the rows');
 wait_until('the real count back at 0 after the leaves', fn() => daemon_real($a) === 0, 4 * $tick + 2);
 say('  the guest and the buyer counted (real 2, real likes 1), the comment shown without email, both left (real 0)');
 
@@ -140,14 +168,16 @@ for ($i = 0; $i < 50; $i++) {
     $f = new Client("forged_$i", null, '127.0.0.2');
     $made = bin2hex(random_bytes(13));
     $f->cookies['PHPSESSID'] = $made;
-    [$code, $r] = post($f, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $a], 'application/json');
+    ['status' => $code, 'json' => $r] = post($f, 'api/live/viewers.php', ['action' => 'join', 'stream_id' => $a], 'application/json');
     expect($code === 403 && ($r['success'] ?? null) === false, "forged join $i: HTTP $code " . json_encode($r));
     expect(($f->cookies['PHPSESSID'] ?? $made) !== $made, "forged join $i: the made-up session id was taken (strict sessions off)");
-    $forged[] = [$f, $a];
+    $forged[] = ['client' => $f, 'stream' => $a];
 }
 beat($forged);
-expect((int)value("SELECT COUNT(*) FROM stream_viewers WHERE ip_address = '127.0.0.2'") === 0,
-       'a forged join without a token wrote a session row');
+expect(
+    (int)value("SELECT COUNT(*) FROM stream_viewers WHERE ip_address = '127.0.0.2'") === 0,
+    'a forged join without a token wrote a session row'
+);
 say('  all 50 refused (HTTP 403), each made-up session id replaced by a new one; no row written');
 
 say('== 50 guests from one address, each with a fresh session and the page\'s join token (cap ' . CAP . ')');
@@ -155,10 +185,12 @@ $counted = 0;
 $crowd = [];
 for ($i = 0; $i < 50; $i++) {
     $f = new Client("crowd_$i", null, '127.0.0.2');
-    [$code, $r] = join_page($f, $a);
+    ['status' => $code, 'json' => $r] = join_page($f, $a);
     expect($code === 200 && ($r['success'] ?? null) === true, "crowd join $i: HTTP $code " . json_encode($r));
-    if ($r['counted']) $counted++;
-    $crowd[] = [$f, $a];
+    if ($r['counted']) {
+        $counted++;
+    }
+    $crowd[] = ['client' => $f, 'stream' => $a];
 }
 expect($counted === CAP, "$counted of 50 guests from one address were counted, the cap is " . CAP);
 // Kept alive past the TTL with the count poll, as the attack did.
@@ -180,12 +212,12 @@ say('  engagementd report --stream ' . $a . ":\n    " . str_replace("\n", "\n   
 say('== the join rate: new sessions from one address on one stream per minute (' . RATE . ')');
 for ($i = 0; $i < RATE; $i++) {
     $f = new Client("churn_$i", null, '127.0.0.4');
-    [$code, $r] = join_page($f, $a);
+    ['status' => $code, 'json' => $r] = join_page($f, $a);
     expect($code === 200 && ($r['counted'] ?? null) === true, "churn join $i: HTTP $code " . json_encode($r));
     $f->json('POST', 'api/live/viewers.php', ['action' => 'leave', 'stream_id' => $a, 'viewer_id' => $r['viewer_id']]);
 }
 $f = new Client('churn_over', null, '127.0.0.4');
-[$code, $r] = join_page($f, $a);
+['status' => $code, 'json' => $r] = join_page($f, $a);
 expect($code === 429, 'the join over the rate: HTTP ' . $code . ' ' . json_encode($r));
 say('  ' . RATE . ' joins (each left) counted, the next refused with HTTP 429');
 
@@ -194,7 +226,7 @@ $other = new Client('buyer_two_phone', 9102, '127.0.0.5');
 $other->login('customer');
 $rows = [];
 foreach ([$buyer2, $buyer2, $other] as $tab) {
-    [$code, $r] = join_page($tab, $a);
+    ['status' => $code, 'json' => $r] = join_page($tab, $a);
     expect($code === 200 && is_int($r['viewer_id'] ?? null), 'buyer two\'s join: ' . json_encode($r));
     $rows[] = $r['viewer_id'];
 }
@@ -211,24 +243,37 @@ $b = (int)$r['stream_id'];
 $keyB = (string)($r['stream']['stream_key'] ?? '');
 expect(strlen($keyB) >= 16, 'seller two did not get the key: ' . json_encode($r));
 $secrets[$keyB] = ['seller_two', 'admin'];
-wait_until("engagementd's first tick of stream $b",
-           fn() => one('SELECT 1 FROM engagementd_stream_state WHERE stream_id = ?', [$b]), 10);
+wait_until(
+    "engagementd's first tick of stream $b",
+    fn() => one('SELECT 1 FROM engagementd_stream_state WHERE stream_id = ?', [$b]),
+    10
+);
 
-function read_everything(Client $c, array $streams): void {
+function read_everything(Client $c, array $streams): void
+{
     $paths = ['api/live/streams.php?action=list&limit=50', 'api/streams/list.php?type=all',
               'api/streams/list.php?type=active', 'api/streams/list.php?type=archived',
               'api/streams/list.php?type=scheduled', 'api/stream-status.php', 'api/streams/engagement.php',
               'api/admin/streams/list.php', 'api/admin/streams/stats.php', 'api/admin/streams/export.php',
               'api/live/trigger-engagement.php', 'live.php'];
     foreach ($streams as $s) {
-        array_push($paths, "api/live/streams.php?action=get&stream_id=$s",
-                   "api/live/streams.php?action=products&stream_id=$s", "api/streams/get.php?stream_id=$s",
-                   "api/stream-status.php?stream_id=$s", "api/streams/engagement.php?stream_id=$s",
-                   "api/live/viewers.php?action=count&stream_id=$s", "api/live/viewers.php?action=list&stream_id=$s",
-                   "api/live/stats.php?stream_id=$s", "api/live/trigger-engagement.php?stream_id=$s",
-                   "live.php?stream=$s&replay=1");
+        array_push(
+            $paths,
+            "api/live/streams.php?action=get&stream_id=$s",
+            "api/live/streams.php?action=products&stream_id=$s",
+            "api/streams/get.php?stream_id=$s",
+            "api/stream-status.php?stream_id=$s",
+            "api/streams/engagement.php?stream_id=$s",
+            "api/live/viewers.php?action=count&stream_id=$s",
+            "api/live/viewers.php?action=list&stream_id=$s",
+            "api/live/stats.php?stream_id=$s",
+            "api/live/trigger-engagement.php?stream_id=$s",
+            "live.php?stream=$s&replay=1"
+        );
     }
-    foreach ($paths as $p) $c->raw('GET', $p);
+    foreach ($paths as $p) {
+        $c->raw('GET', $p);
+    }
     if ($c->userId !== null) {
         foreach ($streams as $s) {
             post($c, 'api/live/interact.php', ['action' => 'get_comments', 'stream_id' => $s], 'application/json');
@@ -236,12 +281,16 @@ function read_everything(Client $c, array $streams): void {
         }
     }
 }
-foreach ([$anon, $buyer, $seller2, $seller1, $admin] as $c) read_everything($c, [$a, $b]);
+foreach ([$anon, $buyer, $seller2, $seller1, $admin] as $c) {
+    read_everything($c, [$a, $b]);
+}
 
 // What each may see: the owner and the admins the key; the player its public address.
 $r = $seller1->json('GET', "api/streams/get.php?stream_id=$a");
-expect(($r['stream']['stream_key'] ?? '') === $keyA && ($r['stream']['mux_stream_id'] ?? '') === $muxA,
-       'the seller does not see their own stream\'s key and Mux id');
+expect(
+    ($r['stream']['stream_key'] ?? '') === $keyA && ($r['stream']['mux_stream_id'] ?? '') === $muxA,
+    'the seller does not see their own stream\'s key and Mux id'
+);
 $r = $admin->json('GET', 'api/admin/streams/list.php');
 expect(in_array($keyB, array_column($r['streams'], 'stream_key'), true), 'the admin list lacks the keys');
 $r = $anon->json('GET', "api/streams/get.php?stream_id=$a");
@@ -253,7 +302,7 @@ expect(($r['stream']['mux_playback_id'] ?? '') === $playA && $r['stream_url'] ==
 $r = $anon->json('GET', "api/streams/get.php?stream_id=$b");
 expect($r['stream_url'] === null, 'a live stream without a public address got ' . json_encode($r['stream_url']));
 foreach ([[$anon, 401], [$buyer, 403], [$seller2, 403], [$seller1, 200], [$admin, 200]] as [$c, $want]) {
-    [$code, $text] = $c->raw('GET', "api/live/viewers.php?action=list&stream_id=$a");
+    ['status' => $code, 'body' => $text] = $c->raw('GET', "api/live/viewers.php?action=list&stream_id=$a");
     expect($code === $want, "{$c->name}: viewers.php?action=list of stream A: HTTP $code, expected $want");
 }
 say('  the seller and the admins see the key and the Mux id; anyone else the public view (mux_playback_id,'
@@ -265,38 +314,63 @@ $ends = [['api/streams/end.php', $seller1, $a], ['api/live/end-stream.php', $sel
          ['api/streams/end.php', $seller2, $b]];
 foreach ($ends as [$path, $victim, $s]) {
     $body = json_encode(['stream_id' => $s, 'action' => 'delete']);
-    foreach ([['text/plain', ['Origin' => EVIL]], ['application/x-www-form-urlencoded', ['Origin' => EVIL]],
+    foreach (
+        [['text/plain', ['Origin' => EVIL]], ['application/x-www-form-urlencoded', ['Origin' => EVIL]],
               ['application/json', ['Origin' => EVIL]], ['application/json', ['Origin' => null, 'Referer' => EVIL . '/x']],
-              ['application/json', ['Origin' => 'null']]] as [$type, $h]) {
-        [$code] = post($victim, $path, $body, $type, $h);
+              ['application/json', ['Origin' => 'null']]] as [$type, $h]
+    ) {
+        ['status' => $code] = post($victim, $path, $body, $type, $h);
         expect($code === 403 || $code === 415, "$path ($type, " . json_encode($h) . "): HTTP $code");
         expect(status_of($s) === 'live', "$path ($type, " . json_encode($h) . ") ended stream $s");
     }
 }
-[$code] = post($buyer2, 'api/live/interact.php', json_encode(['action' => 'like', 'stream_id' => $a]), 'text/plain',
-               ['Origin' => EVIL]);
-[$code2] = post($buyer2, 'api/live/interact.php', ['action' => 'comment', 'stream_id' => $a, 'comment' => 'spam'],
-                'application/json', ['Origin' => EVIL]);
+['status' => $code] = post(
+    $buyer2,
+    'api/live/interact.php',
+    json_encode(['action' => 'like', 'stream_id' => $a]),
+    'text/plain',
+    ['Origin' => EVIL]
+);
+['status' => $code2] = post(
+    $buyer2,
+    'api/live/interact.php',
+    ['action' => 'comment', 'stream_id' => $a, 'comment' => 'spam'],
+    'application/json',
+    ['Origin' => EVIL]
+);
 expect(in_array($code, [403, 415], true) && $code2 === 403, "interact.php cross-site: HTTP $code, $code2");
-expect((int)value('SELECT COUNT(*) FROM stream_interactions WHERE user_id = 9102') === 0,
-       'a cross-site interact.php wrote a row');
-[$code] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'join', 'stream_id' => $b]), 'text/plain',
-               ['Origin' => EVIL]);
-[$code2] = $buyer2->raw('GET', "api/live/viewers.php?action=join&stream_id=$b");
-[$code3] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'join', 'stream_id' => $b]), 'text/plain');
+expect(
+    (int)value('SELECT COUNT(*) FROM stream_interactions WHERE user_id = 9102') === 0,
+    'a cross-site interact.php wrote a row'
+);
+['status' => $code] = post(
+    $buyer2,
+    'api/live/viewers.php',
+    json_encode(['action' => 'join', 'stream_id' => $b]),
+    'text/plain',
+    ['Origin' => EVIL]
+);
+['status' => $code2] = $buyer2->raw('GET', "api/live/viewers.php?action=join&stream_id=$b");
+['status' => $code3] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'join', 'stream_id' => $b]), 'text/plain');
 expect($code === 403 && $code2 === 405 && $code3 === 415, "viewers.php join cross-site/GET/text: HTTP $code, $code2, $code3");
-expect((int)value('SELECT COUNT(*) FROM stream_viewers WHERE stream_id = ? AND user_id = 9102', [$b]) === 0,
-       'a cross-site join wrote a row');
-[$code, $r] = join_page($buyer2, $a);
-[$code2] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
+expect(
+    (int)value('SELECT COUNT(*) FROM stream_viewers WHERE stream_id = ? AND user_id = 9102', [$b]) === 0,
+    'a cross-site join wrote a row'
+);
+['status' => $code, 'json' => $r] = join_page($buyer2, $a);
+['status' => $code2] = post($buyer2, 'api/live/viewers.php', json_encode(['action' => 'leave', 'stream_id' => $a,
                 'viewer_id' => $r['viewer_id']]), 'text/plain', ['Origin' => EVIL]);
-expect($code2 === 403 && value('SELECT left_at FROM stream_viewers WHERE id = ?', [$r['viewer_id']]) === null,
-       "a cross-site leave: HTTP $code2, or it closed the row");
+expect(
+    $code2 === 403 && value('SELECT left_at FROM stream_viewers WHERE id = ?', [$r['viewer_id']]) === null,
+    "a cross-site leave: HTTP $code2, or it closed the row"
+);
 $buyer2->json('POST', 'api/live/viewers.php', ['action' => 'leave', 'stream_id' => $a, 'viewer_id' => $r['viewer_id']]);
 $streams = (int)value('SELECT COUNT(*) FROM live_streams');
-[$code] = post($seller1, 'api/streams/start.php', json_encode(['title' => 'x']), 'text/plain', ['Origin' => EVIL]);
-expect(in_array($code, [403, 415], true) && (int)value('SELECT COUNT(*) FROM live_streams') === $streams,
-       "start.php cross-site: HTTP $code");
+['status' => $code] = post($seller1, 'api/streams/start.php', json_encode(['title' => 'x']), 'text/plain', ['Origin' => EVIL]);
+expect(
+    in_array($code, [403, 415], true) && (int)value('SELECT COUNT(*) FROM live_streams') === $streams,
+    "start.php cross-site: HTTP $code"
+);
 say('  end.php, end-stream.php (text/plain, form, JSON with a foreign Origin or Referer, Origin null),'
     . ' interact.php, viewers.php join/leave, start.php: all refused, nothing changed');
 
@@ -304,60 +378,88 @@ say('  end.php, end-stream.php (text/plain, form, JSON with a foreign Origin or 
 say('== errors: a database failure and bad input answer without SQL text');
 pdo()->exec('RENAME TABLE stream_interactions TO stream_interactions_away');
 try {
-    [$code, $r] = post($buyer, 'api/live/interact.php', ['action' => 'get_comments', 'stream_id' => $a],
-                       'application/json');
-    [$code2, $r2] = post($buyer, 'api/live/interact.php', ['action' => 'like', 'stream_id' => $a], 'application/json');
+    ['status' => $code, 'json' => $r] = post(
+        $buyer,
+        'api/live/interact.php',
+        ['action' => 'get_comments', 'stream_id' => $a],
+        'application/json'
+    );
+    ['status' => $code2, 'json' => $r2] = post($buyer, 'api/live/interact.php', ['action' => 'like', 'stream_id' => $a], 'application/json');
 } finally {
     pdo()->exec('RENAME TABLE stream_interactions_away TO stream_interactions');
 }
 foreach ([[$code, $r], [$code2, $r2]] as [$cd, $rr]) {
-    expect($cd === 500 && preg_match('/^[0-9a-f]{12}$/', (string)($rr['error_id'] ?? '')) === 1,
-           "the database failure's answer: HTTP $cd " . json_encode($rr));
+    expect(
+        $cd === 500 && preg_match('/^[0-9a-f]{12}$/', (string)($rr['error_id'] ?? '')) === 1,
+        "the database failure's answer: HTTP $cd " . json_encode($rr)
+    );
     $log = (string)file_get_contents(env('SITE_PHP_LOG'));
-    expect((bool)preg_match('/error ' . $rr['error_id'] . ' .*stream_interactions/', $log),
-           "the error log has no detail under id {$rr['error_id']}");
+    expect(
+        (bool)preg_match('/error ' . $rr['error_id'] . ' .*stream_interactions/', $log),
+        "the error log has no detail under id {$rr['error_id']}"
+    );
 }
-foreach ([[['action' => 'comment', 'stream_id' => $a, 'comment' => ['x']], 400],
+foreach (
+    [[['action' => 'comment', 'stream_id' => $a, 'comment' => ['x']], 400],
           [['action' => 'comment', 'stream_id' => $a, 'comment' => str_repeat('x', 2001)], 400],
           [['action' => 'like', 'stream_id' => 'x; DROP TABLE users'], 400],
           [['action' => 'like', 'stream_id' => 987654321], 404],
-          [['action' => ['like']], 400]] as [$body, $want]) {
-    [$cd] = post($buyer, 'api/live/interact.php', $body, 'application/json');
+          [['action' => ['like']], 400]] as [$body, $want]
+) {
+    ['status' => $cd] = post($buyer, 'api/live/interact.php', $body, 'application/json');
     expect($cd === $want, 'interact.php ' . substr(json_encode($body), 0, 80) . ": HTTP $cd, expected $want");
 }
-[$cd] = post($buyer, 'api/live/interact.php', '{not json', 'application/json');
+['status' => $cd] = post($buyer, 'api/live/interact.php', '{not json', 'application/json');
 expect($cd === 400, "interact.php with a broken body: HTTP $cd");
 say("  the failure answered HTTP 500 with an error id, its detail in the site's log; bad input 400/404");
 
 // ---- the replay address, interactions on ended streams, the CSV -------------------
 say('== end.php keeps only the site\'s own replay addresses; ended streams take no interactions');
-foreach (['https://evil.example/x.mp4', 'javascript:alert(1)', '/uploads/streams/9001/../../../etc/passwd',
-          '/uploads/streams/9002/b.mp4', '//evil.example/uploads/streams/9001/a.mp4'] as $bad) {
-    [$cd, $rr] = post($seller1, 'api/streams/end.php', ['stream_id' => $a, 'action' => 'save', 'video_url' => $bad],
-                      'application/json');
+foreach (
+    ['https://evil.example/x.mp4', 'javascript:alert(1)', '/uploads/streams/9001/../../../etc/passwd',
+          '/uploads/streams/9002/b.mp4', '//evil.example/uploads/streams/9001/a.mp4'] as $bad
+) {
+    ['status' => $cd, 'json' => $rr] = post(
+        $seller1,
+        'api/streams/end.php',
+        ['stream_id' => $a, 'action' => 'save', 'video_url' => $bad],
+        'application/json'
+    );
     expect($cd === 400 && status_of($a) === 'live', "end.php with video_url $bad: HTTP $cd " . json_encode($rr));
 }
 $r = $seller1->json('POST', 'api/streams/end.php', ['stream_id' => $a, 'action' => 'save',
                                                     'video_url' => '/uploads/streams/9001/a-replay.mp4']);
-expect(value('SELECT video_path FROM live_streams WHERE id = ?', [$a]) === '/uploads/streams/9001/a-replay.mp4',
-       'the seller\'s own upload path was not kept');
+expect(
+    value('SELECT video_path FROM live_streams WHERE id = ?', [$a]) === '/uploads/streams/9001/a-replay.mp4',
+    'the seller\'s own upload path was not kept'
+);
 $r = $seller2->json('POST', 'api/streams/end.php', ['stream_id' => $b, 'action' => 'save']);
 $rows = (int)value('SELECT COUNT(*) FROM stream_interactions');
 foreach (['like', 'dislike', 'unlike', 'comment'] as $act) {
-    [$cd] = post($buyer, 'api/live/interact.php', ['action' => $act, 'stream_id' => $a, 'comment' => 'late'],
-                 'application/json');
+    ['status' => $cd] = post(
+        $buyer,
+        'api/live/interact.php',
+        ['action' => $act, 'stream_id' => $a, 'comment' => 'late'],
+        'application/json'
+    );
     expect($cd === 409, "$act on an ended stream: HTTP $cd");
 }
 expect((int)value('SELECT COUNT(*) FROM stream_interactions') === $rows, 'an ended stream took an interaction');
-[$code, $csv] = $admin->raw('GET', 'api/admin/streams/export.php');
+['status' => $code, 'body' => $csv] = $admin->raw('GET', 'api/admin/streams/export.php');
 $cells = [];
-foreach (preg_split('/\r?\n/', trim($csv)) as $line) $cells[] = str_getcsv($line);
+foreach (preg_split('/\r?\n/', trim($csv)) as $line) {
+    $cells[] = str_getcsv($line);
+}
 $titles = array_column(array_slice($cells, 1), 1);
-expect($code === 200 && in_array("'" . $formula, $titles, true) && !in_array($formula, $titles, true),
-       'the CSV export passes the formula through: ' . json_encode($titles));
+expect(
+    $code === 200 && in_array("'" . $formula, $titles, true) && !in_array($formula, $titles, true),
+    'the CSV export passes the formula through: ' . json_encode($titles)
+);
 say('  5 foreign replay addresses refused, the upload path kept; like/dislike/unlike/comment on the ended'
     . ' stream: 409; the CSV title cell is "\'' . $formula . '"');
-foreach ([$anon, $buyer, $seller2, $seller1, $admin] as $c) read_everything($c, [$a, $b]);
+foreach ([$anon, $buyer, $seller2, $seller1, $admin] as $c) {
+    read_everything($c, [$a, $b]);
+}
 
 // ---- the scan ---------------------------------------------------------------
 say('== every answer scanned');
@@ -365,15 +467,23 @@ $leaks = [];
 $toOthers = 0;
 $sqlText = '/SQLSTATE|Base table or view|Integrity constraint|Duplicate entry|Unknown column|syntax to use|'
          . 'PDOException|Stack trace|stream_interactions|stream_viewers|fk_[a-z_]+/i';
-foreach ($GLOBALS['answers'] as [$who, $method, $path, $status, $body]) {
+foreach ($GLOBALS['answers'] as ['who' => $who, 'method' => $method, 'path' => $path, 'status' => $status, 'body' => $body]) {
     foreach ($secrets as $value => $owners) {
-        if (in_array($who, $owners, true)) continue;
+        if (in_array($who, $owners, true)) {
+            continue;
+        }
         $toOthers++;
-        if (str_contains($body, $value)) $leaks[] = "$who: $method $path gave out " . substr($value, 0, 12) . '...';
+        if (str_contains($body, $value)) {
+            $leaks[] = "$who: $method $path gave out " . substr($value, 0, 12) . '...';
+        }
     }
     if (str_starts_with($path, 'api/')) {
-        if (preg_match('/[A-Za-z0-9._%+-]+@example\.test|"email"/', $body, $m)) $leaks[] = "$who: $method $path: email ($m[0])";
-        if (preg_match($sqlText, $body, $m)) $leaks[] = "$who: $method $path: SQL text ($m[0]): " . substr($body, 0, 200);
+        if (preg_match('/[A-Za-z0-9._%+-]+@example\.test|"email"/', $body, $m)) {
+            $leaks[] = "$who: $method $path: email ($m[0])";
+        }
+        if (preg_match($sqlText, $body, $m)) {
+            $leaks[] = "$who: $method $path: SQL text ($m[0]): " . substr($body, 0, 200);
+        }
     }
 }
 expect(!$leaks, "leaks:\n  " . implode("\n  ", array_slice(array_unique($leaks), 0, 30)));

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * engagementd integration kit: the one place where the site's pages read a
  * stream's display numbers and keep real viewer sessions.
@@ -15,7 +16,17 @@
  * present.
  *
  * Installed by engagementd's php/install.sh; removed by --uninstall.
+ *
+ * In the site's own style: global functions and classes, prefixed
+ * engagementd_ / Engagementd. Values are named arrays (a row, the display
+ * numbers) or small final classes (EngagementdCaller, EngagementdEndedStream).
+ * Errors are exceptions: a refused request throws EngagementdRequestError
+ * (its message and HTTP status are for the client), and each endpoint's one
+ * catch hands every exception to engagementd_answer_error().
  */
+
+/** The longest comment stored (characters). */
+const ENGAGEMENTD_COMMENT_MAX = 2000;
 
 /** The display columns, in the order pages show them. */
 define('ENGAGEMENTD_DISPLAY_COLUMNS', ['viewer_count', 'like_count', 'dislike_count',
@@ -29,24 +40,23 @@ define('ENGAGEMENTD_DISPLAY_COLUMNS', ['viewer_count', 'like_count', 'dislike_co
  * reads is listed here with its default and range (php/README.md, "Settings").
  */
 define('ENGAGEMENTD_KIT_SETTINGS', [
-    // name => [default, minimum, maximum]
     // Seconds without a tick of engagementd for a live stream after which
     // the kit shows the stream's real numbers instead of the last ones the
     // daemon wrote. Above a restart's length: a short stop keeps the numbers.
-    'STALE_AFTER' => [60, 5, 86400],
+    'STALE_AFTER' => ['default' => 60, 'min' => 5, 'max' => 86400],
     // engagementd's simulation.real_viewer_ttl, in seconds: the kit counts
     // real viewers the daemon's way when it shows them itself.
-    'REAL_VIEWER_TTL' => [60, 1, 86400],
+    'REAL_VIEWER_TTL' => ['default' => 60, 'min' => 1, 'max' => 86400],
     // Seconds a join token from the page render stays good.
-    'JOIN_TOKEN_SECONDS' => [600, 30, 86400],
+    'JOIN_TOKEN_SECONDS' => ['default' => 600, 'min' => 30, 'max' => 86400],
     // Open guest sessions counted per address and stream (a household or an
     // office behind one NAT); logged-in users are not capped.
-    'GUESTS_PER_IP' => [20, 1, 100000],
+    'GUESTS_PER_IP' => ['default' => 20, 'min' => 1, 'max' => 100000],
     // New viewer sessions one address may open on one stream per minute.
-    'JOINS_PER_IP_MINUTE' => [30, 1, 100000],
+    'JOINS_PER_IP_MINUTE' => ['default' => 30, 'min' => 1, 'max' => 100000],
     // A guest session with no sign of life for this long is closed when
     // another guest of the same address joins the stream.
-    'GUEST_IDLE_SECONDS' => [300, 60, 86400],
+    'GUEST_IDLE_SECONDS' => ['default' => 300, 'min' => 60, 'max' => 86400],
 ]);
 
 /**
@@ -56,16 +66,114 @@ define('ENGAGEMENTD_KIT_SETTINGS', [
  * php/install.sh --kit-id prints the value for the kit's files; a test
  * checks that they agree.
  */
-define('ENGAGEMENTD_KIT_VERSION', 'e07a8c49bd81a39c');
-if (!headers_sent()) header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
+define('ENGAGEMENTD_KIT_VERSION', '4a92af5d70fb9c94');
+if (!headers_sent()) {
+    header('X-Engagementd-Kit: ' . ENGAGEMENTD_KIT_VERSION);
+}
 
-function engagementd_setting(string $name): int {
+// ---- The kit's types ----
+
+/**
+ * A request the endpoint refuses: its message is meant for the client and
+ * its code is the HTTP status; $fields are more keys of the answer (a login
+ * page to go to). Any other exception is the server's own failure, and its
+ * text never reaches the client (engagementd_answer_error).
+ */
+class EngagementdRequestError extends Exception
+{
+    public function __construct(string $message, int $status = 400, public readonly array $fields = [])
+    {
+        parent::__construct($message, $status);
+    }
+}
+
+/** A stream that is not the caller's: the endpoints answer 403. */
+final class EngagementdAccessDenied extends EngagementdRequestError
+{
+    public function __construct(string $message = 'Access denied')
+    {
+        parent::__construct($message, 403);
+    }
+}
+
+/**
+ * Who is calling, as their session rows know them: the logged-in user's id
+ * (null for a guest) and the PHP session id.
+ */
+final class EngagementdCaller
+{
+    public function __construct(
+        public readonly ?int $userId,
+        public readonly string $sessionId
+    ) {
+    }
+
+    /** The caller of this request. */
+    public static function current(): self
+    {
+        return new self(Session::isLoggedIn() ? (int)Session::getUserId() : null, (string)session_id());
+    }
+
+    public function isGuest(): bool
+    {
+        return $this->userId === null;
+    }
+
+    /**
+     * The condition that a session row is the caller's (the logged-in user's
+     * row, or a guest row of this PHP session), as ['sql' => ..., 'params' =>
+     * [...]]; null when no row can be (a guest without a session, or a site
+     * whose stream_viewers has no session_id).
+     */
+    public function ownRows(): ?array
+    {
+        if ($this->userId !== null) {
+            return ['sql' => 'user_id = ?', 'params' => [$this->userId]];
+        }
+        if ($this->sessionId === '' || !engagementd_has_column('stream_viewers', 'session_id')) {
+            return null;
+        }
+        return ['sql' => '(user_id IS NULL AND session_id = ?)', 'params' => [$this->sessionId]];
+    }
+}
+
+/**
+ * A stream ended by engagementd_end_stream(): what both end-of-stream URLs
+ * answer from (engagementd_end_stream_answer()).
+ */
+final class EngagementdEndedStream
+{
+    /**
+     * @param string $action 'save' (archived, with its replay row) or 'delete' (ended)
+     * @param array $stream the live_streams row before the end (ls.* and seller_user_id)
+     * @param array $display its display numbers after the end (engagementd_display())
+     * @param int $durationSeconds how long it was live, on the database's clock
+     * @param ?string $videoUrl the replay address stored ('save' only)
+     * @param array $orders its orders (engagementd_orders())
+     */
+    public function __construct(
+        public readonly string $action,
+        public readonly array $stream,
+        public readonly array $display,
+        public readonly int $durationSeconds,
+        public readonly ?string $videoUrl,
+        public readonly array $orders
+    ) {
+    }
+}
+
+// ---- Settings and the site's schema ----
+
+function engagementd_setting(string $name): int
+{
     static $cache = [];
-    if (isset($cache[$name])) return $cache[$name];
+    if (isset($cache[$name])) {
+        return $cache[$name];
+    }
     if (!isset(ENGAGEMENTD_KIT_SETTINGS[$name])) {
         throw new LogicException("engagementd kit: unknown setting $name");
     }
-    [$default, $min, $max] = ENGAGEMENTD_KIT_SETTINGS[$name];
+    ['default' => $default, 'min' => $min, 'max' => $max] = ENGAGEMENTD_KIT_SETTINGS[$name];
     $raw = function_exists('env') ? env('ENGAGEMENTD_' . $name) : getenv('ENGAGEMENTD_' . $name);
     $value = $default;
     if ($raw !== null && $raw !== false && $raw !== '') {
@@ -84,7 +192,8 @@ function engagementd_setting(string $name): int {
  * The columns of one of the site's tables (names, lower case), read once per
  * request from information_schema.
  */
-function engagementd_columns(string $table): array {
+function engagementd_columns(string $table): array
+{
     static $cache = [];
     if (!isset($cache[$table])) {
         $stmt = db()->prepare("
@@ -97,7 +206,8 @@ function engagementd_columns(string $table): array {
     return $cache[$table];
 }
 
-function engagementd_has_column(string $table, string $column): bool {
+function engagementd_has_column(string $table, string $column): bool
+{
     return isset(engagementd_columns($table)[strtolower($column)]);
 }
 
@@ -106,12 +216,25 @@ function engagementd_has_column(string $table, string $column): bool {
  * display numbers as integers and includes_simulated always present (0
  * before `engagementd migrate` added the column).
  */
-function engagementd_with_display(array $row): array {
+function engagementd_with_display(array $row): array
+{
     foreach (ENGAGEMENTD_DISPLAY_COLUMNS as $c) {
-        if (array_key_exists($c, $row)) $row[$c] = (int)$row[$c];
+        if (array_key_exists($c, $row)) {
+            $row[$c] = (int)$row[$c];
+        }
     }
     $row['includes_simulated'] = (int)($row['includes_simulated'] ?? 0);
     return $row;
+}
+
+/**
+ * The select expression of live_streams.includes_simulated: the column, or 0
+ * before `engagementd migrate` added it.
+ */
+function engagementd_simulated_column(): string
+{
+    return engagementd_has_column('live_streams', 'includes_simulated')
+        ? 'includes_simulated' : '0 AS includes_simulated';
 }
 
 /**
@@ -121,9 +244,9 @@ function engagementd_with_display(array $row): array {
  * wrote, or, for a live stream it has not ticked within STALE_AFTER (or
  * ever), its real numbers counted from the site's rows.
  */
-function engagementd_display(int $streamId): ?array {
-    $flag = engagementd_has_column('live_streams', 'includes_simulated')
-        ? 'includes_simulated' : '0 AS includes_simulated';
+function engagementd_display(int $streamId): ?array
+{
+    $flag = engagementd_simulated_column();
     $stmt = db()->prepare("
         SELECT id, vendor_id, status, started_at, ended_at,
                viewer_count, like_count, dislike_count, comment_count, max_viewers,
@@ -132,7 +255,9 @@ function engagementd_display(int $streamId): ?array {
     ");
     $stmt->execute([$streamId]);
     $row = $stmt->fetch(PDO::FETCH_ASSOC);
-    if (!$row) return null;
+    if (!$row) {
+        return null;
+    }
     $row = engagementd_with_display($row);
     $row['id'] = (int)$row['id'];
     return engagementd_fresh([$row])[0];
@@ -142,7 +267,8 @@ function engagementd_display(int $streamId): ?array {
  * Which of the daemon's columns that tell when it ticked exist
  * ("table.column" => true): one information_schema read per request.
  */
-function engagementd_tick_sources(): array {
+function engagementd_tick_sources(): array
+{
     static $cache = null;
     if ($cache === null) {
         $stmt = db()->query("
@@ -166,7 +292,8 @@ function engagementd_tick_sources(): array {
  * (the stream's shard is the daemon's hash of its id, modulo the number of
  * lease rows, one per shard: lib/store/shard_hash.hpp).
  */
-function engagementd_tick_columns(string $ls): string {
+function engagementd_tick_columns(string $ls): string
+{
     $has = engagementd_tick_sources();
     $state = isset($has['engagementd_stream_state.last_tick_ms'])
         ? "(SELECT st.last_tick_ms FROM engagementd_stream_state st WHERE st.stream_id = $ls.id)" : 'NULL';
@@ -196,7 +323,8 @@ function engagementd_tick_columns(string $ls): string {
  * includes_simulated = 0. A stream no longer live keeps the numbers written
  * at its end.
  */
-function engagementd_fresh(array $rows): array {
+function engagementd_fresh(array $rows): array
+{
     $staleMs = 1000 * engagementd_setting('STALE_AFTER');
     $stale = [];
     foreach ($rows as $i => $row) {
@@ -223,7 +351,9 @@ function engagementd_fresh(array $rows): array {
                 $row['dislike_count'] = $r['dislikes'];
                 $row['comment_count'] = $r['comments'];
                 $row['includes_simulated'] = 0;
-                if (array_key_exists('current_viewers', $row)) $row['current_viewers'] = $r['viewers'];
+                if (array_key_exists('current_viewers', $row)) {
+                    $row['current_viewers'] = $r['viewers'];
+                }
                 $row['numbers_source'] = 'real_rows';
                 $row['numbers_age_seconds'] = 0;
                 $rows[$i] = $row;
@@ -238,7 +368,8 @@ function engagementd_fresh(array $rows): array {
 }
 
 /** The freshness keys of a row from engagementd_fresh(), for a JSON answer. */
-function engagementd_freshness(?array $row): array {
+function engagementd_freshness(?array $row): array
+{
     return [
         'numbers_source' => $row['numbers_source'] ?? 'engagementd',
         'numbers_age_seconds' => $row['numbers_age_seconds'] ?? null,
@@ -251,7 +382,8 @@ function engagementd_freshness(?array $row): array {
  * numbers_source is 'engagementd', 'real_rows' or 'mixed'; the ages are the
  * oldest (null when a stream was never ticked).
  */
-function engagementd_freshness_of_rows(array $rows): array {
+function engagementd_freshness_of_rows(array $rows): array
+{
     $sources = [];
     $age = 0;
     $tick = 0;
@@ -273,13 +405,18 @@ function engagementd_freshness_of_rows(array $rows): array {
  * The real numbers of streams, counted from the site's rows as engagementd
  * counts them (lib/store): viewers = open real sessions (with
  * stream_viewers.last_seen_at, those seen within REAL_VIEWER_TTL), likes,
- * dislikes and comments = real interaction rows. [id => [viewers, likes,
- * dislikes, comments]].
+ * dislikes and comments = real interaction rows: stream id =>
+ * ['viewers' => V, 'likes' => L, 'dislikes' => D, 'comments' => C].
  */
-function engagementd_real_numbers(array $ids): array {
+function engagementd_real_numbers(array $ids): array
+{
     $out = [];
-    foreach ($ids as $id) $out[(int)$id] = ['viewers' => 0, 'likes' => 0, 'dislikes' => 0, 'comments' => 0];
-    if (!$out) return $out;
+    foreach ($ids as $id) {
+        $out[(int)$id] = ['viewers' => 0, 'likes' => 0, 'dislikes' => 0, 'comments' => 0];
+    }
+    if (!$out) {
+        return $out;
+    }
     $list = implode(', ', array_keys($out));
     $fresh = '';
     if (engagementd_has_column('stream_viewers', 'last_seen_at')) {
@@ -287,26 +424,31 @@ function engagementd_real_numbers(array $ids): array {
                . engagementd_setting('REAL_VIEWER_TTL') . ' SECOND';
     }
     $db = db();
-    foreach ($db->query("
-        SELECT stream_id, COUNT(*) FROM stream_viewers
+    $viewers = $db->query("
+        SELECT stream_id, COUNT(*) AS viewers FROM stream_viewers
          WHERE stream_id IN ($list) AND is_fake = 0 AND left_at IS NULL$fresh
          GROUP BY stream_id
-    ")->fetchAll(PDO::FETCH_NUM) as [$id, $n]) {
-        $out[(int)$id]['viewers'] = (int)$n;
+    ")->fetchAll(PDO::FETCH_ASSOC);
+    foreach ($viewers as $row) {
+        $out[(int)$row['stream_id']]['viewers'] = (int)$row['viewers'];
     }
     $kinds = ['like' => 'likes', 'dislike' => 'dislikes', 'comment' => 'comments'];
-    foreach ($db->query("
-        SELECT stream_id, CAST(interaction_type AS CHAR), COUNT(*) FROM stream_interactions
+    $interactions = $db->query("
+        SELECT stream_id, CAST(interaction_type AS CHAR) AS kind, COUNT(*) AS n FROM stream_interactions
          WHERE stream_id IN ($list) AND is_fake = 0 AND interaction_type IN ('like', 'dislike', 'comment')
          GROUP BY stream_id, interaction_type
-    ")->fetchAll(PDO::FETCH_NUM) as [$id, $kind, $n]) {
-        if (isset($kinds[$kind])) $out[(int)$id][$kinds[$kind]] = (int)$n;
+    ")->fetchAll(PDO::FETCH_ASSOC);
+    foreach ($interactions as $row) {
+        if (isset($kinds[$row['kind']])) {
+            $out[(int)$row['stream_id']][$kinds[$row['kind']]] = (int)$row['n'];
+        }
     }
     return $out;
 }
 
 /** Seconds since the stream started, on the database's clock (any time zone). */
-function engagementd_live_seconds(int $streamId): int {
+function engagementd_live_seconds(int $streamId): int
+{
     $stmt = db()->prepare("
         SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, started_at, COALESCE(ended_at, NOW())))
           FROM live_streams WHERE id = ? AND started_at IS NOT NULL
@@ -315,20 +457,37 @@ function engagementd_live_seconds(int $streamId): int {
     return (int)$stmt->fetchColumn();
 }
 
+/**
+ * The badge's look, in one place: CSS rules for the class every badge
+ * carries (engagementd-simulated-badge), whether PHP prints it
+ * (engagementd_badge()) or a page's script adds it. The kit prints them into
+ * the stylesheet of each page that shows a badge (php/patches/).
+ */
+function engagementd_badge_css(): string
+{
+    return '.engagementd-simulated-badge { display: inline-block; margin-left: 6px; padding: 1px 6px;'
+        . ' border-radius: 8px; background: rgba(0, 0, 0, .55); color: #fff; font-size: 11px;'
+        . ' font-weight: 600; vertical-align: middle; }' . "\n";
+}
+
 /** The "Includes simulated audience" badge, or '' when the numbers are all real. */
-function engagementd_badge($row): string {
-    if (!is_array($row) || empty($row['includes_simulated'])) return '';
-    return ' <span class="engagementd-simulated-badge" title="These numbers include a'
-         . ' simulated audience" style="display:inline-block;margin-left:6px;padding:1px 6px;'
-         . 'border-radius:8px;background:rgba(0,0,0,.55);color:#fff;font-size:11px;'
-         . 'font-weight:600;vertical-align:middle">Includes simulated audience</span>';
+function engagementd_badge($row): string
+{
+    if (!is_array($row) || empty($row['includes_simulated'])) {
+        return '';
+    }
+    return ' <span class="engagementd-simulated-badge" title="These numbers include a simulated audience">'
+        . 'Includes simulated audience</span>';
 }
 
 /** Text fields of stream_viewers this installation has (the dump lacks some). */
-function engagementd_viewer_extra_columns(array $values): array {
+function engagementd_viewer_extra_columns(array $values): array
+{
     $out = [];
     foreach ($values as $column => $value) {
-        if (engagementd_has_column('stream_viewers', $column)) $out[$column] = $value;
+        if (engagementd_has_column('stream_viewers', $column)) {
+            $out[$column] = $value;
+        }
     }
     return $out;
 }
@@ -339,8 +498,10 @@ function engagementd_viewer_extra_columns(array $values): array {
  * key on stream_id, user_id): joining again reopens it. A guest's row is
  * found by the PHP session id.
  */
-function engagementd_viewer_join(int $streamId, ?int $userId, string $sessionId,
-                                 ?string $ip, ?string $userAgent): int {
+function engagementd_viewer_join(int $streamId, EngagementdCaller $caller, ?string $ip, ?string $userAgent): int
+{
+    $userId = $caller->userId;
+    $sessionId = $caller->sessionId;
     $db = db();
     $heartbeat = engagementd_has_column('stream_viewers', 'last_seen_at');
     $active = engagementd_has_column('stream_viewers', 'is_active');
@@ -377,7 +538,9 @@ function engagementd_viewer_join(int $streamId, ?int $userId, string $sessionId,
         $columns[] = 'last_seen_at';
         $marks[] = 'NOW()';
     }
-    foreach (array_keys($extra) as $c) $reopen .= ", $c = VALUES($c)";
+    foreach (array_keys($extra) as $c) {
+        $reopen .= ", $c = VALUES($c)";
+    }
     // On the site's (stream_id, user_id) unique key the user's existing row is
     // reopened, and LAST_INSERT_ID() names it.
     $stmt = $db->prepare('INSERT INTO stream_viewers (' . implode(', ', $columns) . ')'
@@ -396,30 +559,19 @@ function engagementd_viewer_join(int $streamId, ?int $userId, string $sessionId,
 }
 
 /**
- * The condition that a session row belongs to the caller: the logged-in
- * user's row, or a guest row of this PHP session.
- */
-function engagementd_owner_condition(?int $userId, string $sessionId, array &$params): string {
-    if ($userId !== null) {
-        $params[] = $userId;
-        return 'user_id = ?';
-    }
-    if ($sessionId === '' || !engagementd_has_column('stream_viewers', 'session_id')) return '0';
-    $params[] = $sessionId;
-    return '(user_id IS NULL AND session_id = ?)';
-}
-
-/**
  * A real viewer leaves: closes the caller's own open session row. $viewerId
  * is the id join returned; pages cached from before the kit send
  * "viewer_id": true, in which case the caller's open row for the stream is
  * closed. Returns the number of rows closed.
  */
-function engagementd_viewer_leave(int $streamId, $viewerId, ?int $userId, string $sessionId): int {
-    $params = [];
-    $owner = engagementd_owner_condition($userId, $sessionId, $params);
-    $where = "stream_id = ? AND $owner";
-    array_unshift($params, $streamId);
+function engagementd_viewer_leave(int $streamId, $viewerId, EngagementdCaller $caller): int
+{
+    $own = $caller->ownRows();
+    if ($own === null) {
+        return 0;
+    }
+    $where = "stream_id = ? AND {$own['sql']}";
+    $params = array_merge([$streamId], $own['params']);
     if (is_int($viewerId) || (is_string($viewerId) && ctype_digit($viewerId))) {
         $where .= ' AND id = ?';
         $params[] = (int)$viewerId;
@@ -432,7 +584,8 @@ function engagementd_viewer_leave(int $streamId, $viewerId, ?int $userId, string
  * left now, the watch time recorded, inactive where the column exists.
  * Returns the number of rows closed.
  */
-function engagementd_close_sessions(string $where, array $params): int {
+function engagementd_close_sessions(string $where, array $params): int
+{
     $set = 'left_at = NOW(), watch_duration = GREATEST(0, TIMESTAMPDIFF(SECOND, joined_at, NOW()))'
         . (engagementd_has_column('stream_viewers', 'is_active') ? ', is_active = 0' : '');
     $stmt = db()->prepare("UPDATE stream_viewers SET $set WHERE left_at IS NULL AND is_fake = 0 AND $where");
@@ -446,26 +599,21 @@ function engagementd_close_sessions(string $where, array $params): int {
  * column exists), so a closed tab stops counting after engagementd's
  * simulation.real_viewer_ttl.
  */
-function engagementd_heartbeat(int $streamId, ?int $userId, string $sessionId): void {
-    if (!engagementd_has_column('stream_viewers', 'last_seen_at')) return;
-    $params = [];
-    $owner = engagementd_owner_condition($userId, $sessionId, $params);
-    if ($owner === '0') return;
-    array_unshift($params, $streamId);
+function engagementd_heartbeat(int $streamId, EngagementdCaller $caller): void
+{
+    $own = $caller->ownRows();
+    if ($own === null || !engagementd_has_column('stream_viewers', 'last_seen_at')) {
+        return;
+    }
     db()->prepare("
         UPDATE stream_viewers SET last_seen_at = NOW()
-         WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0 AND $owner
-    ")->execute($params);
-}
-
-/** The caller's identity for session rows: [user id or null, PHP session id]. */
-function engagementd_caller(): array {
-    $userId = Session::isLoggedIn() ? (int)Session::getUserId() : null;
-    return [$userId, (string)session_id()];
+         WHERE stream_id = ? AND left_at IS NULL AND is_fake = 0 AND {$own['sql']}
+    ")->execute(array_merge([$streamId], $own['params']));
 }
 
 /** Revenue and orders of a stream (the site's own figures, not engagement). */
-function engagementd_orders(int $streamId): array {
+function engagementd_orders(int $streamId): array
+{
     $stmt = db()->prepare("
         SELECT COUNT(*) AS orders_count, COALESCE(SUM(amount), 0) AS total_revenue
           FROM stream_orders WHERE stream_id = ?
@@ -483,7 +631,8 @@ function engagementd_orders(int $streamId): array {
  * total_viewers is the peak while live and the final audience once ended
  * (engagementd's finalization writes the distinct total into viewer_count).
  */
-function engagementd_stats(array $display): array {
+function engagementd_stats(array $display): array
+{
     $live = ($display['status'] ?? '') === 'live';
     return array_merge([
         'likes_count' => $display['like_count'],
@@ -496,12 +645,22 @@ function engagementd_stats(array $display): array {
     ], engagementd_orders((int)$display['id']));
 }
 
-/** Which saved_streams this installation has: 'A' (stream_id, vendor_id, title...), 'B' (seller_id, stream_title...), or null. */
-function engagementd_saved_shape(): ?string {
-    if (engagementd_has_column('saved_streams', 'seller_id')
-        && engagementd_has_column('saved_streams', 'stream_title')) return 'B';
-    if (engagementd_has_column('saved_streams', 'vendor_id')
-        && engagementd_has_column('saved_streams', 'title')) return 'A';
+/**
+ * The layout of this installation's saved_streams (the replay table):
+ * 'migration' (the site's own migration: stream_id, vendor_id, title, ...,
+ * viewer_count, like_count), 'dump' (the production dump: seller_id,
+ * stream_title, ..., views, likes, dislikes; "linked" once `engagementd
+ * migrate` has added its stream_id), or null for neither.
+ */
+function engagementd_saved_layout(): ?string
+{
+    $has = fn(string $column) => engagementd_has_column('saved_streams', $column);
+    if ($has('seller_id') && $has('stream_title')) {
+        return 'dump';
+    }
+    if ($has('vendor_id') && $has('title')) {
+        return 'migration';
+    }
     return null;
 }
 
@@ -515,10 +674,11 @@ function engagementd_saved_shape(): ?string {
  * them with the final ones. The stream's open real sessions are closed.
  * Durations come from the database's clock.
  *
- * Returns [stream row before the end, display after, duration seconds,
- * video url]. Throws on a stream that is not the vendor's or not live.
+ * Throws EngagementdAccessDenied on a stream that is not the vendor's and
+ * EngagementdRequestError (409) on one that is not live.
  */
-function engagementd_end_stream(int $streamId, array $vendor, string $action, ?string $videoUrl): array {
+function engagementd_end_stream(int $streamId, array $vendor, string $action, ?string $videoUrl): EngagementdEndedStream
+{
     if ($action !== 'save' && $action !== 'delete') {
         throw new EngagementdRequestError('Invalid action. Use "save" or "delete"');
     }
@@ -583,15 +743,22 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
             $display['numbers_age_seconds'] = 0;
         }
         if ($action === 'save') {
-            engagementd_write_saved_stream($stream, $display, $duration, $videoUrl,
-                                           $orders['total_revenue']);
+            engagementd_write_saved_stream(
+                $stream,
+                $display,
+                $duration,
+                $videoUrl,
+                $orders['total_revenue']
+            );
         }
         $db->commit();
     } catch (Throwable $e) {
-        if ($db->inTransaction()) $db->rollBack();
+        if ($db->inTransaction()) {
+            $db->rollBack();
+        }
         throw $e;
     }
-    return [$stream, $display, $duration, $videoUrl, $orders];
+    return new EngagementdEndedStream($action, $stream, $display, $duration, $videoUrl, $orders);
 }
 
 /**
@@ -601,7 +768,8 @@ function engagementd_end_stream(int $streamId, array $vendor, string $action, ?s
  * known (the daemon's, or now), likes, dislikes and comments as $live
  * (engagementd_display() of the stream, counted from the site's rows).
  */
-function engagementd_real_final(int $streamId, array $live): array {
+function engagementd_real_final(int $streamId, array $live): array
+{
     $distinct = engagementd_has_column('stream_viewers', 'session_id') ? 'COUNT(DISTINCT session_id)' : 'COUNT(*)';
     $stmt = db()->prepare("SELECT $distinct FROM stream_viewers WHERE stream_id = ? AND is_fake = 0");
     $stmt->execute([$streamId]);
@@ -613,12 +781,17 @@ function engagementd_real_final(int $streamId, array $live): array {
             'comment_count' => $live['comment_count']];
 }
 
-/** The replay row, in this installation's saved_streams shape. */
-function engagementd_write_saved_stream(array $stream, array $display, int $duration,
-                                        string $videoUrl, float $revenue): void {
-    $shape = engagementd_saved_shape();
+/** The replay row, in this installation's saved_streams layout (engagementd_saved_layout()). */
+function engagementd_write_saved_stream(
+    array $stream,
+    array $display,
+    int $duration,
+    string $videoUrl,
+    float $revenue
+): void {
+    $layout = engagementd_saved_layout();
     $linked = engagementd_has_column('saved_streams', 'stream_id');
-    if ($shape === 'B') {
+    if ($layout === 'dump') {
         $row = [
             'seller_id' => (int)$stream['seller_user_id'],
             'stream_title' => $stream['title'],
@@ -631,7 +804,7 @@ function engagementd_write_saved_stream(array $stream, array $display, int $dura
             'dislikes' => $display['dislike_count'],
             'streamed_at' => $stream['started_at'],
         ];
-    } elseif ($shape === 'A') {
+    } elseif ($layout === 'migration') {
         $row = [
             'vendor_id' => (int)$stream['vendor_id'],
             'title' => $stream['title'],
@@ -645,26 +818,31 @@ function engagementd_write_saved_stream(array $stream, array $display, int $dura
             'streamed_at' => $stream['started_at'],
         ];
     } else {
-        error_log('engagementd kit: saved_streams has neither known shape; no replay row written');
+        error_log('engagementd kit: saved_streams has neither known layout; no replay row written');
         return;
     }
-    if ($linked) $row = ['stream_id' => (int)$stream['id']] + $row;
-    $row = array_filter($row, fn($c) => engagementd_has_column('saved_streams', $c),
-                        ARRAY_FILTER_USE_KEY);
+    if ($linked) {
+        $row = ['stream_id' => (int)$stream['id']] + $row;
+    }
+    $row = array_filter($row, fn($c) => engagementd_has_column('saved_streams', $c), ARRAY_FILTER_USE_KEY);
     $columns = array_keys($row);
     $sql = 'INSERT INTO saved_streams (' . implode(', ', $columns) . ') VALUES ('
          . implode(', ', array_fill(0, count($columns), '?')) . ')';
     if ($linked) {
-        // Shape A's stream_id is unique: saving again updates the replay row.
-        $updates = array_map(fn($c) => "$c = VALUES($c)",
-                             array_diff($columns, ['stream_id']));
+        // The migration layout's stream_id is unique: saving again updates
+        // the replay row (the dump layout's, added by migrate, is indexed only).
+        $updates = array_map(fn($c) => "$c = VALUES($c)", array_diff($columns, ['stream_id']));
         $sql .= ' ON DUPLICATE KEY UPDATE ' . implode(', ', $updates);
     }
     db()->prepare($sql)->execute(array_values($row));
 }
 
-/** The real viewers watching a stream now (id, joined_at, username), oldest first. */
-function engagementd_real_viewers(int $streamId): array {
+/**
+ * The real viewers watching a stream now, oldest first, as the seller's
+ * pages list them: id, username ('Guest' for a guest), joined_at.
+ */
+function engagementd_real_viewers(int $streamId): array
+{
     $stmt = db()->prepare("
         SELECT sv.id, sv.joined_at, u.username
           FROM stream_viewers sv LEFT JOIN users u ON sv.user_id = u.id
@@ -672,52 +850,39 @@ function engagementd_real_viewers(int $streamId): array {
          ORDER BY sv.joined_at ASC
     ");
     $stmt->execute([$streamId]);
-    return $stmt->fetchAll(PDO::FETCH_ASSOC);
+    return array_map(fn(array $viewer) => [
+        'id' => $viewer['id'],
+        'username' => $viewer['username'] ?? 'Guest',
+        'joined_at' => $viewer['joined_at'],
+    ], $stmt->fetchAll(PDO::FETCH_ASSOC));
 }
 
 /**
- * A request the endpoint refuses: its message is meant for the client and
- * its code is the HTTP status. Any other exception is the server's own
- * failure, and its text never reaches the client (engagementd_answer_error).
- */
-class EngagementdRequestError extends Exception {
-    public function __construct(string $message, int $status = 400) {
-        parent::__construct($message, $status);
-    }
-}
-
-/** A stream that is not the caller's: the endpoints answer 403. */
-class EngagementdAccessDenied extends EngagementdRequestError {
-    public function __construct(string $message = 'Access denied') {
-        parent::__construct($message, 403);
-    }
-}
-
-/** Refuses the request: the endpoint's catch answers $status with $message. */
-function engagementd_fail(int $status, string $message): void {
-    throw new EngagementdRequestError($message, $status);
-}
-
-/**
- * The JSON error answer of every kit endpoint's catch. A refused request
+ * The JSON error answer of every kit endpoint's catch: each endpoint's code
+ * throws, and its one catch (Throwable) answers here. A refused request
  * gets its own message and status; anything else (a database error, a bug)
  * gets a generic message with an id, and the detail, which may name tables,
  * constraints or SQLSTATEs, goes only to the site's error log under that id.
  */
-function engagementd_answer_error(Throwable $e): void {
+function engagementd_answer_error(Throwable $e): void
+{
     if ($e instanceof EngagementdRequestError) {
         $status = $e->getCode() >= 400 && $e->getCode() <= 599 ? $e->getCode() : 400;
-        $body = ['success' => false, 'error' => $e->getMessage()];
+        $body = ['success' => false, 'error' => $e->getMessage()] + $e->fields;
     } else {
         $id = bin2hex(random_bytes(6));
         // The values a duplicate-key error quotes (a stream key) stay out of
         // the log too; the line is bounded and its control characters escaped.
-        $detail = preg_replace("/Duplicate entry '.*?' for key/s", "Duplicate entry '...' for key",
-                               $e->getMessage());
-        error_log(sprintf('engagementd kit: error %s in %s: %s: %s (%s:%d)', $id,
-                          $_SERVER['SCRIPT_NAME'] ?? '?', get_class($e),
-                          substr(addcslashes((string)$detail, "\0..\37\\"), 0, 2000),
-                          basename($e->getFile()), $e->getLine()));
+        $detail = preg_replace("/Duplicate entry '.*?' for key/s", "Duplicate entry '...' for key", $e->getMessage());
+        error_log(sprintf(
+            'engagementd kit: error %s in %s: %s: %s (%s:%d)',
+            $id,
+            $_SERVER['SCRIPT_NAME'] ?? '?',
+            get_class($e),
+            substr(addcslashes((string)$detail, "\0..\37\\"), 0, 2000),
+            basename($e->getFile()),
+            $e->getLine()
+        ));
         $status = 500;
         $body = ['success' => false, 'error' => "The request failed (error id $id)", 'error_id' => $id];
     }
@@ -732,25 +897,26 @@ function engagementd_answer_error(Throwable $e): void {
  * The logged-in user's vendor row; otherwise the request ends with 401 (no
  * login) or 403 (no vendor row, or with $approved no approved one).
  */
-function engagementd_require_vendor(bool $approved = false): array {
+function engagementd_require_vendor(bool $approved = false): array
+{
     if (!Session::isLoggedIn()) {
-        engagementd_fail(401, 'Authentication required');
+        throw new EngagementdRequestError('Authentication required', 401);
     }
     $vendor = (new Vendor())->findByUserId(Session::getUserId());
     if (!$vendor || ($approved && $vendor['status'] !== 'approved')) {
-        engagementd_fail(403, $approved ? 'Approved vendor access required'
-                                        : 'Vendor access required');
+        $need = $approved ? 'Approved vendor access required' : 'Vendor access required';
+        throw new EngagementdRequestError($need, 403);
     }
     return $vendor;
 }
 
 /**
- * The request of end.php and end-stream.php ({"stream_id", "action",
- * "video_url"}) carried out by engagementd_end_stream(). Returns
- * [action, stream, display, duration, video_url, orders]. A stream of
+ * The request of both end-of-stream URLs ({"stream_id", "action",
+ * "video_url"}), carried out by engagementd_end_stream(). A stream of
  * another seller ends the request with 403 and $denied (default: the reason).
  */
-function engagementd_end_stream_request(?string $denied = null): array {
+function engagementd_end_stream_request(?string $denied = null): EngagementdEndedStream
+{
     $data = engagementd_json_request();
     $vendor = engagementd_require_vendor();
     if (!isset($data['stream_id'])) {
@@ -759,20 +925,59 @@ function engagementd_end_stream_request(?string $denied = null): array {
     if (isset($data['video_url']) && !is_string($data['video_url'])) {
         throw new EngagementdRequestError('video_url must be a string');
     }
-    $action = is_string($data['action'] ?? 'save') ? ($data['action'] ?? 'save') : '';
+    $action = $data['action'] ?? 'save';
+    $action = is_string($action) ? $action : '';
     try {
-        $ended = engagementd_end_stream((int)$data['stream_id'], $vendor, $action,
-                                        $data['video_url'] ?? null);
+        return engagementd_end_stream((int)$data['stream_id'], $vendor, $action, $data['video_url'] ?? null);
     } catch (EngagementdAccessDenied $e) {
-        engagementd_fail(403, $denied ?? $e->getMessage());
+        throw new EngagementdAccessDenied($denied ?? $e->getMessage());
     }
-    return array_merge([$action], $ended);
+}
+
+/**
+ * The one implementation behind both URLs that end a stream: the answer of
+ * api/streams/end.php (the seller's page) or, with $olderUrl, of
+ * api/live/end-stream.php (older pages). The older URL keeps the words the
+ * pages written against it read: "action" is "saved" or "deleted", another
+ * seller's stream is only "Access denied", a deleted stream's answer has no
+ * numbers, and its stats have no dislikes or peak.
+ */
+function engagementd_end_stream_answer(bool $olderUrl = false): array
+{
+    $ended = engagementd_end_stream_request($olderUrl ? 'Access denied' : null);
+    $saved = $ended->action === 'save';
+    $message = $saved ? 'Stream ended and saved successfully' : 'Stream ended successfully';
+    if ($olderUrl && !$saved) {
+        return ['success' => true, 'message' => $message, 'action' => 'deleted'];
+    }
+    $display = $ended->display;
+    $stats = [
+        'duration' => $ended->durationSeconds,
+        'viewers' => $display['viewer_count'],
+        'likes' => $display['like_count'],
+        'dislikes' => $display['dislike_count'],
+        'comments' => $display['comment_count'],
+        'peak_viewers' => $display['max_viewers'],
+        'includes_simulated' => $display['includes_simulated'],
+        'orders' => $ended->orders['orders_count'],
+        'revenue' => $ended->orders['total_revenue'],
+    ];
+    if ($olderUrl) {
+        unset($stats['dislikes'], $stats['peak_viewers']);
+    }
+    return [
+        'success' => true,
+        'message' => $message,
+        'action' => $olderUrl ? 'saved' : $ended->action,
+        'stats' => $stats,
+    ] + engagementd_freshness($display);
 }
 
 /**
  * A logged-in user's display name (the site's Session has no getUsername()).
  */
-function engagementd_username(int $userId): string {
+function engagementd_username(int $userId): string
+{
     $stmt = db()->prepare('SELECT username FROM users WHERE id = ?');
     $stmt->execute([$userId]);
     $name = $stmt->fetchColumn();
@@ -780,9 +985,12 @@ function engagementd_username(int $userId): string {
 }
 
 /** For live.php: its statistics from the display numbers. */
-function engagementd_page_stats(int $streamId, $siteStats): array {
+function engagementd_page_stats(int $streamId, $siteStats): array
+{
     $display = engagementd_display($streamId);
-    if ($display === null) return is_array($siteStats) ? $siteStats : [];
+    if ($display === null) {
+        return is_array($siteStats) ? $siteStats : [];
+    }
     return array_merge(is_array($siteStats) ? $siteStats : [], engagementd_stats($display));
 }
 
@@ -791,12 +999,17 @@ function engagementd_page_stats(int $streamId, $siteStats): array {
  * of the stream each replay row is linked to (saved_streams.stream_id,
  * after `engagementd migrate`); 0 for an unlinked row.
  */
-function engagementd_saved_flags(array $rows): array {
+function engagementd_saved_flags(array $rows): array
+{
     $ids = [];
-    if (engagementd_has_column('saved_streams', 'stream_id')
-        && engagementd_has_column('live_streams', 'includes_simulated')) {
+    if (
+        engagementd_has_column('saved_streams', 'stream_id')
+        && engagementd_has_column('live_streams', 'includes_simulated')
+    ) {
         foreach ($rows as $row) {
-            if (!empty($row['stream_id'])) $ids[(int)$row['stream_id']] = true;
+            if (!empty($row['stream_id'])) {
+                $ids[(int)$row['stream_id']] = true;
+            }
         }
     }
     $flags = [];
@@ -817,16 +1030,21 @@ function engagementd_saved_flags(array $rows): array {
  * its real numbers; each row's current_viewers is its viewer_count while
  * live.
  */
-function engagementd_rows_display(array $rows): array {
+function engagementd_rows_display(array $rows): array
+{
     $ids = [];
     foreach ($rows as $row) {
-        if (isset($row['id'])) $ids[(int)$row['id']] = true;
+        if (isset($row['id'])) {
+            $ids[(int)$row['id']] = true;
+        }
     }
     $ticks = [];
     if ($ids) {
         $stmt = db()->query('SELECT ls.id, ' . engagementd_tick_columns('ls')
             . ' FROM live_streams ls WHERE ls.id IN (' . implode(', ', array_keys($ids)) . ')');
-        foreach ($stmt->fetchAll(PDO::FETCH_ASSOC) as $t) $ticks[(int)$t['id']] = $t;
+        foreach ($stmt->fetchAll(PDO::FETCH_ASSOC) as $t) {
+            $ticks[(int)$t['id']] = $t;
+        }
     }
     foreach ($rows as &$row) {
         $row = engagementd_with_display($row);
@@ -864,14 +1082,18 @@ define('ENGAGEMENTD_PUBLIC_STREAM_COLUMNS', [
     'likes_count', 'dislikes_count', 'comments_count', 'total_viewers',
 ]);
 
-function engagementd_is_admin(): bool {
+function engagementd_is_admin(): bool
+{
     return ($_SESSION['user_role'] ?? null) === 'admin';
 }
 
 /** The logged-in caller's vendor id, or null (not logged in, or not a seller). */
-function engagementd_caller_vendor_id(): ?int {
+function engagementd_caller_vendor_id(): ?int
+{
     static $cache = [];
-    if (!Session::isLoggedIn()) return null;
+    if (!Session::isLoggedIn()) {
+        return null;
+    }
     $userId = (int)Session::getUserId();
     if (!array_key_exists($userId, $cache)) {
         $vendor = (new Vendor())->findByUserId($userId);
@@ -881,8 +1103,11 @@ function engagementd_caller_vendor_id(): ?int {
 }
 
 /** Whether the caller is the stream's seller or an admin. */
-function engagementd_owns_stream(array $row): bool {
-    if (engagementd_is_admin()) return true;
+function engagementd_owns_stream(array $row): bool
+{
+    if (engagementd_is_admin()) {
+        return true;
+    }
     $vendorId = engagementd_caller_vendor_id();
     return $vendorId !== null && isset($row['vendor_id']) && (int)$row['vendor_id'] === $vendorId;
 }
@@ -892,7 +1117,8 @@ function engagementd_owns_stream(array $row): bool {
  * built from the publish key (an HLS path named after it) would give the
  * key away, so such an address is left out too.
  */
-function engagementd_public_stream(array $row): array {
+function engagementd_public_stream(array $row): array
+{
     $public = array_intersect_key($row, array_flip(ENGAGEMENTD_PUBLIC_STREAM_COLUMNS));
     $key = (string)($row['stream_key'] ?? '');
     foreach (['stream_url', 'video_path'] as $column) {
@@ -904,17 +1130,68 @@ function engagementd_public_stream(array $row): array {
 }
 
 /** The stream as the caller may see it: whole for its seller and admins, else the public view. */
-function engagementd_stream_view(array $row): array {
+function engagementd_stream_view(array $row): array
+{
     return engagementd_owns_stream($row) ? $row : engagementd_public_stream($row);
 }
 
+/**
+ * The kinds of list api/streams/list.php serves: which streams ('where',
+ * on live_streams AS ls), what it adds to ls.* ('columns') and the order.
+ */
+const ENGAGEMENTD_STREAM_LISTS = [
+    'active' => [
+        'where' => "ls.status = 'live'",
+        'columns' => 'ls.viewer_count AS current_viewers,'
+            . ' TIMESTAMPDIFF(SECOND, ls.started_at, NOW()) AS duration_seconds',
+        'order' => 'ls.viewer_count DESC, ls.started_at DESC',
+    ],
+    'scheduled' => [
+        'where' => "ls.status = 'scheduled' AND ls.scheduled_at > NOW()",
+        'columns' => 'TIMESTAMPDIFF(SECOND, NOW(), ls.scheduled_at) AS seconds_until_start',
+        'order' => 'ls.scheduled_at ASC',
+    ],
+    'recent' => [
+        'where' => "ls.status = 'archived' AND ls.ended_at IS NOT NULL",
+        'columns' => 'TIMESTAMPDIFF(SECOND, ls.started_at, ls.ended_at) AS duration_seconds',
+        'order' => 'ls.ended_at DESC',
+    ],
+];
+
+/**
+ * The streams of one kind of ENGAGEMENTD_STREAM_LISTS, a seller's own only
+ * when $vendorId is given, each in the caller's view; live rows no daemon
+ * ticks show their real numbers (engagementd_fresh()).
+ */
+function engagementd_list_streams(string $kind, ?int $vendorId, int $limit, int $offset): array
+{
+    ['where' => $where, 'columns' => $columns, 'order' => $order] = ENGAGEMENTD_STREAM_LISTS[$kind];
+    $params = [];
+    if ($vendorId !== null) {
+        $where .= ' AND ls.vendor_id = ?';
+        $params[] = $vendorId;
+    }
+    $stmt = db()->prepare("
+        SELECT ls.*, v.business_name AS vendor_name, v.id AS vendor_id, $columns
+          FROM live_streams ls
+          JOIN vendors v ON ls.vendor_id = v.id
+         WHERE $where
+         ORDER BY $order
+         LIMIT $limit OFFSET $offset
+    ");
+    $stmt->execute($params);
+    return engagementd_stream_views(engagementd_rows_display($stmt->fetchAll(PDO::FETCH_ASSOC)));
+}
+
 /** engagementd_stream_view() of each row. */
-function engagementd_stream_views(array $rows): array {
+function engagementd_stream_views(array $rows): array
+{
     return array_map('engagementd_stream_view', $rows);
 }
 
 /** The public playback address of a live stream: Mux's, or the stored one unless it holds the key. */
-function engagementd_public_playback_url(array $row): ?string {
+function engagementd_public_playback_url(array $row): ?string
+{
     if (!empty($row['mux_playback_id'])) {
         return 'https://stream.mux.com/' . rawurlencode((string)$row['mux_playback_id']) . '.m3u8';
     }
@@ -930,16 +1207,21 @@ function engagementd_public_playback_url(array $row): ?string {
  * one, the site's choice (Mux's address for a Mux stream, otherwise
  * /uploads/streams/VENDOR/STREAM.mp4).
  */
-function engagementd_replay_url(array $stream, ?string $requested): string {
+function engagementd_replay_url(array $stream, ?string $requested): string
+{
     $vendorId = (int)$stream['vendor_id'];
     $mux = !empty($stream['mux_playback_id'])
         ? 'https://stream.mux.com/' . rawurlencode((string)$stream['mux_playback_id']) . '.m3u8' : null;
     if ($requested === null || $requested === '') {
         return $mux ?? '/uploads/streams/' . $vendorId . '/' . (int)$stream['id'] . '.mp4';
     }
-    if ($mux !== null && $requested === $mux) return $requested;
-    if (preg_match('#^/uploads/streams/' . $vendorId . '/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$#', $requested)
-        && !str_contains($requested, '..')) {
+    if ($mux !== null && $requested === $mux) {
+        return $requested;
+    }
+    if (
+        preg_match('#^/uploads/streams/' . $vendorId . '/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$#', $requested)
+        && !str_contains($requested, '..')
+    ) {
         return $requested;
     }
     throw new EngagementdRequestError('video_url must be the stream\'s Mux address or a file under'
@@ -947,17 +1229,23 @@ function engagementd_replay_url(array $stream, ?string $requested): string {
 }
 
 /** "scheme://host:port" of a URL (lower case, the scheme's default port filled in), or null. */
-function engagementd_origin_of(string $url): ?string {
+function engagementd_origin_of(string $url): ?string
+{
     $parts = parse_url(trim($url));
-    if (!is_array($parts) || empty($parts['scheme']) || empty($parts['host'])) return null;
+    if (!is_array($parts) || empty($parts['scheme']) || empty($parts['host'])) {
+        return null;
+    }
     $scheme = strtolower($parts['scheme']);
     $port = $parts['port'] ?? ($scheme === 'https' ? 443 : ($scheme === 'http' ? 80 : null));
-    if ($port === null) return null;
+    if ($port === null) {
+        return null;
+    }
     return $scheme . '://' . strtolower($parts['host']) . ':' . $port;
 }
 
 /** The origins the site's pages are served from: its APP_URL (and SITE_URL). */
-function engagementd_site_origins(): array {
+function engagementd_site_origins(): array
+{
     $origins = [];
     foreach (['APP_URL', 'SITE_URL'] as $name) {
         if (defined($name) && ($origin = engagementd_origin_of((string)constant($name))) !== null) {
@@ -974,16 +1262,23 @@ function engagementd_site_origins(): array {
  * request (every browser sends Origin with a cross-site POST), and the
  * JSON-only rule keeps HTML forms out.
  */
-function engagementd_require_same_origin(): void {
+function engagementd_require_same_origin(): void
+{
     foreach (['HTTP_ORIGIN', 'HTTP_REFERER'] as $header) {
         $value = (string)($_SERVER[$header] ?? '');
-        if ($value === '') continue;
+        if ($value === '') {
+            continue;
+        }
         $origin = engagementd_origin_of($value);
         if ($origin === null || !in_array($origin, engagementd_site_origins(), true)) {
-            error_log(sprintf('engagementd kit: refused a cross-site %s to %s from %s (the site\'s APP_URL'
-                              . ' is %s; set it to the address visitors use)', $_SERVER['REQUEST_METHOD'] ?? '?',
-                              $_SERVER['SCRIPT_NAME'] ?? '?', substr(addcslashes($value, "\0..\37\\"), 0, 200),
-                              defined('APP_URL') ? APP_URL : 'not set'));
+            error_log(sprintf(
+                'engagementd kit: refused a cross-site %s to %s from %s (the site\'s APP_URL'
+                              . ' is %s; set it to the address visitors use)',
+                $_SERVER['REQUEST_METHOD'] ?? '?',
+                $_SERVER['SCRIPT_NAME'] ?? '?',
+                substr(addcslashes($value, "\0..\37\\"), 0, 200),
+                defined('APP_URL') ? APP_URL : 'not set'
+            ));
             throw new EngagementdRequestError('Cross-site request refused', 403);
         }
         return;
@@ -991,7 +1286,8 @@ function engagementd_require_same_origin(): void {
 }
 
 /** The request's media type, lower case, without parameters. */
-function engagementd_content_type(): string {
+function engagementd_content_type(): string
+{
     return strtolower(trim(explode(';', (string)($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
 }
 
@@ -1001,7 +1297,8 @@ function engagementd_content_type(): string {
  * the text/plain body of navigator.sendBeacon (the leave beacon, which
  * changes only the caller's own row).
  */
-function engagementd_json_request(bool $beacon = false): array {
+function engagementd_json_request(bool $beacon = false): array
+{
     if (($_SERVER['REQUEST_METHOD'] ?? '') !== 'POST') {
         header('Allow: POST');
         throw new EngagementdRequestError('This action needs a POST', 405);
@@ -1020,7 +1317,8 @@ function engagementd_json_request(bool $beacon = false): array {
 
 // ---- Who counts as a real viewer (php/README.md, "Who counts as a real viewer") ----
 
-function engagementd_join_cookie(int $streamId): string {
+function engagementd_join_cookie(int $streamId): string
+{
     return 'engagementd_join_' . $streamId;
 }
 
@@ -1031,14 +1329,22 @@ function engagementd_join_cookie(int $streamId): string {
  * sent to the browser). So a token is good for one stream, one session and
  * JOIN_TOKEN_SECONDS, and only the page render can make one.
  */
-function engagementd_join_signature(int $streamId, int $expires, bool $create): ?string {
-    if (session_status() !== PHP_SESSION_ACTIVE) return null;
+function engagementd_join_signature(int $streamId, int $expires, bool $create): ?string
+{
+    if (session_status() !== PHP_SESSION_ACTIVE) {
+        return null;
+    }
     if (empty($_SESSION['engagementd_join_secret']) || !is_string($_SESSION['engagementd_join_secret'])) {
-        if (!$create) return null;
+        if (!$create) {
+            return null;
+        }
         $_SESSION['engagementd_join_secret'] = bin2hex(random_bytes(32));
     }
-    return hash_hmac('sha256', "engagementd-join|$streamId|$expires|" . session_id(),
-                     $_SESSION['engagementd_join_secret']);
+    return hash_hmac(
+        'sha256',
+        "engagementd-join|$streamId|$expires|" . session_id(),
+        $_SESSION['engagementd_join_secret']
+    );
 }
 
 /**
@@ -1046,12 +1352,17 @@ function engagementd_join_signature(int $streamId, int $expires, bool $create): 
  * the stream the page plays, in a cookie only api/live/ receives (HttpOnly,
  * SameSite=Lax), so the page's own join request carries it.
  */
-function engagementd_issue_join_token($streamId): void {
-    if ($streamId === null || headers_sent()) return;
+function engagementd_issue_join_token($streamId): void
+{
+    if ($streamId === null || headers_sent()) {
+        return;
+    }
     $streamId = (int)$streamId;
     $expires = time() + engagementd_setting('JOIN_TOKEN_SECONDS');
     $signature = engagementd_join_signature($streamId, $expires, true);
-    if ($signature === null) return;
+    if ($signature === null) {
+        return;
+    }
     setcookie(engagementd_join_cookie($streamId), $expires . '.' . $signature, [
         'expires' => $expires,
         'path' => '/api/live/',
@@ -1062,11 +1373,16 @@ function engagementd_issue_join_token($streamId): void {
 }
 
 /** Whether the request carries a valid join token for the stream and this session. */
-function engagementd_join_token_valid(int $streamId): bool {
+function engagementd_join_token_valid(int $streamId): bool
+{
     $token = $_COOKIE[engagementd_join_cookie($streamId)] ?? '';
-    if (!is_string($token) || !preg_match('/^([0-9]{1,12})\.([0-9a-f]{64})$/', $token, $m)) return false;
+    if (!is_string($token) || !preg_match('/^([0-9]{1,12})\.([0-9a-f]{64})$/', $token, $m)) {
+        return false;
+    }
     $expires = (int)$m[1];
-    if ($expires < time()) return false;
+    if ($expires < time()) {
+        return false;
+    }
     $signature = engagementd_join_signature($streamId, $expires, false);
     return $signature !== null && hash_equals($signature, $m[2]);
 }
@@ -1080,21 +1396,23 @@ function engagementd_join_token_valid(int $streamId): bool {
  * their tabs. Returns the session row's id, or null when the guest is not
  * counted. Throws 403 without a token and 429 over the rate.
  */
-function engagementd_admit_viewer(int $streamId, ?int $userId, string $sessionId, ?string $ip,
-                                  ?string $userAgent): ?int {
-    $guest = $userId === null;
+function engagementd_admit_viewer(int $streamId, EngagementdCaller $caller, ?string $ip, ?string $userAgent): ?int
+{
+    $userId = $caller->userId;
+    $sessionId = $caller->sessionId;
+    $guest = $caller->isGuest();
     if ($guest && !engagementd_join_token_valid($streamId)) {
         throw new EngagementdRequestError('No valid join token for this stream: reload the page', 403);
     }
     $ip = (string)$ip;
     $byAddress = $ip !== '' && engagementd_has_column('stream_viewers', 'ip_address');
-    if ($guest && ($sessionId === '' || !$byAddress
-                   || !engagementd_has_column('stream_viewers', 'session_id'))) {
+    $toldApart = $sessionId !== '' && engagementd_has_column('stream_viewers', 'session_id');
+    if ($guest && !($toldApart && $byAddress)) {
         // A guest who cannot be told apart or capped is not counted.
         return null;
     }
     if (!$byAddress) {
-        return engagementd_viewer_join($streamId, $userId, $sessionId, $ip ?: null, $userAgent);
+        return engagementd_viewer_join($streamId, $caller, $ip ?: null, $userAgent);
     }
 
     $db = db();
@@ -1144,9 +1462,11 @@ function engagementd_admit_viewer(int $streamId, ?int $userId, string $sessionId
             // they neither hold a place under the cap nor come back later.
             $seen = engagementd_has_column('stream_viewers', 'last_seen_at')
                 ? 'COALESCE(last_seen_at, joined_at)' : 'joined_at';
-            engagementd_close_sessions("stream_id = ? AND ip_address = ? AND user_id IS NULL"
+            engagementd_close_sessions(
+                "stream_id = ? AND ip_address = ? AND user_id IS NULL"
                 . " AND session_id <> ? AND $seen < NOW() - INTERVAL ? SECOND",
-                [$streamId, $ip, $sessionId, engagementd_setting('GUEST_IDLE_SECONDS')]);
+                [$streamId, $ip, $sessionId, engagementd_setting('GUEST_IDLE_SECONDS')]
+            );
             $stmt = $db->prepare("
                 SELECT COUNT(*) FROM stream_viewers
                  WHERE stream_id = ? AND ip_address = ? AND user_id IS NULL AND is_fake = 0
@@ -1157,14 +1477,17 @@ function engagementd_admit_viewer(int $streamId, ?int $userId, string $sessionId
                 return null;
             }
         }
-        return engagementd_viewer_join($streamId, $userId, $sessionId, $ip, $userAgent);
+        return engagementd_viewer_join($streamId, $caller, $ip, $userAgent);
     } finally {
-        if ($locked) $db->prepare('SELECT RELEASE_LOCK(?)')->execute([$lock]);
+        if ($locked) {
+            $db->prepare('SELECT RELEASE_LOCK(?)')->execute([$lock]);
+        }
     }
 }
 
 /** A stream's comments for anyone who may read them: no email, no user id. */
-function engagementd_comments(int $streamId, int $limit): array {
+function engagementd_comments(int $streamId, int $limit): array
+{
     $limit = max(1, min(200, $limit));
     $stmt = db()->prepare("
         SELECT si.id, si.stream_id, si.interaction_type, si.comment_text, si.created_at, u.username
@@ -1181,7 +1504,8 @@ function engagementd_comments(int $streamId, int $limit): array {
  * A CSV cell that a spreadsheet would not run as a formula: text starting
  * with = + - @, a tab or a carriage return gets a leading apostrophe.
  */
-function engagementd_csv_cell($value) {
+function engagementd_csv_cell($value)
+{
     if (is_string($value) && $value !== '' && strpbrk($value[0], "=+-@\t\r") !== false) {
         return "'" . $value;
     }

@@ -8,8 +8,11 @@
 # Uses: sql, $daemon, $site, $work, $db, SITE_BASE (set by site_test.sh).
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# The real viewers' heartbeat must outlive the steps below: a TTL of its own.
+# The real viewers' heartbeat must outlive the steps below: a TTL of its own,
+# the daemon's and the kit's alike (the kit counts the real viewers itself
+# once the daemon is gone).
 sed 's/real_viewer_ttl: .*/real_viewer_ttl: 120s/' "$work/engagementd.yaml" >"$work/uninstall.yaml"
+sed -i 's/^ENGAGEMENTD_REAL_VIEWER_TTL=.*/ENGAGEMENTD_REAL_VIEWER_TTL=120/' "$site/.env"
 yaml=$work/uninstall.yaml
 
 # One browser per cookie jar, as the site's pages are called.

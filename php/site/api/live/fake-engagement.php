@@ -1,4 +1,5 @@
 <?php
+
 /**
  * The old fake engagement generator, retired by the engagementd kit.
  *
@@ -11,17 +12,21 @@
 
 require_once __DIR__ . '/../../includes/init.php';
 
-class FakeEngagementGenerator {
-    public function generateFakeViewers($streamId) {
+class FakeEngagementGenerator
+{
+    public function generateFakeViewers($streamId)
+    {
         return 0;
     }
 
-    public function generateFakeLikes($streamId) {
+    public function generateFakeLikes($streamId)
+    {
         return 0;
     }
 
     /** The live streams, each with no change (the daemon does the work). */
-    public function processAllActiveStreams() {
+    public function processAllActiveStreams()
+    {
         try {
             $ids = db()->query("SELECT id FROM live_streams WHERE status = 'live'")
                        ->fetchAll(PDO::FETCH_COLUMN);

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Stream interactions: like, dislike, comment (logged-in users).
  *
@@ -16,18 +17,11 @@ require_once __DIR__ . '/../../includes/engagementd.php';
 
 header('Content-Type: application/json');
 
-/** The longest comment stored (characters). */
-const ENGAGEMENTD_COMMENT_MAX = 2000;
-
 try {
     if (!Session::isLoggedIn()) {
-        http_response_code(401);
-        echo json_encode([
-            'success' => false,
-            'error' => 'Authentication required',
-            'redirect' => '/login.php?return=' . urlencode('/live.php')
+        throw new EngagementdRequestError('Authentication required', 401, [
+            'redirect' => '/login.php?return=' . urlencode('/live.php'),
         ]);
-        exit;
     }
 
     $data = engagementd_json_request();
@@ -36,17 +30,17 @@ try {
     $action = $data['action'] ?? '';
 
     if (!isset($data['stream_id']) || !is_scalar($data['stream_id']) || (int)$data['stream_id'] <= 0) {
-        engagementd_fail(400, 'Stream ID is required');
+        throw new EngagementdRequestError('Stream ID is required');
     }
     $streamId = (int)$data['stream_id'];
 
     if (in_array($action, ['like', 'dislike', 'unlike', 'undislike', 'comment'], true)) {
         $display = engagementd_display($streamId);
         if ($display === null) {
-            engagementd_fail(404, 'Stream not found');
+            throw new EngagementdRequestError('Stream not found', 404);
         }
         if ($display['status'] !== 'live') {
-            engagementd_fail(409, 'Stream is not live');
+            throw new EngagementdRequestError('Stream is not live', 409);
         }
     }
 
@@ -73,11 +67,11 @@ try {
         case 'comment':
             $commentText = is_string($data['comment'] ?? null) ? trim($data['comment']) : '';
             if ($commentText === '') {
-                engagementd_fail(400, 'Comment text is required');
+                throw new EngagementdRequestError('Comment text is required');
             }
             if (!preg_match('/^.{1,' . ENGAGEMENTD_COMMENT_MAX . '}$/su', $commentText)) {
-                engagementd_fail(400, 'Comment must be valid UTF-8 of at most ' . ENGAGEMENTD_COMMENT_MAX
-                                      . ' characters');
+                $max = ENGAGEMENTD_COMMENT_MAX;
+                throw new EngagementdRequestError("Comment must be valid UTF-8 of at most $max characters");
             }
             $result = $streamInteraction->addInteraction($streamId, $userId, 'comment', $commentText);
             $at = db()->query('SELECT NOW()')->fetchColumn();
@@ -108,7 +102,7 @@ try {
             break;
 
         default:
-            engagementd_fail(400, 'Invalid action');
+            throw new EngagementdRequestError('Invalid action');
     }
 } catch (Throwable $e) {
     engagementd_answer_error($e);

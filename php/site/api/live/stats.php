@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Stream statistics for the seller's dashboard.
  *
@@ -26,11 +27,10 @@ try {
 
     $display = engagementd_display($streamId);
     if ($display === null || (int)$display['vendor_id'] !== (int)$vendorInfo['id']) {
-        engagementd_fail(403, 'Access denied');
+        throw new EngagementdRequestError('Access denied', 403);
     }
     $stats = engagementd_stats($display);
 
-    $viewers = engagementd_real_viewers($streamId);
 
     $recentComments = engagementd_comments($streamId, 50);
     $orders = (new StreamOrder())->getStreamOrders($streamId);
@@ -49,14 +49,8 @@ try {
             'revenue' => $stats['total_revenue'],
             'duration' => engagementd_live_seconds($streamId)
         ],
-        'viewers' => array_map(function($viewer) {
-            return [
-                'id' => $viewer['id'],
-                'username' => $viewer['username'] ?? 'Guest',
-                'joined_at' => $viewer['joined_at']
-            ];
-        }, $viewers),
-        'comments' => array_map(function($comment) {
+        'viewers' => engagementd_real_viewers($streamId),
+        'comments' => array_map(function ($comment) {
             return [
                 'id' => $comment['id'],
                 'username' => $comment['username'] ?? 'Guest',
@@ -64,7 +58,7 @@ try {
                 'created_at' => $comment['created_at']
             ];
         }, $recentComments),
-        'orders' => array_map(function($order) {
+        'orders' => array_map(function ($order) {
             return [
                 'id' => $order['id'],
                 'product_name' => $order['product_name'],

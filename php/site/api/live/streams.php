@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Live streams for the public page: list, one stream, its products.
  *
@@ -22,7 +23,8 @@ try {
             $limit = isset($_GET['limit']) ? (int)$_GET['limit'] : 10;
             $limit = max(1, min(100, $limit));
             $streams = engagementd_stream_views(
-                engagementd_rows_display($liveStream->getActiveStreams($limit)));
+                engagementd_rows_display($liveStream->getActiveStreams($limit))
+            );
             echo json_encode([
                 'success' => true,
                 'streams' => $streams,

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * The old engagement trigger, kept for pages cached before the engagementd
  * kit. It no longer generates anything (engagementd does, server-side, once

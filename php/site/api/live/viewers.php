@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Stream viewers: a real viewer's session (join, leave, heartbeat) and the
  * stream's viewer count.
@@ -28,33 +29,38 @@ try {
     // taken in another type than JSON, and it closes only the caller's row.
     $data = $post ? engagementd_json_request(true) : [];
     $action = $post ? ($data['action'] ?? '') : ($_GET['action'] ?? '');
-    if (!is_string($action)) $action = '';
+    if (!is_string($action)) {
+        $action = '';
+    }
     if (!$post && ($action === 'join' || $action === 'leave')) {
-        engagementd_fail(405, 'This action needs a POST');
+        throw new EngagementdRequestError('This action needs a POST', 405);
     }
     if ($post && $action === 'join' && engagementd_content_type() !== 'application/json') {
-        engagementd_fail(415, 'Content-Type must be application/json');
+        throw new EngagementdRequestError('Content-Type must be application/json', 415);
     }
 
     $streamId = $post ? ($data['stream_id'] ?? null) : ($_GET['stream_id'] ?? null);
     if (!is_scalar($streamId) || (int)$streamId <= 0) {
-        engagementd_fail(400, 'Stream ID is required');
+        throw new EngagementdRequestError('Stream ID is required');
     }
     $streamId = (int)$streamId;
-    [$userId, $sessionId] = engagementd_caller();
+    $caller = EngagementdCaller::current();
 
     switch ($action) {
         case 'join':
             $display = engagementd_display($streamId);
             if ($display === null) {
-                engagementd_fail(404, 'Stream not found');
+                throw new EngagementdRequestError('Stream not found', 404);
             }
             if ($display['status'] !== 'live') {
-                engagementd_fail(409, 'Stream is not live');
+                throw new EngagementdRequestError('Stream is not live', 409);
             }
-            $viewerId = engagementd_admit_viewer($streamId, $userId, $sessionId,
-                                                 $_SERVER['REMOTE_ADDR'] ?? null,
-                                                 $_SERVER['HTTP_USER_AGENT'] ?? null);
+            $viewerId = engagementd_admit_viewer(
+                $streamId,
+                $caller,
+                $_SERVER['REMOTE_ADDR'] ?? null,
+                $_SERVER['HTTP_USER_AGENT'] ?? null
+            );
             echo json_encode([
                 'success' => true,
                 'viewer_id' => $viewerId,
@@ -66,9 +72,9 @@ try {
 
         case 'leave':
             if (!isset($data['viewer_id'])) {
-                engagementd_fail(400, 'Viewer ID is required');
+                throw new EngagementdRequestError('Viewer ID is required');
             }
-            engagementd_viewer_leave($streamId, $data['viewer_id'], $userId, $sessionId);
+            engagementd_viewer_leave($streamId, $data['viewer_id'], $caller);
             $display = engagementd_display($streamId);
             echo json_encode([
                 'success' => true,
@@ -78,23 +84,16 @@ try {
 
         case 'list':
             if (!Session::isLoggedIn()) {
-                engagementd_fail(401, 'Authentication required');
+                throw new EngagementdRequestError('Authentication required', 401);
             }
             $display = engagementd_display($streamId);
             if ($display === null || !engagementd_owns_stream($display)) {
                 // Who watches a stream is for its seller and the admins.
-                engagementd_fail(403, 'Access denied');
+                throw new EngagementdRequestError('Access denied', 403);
             }
-            $viewers = engagementd_real_viewers($streamId);
             echo json_encode([
                 'success' => true,
-                'viewers' => array_map(function($viewer) {
-                    return [
-                        'id' => $viewer['id'],
-                        'username' => $viewer['username'] ?? 'Guest',
-                        'joined_at' => $viewer['joined_at']
-                    ];
-                }, $viewers),
+                'viewers' => engagementd_real_viewers($streamId),
                 'count' => $display['viewer_count'],
                 'includes_simulated' => $display['includes_simulated']
             ] + engagementd_freshness($display));
@@ -102,7 +101,7 @@ try {
 
         case 'count':
             // The page polls this while it is open: that is the heartbeat.
-            engagementd_heartbeat($streamId, $userId, $sessionId);
+            engagementd_heartbeat($streamId, $caller);
             $display = engagementd_display($streamId);
             echo json_encode([
                 'success' => true,
@@ -112,7 +111,7 @@ try {
             break;
 
         default:
-            engagementd_fail(400, 'Invalid action');
+            throw new EngagementdRequestError('Invalid action');
     }
 } catch (Throwable $e) {
     engagementd_answer_error($e);

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * End a live stream: 'save' archives it for replay (and writes its
  * saved_streams row), 'delete' only ends it.
@@ -10,7 +11,8 @@
  * numbers of the moment, and engagementd, at its next tick, finalizes the
  * stream and writes the final numbers into live_streams and into the linked
  * replay row. The duration is measured on the database's clock, so it is
- * right whatever the database's time zone.
+ * right whatever the database's time zone. api/live/end-stream.php is the
+ * same implementation (engagementd_end_stream_answer()).
  */
 
 require_once __DIR__ . '/../../includes/init.php';
@@ -19,26 +21,7 @@ require_once __DIR__ . '/../../includes/engagementd.php';
 header('Content-Type: application/json');
 
 try {
-    [$action, $stream, $display, $duration, $videoUrl, $orders] =
-        engagementd_end_stream_request();
-
-    echo json_encode([
-        'success' => true,
-        'message' => $action === 'save' ? 'Stream ended and saved successfully'
-                                        : 'Stream ended successfully',
-        'action' => $action,
-        'stats' => [
-            'duration' => $duration,
-            'viewers' => $display['viewer_count'],
-            'likes' => $display['like_count'],
-            'dislikes' => $display['dislike_count'],
-            'comments' => $display['comment_count'],
-            'peak_viewers' => $display['max_viewers'],
-            'includes_simulated' => $display['includes_simulated'],
-            'orders' => $orders['orders_count'],
-            'revenue' => $orders['total_revenue']
-        ]
-    ] + engagementd_freshness($display));
+    echo json_encode(engagementd_end_stream_answer());
 } catch (Throwable $e) {
     engagementd_answer_error($e);
 }

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Stream engagement (read-only since the engagementd kit).
  *
@@ -26,8 +27,7 @@ try {
             throw new EngagementdRequestError('Stream is not live', 409);
         }
         // The page polling this is watching: keep its session counted.
-        [$userId, $sessionId] = engagementd_caller();
-        engagementd_heartbeat($streamId, $userId, $sessionId);
+        engagementd_heartbeat($streamId, EngagementdCaller::current());
 
         echo json_encode([
             'success' => true,

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * One stream's details, for the live page's player and replay modal.
  *
@@ -22,7 +23,7 @@ header('Content-Type: application/json');
 try {
     $streamId = $_GET['stream_id'] ?? null;
     if (!is_scalar($streamId) || (int)$streamId <= 0) {
-        engagementd_fail(400, 'Stream ID is required');
+        throw new EngagementdRequestError('Stream ID is required');
     }
     $stmt = db()->prepare("
         SELECT ls.*, v.business_name AS vendor_name, v.id AS vendor_id,
@@ -34,7 +35,7 @@ try {
     $stmt->execute([(int)$streamId]);
     $stream = $stmt->fetch(PDO::FETCH_ASSOC);
     if (!$stream) {
-        engagementd_fail(404, 'Stream not found');
+        throw new EngagementdRequestError('Stream not found', 404);
     }
     // A live stream no daemon ticks shows its real numbers (engagementd_fresh()).
     $stream = engagementd_rows_display([$stream])[0];

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Start a live stream (a new one, or a scheduled one).
  *
@@ -27,7 +28,8 @@ try {
     $stmt = $db->prepare("SELECT id FROM live_streams WHERE vendor_id = ? AND status = 'live' LIMIT 1");
     $stmt->execute([$vendorId]);
     if ($stmt->fetch()) {
-        engagementd_fail(400, 'You already have an active stream. Please end it before starting a new one.');
+        throw new EngagementdRequestError('You already have an active stream.'
+            . ' Please end it before starting a new one.');
     }
 
     $chatEnabled = isset($data['chat_enabled']) ? (int)$data['chat_enabled'] : 1;

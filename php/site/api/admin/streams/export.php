@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Admin API: streams as CSV.
  *
@@ -15,7 +16,7 @@ require_once __DIR__ . '/../../../includes/engagementd.php';
 
 try {
     if (!engagementd_is_admin()) {
-        engagementd_fail(403, 'Access denied');
+        throw new EngagementdRequestError('Access denied', 403);
     }
     $streams = db()->query("
         SELECT ls.*, v.business_name AS vendor_name,
@@ -53,7 +54,6 @@ try {
         ]));
     }
     fclose($output);
-    exit;
 } catch (Throwable $e) {
     engagementd_answer_error($e);
 }

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Admin API: streams, with filters (search, status, vendor_id, date).
  *
@@ -15,7 +16,7 @@ header('Content-Type: application/json');
 
 try {
     if (!engagementd_is_admin()) {
-        engagementd_fail(403, 'Access denied');
+        throw new EngagementdRequestError('Access denied', 403);
     }
     $where = [];
     $params = [];

@@ -1,4 +1,5 @@
 <?php
+
 /**
  * Admin API: streaming dashboard statistics.
  *
@@ -15,7 +16,7 @@ header('Content-Type: application/json');
 
 try {
     if (!engagementd_is_admin()) {
-        engagementd_fail(403, 'Access denied');
+        throw new EngagementdRequestError('Access denied', 403);
     }
     $pdo = db();
     $flag = engagementd_has_column('live_streams', 'includes_simulated')
@@ -34,7 +35,7 @@ try {
     // with its real numbers (engagementd_fresh()).
     $live = engagementd_rows_display($pdo->query("
         SELECT id, status, viewer_count, like_count, dislike_count, comment_count, max_viewers,
-               " . (engagementd_has_column('live_streams', 'includes_simulated') ? 'includes_simulated' : '0 AS includes_simulated') . "
+               " . engagementd_simulated_column() . "
           FROM live_streams WHERE status = 'live'
     ")->fetchAll(PDO::FETCH_ASSOC));
     $row['total_viewers'] = array_sum(array_column($live, 'viewer_count'));
