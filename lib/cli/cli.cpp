@@ -98,6 +98,10 @@ int cmd_check_config(const Args& a) {
   if (!config) return 1;
   std::cout << a.config << ": OK (" << describe(config->database) << ", tick "
             << format_duration(config->tick_interval) << ")\n";
+  std::cout << "real viewers: a session counts while seen within "
+            << format_duration(config->real_viewer_ttl) << "; every live stream recounted every "
+            << format_duration(real_viewer_sweep_for(*config))
+            << " (a closed tab stops counting within TTL + sweep + one tick)\n";
   if (config->database.backend == Backend::mysql) {
     std::cout << "connection: " << describe_tls(config->database) << "\n";
   }

@@ -45,7 +45,7 @@ struct SettingSpec {
 inline constexpr std::int64_t kNoRange = -1;  // min and max of a setting without a range
 
 // clang-format off
-inline constexpr std::array<SettingSpec, 32> kSettings = {{
+inline constexpr std::array<SettingSpec, 33> kSettings = {{
     {"database.backend", SettingType::choice, "mysql", 0, 0, kNoRange,
      "`mysql` (MariaDB or MySQL) or `sqlite3` (embedded, for trying it out)"},
     {"database.host", SettingType::text, "127.0.0.1", 0, 0, kNoRange,
@@ -92,6 +92,8 @@ inline constexpr std::array<SettingSpec, 32> kSettings = {{
      "the kill switch: `false` shows real numbers only"},
     {"simulation.real_viewer_ttl", SettingType::duration, "60s", 60'000, 1'000, 86'400'000,
      "with a `stream_viewers.last_seen_at` column, only sessions seen within this count as open"},
+    {"simulation.real_viewer_sweep", SettingType::duration, "max(1s, TTL / 4)", 15'000, 1'000, 86'400'000,
+     "with a heartbeat column and `tick.cache` on, every live stream's open sessions are recounted exactly at least this often, a rotating slice of the streams per tick; a closed tab stops counting within TTL + sweep + one tick (`check-config` shows both)"},
     {"simulation.watch_time", SettingType::duration, "6m", 360'000, 30'000, 36'000'000,
      "how long a simulated viewer watches on average (see [A natural audience near the target](#a-natural-audience-near-the-target)); the global setting `sim_watch_minutes` overrides it"},
     {"simulation.seed", SettingType::whole, "random", 0, 0, kNoRange,

@@ -341,6 +341,13 @@ class Parser {
               [&](const YAML::Node& v, const std::string& k) {
                 duration_setting(v, k, c.real_viewer_ttl);
               }},
+             {"real_viewer_sweep",
+              [&](const YAML::Node& v, const std::string& k) {
+                std::chrono::milliseconds sweep{0};
+                const auto before = problems_.size();
+                duration_setting(v, k, sweep);
+                if (problems_.size() == before) c.real_viewer_sweep = sweep;
+              }},
              {"watch_time", [&](const YAML::Node& v,
                                 const std::string& k) { duration_setting(v, k, c.watch_time); }},
              {"seed", [&](const YAML::Node& v, const std::string& k) {
@@ -556,6 +563,11 @@ Secret read_password(const DatabaseConfig& db) {
   // it and are wiped with it.
   text.resize(have);
   return pw;
+}
+
+std::chrono::milliseconds real_viewer_sweep_for(const Config& c) {
+  if (c.real_viewer_sweep) return *c.real_viewer_sweep;
+  return std::max<std::chrono::milliseconds>(std::chrono::seconds(1), c.real_viewer_ttl / 4);
 }
 
 std::chrono::milliseconds lease_for(const Config& c) {

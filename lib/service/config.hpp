@@ -39,6 +39,10 @@ struct Config {
   bool tick_cache = setting_on("tick.cache");
   bool simulation_enabled = setting_on("simulation.enabled");
   std::chrono::milliseconds real_viewer_ttl{setting_ms("simulation.real_viewer_ttl")};
+  // The real-viewer sweep: every live stream's open sessions are recounted
+  // at least this often (a closed tab stops counting within TTL + sweep +
+  // one tick); unset: real_viewer_sweep_for() picks TTL/4.
+  std::optional<std::chrono::milliseconds> real_viewer_sweep;
   // Mean watch time of a simulated viewer, unless the global setting
   // sim_watch_minutes gives one.
   std::chrono::milliseconds watch_time{setting_ms("simulation.watch_time")};
@@ -52,6 +56,8 @@ struct Config {
 
 // The leadership lease in effect for a config.
 std::chrono::milliseconds lease_for(const Config& c);
+// simulation.real_viewer_sweep, or TTL/4 (at least a second).
+std::chrono::milliseconds real_viewer_sweep_for(const Config& c);
 
 // Settings that only take effect at a restart and differ between a and b,
 // by key (e.g. "database.host"), for a reload to report.

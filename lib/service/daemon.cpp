@@ -155,6 +155,7 @@ TickSettings Daemon::settings() const {
   s.simulation_enabled = config_.simulation_enabled;
   s.max_catchup = config_.max_catchup;
   s.real_viewer_ttl = config_.real_viewer_ttl;
+  s.real_viewer_sweep = real_viewer_sweep_for(config_);
   s.watch_minutes = std::chrono::duration<double, std::ratio<60>>(config_.watch_time).count();
   s.lease = lease_for(config_);
   s.cache = config_.tick_cache;
@@ -492,7 +493,8 @@ void Daemon::reload() {
               format_duration(interval_) + ", simulation " +
               (config_.simulation_enabled ? "on" : "off") + ", log level " +
               std::string(log_level_name(config_.log_level)) + ", real viewer ttl " +
-              format_duration(config_.real_viewer_ttl) + ", watch time " +
+              format_duration(config_.real_viewer_ttl) + ", real viewer sweep " +
+              format_duration(real_viewer_sweep_for(config_)) + ", watch time " +
               format_duration(config_.watch_time));
   for (const std::string& w : setting_warnings(config_)) log_.warning(w);
   notifier_.ready(status_);

@@ -11,8 +11,9 @@
 #include "store/store.hpp"
 
 namespace engagementd {
-void Store::read_live_rows(const Shard& shard, std::size_t chunk,
+void Store::read_live_rows(std::size_t chunk,
                            const std::function<void(const std::vector<LiveRow>&)>& fn) {
+  const Shard& shard = shard_;
   chunk = std::max<std::size_t>(1, chunk);
   // The placeholders: the id range, then the shard.
   const auto params = [&](long long after, long long upto) {
@@ -34,9 +35,8 @@ void Store::read_live_rows(const Shard& shard, std::size_t chunk,
   });
 }
 
-std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewer_ttl,
-                                            const Shard& shard,
-                                            const std::vector<std::int64_t>& ids) {
+std::vector<LiveStream> Store::read_streams(const std::vector<std::int64_t>& ids) {
+  const Shard& shard = shard_;
   if (!columns_detected_) detect_columns();
   std::vector<std::int64_t> wanted = ids;
   sort_unique(wanted);
@@ -50,7 +50,7 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
     std::vector<long long> params;
     for (int pass = heartbeat_column_ ? 0 : 1; pass < 2; ++pass) {
       for (std::size_t i = begin; i < end; ++i) params.push_back(wanted[i]);
-      if (pass == 0) params.push_back(real_viewer_ttl.count() / 1000);
+      if (pass == 0) params.push_back(real_viewer_ttl_.count() / 1000);
       push_shard(params, shard);
     }
     // As many placeholders as the batch has ids: a statement for this batch only.
@@ -66,11 +66,12 @@ std::vector<LiveStream> Store::read_streams(std::chrono::milliseconds real_viewe
 }
 
 std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_viewers(
-    std::chrono::milliseconds real_viewer_ttl, const Shard& shard) {
+    std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) {
+  const Shard& shard = shard_;
   if (!columns_detected_) detect_columns();
   if (!heartbeat_column_) return std::nullopt;
-  // The placeholders: the TTL, then the shard.
-  std::vector<long long> params{real_viewer_ttl.count() / 1000};
+  // The placeholders: the id range, the cutoff, then the shard.
+  std::vector<long long> params{after, upto, cutoff_s};
   push_shard(params, shard);
   const auto rows = row_reader(dialect_[Sql::fresh_viewers], {FetchAs::integer, FetchAs::integer},
                                params.size(), 1000, /*keep=*/true);
@@ -81,8 +82,8 @@ std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> Store::fresh_v
   return out;
 }
 
-std::vector<EndedStream> Store::read_ended_streams(const Shard& shard,
-                                                   const std::vector<std::int64_t>& ids) {
+std::vector<EndedStream> Store::read_ended_streams(const std::vector<std::int64_t>& ids) {
+  const Shard& shard = shard_;
   std::vector<std::int64_t> wanted = ids;
   sort_unique(wanted);
   std::vector<EndedStream> out;

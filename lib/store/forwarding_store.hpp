@@ -18,36 +18,29 @@ class ForwardingStore : public TickStore {
   std::map<std::string, std::optional<std::string>> read_global_settings() override {
     return db_.read_global_settings();
   }
-  void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                         std::size_t chunk,
+  void configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) override {
+    db_.configure(shard, real_viewer_ttl);
+  }
+  void read_live_streams(std::size_t chunk,
                          const std::function<void(const std::vector<LiveStream>&)>& fn) override {
-    db_.read_live_streams(real_viewer_ttl, shard, chunk, fn);
+    db_.read_live_streams(chunk, fn);
   }
-  std::vector<EndedStream> read_ended_streams(const Shard& shard) override {
-    return db_.read_ended_streams(shard);
-  }
-  void read_live_rows(const Shard& shard, std::size_t chunk,
+  std::vector<EndedStream> read_ended_streams() override { return db_.read_ended_streams(); }
+  void read_live_rows(std::size_t chunk,
                       const std::function<void(const std::vector<LiveRow>&)>& fn) override {
-    db_.read_live_rows(shard, chunk, fn);
+    db_.read_live_rows(chunk, fn);
   }
-  std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
-                                       const Shard& shard,
-                                       const std::vector<std::int64_t>& ids) override {
-    return db_.read_streams(real_viewer_ttl, shard, ids);
+  std::vector<LiveStream> read_streams(const std::vector<std::int64_t>& ids) override {
+    return db_.read_streams(ids);
   }
-  std::vector<std::int64_t> take_stream_changes(const Shard& shard) override {
-    return db_.take_stream_changes(shard);
-  }
-  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override {
-    return db_.fold_real_deltas(shard);
-  }
+  std::vector<std::int64_t> take_stream_changes() override { return db_.take_stream_changes(); }
+  std::vector<RealDelta> fold_real_deltas() override { return db_.fold_real_deltas(); }
   std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override {
-    return db_.fresh_viewers(real_viewer_ttl, shard);
+      std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) override {
+    return db_.fresh_viewers(cutoff_s, after, upto);
   }
-  std::vector<EndedStream> read_ended_streams(const Shard& shard,
-                                              const std::vector<std::int64_t>& ids) override {
-    return db_.read_ended_streams(shard, ids);
+  std::vector<EndedStream> read_ended_streams(const std::vector<std::int64_t>& ids) override {
+    return db_.read_ended_streams(ids);
   }
   std::int64_t display_limit() override { return db_.display_limit(); }
   std::optional<std::string> last_audit_detail(const std::string& event) override {

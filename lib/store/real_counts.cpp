@@ -4,58 +4,97 @@
 #include <soci/soci.h>
 
 #include <map>
+#include <stdexcept>
 
+#include "store/live_rows.hpp"
 #include "store/sql_dialect.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
 
 namespace engagementd {
 
-std::vector<std::pair<std::int64_t, RealCounts>> Store::fold_real_deltas(const Shard& shard) {
-  // The changes the triggers appended, as this tick's snapshot shows them.
-  std::vector<long long> ids;
-  std::map<long long, RealCounts> sums;
-  {
-    long long id = 0, stream = 0, v = 0, l = 0, d = 0, c = 0;
-    long long shard_count = shard.count, shard_index = shard.index;
-    soci::statement st(*sql_);
-    for (long long* x : {&id, &stream, &v, &l, &d, &c}) st.exchange(soci::into(*x));
-    use_shard(st, shard, shard_count, shard_index);
-    st.alloc();
-    st.prepare(dialect_[Sql::real_deltas]);
-    st.define_and_bind();
-    st.execute();
-    while (st.fetch()) {
-      ids.push_back(id);
-      RealCounts& sum = sums[stream];
-      sum.viewers += v;
-      sum.likes += l;
-      sum.dislikes += d;
-      sum.comments += c;
+std::vector<RealDelta> Store::fold_real_deltas() {
+  const Shard& shard = shard_;
+  // The changes the triggers appended, as this tick's snapshot shows them,
+  // summed on the server (a backlog of a million rows is a few thousand
+  // sums), and the same rows' ids as runs of consecutive ids. Both are
+  // consistent reads of the one snapshot: no lock, the site's appends never
+  // wait for them.
+  std::vector<long long> params;
+  push_shard(params, shard);
+  std::vector<RealDelta> out;
+  row_reader(dialect_[Sql::real_deltas], std::vector<FetchAs>(6, FetchAs::integer), params.size(),
+             1000, /*keep=*/false)
+      ->run(params, [&](const RowView& row) {
+        RealDelta d;
+        d.stream_id = whole_or_zero(row, 0);
+        if (!row.null(1)) d.seen_s = row.whole(1);
+        d.sum = RealCounts{whole_or_zero(row, 2), whole_or_zero(row, 3), whole_or_zero(row, 4),
+                           whole_or_zero(row, 5)};
+        out.push_back(d);
+      });
+  if (out.empty()) return out;
+  std::vector<std::pair<long long, long long>> runs;
+  row_reader(dialect_[Sql::real_delta_runs], {FetchAs::integer, FetchAs::integer}, params.size(),
+             1000, /*keep=*/false)
+      ->run(params, [&](const RowView& row) { runs.emplace_back(row.whole(0), row.whole(1)); });
+
+  // Added to the kept counts that exist (one sum per stream); a stream
+  // without one is counted from its rows (in this same snapshot) when it is
+  // seen live.
+  std::vector<std::pair<long long, RealCounts>> sums;
+  for (const RealDelta& d : out) {
+    if (sums.empty() || sums.back().first != d.stream_id) {
+      sums.emplace_back(d.stream_id, RealCounts{});
     }
+    RealCounts& sum = sums.back().second;
+    sum.viewers += d.sum.viewers;
+    sum.likes += d.sum.likes;
+    sum.dislikes += d.sum.dislikes;
+    sum.comments += d.sum.comments;
   }
-  if (ids.empty()) return {};
-  // Added to the kept counts that exist; a stream without one is counted
-  // from its rows (in this same snapshot) when it is seen live.
-  std::vector<std::pair<long long, RealCounts>> rows(sums.begin(), sums.end());
-  in_batches(rows, [&](std::size_t begin, std::size_t end) {
+  in_batches(sums, [&](std::size_t begin, std::size_t end) {
     RowsWriter q(*sql_, dialect_.rows(Sql::add_real_deltas));
     for (std::size_t i = begin; i < end; ++i) {
-      const RealCounts& r = rows[i].second;
-      q.row().add(rows[i].first).add(r.viewers).add(r.likes).add(r.dislikes).add(r.comments);
+      const RealCounts& r = sums[i].second;
+      q.row().add(sums[i].first).add(r.viewers).add(r.likes).add(r.dislikes).add(r.comments);
     }
     q.execute();
   });
+
   // Exactly the rows read: one appended meanwhile (not in the snapshot)
-  // stays (see the dialect's delete_real_deltas for how they are found).
-  in_batches(ids, [&](std::size_t begin, std::size_t end) {
+  // stays. A DELETE reads the latest rows, not the snapshot's, so it must
+  // name only ids the snapshot showed: a run's first and last by primary
+  // key (see the dialect's delete_real_deltas: no gap lock), and the ids
+  // strictly between them by range. All ids of a run are taken by rows the
+  // snapshot showed, so the range holds no other row, and the range's
+  // locks cover only those rows and the empty gaps between them: nothing
+  // the site (or another node of a cluster) could insert waits for it.
+  std::vector<long long> points;
+  long long deleted = 0, expected = 0;
+  for (const auto& [first, last] : runs) {
+    points.push_back(first);
+    if (last != first) points.push_back(last);
+    if (last - first > 1) {
+      BoundSql q(*sql_);
+      q.text(dialect_[Sql::delete_real_delta_run]).bind(first).bind(last);
+      deleted += q.execute();
+      expected += last - first - 1;
+    }
+  }
+  in_batches(points, [&](std::size_t begin, std::size_t end) {
     RowsWriter q(*sql_, dialect_.rows(Sql::delete_real_deltas));
-    for (std::size_t i = begin; i < end; ++i) q.row().add(ids[i]);
-    q.execute();
+    for (std::size_t i = begin; i < end; ++i) q.row().add(points[i]);
+    deleted += q.execute();
   });
-  std::vector<std::pair<std::int64_t, RealCounts>> out;
-  out.reserve(rows.size());
-  for (const auto& [stream, sum] : rows) out.emplace_back(stream, sum);
+  expected += static_cast<long long>(points.size());
+  if (deleted != expected) {
+    // Only the tick deletes these rows, under the lease: another deleting
+    // them means two ticks at once. Rolled back, nothing counted twice.
+    throw std::logic_error("engagementd_real_deltas: " + std::to_string(deleted) +
+                           " rows deleted of the " + std::to_string(expected) +
+                           " the snapshot showed");
+  }
   return out;
 }
 

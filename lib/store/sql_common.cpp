@@ -40,10 +40,9 @@ constexpr SqlText kCommon[] = {
      " % :shard_count = :shard_index ORDER BY id LIMIT 1 OFFSET :skip"},
 
     // --- Real counts ---
-    {Sql::real_deltas,
-     "SELECT id, stream_id, viewers, likes, dislikes, comments FROM engagementd_real_deltas"
-     " WHERE ((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count = :shard_index ORDER BY id"},
+    // The rows strictly inside a run of real_delta_runs.
+    {Sql::delete_real_delta_run,
+     "DELETE FROM engagementd_real_deltas WHERE id > :first AND id < :last"},
     // Grouped counts of the streams of the batch.
     {Sql::count_open_viewers,
      "SELECT stream_id, 'viewers', COUNT(*) FROM stream_viewers WHERE stream_id IN ({ids})"

@@ -224,15 +224,32 @@ constexpr SqlText kStatements[] = {
      " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
      " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
      " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
-    // The open real sessions seen within :ttl seconds per live stream (a
-    // heartbeat column), as live_streams_heartbeat counts them.
+    // The real-viewer sweep (a heartbeat column): the open real sessions
+    // last seen at or after :cutoff per stream of :after < stream_id <= :upto.
     {Sql::fresh_viewers,
-     "SELECT lv.id, COUNT(*) FROM live_streams lv"
-     " JOIN stream_viewers sv ON sv.stream_id = lv.id"
-     " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
-     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
-     " AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count = :shard_index GROUP BY lv.id ORDER BY lv.id"},
+     // A range of stream ids on the site's (stream_id, is_fake, left_at)
+     // index; the rows of streams that are not live (or not kept) are left
+     // aside by the caller. :cutoff in Unix seconds.
+     "SELECT stream_id, COUNT(*) FROM stream_viewers"
+     " WHERE stream_id > :after AND stream_id <= :upto AND is_fake = 0 AND left_at IS NULL"
+     " AND COALESCE(last_seen_at, joined_at) >= FROM_UNIXTIME(:cutoff) AND "
+     "((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index GROUP BY stream_id ORDER BY stream_id"},
+    // The appended deltas summed per stream and seen_s (only a viewer's
+    // leave has one: schema 012).
+    {Sql::real_deltas,
+     "SELECT stream_id, seen_s, CAST(SUM(viewers) AS SIGNED), CAST(SUM(likes) AS SIGNED),"
+     " CAST(SUM(dislikes) AS SIGNED), CAST(SUM(comments) AS SIGNED)"
+     " FROM engagementd_real_deltas WHERE "
+     "((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index GROUP BY stream_id, seen_s ORDER BY stream_id"},
+    // The same rows' ids as runs of consecutive ids (first, last):
+    // consecutive ids have the same id - ROW_NUMBER().
+    {Sql::real_delta_runs,
+     "SELECT MIN(id), MAX(id) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run"
+     " FROM engagementd_real_deltas WHERE "
+     "((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index) r GROUP BY run ORDER BY 1"},
 
     // --- Real counts ---
     {Sql::add_real_deltas,

@@ -219,12 +219,30 @@ constexpr SqlText kStatements[] = {
      " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
      " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
     {Sql::fresh_viewers,
-     "SELECT CAST(lv.id AS TEXT), COUNT(*) FROM live_streams lv"
-     " JOIN stream_viewers sv ON sv.stream_id = lv.id"
-     " WHERE lv.status = 'live' AND sv.is_fake = 0 AND sv.left_at IS NULL"
-     " AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')"
-     " AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count = :shard_index GROUP BY lv.id ORDER BY lv.id"},
+     // A range of stream ids on the site's (stream_id, is_fake, left_at)
+     // index; the rows of streams that are not live (or not kept) are left
+     // aside by the caller. :cutoff in Unix seconds.
+     "SELECT CAST(stream_id AS TEXT), COUNT(*) FROM stream_viewers"
+     " WHERE stream_id > :after AND stream_id <= :upto AND is_fake = 0 AND left_at IS NULL"
+     " AND COALESCE(last_seen_at, joined_at) >= datetime(:cutoff, 'unixepoch') AND "
+     "((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index GROUP BY stream_id ORDER BY stream_id"},
+    // The appended deltas summed per stream and seen_s (only a viewer's
+    // leave has one: schema 012).
+    {Sql::real_deltas,
+     "SELECT CAST(stream_id AS TEXT), CAST(seen_s AS TEXT), CAST(SUM(viewers) AS TEXT),"
+     " CAST(SUM(likes) AS TEXT), CAST(SUM(dislikes) AS TEXT), CAST(SUM(comments) AS TEXT)"
+     " FROM engagementd_real_deltas WHERE "
+     "((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index GROUP BY stream_id, seen_s ORDER BY stream_id"},
+    // The same rows' ids as runs of consecutive ids (first, last):
+    // consecutive ids have the same id - ROW_NUMBER().
+    {Sql::real_delta_runs,
+     "SELECT CAST(MIN(id) AS TEXT), CAST(MAX(id) AS TEXT)"
+     " FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run"
+     " FROM engagementd_real_deltas WHERE "
+     "((((stream_id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
+     " % 2147483587) % :shard_count = :shard_index) r GROUP BY run ORDER BY 1"},
 
     // --- Real counts ---
     {Sql::add_real_deltas,

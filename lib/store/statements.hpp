@@ -67,6 +67,8 @@ namespace engagementd {
   X(fresh_viewers)                                                                     \
   /* Real counts (real_counts.cpp) */                                                  \
   X(real_deltas)                                                                       \
+  X(real_delta_runs)                                                                   \
+  X(delete_real_delta_run)                                                             \
   X(add_real_deltas)                                                                   \
   X(delete_real_deltas)                                                                \
   X(count_open_viewers)                                                                \

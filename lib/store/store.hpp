@@ -92,10 +92,12 @@ class Store final : public TickStore {
   std::int64_t now_ms() override;
 
   std::map<std::string, std::optional<std::string>> read_global_settings() override;
-  void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                         std::size_t chunk,
+  void configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) override;
+  const Shard& shard() const { return shard_; }
+  void read_live_streams(std::size_t chunk,
                          const std::function<void(const std::vector<LiveStream>&)>& fn) override;
-  // All of them at once.
+  // For tests and tools: configure(shard, real_viewer_ttl), then all the
+  // live streams at once.
   std::vector<LiveStream> read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                             const Shard& shard = {});
   // The SQL text of one chunk's read, e.g. for EXPLAIN. Placeholders: the id
@@ -103,18 +105,15 @@ class Store final : public TickStore {
   // with a heartbeat column in stream_viewers first its derived table's
   // range, :ttl and shard (named _v).
   std::string live_streams_query();
-  std::vector<EndedStream> read_ended_streams(const Shard& shard = {}) override;
-  void read_live_rows(const Shard& shard, std::size_t chunk,
+  std::vector<EndedStream> read_ended_streams() override;
+  void read_live_rows(std::size_t chunk,
                       const std::function<void(const std::vector<LiveRow>&)>& fn) override;
-  std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
-                                       const Shard& shard,
-                                       const std::vector<std::int64_t>& ids) override;
-  std::vector<std::int64_t> take_stream_changes(const Shard& shard) override;
-  std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) override;
+  std::vector<LiveStream> read_streams(const std::vector<std::int64_t>& ids) override;
+  std::vector<std::int64_t> take_stream_changes() override;
+  std::vector<RealDelta> fold_real_deltas() override;
   std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) override;
-  std::vector<EndedStream> read_ended_streams(const Shard& shard,
-                                              const std::vector<std::int64_t>& ids) override;
+      std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) override;
+  std::vector<EndedStream> read_ended_streams(const std::vector<std::int64_t>& ids) override;
 
   void begin_writes() override;
   void finish_writes() override;
@@ -246,6 +245,9 @@ class Store final : public TickStore {
   std::vector<StreamProblem> problems_;
   // The ids of the streams whose rows were staged since begin_writes().
   std::vector<long long> staged_ids_;
+  // The shard the tick's reads are for and the real-viewer TTL (configure).
+  Shard shard_{};
+  std::chrono::milliseconds real_viewer_ttl_{60'000};
   bool heartbeat_column_ = false;   // stream_viewers.last_seen_at
   bool updated_at_column_ = false;  // live_streams.updated_at
   bool columns_detected_ = false;

@@ -12,7 +12,8 @@
 
 namespace engagementd {
 
-std::vector<std::int64_t> Store::take_stream_changes(const Shard& shard) {
+std::vector<std::int64_t> Store::take_stream_changes() {
+  const Shard& shard = shard_;
   // The rows as this tick's snapshot shows them (REPEATABLE READ on
   // MariaDB; SQLite: the tick holds the database's write lock).
   std::vector<long long> ids;

@@ -197,12 +197,17 @@ void Store::read_live(RowReader& rows, const std::vector<long long>& params,
   if (!uncounted.empty()) count_real(out, uncounted);
 }
 
-void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                              std::size_t chunk,
+void Store::configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) {
+  shard_ = shard;
+  real_viewer_ttl_ = real_viewer_ttl;
+}
+
+void Store::read_live_streams(std::size_t chunk,
                               const std::function<void(const std::vector<LiveStream>&)>& fn) {
+  const Shard& shard = shard_;
   chunk = std::max<std::size_t>(1, chunk);
   const std::string query = live_streams_query();
-  const long long ttl_seconds = real_viewer_ttl.count() / 1000;
+  const long long ttl_seconds = real_viewer_ttl_.count() / 1000;
   // The placeholders in the order of the text: with a heartbeat column the
   // id range, the TTL and the shard in the viewers' derived table; then the
   // range and the shard in the outer WHERE.
@@ -225,7 +230,7 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
   };
   const auto rows =
       row_reader(query, live_column::kinds(), params(0, 0).size(), chunk, /*keep=*/true);
-  fold_real_deltas(shard);
+  fold_real_deltas();
   std::vector<LiveStream> out;
   out.reserve(chunk);
   each_chunk(shard, chunk, [&](long long after, long long upto) {
@@ -237,15 +242,16 @@ void Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const S
 
 std::vector<LiveStream> Store::read_live_streams(std::chrono::milliseconds real_viewer_ttl,
                                                  const Shard& shard) {
+  configure(shard, real_viewer_ttl);
   std::vector<LiveStream> all;
-  read_live_streams(real_viewer_ttl, shard, 5000, [&](const std::vector<LiveStream>& chunk) {
+  read_live_streams(5000, [&](const std::vector<LiveStream>& chunk) {
     all.insert(all.end(), chunk.begin(), chunk.end());
   });
   return all;
 }
 
-std::vector<EndedStream> Store::read_ended_streams(const Shard& shard) {
-  return ended_streams(shard, {});
+std::vector<EndedStream> Store::read_ended_streams() {
+  return ended_streams(shard_, {});
 }
 
 std::vector<EndedStream> Store::ended_streams(const Shard& shard,

@@ -177,6 +177,16 @@ struct SummarySweep {
   long long states_removed = 0;   // state rows of streams deleted long ago
 };
 
+// The deltas the triggers appended for one stream, summed. A viewer's leave
+// (-1) carries when that session was last seen (seen_s, Unix seconds:
+// schema 012) and is summed apart per seen_s, so that a tick can tell
+// whether its stream's last real-viewer recount counted that session.
+struct RealDelta {
+  std::int64_t stream_id = 0;
+  std::optional<std::int64_t> seen_s;
+  RealCounts sum;
+};
+
 // A stream the tick could not write (its rows fail a statement: a value out
 // of a column's range, a constraint, a trigger of the site's) or a fact
 // about one stream worth a log line; set_aside: its rows were not written.
@@ -239,48 +249,52 @@ class TickStore {
   virtual std::int64_t now_ms() = 0;
 
   // --- The tick's reads ---
+  // The shard the reads below are for and the real-viewer TTL (a session
+  // counts while seen within it, with a heartbeat column), given once: by
+  // the engine before its first tick, and again when its settings change.
+  // Until then: one shard, 60 s.
+  virtual void configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) = 0;
   virtual std::map<std::string, std::optional<std::string>> read_global_settings() = 0;
   // The live streams of the shard with config, state and real counts, in id
   // order, up to `chunk` per statement: fn is called once per chunk. Only the
   // chunk's rows are held, on the client and in the server's result. Streams
   // without a counts row yet are counted first.
-  virtual void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                                 std::size_t chunk,
+  virtual void read_live_streams(std::size_t chunk,
                                  const std::function<void(const std::vector<LiveStream>&)>& fn) = 0;
   // The shard's simulated streams that are no longer live and not finalized.
-  virtual std::vector<EndedStream> read_ended_streams(const Shard& shard) = 0;
+  virtual std::vector<EndedStream> read_ended_streams() = 0;
 
   // --- Reads of what changed, for a tick that keeps its streams in memory
   // between ticks (tick/stream_cache.hpp) ---
   // The ids and display columns of the shard's live streams, in id order, up
   // to `chunk` per call of fn (the same id ranges as read_live_streams).
-  virtual void read_live_rows(const Shard& shard, std::size_t chunk,
+  virtual void read_live_rows(std::size_t chunk,
                               const std::function<void(const std::vector<LiveRow>&)>& fn) = 0;
   // The named streams read whole, as read_live_streams reads them (the real
   // counts of one without a counts row taken first); streams that are not
   // live, or not of the shard, are left out. In id order.
-  virtual std::vector<LiveStream> read_streams(std::chrono::milliseconds real_viewer_ttl,
-                                               const Shard& shard,
-                                               const std::vector<std::int64_t>& ids) = 0;
+  virtual std::vector<LiveStream> read_streams(const std::vector<std::int64_t>& ids) = 0;
   // The streams whose rows changed outside the tick since the last call
   // (engagementd_stream_changes, appended by the triggers on the site's
   // stream_engagement_config and by recount), of the shard, distinct, in id
   // order; exactly the rows read are deleted, in the tick's transaction.
-  virtual std::vector<std::int64_t> take_stream_changes(const Shard& shard) = 0;
+  virtual std::vector<std::int64_t> take_stream_changes() = 0;
   // Adds the changes the triggers appended to engagementd_real_deltas (for
   // the shard's streams, as the tick's snapshot shows them) to the kept
-  // counts, deletes exactly those rows, and returns them summed per stream
-  // (id order). read_live_streams does the same first.
-  virtual std::vector<std::pair<std::int64_t, RealCounts>> fold_real_deltas(const Shard& shard) = 0;
-  // With a heartbeat column (stream_viewers.last_seen_at): the open real
-  // sessions seen within the TTL per live stream of the shard (id order;
-  // streams with none left out). nullopt without one: the kept counts'
-  // viewers are the open sessions.
+  // counts, deletes exactly those rows, and returns them summed on the
+  // server per stream and seen_s (stream id order). read_live_streams does
+  // the same first.
+  virtual std::vector<RealDelta> fold_real_deltas() = 0;
+  // The real-viewer sweep, with a heartbeat column (stream_viewers.
+  // last_seen_at): the open real sessions last seen at or after cutoff_s
+  // (Unix seconds, the database clock) per stream of after < id <= upto of
+  // the shard (id order; streams with none left out, and streams that are
+  // not live may be in it). nullopt without one: the kept counts' viewers
+  // are the open sessions.
   virtual std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> fresh_viewers(
-      std::chrono::milliseconds real_viewer_ttl, const Shard& shard) = 0;
+      std::int64_t cutoff_s, std::int64_t after, std::int64_t upto) = 0;
   // read_ended_streams for the named streams only.
-  virtual std::vector<EndedStream> read_ended_streams(const Shard& shard,
-                                                      const std::vector<std::int64_t>& ids) = 0;
+  virtual std::vector<EndedStream> read_ended_streams(const std::vector<std::int64_t>& ids) = 0;
   // The largest number every display column (live_streams' and the
   // saved_streams layout's) holds: display numbers are clamped to it.
   virtual std::int64_t display_limit() = 0;

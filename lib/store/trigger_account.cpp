@@ -128,9 +128,11 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
       std::string privileges;
     };
     const std::vector<Grant> grants = {
+        // joined_at and last_seen_at: a leave's delta carries when the
+        // session was last seen (migration 012).
         {"stream_viewers",
-         {"stream_id", "is_fake", "left_at"},
-         "TRIGGER, SELECT (stream_id, is_fake, left_at)"},
+         {"stream_id", "is_fake", "left_at", "joined_at", "last_seen_at"},
+         "TRIGGER, SELECT (stream_id, is_fake, left_at, joined_at, last_seen_at)"},
         {"stream_interactions",
          {"stream_id", "is_fake", "interaction_type"},
          "TRIGGER, SELECT (stream_id, is_fake, interaction_type)"},

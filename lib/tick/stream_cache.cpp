@@ -39,7 +39,10 @@ void StreamCache::clear() {
   filled_ = false;
   lease_.reset();
   writing_.reset();
-  shard_.reset();
+  sweep_after_ = 0;
+  last_sweep_ms_ = 0;
+  heartbeat_.reset();
+  swept_ = 0;
   std::vector<Entry>().swap(entries_);
   std::vector<Entry>().swap(added_);
   stale_.clear();
@@ -58,6 +61,9 @@ void StreamCache::drop(const std::string& why) {
 // --- Transactions and the lease: when what is in memory is sure ---
 
 void StreamCache::begin() {
+  // The engines of an instance's shards share one database store (one
+  // connection, tick/shard_pool): each tick's reads are for this shard.
+  db_.configure(shard_, real_viewer_ttl_);
   try {
     db_.begin();
   } catch (...) {
@@ -130,27 +136,33 @@ void StreamCache::release_lease(int shard, const std::string& holder, std::int64
 
 // --- The reads ---
 
-void StreamCache::read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                                    std::size_t chunk,
+void StreamCache::configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) {
+  if (shard != shard_) drop("the shard changed");
+  if (real_viewer_ttl != real_viewer_ttl_) drop("the real-viewer TTL changed");
+  shard_ = shard;
+  real_viewer_ttl_ = real_viewer_ttl;
+  db_.configure(shard, real_viewer_ttl);
+}
+
+void StreamCache::read_live_streams(std::size_t chunk,
                                     const std::function<void(const std::vector<LiveStream>&)>& fn) {
-  if (valid_ && shard_ && *shard_ != shard) drop("the shard changed");
   if (!enabled_ || !valid_) {
     // A whole read sees every change the list names (in the same snapshot;
     // one appended after it stays for the next tick): the list is emptied,
     // so that it does not grow while nothing reads it.
-    db_.take_stream_changes(shard);
+    db_.take_stream_changes();
   }
-  if (!enabled_) return db_.read_live_streams(real_viewer_ttl, shard, chunk, fn);
+  if (!enabled_) return db_.read_live_streams(chunk, fn);
   if (valid_) {
-    read_from_memory(real_viewer_ttl, shard, chunk, fn);
+    read_from_memory(chunk, fn);
     used_ = true;
     filled_ = true;
     return;
   }
-  // Read whole, and kept.
+  // Read whole, and kept: every stream counted exactly now.
   clear();
-  shard_ = shard;
-  db_.read_live_streams(real_viewer_ttl, shard, chunk, [&](const std::vector<LiveStream>& rows) {
+  last_sweep_ms_ = now_ms_;
+  db_.read_live_streams(chunk, [&](const std::vector<LiveStream>& rows) {
     for (const LiveStream& s : rows) entries_.push_back(to_entry(s));
     fn(rows);
   });
@@ -162,39 +174,46 @@ void StreamCache::read_live_streams(std::chrono::milliseconds real_viewer_ttl, c
   filled_ = true;
 }
 
-void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                                   std::size_t chunk,
+void StreamCache::read_from_memory(std::size_t chunk,
                                    const std::function<void(const std::vector<LiveStream>&)>& fn) {
   // Streams to read whole: settings changed, or set aside at a write.
-  std::vector<std::int64_t> reread = db_.take_stream_changes(shard);
+  std::vector<std::int64_t> reread = db_.take_stream_changes();
   reread.insert(reread.end(), stale_.begin(), stale_.end());
   stale_.clear();
   sort_unique(reread);
 
+  // Is there a heartbeat column? Asked once (an empty range).
+  if (!heartbeat_) heartbeat_ = db_.fresh_viewers(0, 0, 0).has_value();
+  const std::int64_t ttl_s = real_viewer_ttl_.count() / 1000;
+
   // The real counts' changes, folded into the kept counts as always.
-  for (const auto& [id, delta] : db_.fold_real_deltas(shard)) {
-    if (Entry* e = find(id)) {
-      e->real.viewers += delta.viewers;
-      e->real.likes += delta.likes;
-      e->real.dislikes += delta.dislikes;
-      e->real.comments += delta.comments;
+  for (const RealDelta& d : db_.fold_real_deltas()) {
+    Entry* e = find(d.stream_id);
+    if (e == nullptr) continue;
+    e->real.likes += d.sum.likes;
+    e->real.dislikes += d.sum.dislikes;
+    e->real.comments += d.sum.comments;
+    if (!*heartbeat_) {
+      e->real.viewers += d.sum.viewers;  // the open sessions, exactly
+      continue;
     }
+    // A leave of a session last seen before its stream's last recount
+    // minus the TTL: that recount did not count it, nothing to subtract.
+    if (d.seen_s && d.sum.viewers < 0 && *d.seen_s < std::int64_t{e->counted_s} - ttl_s) continue;
+    // Never below zero: a session left out by a recount, seen again and
+    // then leaving before its stream's next recount is subtracted without
+    // having been added back; that recount sets it right.
+    e->real.viewers = std::max<std::int64_t>(0, e->real.viewers + d.sum.viewers);
   }
-  // With a heartbeat column, the viewers are the sessions seen lately.
-  if (const auto fresh = db_.fresh_viewers(real_viewer_ttl, shard)) {
-    auto f = fresh->begin();
-    for (Entry& e : entries_) {
-      while (f != fresh->end() && f->first < e.id) ++f;
-      e.real.viewers = (f != fresh->end() && f->first == e.id) ? f->second : 0;
-    }
-  }
+  // With a heartbeat column, this tick's slice of the real-viewer sweep.
+  if (*heartbeat_) sweep();
 
   // The live ids, merged with what is in memory: an id in memory and not
   // live has ended; a live id not in memory is new.
   std::size_t at = 0;  // entries_ cursor
   std::vector<LiveStream> out;
   std::vector<std::int64_t> whole;
-  db_.read_live_rows(shard, chunk, [&](const std::vector<LiveRow>& rows) {
+  db_.read_live_rows(chunk, [&](const std::vector<LiveRow>& rows) {
     out.clear();
     whole.clear();
     out.reserve(rows.size());
@@ -217,7 +236,7 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
       if (known) ++at;
     }
     if (!whole.empty()) {
-      const std::vector<LiveStream> read = db_.read_streams(real_viewer_ttl, shard, whole);
+      const std::vector<LiveStream> read = db_.read_streams(whole);
       std::size_t r = 0;
       std::vector<LiveStream> merged;
       merged.reserve(out.size());
@@ -240,7 +259,7 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
       }
       out.swap(merged);
     }
-    if (verify_) check(real_viewer_ttl, shard, out);
+    if (verify_) check(out);
     if (!out.empty()) fn(out);
   });
   for (; at < entries_.size(); ++at) {
@@ -249,6 +268,59 @@ void StreamCache::read_from_memory(std::chrono::milliseconds real_viewer_ttl, co
   }
   sort_unique(ended_);
   settle();
+}
+
+void StreamCache::sweep() {
+  swept_ = 0;
+  const std::size_t n = entries_.size();
+  const std::int64_t now_s = now_ms_ / 1000;
+  // The time since the last sweep (the first after a fill: since the fill,
+  // whose whole read counted every stream exactly): the slice is that
+  // share of the period, so that the rotation goes round once per period.
+  const std::int64_t elapsed = std::clamp<std::int64_t>(now_ms_ - last_sweep_ms_, 0, sweep_ms_);
+  last_sweep_ms_ = now_ms_;
+  if (n == 0) return;
+  const auto share = (static_cast<std::int64_t>(n) * elapsed + sweep_ms_ - 1) / sweep_ms_;
+  const std::size_t turn = std::min<std::size_t>(n, static_cast<std::size_t>(share));
+  std::vector<char> chosen(n, 0);
+  // The rotation: the `turn` streams after the last one recounted, in id
+  // order, round to the first.
+  std::size_t at = static_cast<std::size_t>(
+      std::upper_bound(entries_.begin(), entries_.end(), sweep_after_,
+                       [](std::int64_t v, const Entry& e) { return v < e.id; }) -
+      entries_.begin());
+  for (std::size_t k = 0; k < turn; ++k, ++at) {
+    if (at == n) at = 0;
+    chosen[at] = 1;
+    sweep_after_ = entries_[at].id;
+  }
+  // A safety net: any stream not recounted for longer than the period (the
+  // rotation reaches every stream within it, a new one too, which its
+  // whole read counted; counted_s is whole seconds, hence the second).
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::int64_t{entries_[i].counted_s} * 1000 + 1000 + sweep_ms_ < now_ms_) chosen[i] = 1;
+  }
+  // One read per run of consecutive chosen streams (an id range).
+  const std::int64_t cutoff_s = now_s - real_viewer_ttl_.count() / 1000;
+  for (std::size_t i = 0; i < n;) {
+    if (!chosen[i]) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < n && chosen[j]) ++j;
+    const auto fresh = db_.fresh_viewers(cutoff_s, entries_[i].id - 1, entries_[j - 1].id);
+    std::size_t f = 0;
+    for (std::size_t k = i; k < j; ++k) {
+      Entry& e = entries_[k];
+      while (fresh && f < fresh->size() && (*fresh)[f].first < e.id) ++f;
+      e.real.viewers =
+          (fresh && f < fresh->size() && (*fresh)[f].first == e.id) ? (*fresh)[f].second : 0;
+      e.counted_s = static_cast<std::uint32_t>(now_s);
+    }
+    swept_ += j - i;
+    i = j;
+  }
 }
 
 void StreamCache::settle() {
@@ -264,15 +336,15 @@ void StreamCache::settle() {
                      entries_.end(), by_id);
 }
 
-std::vector<EndedStream> StreamCache::read_ended_streams(const Shard& shard) {
-  if (!enabled_) return db_.read_ended_streams(shard);
+std::vector<EndedStream> StreamCache::read_ended_streams() {
+  if (!enabled_) return db_.read_ended_streams();
   std::vector<EndedStream> ended;
   if (used_) {
     // From memory: the streams seen ending, this tick or before (still
     // not finalized: set aside, or a finalization that failed).
-    if (!ended_.empty()) ended = db_.read_ended_streams(shard, ended_);
+    if (!ended_.empty()) ended = db_.read_ended_streams(ended_);
   } else {
-    ended = db_.read_ended_streams(shard);
+    ended = db_.read_ended_streams();
   }
   ended_.clear();
   for (const EndedStream& e : ended) ended_.push_back(e.stream_id);
@@ -325,11 +397,10 @@ std::vector<StreamProblem> StreamCache::take_problems() {
   return problems;
 }
 
-void StreamCache::check(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                        const std::vector<LiveStream>& streams) {
+void StreamCache::check(const std::vector<LiveStream>& streams) {
   std::vector<std::int64_t> ids;
   for (const LiveStream& s : streams) ids.push_back(s.id);
-  const std::vector<LiveStream> truth = db_.read_streams(real_viewer_ttl, shard, ids);
+  const std::vector<LiveStream> truth = db_.read_streams(ids);
   const auto same_config = [](const std::optional<RawConfig>& a,
                               const std::optional<RawConfig>& b) {
     if (a.has_value() != b.has_value()) return false;
@@ -390,6 +461,8 @@ StreamCache::Entry StreamCache::to_entry(const LiveStream& s) {
     if (!s.state->config_json.empty()) e.json = intern_json(s.state->config_json);
   }
   e.real = s.real;
+  // Read whole in this tick: counted exactly now.
+  e.counted_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_ms_ / 1000));
   return e;
 }
 

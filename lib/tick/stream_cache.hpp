@@ -21,7 +21,13 @@ namespace engagementd {
 //     by triggers on stream_engagement_config, and by recount): read whole;
 //   - the real counts' appended changes, folded into the kept counts as
 //     every tick does, added to the counts in memory;
-//   - with a heartbeat column, the open sessions seen within the TTL;
+//   - with a heartbeat column, the real-viewer sweep: a rotating slice of
+//     the streams in memory recounted exactly (the open sessions seen within
+//     the TTL), so that each is recounted at least every
+//     simulation.real_viewer_sweep, the cost spread evenly over the ticks;
+//     between its recounts a stream's viewers follow the joins and leaves
+//     (the deltas), and a session's silence (a closed tab) shows at its
+//     stream's next recount: within TTL + sweep + one tick;
 //   - the streams that ended, from the live ids: only those are asked about
 //     (read_ended_streams).
 // Everything else passes through.
@@ -45,6 +51,13 @@ class StreamCache final : public ForwardingStore {
 
   // Off: every call passes through and nothing is kept.
   void enable(bool on);
+  // The period within which every stream in memory is recounted (the
+  // real-viewer sweep; simulation.real_viewer_sweep).
+  void set_sweep(std::chrono::milliseconds period) {
+    sweep_ms_ = std::max<std::int64_t>(1, period.count());
+  }
+  // Streams recounted by the last tick's sweep.
+  std::size_t swept() const { return swept_; }
   // Drops what is in memory: the next tick reads every stream whole.
   void drop(const std::string& why);
   // Why it was dropped since the last call (empty: it was not).
@@ -64,10 +77,11 @@ class StreamCache final : public ForwardingStore {
   void commit() override;
   void rollback() override;
   std::int64_t now_ms() override;
-  void read_live_streams(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                         std::size_t chunk,
+  // A new shard or TTL drops what is in memory.
+  void configure(const Shard& shard, std::chrono::milliseconds real_viewer_ttl) override;
+  void read_live_streams(std::size_t chunk,
                          const std::function<void(const std::vector<LiveStream>&)>& fn) override;
-  std::vector<EndedStream> read_ended_streams(const Shard& shard) override;
+  std::vector<EndedStream> read_ended_streams() override;
   using ForwardingStore::read_ended_streams;
   void insert_configs(const std::vector<ConfigInsert>& rows) override;
   void write_states(const std::vector<StateWrite>& rows) override;
@@ -88,6 +102,10 @@ class StreamCache final : public ForwardingStore {
     bool has_state = false;
     bool finalized = false;
     bool gone = false;  // no longer live: removed at the end of the read
+    // When its real viewers were last counted exactly (Unix seconds, the
+    // database clock): a session last seen before that minus the TTL was
+    // not counted then, and its leave is not subtracted.
+    std::uint32_t counted_s = 0;
     SimState sim;
     std::int64_t first_tick_ms = 0;
     std::int64_t last_tick_ms = 0;
@@ -101,14 +119,15 @@ class StreamCache final : public ForwardingStore {
     std::int64_t connection_id = 0;
   };
 
-  void read_from_memory(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-                        std::size_t chunk,
+  void read_from_memory(std::size_t chunk,
                         const std::function<void(const std::vector<LiveStream>&)>& fn);
+  // Recounts the slice of the streams in memory whose turn it is (and any
+  // that would be overdue by the next tick).
+  void sweep();
   Entry to_entry(const LiveStream& s);
   LiveStream to_stream(const Entry& e, const Display& shown) const;
   Entry* find(std::int64_t id);
-  void check(std::chrono::milliseconds real_viewer_ttl, const Shard& shard,
-             const std::vector<LiveStream>& streams);
+  void check(const std::vector<LiveStream>& streams);
   std::uint32_t intern_config(const RawConfig& raw);
   std::uint32_t intern_json(const std::string& json);
   // Removes the gone entries and merges the added ones in.
@@ -127,7 +146,16 @@ class StreamCache final : public ForwardingStore {
   std::int64_t now_ms_ = 0;  // the database clock read by this tick
   std::optional<LeaseSeen> lease_;
   std::optional<LeaseSeen> writing_;  // the lease this tick writes, once committed
-  std::optional<Shard> shard_;
+  Shard shard_{};  // as configured
+  std::chrono::milliseconds real_viewer_ttl_{60'000};
+  // The real-viewer sweep: its period, the last id recounted (the rotation
+  // goes on after it), the database clock at the last sweep, a heartbeat
+  // column there or not (unknown until asked), streams recounted last.
+  std::int64_t sweep_ms_ = 15'000;
+  std::int64_t sweep_after_ = 0;
+  std::int64_t last_sweep_ms_ = 0;
+  std::optional<bool> heartbeat_;
+  std::size_t swept_ = 0;
 
   std::vector<Entry> entries_;  // in id order
   std::vector<Entry> added_;    // new this tick, in id order

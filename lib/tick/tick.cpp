@@ -301,6 +301,12 @@ TickReport TickEngine::run(const TickSettings& settings) {
   TickReport report;
   const auto t0 = Clock::now();
   cache_->enable(settings.cache);
+  cache_->set_sweep(settings.real_viewer_sweep);
+  // The store's shard and TTL, once (again when the settings change).
+  if (configured_ttl_ != settings.real_viewer_ttl) {
+    store_.configure(shard_, settings.real_viewer_ttl);
+    configured_ttl_ = settings.real_viewer_ttl;
+  }
   TickStore::Transaction tx(store_);
 
   const std::int64_t now = store_.now_ms();
@@ -384,8 +390,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
     write_ms += ms_between(c1, Clock::now());
   };
   const auto r0 = Clock::now();
-  store_.read_live_streams(settings.real_viewer_ttl, shard_, settings.chunk_rows, chunk);
-  const std::vector<EndedStream> ended = store_.read_ended_streams(shard_);
+  store_.read_live_streams(settings.chunk_rows, chunk);
+  const std::vector<EndedStream> ended = store_.read_ended_streams();
   const auto t2 = Clock::now();
   read_ms += ms_between(r0, t2) - step_ms - write_ms;
   store_.finish_writes();

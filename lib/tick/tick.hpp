@@ -23,6 +23,10 @@ struct TickSettings {
   bool simulation_enabled = setting_on("simulation.enabled");  // the YAML kill switch
   std::chrono::milliseconds max_catchup{setting_ms("tick.max_catchup")};
   std::chrono::milliseconds real_viewer_ttl{setting_ms("simulation.real_viewer_ttl")};
+  // With a heartbeat column and tick.cache on: every live stream's real
+  // viewers are recounted exactly at least this often, a rotating slice
+  // per tick (StreamCache; simulation.real_viewer_sweep).
+  std::chrono::milliseconds real_viewer_sweep{setting_ms("simulation.real_viewer_sweep")};
   // Mean watch time of a simulated viewer (YAML simulation.watch_time), for
   // every stream, unless the global setting sim_watch_minutes gives one.
   double watch_minutes = static_cast<double>(setting_ms("simulation.watch_time")) / 60'000;
@@ -137,6 +141,8 @@ class TickEngine {
   Rng rng_;
   std::string holder_;
   Shard shard_;
+  // The real-viewer TTL the store was configured with (with shard_).
+  std::optional<std::chrono::milliseconds> configured_ttl_;
   std::int64_t token_ = 0;  // the lease token this instance holds, when leader_
   bool leader_ = false;
   std::string standby_reason_;

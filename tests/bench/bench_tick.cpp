@@ -10,9 +10,12 @@
 // for each path (--path: old = tick.cache off, every tick reads every stream
 // whole; new = tick.cache on, the live streams kept in memory between ticks;
 // both, the default, measures the two in the same run on the same database):
-//   create      the very first tick: config rows, state rows and displays
-//               created. Once, for both paths: nothing is in memory yet
-//               either way.
+//   create      the very first tick after migrate: config rows, state rows and
+//               displays created. Once, for both paths: nothing is in memory
+//               yet either way. The site's history is written before migrate,
+//               as on a site that installs engagementd (--history-after-migrate:
+//               after it, so that the triggers append a delta row for each of
+//               its real rows and the first tick folds them all)
 //   all-change  the first tick after a restart that followed a minute's pause:
 //               (nearly) every stream changes; a new engine, so the new path
 //               starts with nothing in memory too
@@ -21,11 +24,12 @@
 //               admin's UPDATE of ~0.1% of the stream_engagement_config rows,
 //               ~0.1% of the streams ending and as many going live); the new
 //               path's engine keeps its memory from one tick to the next
-// and, in the same run, the floor of each: one server-side statement
-// (UPDATE ... JOIN setting constants) writing as many display and state rows
-// as the tick wrote, with its commit. With --server-pid (the MariaDB server's
-// process), the server's CPU time per tick and per floor statement, from
-// /proc/PID/stat; the benchmark's own CPU time per tick (the daemon's part) is
+// and, in the same run, the floor of each: what the database needs at least
+// to write as many display and state rows as the tick wrote, constants only,
+// with the commit, in two forms: (a) one two-table UPDATE ... JOIN and (b) two
+// single-table UPDATEs; both are printed and the smaller is the floor. With
+// --server-pid (the MariaDB server's process), the server's CPU time per tick
+// and per floor statement (the smaller form's), from /proc/PID/stat; the benchmark's own CPU time per tick (the daemon's part) is
 // always printed.
 // Then it runs the real engagementd binary on the same database for a few
 // ticks, with tick.cache on and off, and reads its resident memory (VmRSS,
@@ -145,15 +149,22 @@ void make_floor_tables(soci::session& sql) {
   sql << "ANALYZE TABLE bench_floor_streams, bench_floor_state";
 }
 
-// One statement writing the display and state rows of the first `streams`
-// live streams, constants only, and its commit: what the database needs at
-// least to write what a tick wrote (on the floor's copies, see above).
-double floor_ms(soci::session& sql, std::size_t streams) {
-  if (streams == 0) return 0;
+// The last live id of the first `streams` live streams of the floor's copy.
+long long floor_last_id(soci::session& sql, std::size_t streams) {
   long long last_id = 0;
   sql << "SELECT id FROM bench_floor_streams WHERE status = 'live' ORDER BY id LIMIT 1 OFFSET " +
              std::to_string(streams - 1),
       soci::into(last_id);
+  return last_id;
+}
+
+// The floor, form (a): one two-table statement writing the display and
+// state rows of the first `streams` live streams, constants only, and its
+// commit: what the database needs at least to write what a tick wrote (on
+// the floor's copies, see above).
+double floor_join_ms(soci::session& sql, std::size_t streams) {
+  if (streams == 0) return 0;
+  const std::string last_id = std::to_string(floor_last_id(sql, streams));
   const auto t = Clock::now();
   soci::transaction tx(sql);
   sql << "UPDATE bench_floor_streams ls JOIN bench_floor_state st ON st.stream_id = ls.id"
@@ -163,7 +174,26 @@ double floor_ms(soci::session& sql, std::size_t streams) {
          " st.sim_likes = st.sim_likes + 1, st.peak_viewers = st.peak_viewers + 1,"
          " st.last_tick_ms = st.last_tick_ms + 1, st.sim_peak = st.sim_peak + 1"
          " WHERE ls.status = 'live' AND ls.id <= " +
-             std::to_string(last_id);
+             last_id;
+  tx.commit();
+  return ms_since(t);
+}
+
+// The floor, form (b): the same rows by two single-table statements (the
+// display rows, then the state rows of the same id range), one commit.
+double floor_two_ms(soci::session& sql, std::size_t streams) {
+  if (streams == 0) return 0;
+  const std::string last_id = std::to_string(floor_last_id(sql, streams));
+  const auto t = Clock::now();
+  soci::transaction tx(sql);
+  sql << "UPDATE bench_floor_streams SET viewer_count = viewer_count + 1,"
+         " max_viewers = max_viewers + 1, like_count = like_count + 1, updated_at = updated_at"
+         " WHERE status = 'live' AND id <= " +
+             last_id;
+  sql << "UPDATE bench_floor_state SET sim_viewers = sim_viewers + 1, sim_joins = sim_joins + 1,"
+         " sim_likes = sim_likes + 1, peak_viewers = peak_viewers + 1,"
+         " last_tick_ms = last_tick_ms + 1, sim_peak = sim_peak + 1 WHERE stream_id <= " +
+             last_id;
   tx.commit();
   return ms_since(t);
 }
@@ -204,6 +234,9 @@ double self_cpu_ms() {
 
 // The server's process (--server-pid), or none: its CPU is then not measured.
 pid_t g_server_pid = 0;
+// --history-after-migrate: the bench's history written after migrate (the triggers
+// append a delta row for each of its real rows, which the first tick folds).
+bool g_history_after_migrate = false;
 
 double server_cpu_ms() {
   return g_server_pid > 0 ? process_cpu_ms(g_server_pid) : 0;
@@ -220,7 +253,8 @@ const char* path_name(Path p) {
 // One measured tick, with its floor measured right after it.
 struct Measured {
   TickReport report;
-  double floor_ms = 0;
+  double floor_ms = 0;  // the smaller of the two forms
+  double floor_join_ms = 0, floor_two_ms = 0;
   double cpu_ms = 0;           // this process, during the tick
   double server_ms = 0;        // the server, during the tick
   double floor_server_ms = 0;  // the server, during the floor statement
@@ -238,10 +272,18 @@ Measured measured_tick(TickEngine& engine, const TickSettings& settings) {
 }
 
 // The floor of the tick m, right after it.
+// Both forms, each with the server's CPU during it; the floor is the
+// smaller, with its server CPU.
 void add_floor(Measured& m, soci::session& site) {
-  const double server0 = server_cpu_ms();
-  m.floor_ms = floor_ms(site, streams_written(m.report));
-  m.floor_server_ms = server_cpu_ms() - server0;
+  const std::size_t n = streams_written(m.report);
+  const double s0 = server_cpu_ms();
+  m.floor_join_ms = floor_join_ms(site, n);
+  const double s1 = server_cpu_ms();
+  m.floor_two_ms = floor_two_ms(site, n);
+  const double s2 = server_cpu_ms();
+  const bool join = m.floor_join_ms <= m.floor_two_ms;
+  m.floor_ms = join ? m.floor_join_ms : m.floor_two_ms;
+  m.floor_server_ms = join ? s1 - s0 : s2 - s1;
 }
 
 Measured measure(TickEngine& engine, const TickSettings& settings, soci::session& site) {
@@ -257,6 +299,7 @@ struct Figures {
   bool measured = false;
   int ticks = 0, from_cache = 0;
   double read = 0, step = 0, write = 0, total = 0, rows = 0, floor = 0;
+  double floor_join = 0, floor_two = 0;
   double cpu = 0, server = 0, floor_server = 0;
   double ratio() const { return floor > 0 ? total / floor : 0; }
   // 0 when not measured (no --server-pid, or the floor's too short to count).
@@ -268,7 +311,7 @@ Figures figures(const std::vector<Measured>& ms) {
   if (ms.empty()) return f;
   f.measured = true;
   f.ticks = static_cast<int>(ms.size());
-  std::vector<double> read, step, write, total, floors;
+  std::vector<double> read, step, write, total, floors, joins, twos;
   std::size_t rows = 0;
   for (const auto& m : ms) {
     const TickReport& r = m.report;
@@ -277,6 +320,8 @@ Figures figures(const std::vector<Measured>& ms) {
     write.push_back(r.write_ms);
     total.push_back(r.total_ms);
     floors.push_back(m.floor_ms);
+    joins.push_back(m.floor_join_ms);
+    twos.push_back(m.floor_two_ms);
     rows += r.displays_written + r.states_written + r.configs_created;
     if (r.from_cache) ++f.from_cache;
     f.cpu += m.cpu_ms;
@@ -289,6 +334,8 @@ Figures figures(const std::vector<Measured>& ms) {
   f.write = median(write);
   f.total = median(total);
   f.floor = median(floors);
+  f.floor_join = median(joins);
+  f.floor_two = median(twos);
   f.rows = static_cast<double>(rows) / k;
   f.cpu /= k;
   f.server /= k;
@@ -303,18 +350,20 @@ std::string fixed(double v, int decimals) {
 }
 
 void print_header() {
-  std::printf("# %7s  %-4s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %6s  %5s  %8s  %8s  %8s  %7s\n",
-              "streams", "path", "scenario", "read", "step", "write", "total", "rows", "floor",
-              "ratio", "cache", "cpu", "srv_cpu", "flr_srv", "srv/flr");
+  std::printf(
+      "# %7s  %-4s  %-10s  %8s  %8s  %8s  %9s  %9s  %8s  %8s  %8s  %6s  %5s  %8s  %8s  %8s  %7s\n",
+      "streams", "path", "scenario", "read", "step", "write", "total", "rows", "flr_join",
+      "flr_two", "floor", "ratio", "cache", "cpu", "srv_cpu", "flr_srv", "srv/flr");
 }
 
 void print_row(long long n, const char* path, const char* scenario, const Figures& f) {
   const bool server = g_server_pid > 0;
   const std::string cache = std::to_string(f.from_cache) + "/" + std::to_string(f.ticks);
   std::printf(
-      "%9lld  %-4s  %-10s  %8.1f  %8.1f  %8.1f  %9.1f  %9.0f  %8.1f  %6.2f  %5s  %8.1f  %8s  %8s"
-      "  %7s\n",
-      n, path, scenario, f.read, f.step, f.write, f.total, f.rows, f.floor, f.ratio(),
+      "%9lld  %-4s  %-10s  %8.1f  %8.1f  %8.1f  %9.1f  %9.0f  %8.1f  %8.1f  %8.1f  %6.2f  %5s  %8.1f"
+      "  %8s  %8s  %7s\n",
+      n, path, scenario, f.read, f.step, f.write, f.total, f.rows, f.floor_join, f.floor_two,
+      f.floor, f.ratio(),
       cache.c_str(), f.cpu, server ? fixed(f.server, 1).c_str() : "-",
       server ? fixed(f.floor_server, 1).c_str() : "-",
       server && f.server_ratio() > 0 ? fixed(f.server_ratio(), 2).c_str() : "-");
@@ -873,8 +922,12 @@ void print_summary(const Result& r, const Result* smaller, const Memory& idle) {
   const Figures& all = r.all.at(p);
   std::printf("# summary, %lld live streams%s\n", r.n,
               r.n == 100000 ? "" : " (the targets are set for 100,000; here for comparison)");
-  std::printf("#   steady %s: %.2fx floor (target <=1.3x) %s\n", name, steady.ratio(),
-              verdict(steady.ratio() <= 1.3));
+  std::printf("#   create (the very first tick after migrate): %.1f ms = %.2fx floor (targets"
+              " <=5000 ms, <=6.0x) %s, %s\n",
+              r.create.total, r.create.ratio(), verdict(r.create.total <= 5000),
+              verdict(r.create.ratio() <= 6.0));
+  std::printf("#   steady %s: %.2fx floor (target <=1.5x) %s\n", name, steady.ratio(),
+              verdict(steady.ratio() <= 1.5));
   std::printf("#   steady %s: %.1f ms per tick (target <=600 ms) %s\n", name, steady.total,
               verdict(steady.total <= 600));
   std::printf("#   first tick after a start (all-change) %s: %.2fx floor (target <=2.0x) %s\n",
@@ -892,9 +945,9 @@ void print_summary(const Result& r, const Result* smaller, const Memory& idle) {
   } else {
     std::printf(
         "#   steady %s: daemon CPU %.1f ms, server CPU %.1f ms per tick = %.2fx the"
-        " floor statement's %.1f ms (target <=1.5x) %s\n",
+        " floor statement's %.1f ms (target <=2.0x) %s\n",
         name, steady.cpu, steady.server, steady.server_ratio(), steady.floor_server,
-        verdict(steady.server_ratio() <= 1.5));
+        verdict(steady.server_ratio() <= 2.0));
   }
   if (r.memory.count(Path::new_path)) {
     const Memory& m = r.memory.at(Path::new_path);
@@ -950,8 +1003,9 @@ void tick_table_run(std::vector<long long> sizes, int ticks, int interval_ms,
       "# path: old = tick.cache off (every stream read whole every tick), new = tick.cache on\n"
       "# (live streams kept in memory between ticks); create runs once for both: the very\n"
       "# first tick has nothing in memory either way\n"
-      "# rows: rows written per tick (displays + states + configs); floor: one\n"
-      "# UPDATE ... JOIN writing the same streams' display and state rows; ratio: total/floor\n"
+      "# rows: rows written per tick (displays + states + configs); flr_join: one two-table\n"
+      "# UPDATE ... JOIN writing the same streams' display and state rows, flr_two: the two\n"
+      "# single-table UPDATEs of the same rows; floor: the smaller; ratio: total/floor\n"
       "# cache: ticks whose live streams came from memory, of the scenario's\n"
       "# cpu: this process's CPU ms per tick (the daemon's part); srv_cpu: the server's\n"
       "# (%s), flr_srv: the server's during the floor statement; CPU is summed\n"
@@ -968,9 +1022,22 @@ void tick_table_run(std::vector<long long> sizes, int ticks, int interval_ms,
   std::vector<Result> results;
   for (const long long n : sizes) {
     TestDatabase db;
-    auto store = db.migrated();
     auto site = db.site();
-    populate(*site, n);
+    std::unique_ptr<Store> store;
+    if (g_history_after_migrate) {
+      store = db.migrated();
+      populate(*site, n);
+    } else {
+      // As on a site that installs engagementd: its tables and history
+      // first, then migrate (the first counts come from the site's rows).
+      for (const Migration& m : parse_migrations(embedded_migrations_mysql())) {
+        if (m.version != 1) continue;
+        for (const MigrationStatement& st : m.statements) *site << st.sql;
+      }
+      populate(*site, n);
+      store = db.migrated();
+    }
+    const long long pending = query_int(*site, "SELECT COUNT(*) FROM engagementd_real_deltas");
     if (with_explain && n == sizes.back()) explain(*site, *store);
     std::map<Path, TickSettings> settings;
     for (const Path p : paths) {
@@ -982,6 +1049,10 @@ void tick_table_run(std::vector<long long> sizes, int ticks, int interval_ms,
     }
     Result res;
     res.n = n;
+    res.notes.push_back(std::string("create: history written ") +
+                        (g_history_after_migrate ? "after" : "before") + " migrate, " +
+                        std::to_string(pending) +
+                        " real-count delta rows pending at the first tick");
 
     // create: the very first tick, with the new path's settings when it is
     // measured (it has nothing in memory yet: the same work as the old path).
@@ -1150,6 +1221,8 @@ int main(int argc, char** argv) {
       ++i;
     } else if (a == "--explain") {
       with_explain = true;
+    } else if (a == "--history-after-migrate") {
+      g_history_after_migrate = true;
     } else if (a == "--no-memory") {
       with_memory = false;
     } else if (a == "--site-writes") {
@@ -1169,7 +1242,8 @@ int main(int argc, char** argv) {
     } else {
       std::cerr << "usage: tick_bench [--streams N,N] [--ticks K] [--interval-ms MS]"
                    " [--chunk ROWS] [--path old|new|both]\n"
-                   "                  [--server-pid PID] [--explain] [--no-memory]\n"
+                   "                  [--server-pid PID] [--explain] [--no-memory]"
+                   " [--history-after-migrate]\n"
                    "                  [--site-writes | --site-writes-only] [--hot-likes N]"
                    " [--hot-clients C] [--tick-writers W]\n";
       return 2;

@@ -443,7 +443,7 @@ TEST_CASE("three migrate at once on three nodes all succeed") {
     INFO("migrate on node " << node << ":\n" << out[node - 1]);
     CHECK(rc[node - 1] == 0);
     auto s = db.site(node);
-    CHECK(query_int(*s, "SELECT MAX(version) FROM engagementd_schema_version") == 11);
+    CHECK(query_int(*s, "SELECT MAX(version) FROM engagementd_schema_version") == 12);
     CHECK(query_int(*s, "SELECT COUNT(*) FROM engagementd_migration_lock") == 0);
   }
   // Exactly one of them applied the migrations.

@@ -53,7 +53,7 @@ TEST_CASE_METHOD(
   CHECK_THROWS_WITH(store->check_schema(), Catch::Contains("engagementd migrate"));
 
   const auto applied = store->migrate(quiet_logger());
-  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  CHECK(applied == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
   CHECK(store->schema_version() == Store::latest_schema_version(backend()));
   CHECK_NOTHROW(store->check_schema());
   CHECK(store->migrate(quiet_logger()).empty());

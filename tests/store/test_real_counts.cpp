@@ -2,6 +2,9 @@
 // through every change of the site's rows, and never waiting on the site.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <vector>
+
 #include "support/site_fixture.hpp"
 
 using namespace engagementd;
@@ -166,4 +169,75 @@ TEST_CASE_METHOD(
                       std::to_string(id) +
                       ") FROM live_streams WHERE id = " + std::to_string(id)) == 4);
   CHECK(query_int(*site, "SELECT COUNT(*) FROM engagementd_real_deltas") == 0);
+}
+
+TEST_CASE_METHOD(SiteFixture,
+                 "the deltas are summed on the server and deleted as runs of the ids the "
+                 "snapshot showed: one committed after the snapshot with a lower id stays") {
+  const long long a = add_stream();
+  const long long b = add_stream();
+  TickEngine engine = make_engine(1);
+  engine.run(settings());  // both streams counted: their kept rows exist
+  const auto deltas = [&] {
+    return query_int(*site, "SELECT COUNT(*) FROM engagementd_real_deltas");
+  };
+  // A backlog: long runs (deleted by range), a short one.
+  for (int i = 0; i < 20; ++i) add_interaction(i % 3 == 0 ? b : a, i % 5 == 0 ? "comment" : "like");
+  add_viewer(a, "a1");
+  add_viewer(b, "b1");
+  REQUIRE(deltas() == 22);
+  store->begin();
+  const std::vector<RealDelta> folded = store->fold_real_deltas();
+  store->commit();
+  CHECK(deltas() == 0);
+  long long likes = 0, comments = 0, viewers = 0;
+  for (const RealDelta& d : folded) {
+    likes += d.sum.likes;
+    comments += d.sum.comments;
+    viewers += d.sum.viewers;
+    CHECK_FALSE(d.seen_s.has_value());
+  }
+  CHECK(likes == 16);
+  CHECK(comments == 4);
+  CHECK(viewers == 2);
+  CHECK(folded.size() == 2);  // one sum per stream
+  for (const long long id : {a, b}) CHECK(kept_real(*site, id) == counted_real(*site, id));
+
+  // A leave's -1 carries when its session was last seen, summed apart.
+  *site << "UPDATE stream_viewers SET left_at = " + db.now_sql() + " WHERE session_id = 'a1'";
+  store->begin();
+  const std::vector<RealDelta> leave = store->fold_real_deltas();
+  store->commit();
+  REQUIRE(leave.size() == 1);
+  CHECK(leave[0].stream_id == a);
+  CHECK(leave[0].sum.viewers == -1);
+  REQUIRE(leave[0].seen_s.has_value());
+  CHECK(std::abs(*leave[0].seen_s - store->now_ms() / 1000) <= 5);
+  if (!is_mysql()) return;
+
+  // A like whose transaction took its id first but commits after the
+  // tick's snapshot began: the ids after it (visible) are deleted, it
+  // stays for the next tick, counted once.
+  for (int i = 0; i < 3; ++i) add_interaction(a, "like");
+  auto other = db.site();
+  *other << "BEGIN";
+  site::add_interaction(*other, a, "like");  // the lower id, not committed yet
+  for (int i = 0; i < 5; ++i) add_interaction(b, "like");
+  store->begin();
+  store->read_global_settings();  // the snapshot begins here
+  *other << "COMMIT";
+  const std::vector<RealDelta> part = store->fold_real_deltas();
+  store->commit();
+  long long seen = 0;
+  for (const RealDelta& d : part) seen += d.sum.likes;
+  CHECK(seen == 8);
+  CHECK(deltas() == 1);  // the late one, not deleted unseen
+  store->begin();
+  const std::vector<RealDelta> late = store->fold_real_deltas();
+  store->commit();
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].stream_id == a);
+  CHECK(late[0].sum.likes == 1);
+  CHECK(deltas() == 0);
+  for (const long long id : {a, b}) CHECK(kept_real(*site, id) == counted_real(*site, id));
 }

@@ -177,7 +177,8 @@ std::string without_shard_filter(std::string text) {
       "48271 \\+ 11\\) % 2147483587\\) % :shard_count(_v)? = :shard_index(_v)?");
   std::string out = std::regex_replace(text, filter, "");
   // A WHERE left with no condition.
-  out = std::regex_replace(out, std::regex(" WHERE ORDER BY"), " ORDER BY");
+  out = std::regex_replace(out, std::regex(" WHERE (ORDER|GROUP) BY"), " $1 BY");
+  out = std::regex_replace(out, std::regex(" WHERE\\)"), ")");
   return out;
 }
 
@@ -211,6 +212,9 @@ TEST_CASE_METHOD(SiteFixture,
   }
   *site << "ANALYZE TABLE live_streams, stream_viewers";
   const SqlDialect& d = mysql_dialect();
+  // Not real_delta_runs: it reads every pending delta row of the shard in
+  // either form (a table scan with the filter, a scan of the primary key
+  // without), and the table holds only the deltas since the last tick.
   for (const Sql name : {Sql::live_streams, Sql::live_streams_heartbeat, Sql::chunk_end,
                          Sql::ended_streams, Sql::live_rows, Sql::fresh_viewers,
                          Sql::real_deltas, Sql::stream_changes}) {

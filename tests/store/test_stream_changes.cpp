@@ -19,7 +19,8 @@ using Ids = std::vector<std::int64_t>;
 // take_stream_changes in a transaction of its own, as a tick takes them.
 Ids take(Store& store, const Shard& shard = Shard{}) {
   TickStore::Transaction tx(store);
-  Ids out = store.take_stream_changes(shard);
+  store.configure(shard, std::chrono::seconds(60));
+  Ids out = store.take_stream_changes();
   tx.commit();
   return out;
 }
@@ -116,7 +117,7 @@ TEST_CASE_METHOD(SiteFixture,
   *site << "UPDATE stream_engagement_config SET like_rate = 6 WHERE stream_id = " + sa;
   {
     TickStore::Transaction tx(*store);
-    CHECK(store->take_stream_changes(Shard{}) == Ids{a});
+    CHECK(store->take_stream_changes() == Ids{a});
     tx.rollback();
   }
   CHECK(take(*store) == Ids{a});
@@ -169,7 +170,7 @@ TEST_CASE_METHOD(SiteFixture,
     // Committed by the site now, after the snapshot began: a row with a
     // higher id than the one the tick sees.
     site::set_config(*other, b, kValues);
-    CHECK(store->take_stream_changes(Shard{}) == Ids{a});
+    CHECK(store->take_stream_changes() == Ids{a});
     // The tick has deleted its rows and not committed: the site's next
     // settings write does not wait for it.
     *other << "SET SESSION innodb_lock_wait_timeout = 1";

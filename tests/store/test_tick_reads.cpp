@@ -51,7 +51,8 @@ TEST_CASE_METHOD(
         std::vector<long long>(ids.size() - in_one, 3));
   // A chunk at a time: the derived table counts each chunk's own streams.
   std::vector<LiveStream> parts;
-  store->read_live_streams(ttl, Shard{}, 1, [&](const std::vector<LiveStream>& part) {
+  store->configure(Shard{}, ttl);
+  store->read_live_streams(1, [&](const std::vector<LiveStream>& part) {
     CHECK(part.size() == 1);
     parts.insert(parts.end(), part.begin(), part.end());
   });
@@ -90,7 +91,8 @@ TEST_CASE_METHOD(SiteFixture,
       INFO("shard " << shard.index << "/" << shard.count << ", chunk " << chunk);
       std::vector<std::vector<long long>> parts;
       std::size_t calls = 0;
-      store->read_live_streams(ttl, shard, chunk, [&](const std::vector<LiveStream>& part) {
+      store->configure(shard, ttl);
+      store->read_live_streams(chunk, [&](const std::vector<LiveStream>& part) {
         CHECK(!part.empty());
         CHECK(part.size() <= chunk);
         ++calls;

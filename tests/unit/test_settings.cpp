@@ -98,6 +98,7 @@ TEST_CASE("every setting's default is Config's and TickSettings', and parses as 
   CHECK(c.metrics.listen == setting_text("metrics.listen"));
   CHECK(c.shard.count == setting_whole("shard.count"));
   CHECK(lease_for(c).count() == setting_ms("leadership.lease"));
+  CHECK(real_viewer_sweep_for(c).count() == setting_ms("simulation.real_viewer_sweep"));
   const TickSettings t;
   CHECK(t.max_catchup == c.max_catchup);
   CHECK(t.real_viewer_ttl == c.real_viewer_ttl);

@@ -165,7 +165,7 @@ TEST_CASE("the statements follow the code's constants and column order") {
                                    "shard_count", "shard_index"});
     CHECK(placeholders(with_ids((*d)[Sql::named_ended_streams], 1)) ==
           std::vector<std::string>{"i0", "shard_count", "shard_index"});
-    CHECK(placeholders((*d)[Sql::fresh_viewers]).at(0) == "ttl");
+    CHECK(placeholders((*d)[Sql::fresh_viewers]).at(2) == "cutoff");
   }
   CHECK_THROWS_AS(with_ids("SELECT 1", 2), std::logic_error);
 }
