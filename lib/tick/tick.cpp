@@ -324,7 +324,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
   const GlobalSettings globals = read_globals(settings);
   tick.read_ms = ms_between(t0, Clock::now());
 
-  // What is still to be written: the audit rows from here on, each chunk's rows.
+  // Whether this tick simulates; the kill switch's audit row, if any, is the
+  // first still to be written.
   take_kill_switch(settings, globals, tick);
 
   // The live streams are read, stepped and written a chunk at a time, so
