@@ -96,6 +96,116 @@ std::string command_actor(Store& store) {
   return actor.str();
 }
 
+namespace {
+
+using GlobalRows = std::map<std::string, std::optional<std::string>>;
+
+// The settings a command changes, as read from KEY=VALUE pairs.
+struct SettingsChange {
+  RawConfig after;
+  std::optional<bool> kill_switch;
+  std::optional<double> watch_minutes;
+  std::vector<std::string> report;  // "key: from -> to", one per change
+  JsonObject detail;                // the audit row's changes
+};
+
+SettingsChange read_settings_changes(
+    const SettingsTarget& target, const std::vector<std::pair<std::string, std::string>>& changes,
+    const GlobalRows& global_rows, const GlobalSettings& globals, const RawConfig& before) {
+  SettingsChange c;
+  c.after = before;
+  std::map<std::string, bool> seen;
+  for (const auto& [key, text] : changes) {
+    if (seen[key]) throw AdminError(key + " is given twice");
+    seen[key] = true;
+    if (key == kKillSwitchKey) {
+      if (target.stream) {
+        throw AdminError(std::string(kKillSwitchKey) +
+                         " is global (the kill switch for every stream): use --global");
+      }
+      c.kill_switch = parse_value(key, text) == 1;
+      c.report.push_back(key + ": " + (globals.simulation_enabled ? "1" : "0") + " -> " +
+                         (*c.kill_switch ? "1" : "0"));
+      c.detail.raw(key, JsonObject()
+                            .add("from", std::int64_t{globals.simulation_enabled})
+                            .add("to", std::int64_t{*c.kill_switch})
+                            .str());
+      continue;
+    }
+    if (key == kWatchMinutesKey) {
+      if (target.stream) {
+        throw AdminError(std::string(kWatchMinutesKey) +
+                         " is global (there is no column for it per stream): use --global");
+      }
+      c.watch_minutes = parse_value(key, text);
+      if (const std::string error = validate_watch_minutes(*c.watch_minutes); !error.empty()) {
+        throw AdminError("refused, nothing changed: " + error);
+      }
+      const auto row = global_rows.find(key);
+      c.report.push_back(key + ": " +
+                         (row != global_rows.end() && row->second
+                              ? setting_text_excerpt(*row->second)
+                              : "not set") +
+                         " -> " + value_text(*c.watch_minutes));
+      c.detail.raw(key, JsonObject()
+                            .add("from", globals.defaults.watch_minutes)
+                            .add("to", *c.watch_minutes)
+                            .str());
+      continue;
+    }
+    const std::size_t f = field_of(key);
+    if (f == kNoField) {
+      throw AdminError("unknown setting '" + key + "' (known: " + known_keys(!target.stream) + ")");
+    }
+    c.after[f] = parse_value(key, text);
+    c.report.push_back(key + ": " + (before[f] ? value_text(*before[f]) : "NULL") + " -> " +
+                       value_text(*c.after[f]));
+    c.detail.raw(
+        key, JsonObject().add("from", before[f] ? *before[f] : 0.0).add("to", *c.after[f]).str());
+  }
+  return c;
+}
+
+void write_stream_settings(Store& store, std::int64_t stream, const RawConfig& after) {
+  write_stream_config(store, stream, after);
+  // Read back: a column that cannot hold the value (e.g. a whole-number
+  // rate column given 2.5) must not leave a silently different setting.
+  const auto stored = read_stream_config(store, stream);
+  for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
+    if (!stored || (*stored)[i] != after[i]) {
+      throw AdminError("refused, nothing changed: stream_engagement_config stored " +
+                       std::string(kConfigKeys[i]) + " as " +
+                       (stored && (*stored)[i] ? value_text(*(*stored)[i]) : "NULL") +
+                       " instead of " + value_text(after[i].value_or(0)) +
+                       " (the column's type cannot hold it)");
+    }
+  }
+}
+
+void write_global_settings(Store& store,
+                           const std::vector<std::pair<std::string, std::string>>& changes,
+                           const SettingsChange& c, EngagementConfig config) {
+  for (const auto& [key, text] : changes) {
+    if (key == kKillSwitchKey) {
+      write_global_setting(store, key, *c.kill_switch ? "1" : "0");
+    } else if (key == kWatchMinutesKey) {
+      write_global_setting(store, key, value_text(*c.watch_minutes));
+    } else {
+      write_global_setting(store, key, value_text(*c.after[field_of(key)]));
+    }
+  }
+  // Read back, as the ticks will read them.
+  std::vector<std::string> left;
+  const GlobalSettings result = resolve_global_settings(store.read_global_settings(), left);
+  if (!left.empty()) throw AdminError("refused, nothing changed: " + left.front());
+  config.watch_minutes = c.watch_minutes.value_or(result.defaults.watch_minutes);
+  if (result.defaults != config) {
+    throw AdminError("refused, nothing changed: global_stream_settings did not read back as set");
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> apply_settings(
     Store& store, const SettingsTarget& target,
     const std::vector<std::pair<std::string, std::string>>& changes, const std::string& origin) {
@@ -116,94 +226,16 @@ std::vector<std::string> apply_settings(
   } else {
     before = to_raw(globals.defaults);
   }
-  RawConfig after = before;
-  std::optional<bool> kill_switch;
-  std::optional<double> watch_minutes;
-  std::map<std::string, bool> seen;
-  std::vector<std::string> report;
-  JsonObject detail_changes;
-  for (const auto& [key, text] : changes) {
-    if (seen[key]) throw AdminError(key + " is given twice");
-    seen[key] = true;
-    if (key == kKillSwitchKey) {
-      if (target.stream) {
-        throw AdminError(std::string(kKillSwitchKey) +
-                         " is global (the kill switch for every stream): use --global");
-      }
-      kill_switch = parse_value(key, text) == 1;
-      report.push_back(key + ": " + (globals.simulation_enabled ? "1" : "0") + " -> " +
-                       (*kill_switch ? "1" : "0"));
-      detail_changes.raw(key, JsonObject()
-                                  .add("from", std::int64_t{globals.simulation_enabled})
-                                  .add("to", std::int64_t{*kill_switch})
-                                  .str());
-      continue;
-    }
-    if (key == kWatchMinutesKey) {
-      if (target.stream) {
-        throw AdminError(std::string(kWatchMinutesKey) +
-                         " is global (there is no column for it per stream): use --global");
-      }
-      watch_minutes = parse_value(key, text);
-      if (const std::string error = validate_watch_minutes(*watch_minutes); !error.empty()) {
-        throw AdminError("refused, nothing changed: " + error);
-      }
-      const auto row = global_rows.find(key);
-      report.push_back(key + ": " +
-                       (row != global_rows.end() && row->second ? setting_text_excerpt(*row->second)
-                                                                : "not set") +
-                       " -> " + value_text(*watch_minutes));
-      detail_changes.raw(
-          key,
-          JsonObject().add("from", globals.defaults.watch_minutes).add("to", *watch_minutes).str());
-      continue;
-    }
-    const std::size_t f = field_of(key);
-    if (f == kNoField) {
-      throw AdminError("unknown setting '" + key + "' (known: " + known_keys(!target.stream) + ")");
-    }
-    after[f] = parse_value(key, text);
-    report.push_back(key + ": " + (before[f] ? value_text(*before[f]) : "NULL") + " -> " +
-                     value_text(*after[f]));
-    detail_changes.raw(
-        key, JsonObject().add("from", before[f] ? *before[f] : 0.0).add("to", *after[f]).str());
-  }
+  SettingsChange change = read_settings_changes(target, changes, global_rows, globals, before);
 
   std::string error;
-  auto config = config_from_raw(after, error);
+  const auto config = config_from_raw(change.after, error);
   if (!config) throw AdminError("refused, nothing changed: " + error);
 
   if (target.stream) {
-    write_stream_config(store, *target.stream, after);
-    // Read back: a column that cannot hold the value (e.g. a whole-number
-    // rate column given 2.5) must not leave a silently different setting.
-    const auto stored = read_stream_config(store, *target.stream);
-    for (std::size_t i = 0; i < kConfigKeys.size(); ++i) {
-      if (!stored || (*stored)[i] != after[i]) {
-        throw AdminError("refused, nothing changed: stream_engagement_config stored " +
-                         std::string(kConfigKeys[i]) + " as " +
-                         (stored && (*stored)[i] ? value_text(*(*stored)[i]) : "NULL") +
-                         " instead of " + value_text(after[i].value_or(0)) +
-                         " (the column's type cannot hold it)");
-      }
-    }
+    write_stream_settings(store, *target.stream, change.after);
   } else {
-    for (const auto& [key, text] : changes) {
-      if (key == kKillSwitchKey) {
-        write_global_setting(store, key, *kill_switch ? "1" : "0");
-      } else if (key == kWatchMinutesKey) {
-        write_global_setting(store, key, value_text(*watch_minutes));
-      } else {
-        write_global_setting(store, key, value_text(*after[field_of(key)]));
-      }
-    }
-    std::vector<std::string> left;
-    const GlobalSettings result = resolve_global_settings(store.read_global_settings(), left);
-    if (!left.empty()) throw AdminError("refused, nothing changed: " + left.front());
-    config->watch_minutes = watch_minutes.value_or(result.defaults.watch_minutes);
-    if (result.defaults != *config) {
-      throw AdminError("refused, nothing changed: global_stream_settings did not read back as set");
-    }
+    write_global_settings(store, changes, change, *config);
   }
   store.append_audit({{now, "config_command",
                        target.stream ? std::optional<std::int64_t>(*target.stream) : std::nullopt,
@@ -211,10 +243,10 @@ std::vector<std::string> apply_settings(
                            .add("origin", origin)
                            .raw("actor", command_actor(store))
                            .add("target", target.stream ? "stream" : "global")
-                           .raw("changes", detail_changes.str())
+                           .raw("changes", change.detail.str())
                            .str()}});
   tx.commit();
-  return report;
+  return std::move(change.report);
 }
 
 void show_settings(Store& store, std::optional<std::int64_t> stream, bool config_file_enabled,

@@ -81,87 +81,93 @@ bool write_file(const std::string& path, const std::function<void(std::ostream&)
 
 }  // namespace
 
-int cmd_preview(const std::vector<std::string>& args) {
-  const std::string cmd = "preview";
+namespace {
+
+// What `engagementd preview` was asked for.
+struct PreviewArgs {
   PreviewOptions o;
   std::string preset = "moderate";
   std::string csv, svg;
   std::optional<std::uint64_t> seed;
   // Individual settings, applied over the preset.
   std::optional<double> min, max, increase, decrease, like_rate, multiplier, watch_minutes;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string error;
-    const std::string arg = args[i];
-    const std::string name = arg.substr(0, arg.find('='));
-    const auto value = option_value(args, i, name, error);
-    if (!error.empty()) return usage_error(cmd, error);
-    if (!value || name.rfind("--", 0) != 0)
-      return usage_error(cmd, "unexpected argument '" + arg + "'");
-    auto number = [&](std::optional<double>& into) {
-      into = parse_number(*value);
-      if (!into) error = name + ": '" + *value + "' is not a number";
-    };
-    if (name == "--preset") {
-      if (!find_preset(*value)) {
-        return usage_error(
-            cmd, "unknown preset '" + *value + "' (known: " + std::string(preset_names()) + ")");
-      }
-      preset = *value;
-    } else if (name == "--min") {
-      number(min);
-    } else if (name == "--max") {
-      number(max);
-    } else if (name == "--increase") {
-      number(increase);
-    } else if (name == "--decrease") {
-      number(decrease);
-    } else if (name == "--like-rate") {
-      number(like_rate);
-    } else if (name == "--multiplier") {
-      number(multiplier);
-    } else if (name == "--watch-minutes") {
-      number(watch_minutes);
-    } else if (name == "--real-viewers") {
-      try {
-        o.real = parse_real_viewers(*value);
-      } catch (const std::invalid_argument& e) {
-        error = std::string("--real-viewers: ") + e.what();
-      }
-    } else if (name == "--minutes") {
-      const auto m = parse_whole(*value);
-      if (!m || *m < 1 || *m > 7 * 24 * 60) {
-        error = "--minutes: '" + *value + "' is not a whole number in 1..10080 (one week)";
-      } else {
-        o.minutes = static_cast<int>(*m);
-      }
-    } else if (name == "--tick") {
-      try {
-        o.tick = parse_duration(*value);
-        if (o.tick < std::chrono::milliseconds(100) || o.tick > std::chrono::hours(1)) {
-          error = "--tick: " + *value + " is outside 100ms..1h";
-        }
-      } catch (const std::invalid_argument& e) {
-        error = std::string("--tick: ") + e.what();
-      }
-    } else if (name == "--seed") {
-      const auto s = parse_whole(*value);
-      if (!s) {
-        error = "--seed: '" + *value + "' is not a whole number";
-      } else {
-        seed = static_cast<std::uint64_t>(*s);
-      }
-    } else if (name == "--csv") {
-      csv = *value;
-    } else if (name == "--svg") {
-      svg = *value;
-    } else {
-      return usage_error(cmd, "unknown option '" + name + "'");
-    }
-    if (!error.empty()) return usage_error(cmd, error);
-  }
 
-  EngagementConfig& c = o.config;
-  c = find_preset(preset)->config;
+  bool changed() const {
+    return min || max || increase || decrease || like_rate || multiplier || watch_minutes;
+  }
+};
+
+// Takes one "--name value"; the usage error, or "".
+std::string take_preview_option(const std::string& name, const std::string& value,
+                                PreviewArgs& a) {
+  std::string error;
+  auto number = [&](std::optional<double>& into) {
+    into = parse_number(value);
+    if (!into) error = name + ": '" + value + "' is not a number";
+  };
+  if (name == "--preset") {
+    if (!find_preset(value)) {
+      return "unknown preset '" + value + "' (known: " + std::string(preset_names()) + ")";
+    }
+    a.preset = value;
+  } else if (name == "--min") {
+    number(a.min);
+  } else if (name == "--max") {
+    number(a.max);
+  } else if (name == "--increase") {
+    number(a.increase);
+  } else if (name == "--decrease") {
+    number(a.decrease);
+  } else if (name == "--like-rate") {
+    number(a.like_rate);
+  } else if (name == "--multiplier") {
+    number(a.multiplier);
+  } else if (name == "--watch-minutes") {
+    number(a.watch_minutes);
+  } else if (name == "--real-viewers") {
+    try {
+      a.o.real = parse_real_viewers(value);
+    } catch (const std::invalid_argument& e) {
+      error = std::string("--real-viewers: ") + e.what();
+    }
+  } else if (name == "--minutes") {
+    const auto m = parse_whole(value);
+    if (!m || *m < 1 || *m > 7 * 24 * 60) {
+      error = "--minutes: '" + value + "' is not a whole number in 1..10080 (one week)";
+    } else {
+      a.o.minutes = static_cast<int>(*m);
+    }
+  } else if (name == "--tick") {
+    try {
+      a.o.tick = parse_duration(value);
+      if (a.o.tick < std::chrono::milliseconds(100) || a.o.tick > std::chrono::hours(1)) {
+        error = "--tick: " + value + " is outside 100ms..1h";
+      }
+    } catch (const std::invalid_argument& e) {
+      error = std::string("--tick: ") + e.what();
+    }
+  } else if (name == "--seed") {
+    const auto s = parse_whole(value);
+    if (!s) {
+      error = "--seed: '" + value + "' is not a whole number";
+    } else {
+      a.seed = static_cast<std::uint64_t>(*s);
+    }
+  } else if (name == "--csv") {
+    a.csv = value;
+  } else if (name == "--svg") {
+    a.svg = value;
+  } else {
+    return "unknown option '" + name + "'";
+  }
+  return error;
+}
+
+// The preset with the individual settings over it, into a.o.config; what
+// is wrong with them, or "".
+std::string apply_preview_settings(PreviewArgs& a) {
+  EngagementConfig& c = a.o.config;
+  c = find_preset(a.preset)->config;
   std::string error;
   auto count = [&](const std::optional<double>& v, std::int64_t& into, const char* name) {
     if (!v) return;
@@ -171,23 +177,47 @@ int cmd_preview(const std::vector<std::string>& args) {
       into = static_cast<std::int64_t>(*v);
     }
   };
-  count(min, c.min_viewers, "--min");
-  count(max, c.max_viewers, "--max");
-  if (increase) c.increase_rate = *increase;
-  if (decrease) c.decrease_rate = *decrease;
-  if (like_rate) c.like_rate = *like_rate;
-  if (multiplier) c.multiplier = *multiplier;
-  if (watch_minutes) c.watch_minutes = *watch_minutes;
+  count(a.min, c.min_viewers, "--min");
+  count(a.max, c.max_viewers, "--max");
+  if (a.increase) c.increase_rate = *a.increase;
+  if (a.decrease) c.decrease_rate = *a.decrease;
+  if (a.like_rate) c.like_rate = *a.like_rate;
+  if (a.multiplier) c.multiplier = *a.multiplier;
+  if (a.watch_minutes) c.watch_minutes = *a.watch_minutes;
   if (error.empty()) error = validate(c);
+  return error;
+}
+
+}  // namespace
+
+int cmd_preview(const std::vector<std::string>& args) {
+  const std::string cmd = "preview";
+  PreviewArgs a;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string error;
+    const std::string arg = args[i];
+    const std::string name = arg.substr(0, arg.find('='));
+    const auto value = option_value(args, i, name, error);
+    if (!error.empty()) return usage_error(cmd, error);
+    if (!value || name.rfind("--", 0) != 0)
+      return usage_error(cmd, "unexpected argument '" + arg + "'");
+    error = take_preview_option(name, *value, a);
+    if (!error.empty()) return usage_error(cmd, error);
+  }
+
+  const std::string error = apply_preview_settings(a);
   if (!error.empty()) return usage_error(cmd, "invalid settings: " + error);
-  if (seed) {
-    o.seed = *seed;
+  PreviewOptions& o = a.o;
+  if (a.seed) {
+    o.seed = *a.seed;
   } else {
     std::random_device rd;
     o.seed = rd() % 1'000'000;  // short enough to retype
   }
 
   const PreviewResult r = run_preview(o);
+  const std::string& csv = a.csv;
+  const std::string& svg = a.svg;
   if (!csv.empty() && !write_file(csv, [&](std::ostream& out) { write_preview_csv(r, out); })) {
     return 1;
   }
@@ -195,11 +225,7 @@ int cmd_preview(const std::vector<std::string>& args) {
     return 1;
   }
   if (csv != "-" && svg != "-") {
-    std::cout << "preset " << preset
-              << (min || max || increase || decrease || like_rate || multiplier || watch_minutes
-                      ? " with changes"
-                      : "")
-              << "\n";
+    std::cout << "preset " << a.preset << (a.changed() ? " with changes" : "") << "\n";
     write_preview_summary(r, std::cout);
     if (!csv.empty()) std::cout << "wrote " << csv << " (one row per minute)\n";
     if (!svg.empty()) std::cout << "wrote " << svg << " (open it in a browser)\n";

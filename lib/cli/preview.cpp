@@ -228,70 +228,73 @@ std::optional<PlateauStats> plateau_stats(const PreviewResult& r) {
   return p;
 }
 
-void write_preview_svg(const PreviewResult& r, std::ostream& out) {
-  const double width = 960, height = 560;
-  const double left = 70, right = 880, top = 70, bottom = 440;
-  const PreviewOptions& o = r.options;
-  std::vector<PreviewMinute> points;
-  points.reserve(r.rows.size() + 1);
-  points.push_back(r.start);
-  points.insert(points.end(), r.rows.begin(), r.rows.end());
+namespace {
 
+// The preview chart's geometry: the page, the plot area and the scales of
+// its three axes (viewers on the left, simulated likes on the right, time).
+struct SvgChart {
+  double width = 960, height = 560;
+  double left = 70, right = 880, top = 70, bottom = 440;
+  double minutes = 1;
+  double vstep = 1, vmax = 1, lstep = 1, lmax = 1, tstep = 1;
+
+  double x(double minute) const { return left + (right - left) * minute / minutes; }
+  double yv(double v) const { return bottom - (bottom - top) * v / vmax; }
+  double yl(double v) const { return bottom - (bottom - top) * v / lmax; }
+};
+
+SvgChart svg_chart(const std::vector<PreviewMinute>& points, double minutes) {
+  SvgChart c;
+  c.minutes = minutes;
   double max_viewers = 1, max_likes = 1;
   for (const PreviewMinute& m : points) {
     max_viewers = std::max({max_viewers, static_cast<double>(m.display_viewers),
                             static_cast<double>(m.target) + expected_spread(m.target)});
     max_likes = std::max(max_likes, static_cast<double>(m.sim_likes));
   }
-  const double vstep = nice_step(max_viewers, 6);
-  const double vmax = std::ceil(max_viewers / vstep) * vstep;
-  const double lstep = nice_step(max_likes, 6);
-  const double lmax = std::ceil(max_likes / lstep) * lstep;
-  const double tstep = nice_step(o.minutes, 10);
-  auto x = [&](double minute) { return left + (right - left) * minute / o.minutes; };
-  auto yv = [&](double v) { return bottom - (bottom - top) * v / vmax; };
-  auto yl = [&](double v) { return bottom - (bottom - top) * v / lmax; };
-  auto polyline = [&](auto value, auto y, const char* colour, double stroke_width,
-                      const char* extra) {
-    out << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"" << stroke_width
-        << "\"" << extra << " points=\"";
-    for (const PreviewMinute& m : points) {
-      out << num(x(m.minute)) << ',' << num(y(static_cast<double>(value(m)))) << ' ';
-    }
-    out << "\"/>\n";
-  };
+  c.vstep = nice_step(max_viewers, 6);
+  c.vmax = std::ceil(max_viewers / c.vstep) * c.vstep;
+  c.lstep = nice_step(max_likes, 6);
+  c.lmax = std::ceil(max_likes / c.lstep) * c.lstep;
+  c.tstep = nice_step(minutes, 10);
+  return c;
+}
 
+void write_svg_head(const SvgChart& c, const PreviewOptions& o, std::ostream& out) {
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-      << "\" viewBox=\"0 0 " << width << ' ' << height
+      << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << c.width << "\" height=\""
+      << c.height << "\" viewBox=\"0 0 " << c.width << ' ' << c.height
       << "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n"
       << "<title>engagementd preview</title>\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
-  out << "<text x=\"" << left << "\" y=\"28\" font-size=\"16\" font-weight=\"bold\">"
+  out << "<text x=\"" << c.left << "\" y=\"28\" font-size=\"16\" font-weight=\"bold\">"
       << "Simulated audience preview (" << o.minutes << " minutes, " << format_duration(o.tick)
       << " ticks, seed " << o.seed << ")</text>\n";
-  out << "<text x=\"" << left << "\" y=\"48\" fill=\"#444444\">"
+  out << "<text x=\"" << c.left << "\" y=\"48\" fill=\"#444444\">"
       << xml_escape(config_text(o.config)) << "</text>\n";
+}
 
-  // Grid and axes.
+// Grid and axes.
+void write_svg_axes(const SvgChart& c, std::ostream& out) {
+  const double left = c.left, right = c.right, top = c.top, bottom = c.bottom;
   out << "<g stroke=\"#e5e5e5\" stroke-width=\"1\">\n";
-  for (double v = 0; v <= vmax + 1e-9; v += vstep) {
-    out << "<line x1=\"" << left << "\" x2=\"" << right << "\" y1=\"" << num(yv(v)) << "\" y2=\""
-        << num(yv(v)) << "\"/>\n";
+  for (double v = 0; v <= c.vmax + 1e-9; v += c.vstep) {
+    out << "<line x1=\"" << left << "\" x2=\"" << right << "\" y1=\"" << num(c.yv(v))
+        << "\" y2=\"" << num(c.yv(v)) << "\"/>\n";
   }
   out << "</g>\n<g fill=\"#333333\" text-anchor=\"end\">\n";
-  for (double v = 0; v <= vmax + 1e-9; v += vstep) {
-    out << "<text x=\"" << left - 6 << "\" y=\"" << num(yv(v) + 4) << "\">" << num(v, 0)
+  for (double v = 0; v <= c.vmax + 1e-9; v += c.vstep) {
+    out << "<text x=\"" << left - 6 << "\" y=\"" << num(c.yv(v) + 4) << "\">" << num(v, 0)
         << "</text>\n";
   }
   out << "</g>\n<g fill=\"#d62728\" text-anchor=\"start\">\n";
-  for (double v = 0; v <= lmax + 1e-9; v += lstep) {
-    out << "<text x=\"" << right + 6 << "\" y=\"" << num(yl(v) + 4) << "\">" << num(v, 0)
+  for (double v = 0; v <= c.lmax + 1e-9; v += c.lstep) {
+    out << "<text x=\"" << right + 6 << "\" y=\"" << num(c.yl(v) + 4) << "\">" << num(v, 0)
         << "</text>\n";
   }
   out << "</g>\n<g fill=\"#333333\" text-anchor=\"middle\">\n";
-  for (double t = 0; t <= o.minutes + 1e-9; t += tstep) {
-    out << "<text x=\"" << num(x(t)) << "\" y=\"" << bottom + 18 << "\">" << num(t, 0)
+  for (double t = 0; t <= c.minutes + 1e-9; t += c.tstep) {
+    out << "<text x=\"" << num(c.x(t)) << "\" y=\"" << bottom + 18 << "\">" << num(t, 0)
         << "</text>\n";
   }
   out << "</g>\n";
@@ -304,19 +307,33 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
       << "\" text-anchor=\"middle\" fill=\"#333333\">time (minutes)</text>\n";
   out << "<text transform=\"translate(20 " << (top + bottom) / 2
       << ") rotate(-90)\" text-anchor=\"middle\" fill=\"#333333\">viewers</text>\n";
-  out << "<text transform=\"translate(" << width - 24 << ' ' << (top + bottom) / 2
+  out << "<text transform=\"translate(" << c.width - 24 << ' ' << (top + bottom) / 2
       << ") rotate(90)\" text-anchor=\"middle\" fill=\"#d62728\">simulated likes "
          "(cumulative)</text>\n";
+}
 
-  // Where a natural audience around T is 95 % of the time, T +- 2 sqrt(T);
-  // then the lines.
+// Where a natural audience around T is 95 % of the time, T +- 2 sqrt(T);
+// then the lines.
+void write_svg_series(const SvgChart& c, const std::vector<PreviewMinute>& points,
+                      std::ostream& out) {
+  const auto yv = [&](double v) { return c.yv(v); };
+  const auto yl = [&](double v) { return c.yl(v); };
+  auto polyline = [&](auto value, auto y, const char* colour, double stroke_width,
+                      const char* extra) {
+    out << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"" << stroke_width
+        << "\"" << extra << " points=\"";
+    for (const PreviewMinute& m : points) {
+      out << num(c.x(m.minute)) << ',' << num(y(static_cast<double>(value(m)))) << ' ';
+    }
+    out << "\"/>\n";
+  };
   out << "<polygon fill=\"#ff7f0e\" fill-opacity=\"0.18\" stroke=\"none\" points=\"";
   for (const PreviewMinute& m : points) {
-    out << num(x(m.minute)) << ','
+    out << num(c.x(m.minute)) << ','
         << num(yv(static_cast<double>(m.target) + expected_spread(m.target))) << ' ';
   }
   for (auto it = points.rbegin(); it != points.rend(); ++it) {
-    out << num(x(it->minute)) << ','
+    out << num(c.x(it->minute)) << ','
         << num(yv(std::max(0.0, static_cast<double>(it->target) - expected_spread(it->target))))
         << ' ';
   }
@@ -327,8 +344,9 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
   polyline([](const PreviewMinute& m) { return m.sim_viewers; }, yv, "#9ecae1", 2, "");
   polyline([](const PreviewMinute& m) { return m.display_viewers; }, yv, "#1f77b4", 3, "");
   polyline([](const PreviewMinute& m) { return m.sim_likes; }, yl, "#d62728", 2, "");
+}
 
-  // Legend.
+void write_svg_legend(const SvgChart& c, std::ostream& out) {
   struct Entry {
     const char* colour;
     const char* label;
@@ -340,10 +358,10 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
       {"#2ca02c", "real viewers", ""},
       {"#ff7f0e", "target T of the simulated viewers, band T +- 2 sqrt(T) (95 %)", "6 4"},
       {"#d62728", "simulated likes, cumulative (right axis)", ""}};
-  double lx = left, ly = bottom + 66;
+  double lx = c.left, ly = c.bottom + 66;
   for (std::size_t i = 0; i < std::size(entries); ++i) {
     if (i == 3) {
-      lx = left;
+      lx = c.left;
       ly += 22;
     }
     const Entry& e = entries[i];
@@ -354,6 +372,20 @@ void write_preview_svg(const PreviewResult& r, std::ostream& out) {
         << xml_escape(e.label) << "</text>\n";
     lx += i < 3 ? 270 : 420;
   }
+}
+
+}  // namespace
+
+void write_preview_svg(const PreviewResult& r, std::ostream& out) {
+  std::vector<PreviewMinute> points;
+  points.reserve(r.rows.size() + 1);
+  points.push_back(r.start);
+  points.insert(points.end(), r.rows.begin(), r.rows.end());
+  const SvgChart chart = svg_chart(points, r.options.minutes);
+  write_svg_head(chart, r.options, out);
+  write_svg_axes(chart, out);
+  write_svg_series(chart, points, out);
+  write_svg_legend(chart, out);
   out << "</svg>\n";
 }
 

@@ -111,11 +111,13 @@ std::string trigger_account(const std::string& database) {
   return "'" + trigger_user(database) + "'@'localhost'";
 }
 
-int move_triggers_to_own_account(Store& store, const Logger& log) {
+namespace {
+
+// Creates the triggers' own locked account with what the trigger bodies
+// use; false (said why) when this account may not.
+bool create_trigger_account(Store& store, const std::string& database, const Logger& log) {
   const SqlDialect& s = statements(store);
-  if (!definers(s)) return 0;
   soci::session& sql = session_of(store);
-  const std::string database = current_database(store);
   const std::string account = trigger_account(database);
   const std::string db = quote_name(database);
   try {
@@ -156,8 +158,70 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
         account + " (" + e.get_error_message() +
         "); keep that account, or run 'engagementd migrate' as one with CREATE USER "
         "and GRANT OPTION");
-    return 0;
+    return false;
   }
+  return true;
+}
+
+enum class TriggerMove { moved, skipped, failed };
+
+// Creates the trigger again with the triggers' own account as its definer,
+// its table locked for the swap; failed (said why) when this account may not.
+TriggerMove move_trigger(Store& store, const TriggerInfo& t, const std::string& database,
+                         const Logger& log) {
+  const SqlDialect& s = statements(store);
+  soci::session& sql = session_of(store);
+  const std::string& name = t.name;
+  const std::string& table = t.table;
+  soci::row r;
+  sql << with_names(s[Sql::show_create_trigger], {{"{trigger}", quote_name(name)}}), soci::into(r);
+  std::string sql_mode = r.get<std::string>(1);
+  std::string text = r.get<std::string>(2);
+  const auto from = text.find("DEFINER=");
+  const auto to = text.find(" TRIGGER ");
+  if (from == std::string::npos || to == std::string::npos || to < from) {
+    return TriggerMove::skipped;
+  }
+  text.replace(from, to - from, "DEFINER=" + quote_name(trigger_user(database)) + "@`localhost`");
+  try {
+    // The table locked for the swap: a site write waits for it (a few
+    // milliseconds) rather than passing with no trigger.
+    sql << s[Sql::save_sql_mode];
+    sql << s[Sql::set_sql_mode], soci::use(sql_mode);
+    sql << with_names(s[Sql::lock_table], {{"{table}", quote_name(table)}});
+    sql << with_names(s[Sql::drop_trigger], {{"{trigger}", quote_name(name)}});
+    try {
+      sql << text;
+    } catch (const soci::soci_error&) {
+      // Put it back as it was before giving up.
+      sql << r.get<std::string>(2);
+      throw;
+    }
+    sql << s[Sql::unlock_tables];
+    sql << s[Sql::restore_sql_mode];
+    return TriggerMove::moved;
+  } catch (const soci::soci_error& e) {
+    try {
+      sql << s[Sql::unlock_tables];
+      sql << s[Sql::restore_sql_mode];
+    } catch (...) {
+    }
+    log.warning("trigger " + name +
+                " keeps running as the account that created it: it cannot "
+                "be given to " +
+                trigger_account(database) + " (" + e.get_error_message() +
+                "; creating a trigger for another account needs SUPER or SET USER)");
+    return TriggerMove::failed;
+  }
+}
+
+}  // namespace
+
+int move_triggers_to_own_account(Store& store, const Logger& log) {
+  if (!definers(statements(store))) return 0;
+  const std::string database = current_database(store);
+  const std::string account = trigger_account(database);
+  if (!create_trigger_account(store, database, log)) return 0;
 
   // The triggers of ours whose definer is another account.
   const std::string own = trigger_user(database) + "@localhost";
@@ -169,46 +233,9 @@ int move_triggers_to_own_account(Store& store, const Logger& log) {
   }
   int moved = 0;
   for (const TriggerInfo& t : to_move) {
-    const std::string& name = t.name;
-    const std::string& table = t.table;
-    soci::row r;
-    sql << with_names(s[Sql::show_create_trigger], {{"{trigger}", quote_name(name)}}), soci::into(r);
-    std::string sql_mode = r.get<std::string>(1);
-    std::string text = r.get<std::string>(2);
-    const auto from = text.find("DEFINER=");
-    const auto to = text.find(" TRIGGER ");
-    if (from == std::string::npos || to == std::string::npos || to < from) continue;
-    text.replace(from, to - from, "DEFINER=" + quote_name(trigger_user(database)) + "@`localhost`");
-    try {
-      // The table locked for the swap: a site write waits for it (a few
-      // milliseconds) rather than passing with no trigger.
-      sql << s[Sql::save_sql_mode];
-      sql << s[Sql::set_sql_mode], soci::use(sql_mode);
-      sql << with_names(s[Sql::lock_table], {{"{table}", quote_name(table)}});
-      sql << with_names(s[Sql::drop_trigger], {{"{trigger}", quote_name(name)}});
-      try {
-        sql << text;
-      } catch (const soci::soci_error&) {
-        // Put it back as it was before giving up.
-        sql << r.get<std::string>(2);
-        throw;
-      }
-      sql << s[Sql::unlock_tables];
-      sql << s[Sql::restore_sql_mode];
-      ++moved;
-    } catch (const soci::soci_error& e) {
-      try {
-        sql << s[Sql::unlock_tables];
-        sql << s[Sql::restore_sql_mode];
-      } catch (...) {
-      }
-      log.warning("trigger " + name +
-                  " keeps running as the account that created it: it cannot "
-                  "be given to " +
-                  account + " (" + e.get_error_message() +
-                  "; creating a trigger for another account needs SUPER or SET USER)");
-      return moved;
-    }
+    const TriggerMove m = move_trigger(store, t, database, log);
+    if (m == TriggerMove::failed) return moved;
+    if (m == TriggerMove::moved) ++moved;
   }
   if (moved > 0) log.notice(std::to_string(moved) + " trigger(s) now run as " + account);
   return moved;

@@ -87,25 +87,18 @@ std::optional<std::string> column_comment(Store& store, const std::string& table
   return comment;
 }
 
-}  // namespace
+long long count_of(Store& store, Sql statement) {
+  long long n = 0;
+  session_of(store) << statements(store)[statement], soci::into(n);
+  return n;
+}
 
-UninstallPlan plan_uninstall(Store& store, bool purge) {
+std::string rows_text(long long n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+void plan_triggers(Store& store, UninstallPlan& plan) {
   const SqlDialect& s = statements(store);
-  UninstallPlan plan;
-  const auto count = [&](Sql statement) {
-    long long n = 0;
-    session_of(store) << s[statement], soci::into(n);
-    return n;
-  };
-  const auto rows = [](long long n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-  };
-  if (store.has_table("live_streams")) {
-    plan.live_streams = count(Sql::count_live_streams);
-    if (store.has_column("live_streams", "includes_simulated")) {
-      plan.live_simulated = count(Sql::count_badged_streams);
-    }
-  }
   for (const auto& [name, table] : our_triggers()) {
     if (!has_trigger(store, name)) continue;
     plan.steps.push_back({with_names(s[Sql::drop_trigger], {{"{trigger}", name}}),
@@ -117,6 +110,10 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
           "code must set stream_key itself (its start.php does since its own key fix)");
     }
   }
+}
+
+void plan_tables(Store& store, UninstallPlan& plan) {
+  const SqlDialect& s = statements(store);
   // The version table goes first of all (our_tables): the triggers write
   // into tables that stay until after them.
   std::vector<UninstallPlan::Step> tables;
@@ -125,25 +122,31 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
     long long n = 0;
     session_of(store) << with_names(s[Sql::count_rows], {{"{table}", table}}), soci::into(n);
     if (keeps_record && n > 0)
-      plan.data.push_back(std::string(table) + " (" + rows(n, "row", "rows") + ")");
+      plan.data.push_back(std::string(table) + " (" + rows_text(n, "row", "rows") + ")");
     tables.push_back({with_names(s[Sql::drop_table], {{"{table}", table}}),
-                      std::string("table ") + table + " (" + rows(n, "row", "rows") + ")"});
+                      std::string("table ") + table + " (" + rows_text(n, "row", "rows") + ")"});
   }
   if (!tables.empty() && tables.front().what.rfind(std::string("table ") + kVersionTable, 0) == 0) {
     plan.steps.insert(plan.steps.begin(), tables.front());
     tables.erase(tables.begin());
   }
   plan.steps.insert(plan.steps.end(), tables.begin(), tables.end());
-  // The triggers' own locked account, once no trigger runs as it.
-  if (s.has(Sql::drop_account)) {
-    const std::string database = current_database(store);
-    // Unknown (mysql.user unreadable): DROP USER IF EXISTS says.
-    if (count_accounts(store, trigger_user(database)).value_or(1) > 0) {
-      plan.steps.push_back({with_names(s[Sql::drop_account], {{"{account}", trigger_account(database)}}),
-                            "account " + trigger_account(database) + " (the triggers' own)"});
-    }
+}
+
+// The triggers' own locked account, once no trigger runs as it.
+void plan_trigger_account(Store& store, UninstallPlan& plan) {
+  const SqlDialect& s = statements(store);
+  if (!s.has(Sql::drop_account)) return;
+  const std::string database = current_database(store);
+  // Unknown (mysql.user unreadable): DROP USER IF EXISTS says.
+  if (count_accounts(store, trigger_user(database)).value_or(1) > 0) {
+    plan.steps.push_back({with_names(s[Sql::drop_account], {{"{account}", trigger_account(database)}}),
+                          "account " + trigger_account(database) + " (the triggers' own)"});
   }
-  // Indexes before columns: SQLite cannot drop an indexed column.
+}
+
+void plan_indexes(Store& store, bool purge, UninstallPlan& plan) {
+  const SqlDialect& s = statements(store);
   for (const auto& [name, table] : our_indexes()) {
     if (!store.has_table(table) || !has_index(store, table, name)) continue;
     if (!purge && std::string(name) == kReplayLinkIndex) {
@@ -154,15 +157,20 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
     plan.steps.push_back({with_names(s[Sql::drop_index], {{"{index}", name}, {"{table}", table}}),
                           std::string("index ") + name + " on " + table});
   }
-  struct Column {
-    const char* table;
-    const char* column;
-    Sql count;         // the rows holding a value
-    const char* one;   // what such a row is
-    const char* many;  // and several
-    const char* why;   // what the site's pages do with it
-  };
-  const std::vector<Column> columns = {
+}
+
+// A column migrate adds to the site's tables.
+struct OurColumn {
+  const char* table;
+  const char* column;
+  Sql count;         // the rows holding a value
+  const char* one;   // what such a row is
+  const char* many;  // and several
+  const char* why;   // what the site's pages do with it
+};
+
+const std::vector<OurColumn>& our_columns() {
+  static const std::vector<OurColumn> columns = {
       {"live_streams", "includes_simulated", Sql::count_badged_rows, "stream with the badge on",
        "streams with the badge on",
        "the badge flag: a stream whose numbers include simulated ones keeps saying so"},
@@ -171,35 +179,59 @@ UninstallPlan plan_uninstall(Store& store, bool purge) {
        "the heartbeat the kit's pages keep, by which they count real viewers"},
       {"saved_streams", "stream_id", Sql::count_replay_links, "replay link", "replay links",
        "the replay links: a replay row's stream, its numbers and its badge"}};
-  for (const Column& c : columns) {
+  return columns;
+}
+
+// Whether migrate added the column (rather than the site).
+bool column_is_ours(Store& store, const OurColumn& c) {
+  // A column migrate added: its comment says so. Without comments
+  // (SQLite) its name is one only engagementd adds, except
+  // saved_streams.stream_id, which may be the site's own (its migration
+  // shape). includes_simulated has no comment (migration 005 predates
+  // them): only engagementd adds a column of that name.
+  if (std::string(c.column) == "includes_simulated") return true;
+  if (const auto comment = column_comment(store, c.table, c.column)) {
+    return comment->find("engagementd") != std::string::npos;
+  }
+  return !(std::string(c.table) == "saved_streams" &&
+           store.saved_streams_layout() == SavedStreamsLayout::migration);
+}
+
+void plan_columns(Store& store, bool purge, UninstallPlan& plan) {
+  const SqlDialect& s = statements(store);
+  for (const OurColumn& c : our_columns()) {
     if (!store.has_column(c.table, c.column)) continue;
-    // A column migrate added: its comment says so. Without comments
-    // (SQLite) its name is one only engagementd adds, except
-    // saved_streams.stream_id, which may be the site's own (its migration
-    // shape). includes_simulated has no comment (migration 005 predates
-    // them): only engagementd adds a column of that name.
-    bool ours = true;
-    if (std::string(c.column) != "includes_simulated") {
-      if (const auto comment = column_comment(store, c.table, c.column)) {
-        ours = comment->find("engagementd") != std::string::npos;
-      } else {
-        ours = !(std::string(c.table) == "saved_streams" &&
-                 store.saved_streams_layout() == SavedStreamsLayout::migration);
-      }
-    }
-    if (!ours) continue;
+    if (!column_is_ours(store, c)) continue;
     const std::string name = std::string(c.table) + "." + c.column;
-    const std::string held = rows(count(c.count), c.one, c.many);
+    const std::string held = rows_text(count_of(store, c.count), c.one, c.many);
     if (!purge) {
       plan.kept.push_back("column " + name + " (" + held + "): " + c.why);
       continue;
     }
-    if (std::string(c.column) != "last_seen_at" && count(c.count) > 0) {
+    if (std::string(c.column) != "last_seen_at" && count_of(store, c.count) > 0) {
       plan.data.push_back(name + " (" + held + ")");
     }
     plan.steps.push_back({with_names(s[Sql::drop_column], {{"{table}", c.table}, {"{column}", c.column}}),
                           "column " + name + " (" + held + ")"});
   }
+}
+
+}  // namespace
+
+UninstallPlan plan_uninstall(Store& store, bool purge) {
+  UninstallPlan plan;
+  if (store.has_table("live_streams")) {
+    plan.live_streams = count_of(store, Sql::count_live_streams);
+    if (store.has_column("live_streams", "includes_simulated")) {
+      plan.live_simulated = count_of(store, Sql::count_badged_streams);
+    }
+  }
+  plan_triggers(store, plan);
+  plan_tables(store, plan);
+  plan_trigger_account(store, plan);
+  // Indexes before columns: SQLite cannot drop an indexed column.
+  plan_indexes(store, purge, plan);
+  plan_columns(store, purge, plan);
   return plan;
 }
 

@@ -298,7 +298,8 @@ void TickEngine::check_display_writer(const LiveStream& s, std::int64_t now) {
 }
 
 TickReport TickEngine::run(const TickSettings& settings) {
-  TickReport report;
+  TickRun tick;
+  TickReport& report = tick.report;
   const auto t0 = Clock::now();
   cache_->enable(settings.cache);
   cache_->set_sweep(settings.real_viewer_sweep);
@@ -310,8 +311,8 @@ TickReport TickEngine::run(const TickSettings& settings) {
   TickStore::Transaction tx(store_);
 
   const std::int64_t now = store_.now_ms();
-  Lease lease;
-  if (!take_lease(now, settings, lease)) {
+  tick.now = now;
+  if (!take_lease(now, settings, tick.lease)) {
     tx.rollback();
     if (stalled_) end_stalled_holder(now, settings.lease);
     report.standby = true;
@@ -319,6 +320,54 @@ TickReport TickEngine::run(const TickSettings& settings) {
     report.total_ms = ms_between(t0, Clock::now());
     return report;
   }
+  begin_leading(tick.lease, now);
+  const GlobalSettings globals = read_globals(settings);
+  tick.read_ms = ms_between(t0, Clock::now());
+
+  // Whether this tick simulates; the kill switch's audit row, if any, is the
+  // first still to be written.
+  take_kill_switch(settings, globals, tick);
+
+  // The live streams are read, stepped and written a chunk at a time, so
+  // the memory a tick needs does not grow with the number of streams.
+  StreamPlanner planner(TickFacts{globals.defaults, tick.simulate, now, tick.lease.last_tick_ms,
+                                  std::chrono::duration<double>(settings.max_catchup).count(),
+                                  store_.display_limit()});
+  store_.begin_writes();
+  const auto r0 = Clock::now();
+  store_.read_live_streams(settings.chunk_rows, [&](const std::vector<LiveStream>& live) {
+    write_chunk(live, planner, tick);
+  });
+  const std::vector<EndedStream> ended = store_.read_ended_streams();
+  const auto t2 = Clock::now();
+  tick.read_ms += ms_between(r0, t2) - tick.step_ms - tick.write_ms;
+  store_.finish_writes();
+  const std::string notice = store_.take_notice();
+  if (!notice.empty() && problems_.first("store:bulk", notice)) log_.warning(notice);
+
+  finalize_ended(ended, planner, tick);
+  sync_replays(now);
+  sweep_when_due(tick);
+  take_store_problems(now, tick.pending.audits);
+
+  store_.append_audit(tick.pending.audits);
+
+  write_fenced_lease(settings, tick);
+  tx.commit();
+  const auto t3 = Clock::now();
+  keep_committed(settings, tick);
+
+  report.from_cache = cache_->used();
+  report.cache_dropped = cache_->take_dropped();
+  report.finalized = tick.finals.size();
+  report.read_ms = tick.read_ms;
+  report.step_ms = tick.step_ms;
+  report.write_ms = tick.write_ms + ms_between(t2, t3);
+  report.total_ms = ms_between(t0, t3);
+  return report;
+}
+
+void TickEngine::begin_leading(const Lease& lease, std::int64_t now) {
   // The numbers this instance left are still the last any daemon wrote
   // only if its lease went on unbroken since its last tick.
   leaving_.clear();
@@ -326,22 +375,27 @@ TickReport TickEngine::run(const TickSettings& settings) {
   unbroken_ = leader_ && lease.holder == holder_ && lease.token == token_ &&
               lease.last_tick_ms == left_tick_ms_ && lease.expires_ms >= now;
   if (!unbroken_) left_.clear();
+}
+
+GlobalSettings TickEngine::read_globals(const TickSettings& settings) {
   std::vector<std::string> global_problems;
-  const GlobalSettings globals = resolve_global_settings(store_.read_global_settings(),
-                                                         global_problems, settings.watch_minutes);
+  GlobalSettings globals = resolve_global_settings(store_.read_global_settings(),
+                                                   global_problems, settings.watch_minutes);
   for (const std::string& p : global_problems) {
     if (problems_.first("global:" + p, p)) log_.warning(p);
   }
-  double read_ms = ms_between(t0, Clock::now());
+  return globals;
+}
 
-  // What is still to be written: the audit rows from here on, each chunk's rows.
-  Pending pending;
+void TickEngine::take_kill_switch(const TickSettings& settings, const GlobalSettings& globals,
+                                  TickRun& tick) {
   KillSwitchPlan kill_switch =
       plan_kill_switch(settings.simulation_enabled, globals.simulation_enabled,
-                       store_.last_audit_detail("kill_switch"), now);
+                       store_.last_audit_detail("kill_switch"), tick.now);
   const bool simulate = kill_switch.simulate;
-  report.simulation_enabled = simulate;
-  if (kill_switch.audit) pending.audits.push_back(std::move(*kill_switch.audit));
+  tick.simulate = simulate;
+  tick.report.simulation_enabled = simulate;
+  if (kill_switch.audit) tick.pending.audits.push_back(std::move(*kill_switch.audit));
   if (simulate != last_simulation_enabled_) {
     log_.notice(simulate ? "simulation on: display = real + simulated"
                          : std::string("simulation off (") +
@@ -349,59 +403,49 @@ TickReport TickEngine::run(const TickSettings& settings) {
                                                             : "simulation.enabled in the config") +
                                "): display = real only");
   }
+}
 
-  // The live streams are read, stepped and written a chunk at a time, so
-  // the memory a tick needs does not grow with the number of streams.
-  StreamPlanner planner(TickFacts{globals.defaults, simulate, now, lease.last_tick_ms,
-                                  std::chrono::duration<double>(settings.max_catchup).count(),
-                                  store_.display_limit()});
-  double step_ms = 0, write_ms = 0;
-  store_.begin_writes();
-  const auto chunk = [&](const std::vector<LiveStream>& live) {
-    const auto c0 = Clock::now();
-    for (const LiveStream& s : live) {
-      if (set_aside(s.id, now)) {
-        ++report.set_aside;
-        continue;
-      }
-      check_display_writer(s, now);
-      StreamPlan plan = planner.plan(s, rng_);
-      leaving_.emplace_back(s.id, plan.display);
-      report.real_viewers += s.real.viewers;
-      report.real_likes += s.real.likes;
-      report.sim_viewers += std::max<std::int64_t>(0, plan.display.viewers - s.real.viewers);
-      report.sim_likes += std::max<std::int64_t>(0, plan.display.likes - s.real.likes);
-      take_plan(s, plan, pending);
-    }
-    const auto c1 = Clock::now();
-    store_.insert_configs(pending.configs);
-    store_.write_states(pending.states);
-    store_.write_displays(pending.displays);
-    store_.append_audit(pending.audits);
-    report.live += live.size();
-    report.configs_created += pending.configs.size();
-    report.states_written += pending.states.size();
-    report.displays_written += pending.displays.size();
-    pending.configs.clear();
-    pending.states.clear();
-    pending.displays.clear();
-    pending.audits.clear();
-    step_ms += ms_between(c0, c1);
-    write_ms += ms_between(c1, Clock::now());
-  };
-  const auto r0 = Clock::now();
-  store_.read_live_streams(settings.chunk_rows, chunk);
-  const std::vector<EndedStream> ended = store_.read_ended_streams();
-  const auto t2 = Clock::now();
-  read_ms += ms_between(r0, t2) - step_ms - write_ms;
-  store_.finish_writes();
-  const std::string notice = store_.take_notice();
-  if (!notice.empty() && problems_.first("store:bulk", notice)) log_.warning(notice);
-
-  std::vector<Finalization> finals;
-  for (const EndedStream& e : ended) {
-    if (set_aside(e.stream_id, now)) {
+void TickEngine::write_chunk(const std::vector<LiveStream>& live, StreamPlanner& planner,
+                             TickRun& tick) {
+  TickReport& report = tick.report;
+  Pending& pending = tick.pending;
+  const auto c0 = Clock::now();
+  for (const LiveStream& s : live) {
+    if (set_aside(s.id, tick.now)) {
       ++report.set_aside;
+      continue;
+    }
+    check_display_writer(s, tick.now);
+    StreamPlan plan = planner.plan(s, rng_);
+    leaving_.emplace_back(s.id, plan.display);
+    report.real_viewers += s.real.viewers;
+    report.real_likes += s.real.likes;
+    report.sim_viewers += std::max<std::int64_t>(0, plan.display.viewers - s.real.viewers);
+    report.sim_likes += std::max<std::int64_t>(0, plan.display.likes - s.real.likes);
+    take_plan(s, plan, pending);
+  }
+  const auto c1 = Clock::now();
+  store_.insert_configs(pending.configs);
+  store_.write_states(pending.states);
+  store_.write_displays(pending.displays);
+  store_.append_audit(pending.audits);
+  report.live += live.size();
+  report.configs_created += pending.configs.size();
+  report.states_written += pending.states.size();
+  report.displays_written += pending.displays.size();
+  pending.configs.clear();
+  pending.states.clear();
+  pending.displays.clear();
+  pending.audits.clear();
+  tick.step_ms += ms_between(c0, c1);
+  tick.write_ms += ms_between(c1, Clock::now());
+}
+
+void TickEngine::finalize_ended(const std::vector<EndedStream>& ended,
+                                const StreamPlanner& planner, TickRun& tick) {
+  for (const EndedStream& e : ended) {
+    if (set_aside(e.stream_id, tick.now)) {
+      ++tick.report.set_aside;
       continue;
     }
     FinalPlan plan = plan_finalization(e, planner.facts());
@@ -409,10 +453,12 @@ TickReport TickEngine::run(const TickSettings& settings) {
     if (!plan.finalization) continue;
     Finalization& f = *plan.finalization;
     if (!store_.finalize(f)) continue;
-    pending.audits.push_back(finalized_audit(f));
-    finals.push_back(std::move(f));
+    tick.pending.audits.push_back(finalized_audit(f));
+    tick.finals.push_back(std::move(f));
   }
+}
 
+void TickEngine::sync_replays(std::int64_t now) {
   // Replay rows written after their stream was finalized (end.php may save
   // the replay a moment after the stream ended) get the final numbers.
   try {
@@ -427,51 +473,70 @@ TickReport TickEngine::run(const TickSettings& settings) {
           kv("err", error_text(e)) + "; the ticks go on ('engagementd doctor' tells more)");
     }
   }
+}
+
+void TickEngine::sweep_when_due(TickRun& tick) {
   // The summary follows what the site did after the finalization.
-  std::optional<SummarySweep> sweep;
-  const bool sweeping = shard_.index == 0 && now >= next_sweep_ms_;
-  if (sweeping) {
-    try {
-      sweep = store_.sweep_summaries(sweep_after_, now - kDeletedStateKeptMs);
-      if (problems_.clear("summary-sweep")) log_.notice("the summary follows the site again");
-    } catch (const std::exception& e) {
-      if (!is_statement_error(e)) throw;
-      if (problems_.first("summary-sweep", error_text(e))) {
-        log_.error("the summary cannot follow the site's statuses and deletions: " +
-                   kv("err", error_text(e)) + "; the ticks go on");
-      }
+  tick.sweeping = shard_.index == 0 && tick.now >= next_sweep_ms_;
+  if (!tick.sweeping) return;
+  try {
+    tick.sweep = store_.sweep_summaries(sweep_after_, tick.now - kDeletedStateKeptMs);
+    if (problems_.clear("summary-sweep")) log_.notice("the summary follows the site again");
+  } catch (const std::exception& e) {
+    if (!is_statement_error(e)) throw;
+    if (problems_.first("summary-sweep", error_text(e))) {
+      log_.error("the summary cannot follow the site's statuses and deletions: " +
+                 kv("err", error_text(e)) + "; the ticks go on");
     }
   }
-  take_store_problems(now, pending.audits);
+}
 
-  store_.append_audit(pending.audits);
-
+void TickEngine::write_fenced_lease(const TickSettings& settings, const TickRun& tick) {
   // The fencing check: the row is still the one this tick locked and read.
   const auto [server_host, server_started] = store_.server_identity();
   const Lease next{holder_,
                    token_,
                    store_.connection_id(),
-                   now + static_cast<std::int64_t>(settings.lease.count()),
-                   now,
+                   tick.now + static_cast<std::int64_t>(settings.lease.count()),
+                   tick.now,
                    server_host,
                    server_started};
-  if (!store_.write_lease(shard_.index, lease, next)) {
+  if (!store_.write_lease(shard_.index, tick.lease, next)) {
     throw std::runtime_error("the leadership lease changed during the tick; rolled back");
   }
-  tx.commit();
-  const auto t3 = Clock::now();
+}
+
+void TickEngine::keep_committed(const TickSettings& settings, const TickRun& tick) {
+  const std::int64_t now = tick.now;
   // A failing sweep too waits for its time (it said why once).
-  if (sweeping) next_sweep_ms_ = now + static_cast<std::int64_t>(settings.summary_sweep.count());
-  if (sweep) {
-    sweep_after_ = sweep->upto;
-    if (sweep->status_followed + sweep->deleted + sweep->states_removed > 0) {
-      log_.info("summary follows the site: " + std::to_string(sweep->status_followed) +
-                " stream(s) with the status the site set since their finalization, " +
-                std::to_string(sweep->deleted) + " deleted by the site, " +
-                std::to_string(sweep->states_removed) +
-                " state row(s) removed (streams deleted by the site, finalized over a week ago)");
-    }
+  if (tick.sweeping) {
+    next_sweep_ms_ = now + static_cast<std::int64_t>(settings.summary_sweep.count());
   }
+  if (tick.sweep) keep_sweep(*tick.sweep);
+  keep_displays_left(now);
+  if (!leader_) standby_reason_.clear();
+  leader_ = true;
+  if (!took_notice_.empty()) log_.notice(std::exchange(took_notice_, std::string()));
+
+  last_simulation_enabled_ = tick.simulate;
+  for (const Finalization& f : tick.finals) {
+    problems_.clear(config_problem_key(f.stream_id));
+    log_.info(finalized_line(f));
+  }
+}
+
+void TickEngine::keep_sweep(const SummarySweep& sweep) {
+  sweep_after_ = sweep.upto;
+  if (sweep.status_followed + sweep.deleted + sweep.states_removed > 0) {
+    log_.info("summary follows the site: " + std::to_string(sweep.status_followed) +
+              " stream(s) with the status the site set since their finalization, " +
+              std::to_string(sweep.deleted) + " deleted by the site, " +
+              std::to_string(sweep.states_removed) +
+              " state row(s) removed (streams deleted by the site, finalized over a week ago)");
+  }
+}
+
+void TickEngine::keep_displays_left(std::int64_t now) {
   // In id order already (one read in id order); sorted in case a store
   // ever reads otherwise.
   if (!std::is_sorted(leaving_.begin(), leaving_.end(),
@@ -485,24 +550,6 @@ TickReport TickEngine::run(const TickSettings& settings) {
   for (auto it = overwritten_until_.begin(); it != overwritten_until_.end();) {
     it = it->second <= now ? overwritten_until_.erase(it) : std::next(it);
   }
-  if (!leader_) standby_reason_.clear();
-  leader_ = true;
-  if (!took_notice_.empty()) log_.notice(std::exchange(took_notice_, std::string()));
-
-  last_simulation_enabled_ = simulate;
-  for (const Finalization& f : finals) {
-    problems_.clear(config_problem_key(f.stream_id));
-    log_.info(finalized_line(f));
-  }
-
-  report.from_cache = cache_->used();
-  report.cache_dropped = cache_->take_dropped();
-  report.finalized = finals.size();
-  report.read_ms = read_ms;
-  report.step_ms = step_ms;
-  report.write_ms = write_ms + ms_between(t2, t3);
-  report.total_ms = ms_between(t0, t3);
-  return report;
 }
 
 }  // namespace engagementd

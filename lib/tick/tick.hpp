@@ -129,6 +129,46 @@ class TickEngine {
   // Logs a plan's warnings, each key's once per distinct text.
   void log_warnings(const std::vector<PlanWarning>& warnings);
 
+  // One tick's state shared by the phases of run().
+  struct TickRun {
+    std::int64_t now = 0;  // the database clock at the tick's start, ms
+    Lease lease;           // the lease row as this tick locked and read it
+    TickReport report;
+    Pending pending;  // the audit rows from the kill switch on, each chunk's rows
+    bool simulate = true;
+    std::vector<Finalization> finals;
+    bool sweeping = false;  // the summary sweep was due this tick
+    std::optional<SummarySweep> sweep;
+    double read_ms = 0, step_ms = 0, write_ms = 0;
+  };
+  // The phases of run(), in order; each throws on database errors (run()
+  // then rolls the transaction back).
+  // Whether the lease went on unbroken since this instance's last tick.
+  void begin_leading(const Lease& lease, std::int64_t now);
+  // The global settings rows, their problems logged once each.
+  GlobalSettings read_globals(const TickSettings& settings);
+  // Whether this tick simulates; queues the kill switch's audit row.
+  void take_kill_switch(const TickSettings& settings, const GlobalSettings& globals,
+                        TickRun& tick);
+  // Plans and writes one chunk of live streams.
+  void write_chunk(const std::vector<LiveStream>& live, StreamPlanner& planner, TickRun& tick);
+  // Finalizes the streams that ended.
+  void finalize_ended(const std::vector<EndedStream>& ended, const StreamPlanner& planner,
+                      TickRun& tick);
+  // Final numbers into replay rows saved after the finalization; a failing
+  // statement is logged once and the tick goes on.
+  void sync_replays(std::int64_t now);
+  // The summary sweep when it is due (shard 0); a failing statement is
+  // logged once and the tick goes on.
+  void sweep_when_due(TickRun& tick);
+  // Writes the renewed lease if the row is still the one this tick locked;
+  // throws (the tick is rolled back) if not.
+  void write_fenced_lease(const TickSettings& settings, const TickRun& tick);
+  // What the engine keeps once the tick has committed.
+  void keep_committed(const TickSettings& settings, const TickRun& tick);
+  void keep_sweep(const SummarySweep& sweep);
+  void keep_displays_left(std::int64_t now);
+
   // Logs the problems the store met with single streams; the streams whose
   // rows could not be written are set aside for kSetAsideFor.
   void take_store_problems(std::int64_t now, std::vector<AuditEvent>& audits);
