@@ -11,6 +11,37 @@
 namespace engagementd {
 namespace {
 
+// The four reads of live streams (a chunk or the named ones, with or
+// without a heartbeat column) share their columns, joins and shard filter:
+// written once here, each statement below is still one constant text (the
+// compiler joins the literals). VIEWERS names the real viewers' table:
+// rc (the kept counts) or rv (the sessions seen within the TTL).
+#define LIVE_STREAMS_SELECT(VIEWERS)                                                           \
+  "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"           \
+  " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"            \
+  " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"    \
+  " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"                            \
+  " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"              \
+  " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"          \
+  " st.config_json, " VIEWERS ".viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"    \
+  " FROM live_streams ls"                                                                     \
+  " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"                              \
+  " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"                            \
+  " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
+// rv: the open sessions seen within :ttl seconds of the STREAMS' live rows.
+#define LIVE_STREAMS_FRESH_VIEWERS(STREAMS)                                        \
+  " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"      \
+  "   JOIN stream_viewers sv ON sv.stream_id = lv.id"                              \
+  "   WHERE lv.status = 'live' AND " STREAMS                                       \
+  "   AND sv.is_fake = 0 AND sv.left_at IS NULL"                                   \
+  "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND" \
+  "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" \
+  " % 2147483587) % :shard_count_v = :shard_index_v"                               \
+  "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
+#define LIVE_STREAMS_SHARD_ORDER                                                 \
+  " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" \
+  " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"
+
 constexpr SqlText kStatements[] = {
     // --- A new connection ---
     // The database clock in UTC, whatever the server's time_zone: in a
@@ -98,86 +129,22 @@ constexpr SqlText kStatements[] = {
     // LEFT JOIN: no expression per value (COALESCE, CASE and CAST measured
     // twice the server's time).
     {Sql::live_streams,
-     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
-     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
-     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
-     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
-     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
-     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
-     " st.config_json, rc.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rc") " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
+     LIVE_STREAMS_SHARD_ORDER},
     // The same with a heartbeat column (time-based, no trigger can follow
     // it): open sessions seen within :ttl seconds counted here instead,
     // in a derived table over the chunk's live streams' own rows (a range
     // read per stream on the (stream_id, is_fake, left_at) index).
     {Sql::live_streams_heartbeat,
-     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
-     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
-     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
-     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
-     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
-     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
-     " st.config_json, rv.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
-     "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-     "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
-     "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
-     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
-     "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count_v = :shard_index_v"
-     "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rv") LIVE_STREAMS_FRESH_VIEWERS("lv.id > :after_v AND lv.id <= :upto_v")
+     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" LIVE_STREAMS_SHARD_ORDER},
     // The two above for the named streams of the batch ({ids}).
     {Sql::named_live_streams,
-     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
-     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
-     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
-     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
-     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
-     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
-     " st.config_json, rc.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id IN ({ids})"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rc") " WHERE ls.status = 'live' AND ls.id IN ({ids})"
+     LIVE_STREAMS_SHARD_ORDER},
     {Sql::named_live_streams_heartbeat,
-     "SELECT ls.id, ls.viewer_count, ls.max_viewers, ls.like_count, ls.dislike_count,"
-     " ls.comment_count, ls.includes_simulated, c.stream_id, c.fake_viewers_enabled,"
-     " c.fake_likes_enabled, c.min_fake_viewers, c.max_fake_viewers, c.viewer_increase_rate,"
-     " c.viewer_decrease_rate, c.like_rate, c.engagement_multiplier,"
-     " st.stream_id, st.sim_viewers, st.sim_joins, st.sim_likes, st.peak_viewers,"
-     " st.first_tick_ms, st.last_tick_ms, st.finalized_ms, st.real_peak, st.sim_peak,"
-     " st.config_json, rv.viewers, rc.likes, rc.dislikes, rc.comments, rc.stream_id"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
-     "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-     "   WHERE lv.status = 'live' AND lv.id IN ({ids_v})"
-     "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
-     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= NOW() - INTERVAL :ttl SECOND"
-     "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count_v = :shard_index_v"
-     "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id IN ({ids})"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rv") LIVE_STREAMS_FRESH_VIEWERS("lv.id IN ({ids_v})")
+     " WHERE ls.status = 'live' AND ls.id IN ({ids})" LIVE_STREAMS_SHARD_ORDER},
     // The ended streams to finalize, the status bounded like a setting's
     // text (it is only compared, or shown in a message when unknown).
     {Sql::ended_streams,
@@ -722,6 +689,10 @@ constexpr SqlText kStatements[] = {
     {Sql::unlock_tables, "UNLOCK TABLES"},
     {Sql::restore_sql_mode, "SET SESSION sql_mode = @engagementd_sql_mode"},
 };
+
+#undef LIVE_STREAMS_SELECT
+#undef LIVE_STREAMS_FRESH_VIEWERS
+#undef LIVE_STREAMS_SHARD_ORDER
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = parse_migrations(embedded_migrations_mysql());

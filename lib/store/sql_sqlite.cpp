@@ -15,6 +15,45 @@
 namespace engagementd {
 namespace {
 
+// The four reads of live streams (a chunk or the named ones, with or
+// without a heartbeat column) share their columns, joins and shard filter:
+// written once here, each statement below is still one constant text (the
+// compiler joins the literals). VIEWERS names the real viewers' table:
+// rc (the kept counts) or rv (the sessions seen within the TTL).
+#define LIVE_STREAMS_SELECT(VIEWERS)                                                       \
+  "SELECT CAST(ls.id AS TEXT), CAST(ls.viewer_count AS TEXT), "                            \
+  "CAST(ls.max_viewers AS TEXT), CAST(ls.like_count AS TEXT), "                            \
+  "CAST(ls.dislike_count AS TEXT), CAST(ls.comment_count AS TEXT), "                       \
+  "CAST(ls.includes_simulated AS TEXT), CAST(c.stream_id AS TEXT), "                       \
+  "CAST(c.fake_viewers_enabled AS TEXT), CAST(c.fake_likes_enabled AS TEXT), "             \
+  "CAST(c.min_fake_viewers AS TEXT), CAST(c.max_fake_viewers AS TEXT), "                   \
+  "CAST(c.viewer_increase_rate AS TEXT), CAST(c.viewer_decrease_rate AS TEXT), "           \
+  "CAST(c.like_rate AS TEXT), CAST(c.engagement_multiplier AS TEXT), "                     \
+  "CAST(st.stream_id AS TEXT), CAST(st.sim_viewers AS TEXT), "                             \
+  "CAST(st.sim_joins AS TEXT), CAST(st.sim_likes AS TEXT), "                               \
+  "CAST(st.peak_viewers AS TEXT), CAST(st.first_tick_ms AS TEXT), "                        \
+  "CAST(st.last_tick_ms AS TEXT), CAST(st.finalized_ms AS TEXT), "                         \
+  "CAST(st.real_peak AS TEXT), CAST(st.sim_peak AS TEXT), "                                \
+  "CAST(st.config_json AS TEXT), CAST(" VIEWERS ".viewers AS TEXT), CAST(rc.likes AS TEXT), " \
+  "CAST(rc.dislikes AS TEXT), CAST(rc.comments AS TEXT), CAST(rc.stream_id AS TEXT)"       \
+  " FROM live_streams ls"                                                                  \
+  " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"                           \
+  " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"                         \
+  " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
+// rv: the open sessions seen within :ttl seconds of the STREAMS' live rows.
+#define LIVE_STREAMS_FRESH_VIEWERS(STREAMS)                                                  \
+  " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"                \
+  "   JOIN stream_viewers sv ON sv.stream_id = lv.id"                                        \
+  "   WHERE lv.status = 'live' AND " STREAMS                                                 \
+  "   AND sv.is_fake = 0 AND sv.left_at IS NULL"                                             \
+  "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')" \
+  "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)"           \
+  " % 2147483587) % :shard_count_v = :shard_index_v"                                         \
+  "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
+#define LIVE_STREAMS_SHARD_ORDER                                                 \
+  " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" \
+  " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"
+
 // Values are read as text where SOCI's SQLite backend would read a column
 // declared INT through a 32-bit int (CAST(... AS TEXT), NULL kept).
 constexpr SqlText kStatements[] = {
@@ -63,114 +102,19 @@ constexpr SqlText kStatements[] = {
      " 'min_fake_viewers', 'max_fake_viewers', 'viewer_increase_rate',"
      " 'viewer_decrease_rate', 'like_rate', 'engagement_multiplier',"
      " 'simulation_enabled', 'sim_watch_minutes')"},
+    // The live-stream reads, as MariaDB's (every value as text, see above).
     {Sql::live_streams,
-     "SELECT CAST(ls.id AS TEXT), CAST(ls.viewer_count AS TEXT), "
-     "CAST(ls.max_viewers AS TEXT), CAST(ls.like_count AS TEXT), "
-     "CAST(ls.dislike_count AS TEXT), CAST(ls.comment_count AS TEXT), "
-     "CAST(ls.includes_simulated AS TEXT), CAST(c.stream_id AS TEXT), "
-     "CAST(c.fake_viewers_enabled AS TEXT), CAST(c.fake_likes_enabled AS TEXT), "
-     "CAST(c.min_fake_viewers AS TEXT), CAST(c.max_fake_viewers AS TEXT), "
-     "CAST(c.viewer_increase_rate AS TEXT), CAST(c.viewer_decrease_rate AS TEXT), "
-     "CAST(c.like_rate AS TEXT), CAST(c.engagement_multiplier AS TEXT), "
-     "CAST(st.stream_id AS TEXT), CAST(st.sim_viewers AS TEXT), "
-     "CAST(st.sim_joins AS TEXT), CAST(st.sim_likes AS TEXT), "
-     "CAST(st.peak_viewers AS TEXT), CAST(st.first_tick_ms AS TEXT), "
-     "CAST(st.last_tick_ms AS TEXT), CAST(st.finalized_ms AS TEXT), "
-     "CAST(st.real_peak AS TEXT), CAST(st.sim_peak AS TEXT), "
-     "CAST(st.config_json AS TEXT), CAST(rc.viewers AS TEXT), CAST(rc.likes AS TEXT), "
-     "CAST(rc.dislikes AS TEXT), CAST(rc.comments AS TEXT), CAST(rc.stream_id AS TEXT)"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rc") " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
+     LIVE_STREAMS_SHARD_ORDER},
     {Sql::live_streams_heartbeat,
-     "SELECT CAST(ls.id AS TEXT), CAST(ls.viewer_count AS TEXT), "
-     "CAST(ls.max_viewers AS TEXT), CAST(ls.like_count AS TEXT), "
-     "CAST(ls.dislike_count AS TEXT), CAST(ls.comment_count AS TEXT), "
-     "CAST(ls.includes_simulated AS TEXT), CAST(c.stream_id AS TEXT), "
-     "CAST(c.fake_viewers_enabled AS TEXT), CAST(c.fake_likes_enabled AS TEXT), "
-     "CAST(c.min_fake_viewers AS TEXT), CAST(c.max_fake_viewers AS TEXT), "
-     "CAST(c.viewer_increase_rate AS TEXT), CAST(c.viewer_decrease_rate AS TEXT), "
-     "CAST(c.like_rate AS TEXT), CAST(c.engagement_multiplier AS TEXT), "
-     "CAST(st.stream_id AS TEXT), CAST(st.sim_viewers AS TEXT), "
-     "CAST(st.sim_joins AS TEXT), CAST(st.sim_likes AS TEXT), "
-     "CAST(st.peak_viewers AS TEXT), CAST(st.first_tick_ms AS TEXT), "
-     "CAST(st.last_tick_ms AS TEXT), CAST(st.finalized_ms AS TEXT), "
-     "CAST(st.real_peak AS TEXT), CAST(st.sim_peak AS TEXT), "
-     "CAST(st.config_json AS TEXT), CAST(rv.viewers AS TEXT), CAST(rc.likes AS TEXT), "
-     "CAST(rc.dislikes AS TEXT), CAST(rc.comments AS TEXT), CAST(rc.stream_id AS TEXT)"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
-     "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-     "   WHERE lv.status = 'live' AND lv.id > :after_v AND lv.id <= :upto_v"
-     "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
-     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')"
-     "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count_v = :shard_index_v"
-     "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rv") LIVE_STREAMS_FRESH_VIEWERS("lv.id > :after_v AND lv.id <= :upto_v")
+     " WHERE ls.status = 'live' AND ls.id > :after AND ls.id <= :upto" LIVE_STREAMS_SHARD_ORDER},
     {Sql::named_live_streams,
-     "SELECT CAST(ls.id AS TEXT), CAST(ls.viewer_count AS TEXT), "
-     "CAST(ls.max_viewers AS TEXT), CAST(ls.like_count AS TEXT), "
-     "CAST(ls.dislike_count AS TEXT), CAST(ls.comment_count AS TEXT), "
-     "CAST(ls.includes_simulated AS TEXT), CAST(c.stream_id AS TEXT), "
-     "CAST(c.fake_viewers_enabled AS TEXT), CAST(c.fake_likes_enabled AS TEXT), "
-     "CAST(c.min_fake_viewers AS TEXT), CAST(c.max_fake_viewers AS TEXT), "
-     "CAST(c.viewer_increase_rate AS TEXT), CAST(c.viewer_decrease_rate AS TEXT), "
-     "CAST(c.like_rate AS TEXT), CAST(c.engagement_multiplier AS TEXT), "
-     "CAST(st.stream_id AS TEXT), CAST(st.sim_viewers AS TEXT), "
-     "CAST(st.sim_joins AS TEXT), CAST(st.sim_likes AS TEXT), "
-     "CAST(st.peak_viewers AS TEXT), CAST(st.first_tick_ms AS TEXT), "
-     "CAST(st.last_tick_ms AS TEXT), CAST(st.finalized_ms AS TEXT), "
-     "CAST(st.real_peak AS TEXT), CAST(st.sim_peak AS TEXT), "
-     "CAST(st.config_json AS TEXT), CAST(rc.viewers AS TEXT), CAST(rc.likes AS TEXT), "
-     "CAST(rc.dislikes AS TEXT), CAST(rc.comments AS TEXT), CAST(rc.stream_id AS TEXT)"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id IN ({ids})"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rc") " WHERE ls.status = 'live' AND ls.id IN ({ids})"
+     LIVE_STREAMS_SHARD_ORDER},
     {Sql::named_live_streams_heartbeat,
-     "SELECT CAST(ls.id AS TEXT), CAST(ls.viewer_count AS TEXT), "
-     "CAST(ls.max_viewers AS TEXT), CAST(ls.like_count AS TEXT), "
-     "CAST(ls.dislike_count AS TEXT), CAST(ls.comment_count AS TEXT), "
-     "CAST(ls.includes_simulated AS TEXT), CAST(c.stream_id AS TEXT), "
-     "CAST(c.fake_viewers_enabled AS TEXT), CAST(c.fake_likes_enabled AS TEXT), "
-     "CAST(c.min_fake_viewers AS TEXT), CAST(c.max_fake_viewers AS TEXT), "
-     "CAST(c.viewer_increase_rate AS TEXT), CAST(c.viewer_decrease_rate AS TEXT), "
-     "CAST(c.like_rate AS TEXT), CAST(c.engagement_multiplier AS TEXT), "
-     "CAST(st.stream_id AS TEXT), CAST(st.sim_viewers AS TEXT), "
-     "CAST(st.sim_joins AS TEXT), CAST(st.sim_likes AS TEXT), "
-     "CAST(st.peak_viewers AS TEXT), CAST(st.first_tick_ms AS TEXT), "
-     "CAST(st.last_tick_ms AS TEXT), CAST(st.finalized_ms AS TEXT), "
-     "CAST(st.real_peak AS TEXT), CAST(st.sim_peak AS TEXT), "
-     "CAST(st.config_json AS TEXT), CAST(rv.viewers AS TEXT), CAST(rc.likes AS TEXT), "
-     "CAST(rc.dislikes AS TEXT), CAST(rc.comments AS TEXT), CAST(rc.stream_id AS TEXT)"
-     " FROM live_streams ls"
-     " LEFT JOIN stream_engagement_config c ON c.stream_id = ls.id"
-     " LEFT JOIN engagementd_stream_state st ON st.stream_id = ls.id"
-     " LEFT JOIN engagementd_real_counts rc ON rc.stream_id = ls.id"
-     " LEFT JOIN (SELECT sv.stream_id, COUNT(*) AS viewers FROM live_streams lv"
-     "   JOIN stream_viewers sv ON sv.stream_id = lv.id"
-     "   WHERE lv.status = 'live' AND lv.id IN ({ids_v})"
-     "   AND sv.is_fake = 0 AND sv.left_at IS NULL"
-     "   AND COALESCE(sv.last_seen_at, sv.joined_at) >= datetime('now', '-' || :ttl || ' seconds')"
-     "   AND ((((lv.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count_v = :shard_index_v"
-     "   GROUP BY sv.stream_id) rv ON rv.stream_id = ls.id"
-     " WHERE ls.status = 'live' AND ls.id IN ({ids})"
-     " AND ((((ls.id % 2147483647) * 1103515245 + 12345) % 2147483629 * 48271 + 11)" 
-     " % 2147483587) % :shard_count = :shard_index ORDER BY ls.id"},
+     LIVE_STREAMS_SELECT("rv") LIVE_STREAMS_FRESH_VIEWERS("lv.id IN ({ids_v})")
+     " WHERE ls.status = 'live' AND ls.id IN ({ids})" LIVE_STREAMS_SHARD_ORDER},
     {Sql::ended_streams,
      "SELECT st.stream_id, CASE WHEN ls.id IS NULL THEN 0 ELSE 1 END,"
      " substr(COALESCE(ls.status, ''), 1, 257),"
@@ -540,6 +484,10 @@ constexpr SqlText kStatements[] = {
     {Sql::unlock_tables, kNoStatement},
     {Sql::restore_sql_mode, kNoStatement},
 };
+
+#undef LIVE_STREAMS_SELECT
+#undef LIVE_STREAMS_FRESH_VIEWERS
+#undef LIVE_STREAMS_SHARD_ORDER
 
 std::unique_ptr<soci::session> connect_sqlite(const DatabaseConfig& db, const std::string&,
                                               InfileSource*) {
